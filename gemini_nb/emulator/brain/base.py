@@ -1,0 +1,134 @@
+"""The brain contract: what the emulator's scripted model receives and returns.
+
+The protocol layer (app, dialects, SSE) never invents content; it asks a :class:`Brain`
+for a :class:`Reply` and serializes it in whichever wire schema the client speaks.
+Everything a brain produces is expressed in the **steps** schema (google-genai 2.x/3.x);
+the legacy "outputs" dialect is derived from it by :mod:`gemini_nb.emulator.dialects`.
+
+Brains are built from *skills* (see :mod:`gemini_nb.emulator.brain.pipeline`): small
+objects with ``respond(ctx) -> Reply | None``. The first skill that answers wins; then
+post-processors (thinking, usage) decorate the reply. A new capability is a new skill
+module plus one line in the pipeline, never an edit of the protocol layer.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+
+@dataclass
+class TurnContext:
+    """Everything a brain may look at to answer one create request.
+
+    All fields are already validated and normalized by the protocol layer:
+    snake_case keys, lower-case modalities, input converted to a list of steps.
+    """
+
+    request: dict[str, Any]
+    """The validated request body (snake_case), for fields not lifted below."""
+    model: str | None
+    agent: str | None
+    input_steps: list[dict[str, Any]]
+    """This turn's input as steps: ``user_input``, ``function_result``, and, for stateless
+    history, earlier ``model_output``/``thought``/``function_call`` steps too."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Server-side history via ``previous_interaction_id``: every earlier turn's input
+    steps followed by its output steps, oldest first. Empty for a fresh chain."""
+    system_instruction: str | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    generation_config: dict[str, Any] = field(default_factory=dict)
+    response_format: Any = None
+    response_modalities: list[str] = field(default_factory=list)
+    agent_config: dict[str, Any] | None = None
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    """Seeded from the emulator seed and the request content: same request, same answer."""
+    ids: "IdSource" = None  # type: ignore[assignment]
+    files: Any = None
+    """Lookup for Files API uris (``files.get(uri) -> dict | None``), or None."""
+
+    # -- helpers every skill wants ------------------------------------------------
+    @property
+    def conversation(self) -> list[dict[str, Any]]:
+        """History followed by this turn's input: the whole context, oldest first."""
+        return [*self.history, *self.input_steps]
+
+    def last_user_text(self) -> str:
+        """Text of the most recent ``user_input`` step of this turn ('' if none)."""
+        for step in reversed(self.input_steps):
+            if step.get("type") == "user_input":
+                return content_text(step.get("content"))
+        return ""
+
+    def user_parts(self) -> list[dict[str, Any]]:
+        """Content parts of the most recent ``user_input`` step of this turn."""
+        for step in reversed(self.input_steps):
+            if step.get("type") == "user_input":
+                return list(step.get("content") or [])
+        return []
+
+    def function_results(self) -> list[dict[str, Any]]:
+        """``function_result`` steps at the end of this turn's input (answers to calls)."""
+        out = []
+        for step in reversed(self.input_steps):
+            if step.get("type") != "function_result":
+                break
+            out.append(step)
+        return list(reversed(out))
+
+
+@dataclass
+class Reply:
+    """What a brain answers: output steps in the steps schema, plus status and usage.
+
+    ``usage`` may be left None: the pipeline computes consistent token counts.
+    ``duration_s`` lets slow things (agents) ask for a minimum run time in background.
+    """
+
+    steps: list[dict[str, Any]]
+    status: str = "completed"
+    usage: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    duration_s: float | None = None
+
+
+class IdSource(Protocol):
+    def interaction_id(self) -> str: ...
+    def call_id(self) -> str: ...
+    def sign(self, payload: str) -> str: ...
+    def verify(self, signature: str) -> bool: ...
+
+
+class Skill(Protocol):
+    """One capability of the brain. Return None to let the next skill try."""
+
+    def respond(self, ctx: TurnContext) -> Reply | None: ...
+
+
+class Brain(Protocol):
+    def respond(self, ctx: TurnContext) -> Reply: ...
+
+
+def content_text(content: Any) -> str:
+    """Plain text of a content value: a string, one content dict, or a list of them."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        content = [content]
+    parts = []
+    for item in content:
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, dict) and item.get("type", "text") == "text":
+            parts.append(str(item.get("text", "")))
+    return "".join(parts)
+
+
+def text_step(text: str) -> dict[str, Any]:
+    """A ``model_output`` step holding one text part."""
+    return {"type": "model_output", "content": [{"type": "text", "text": text}]}
+
+
+SkillFn = Callable[[TurnContext], "Reply | None"]

@@ -1,0 +1,44 @@
+"""The default brain: skills tried in order, then thinking and usage applied to the winner.
+
+Adding a capability = a skill class with ``respond(ctx) -> Reply | None`` appended to
+``default_skills()`` at the right priority. The text skill is always last and always answers.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import thinking, usage
+from .base import Reply, Skill, TurnContext
+from .text import TextSkill
+
+
+def default_skills() -> list[Skill]:
+    skills: list[Skill] = []
+    skills.append(TextSkill())
+    return skills
+
+
+class PipelineBrain:
+    """A :class:`~.base.Brain` made of skills; ``extra`` skills run before the defaults."""
+
+    def __init__(self, skills: list[Skill] | None = None, extra: list[Any] | None = None):
+        self.skills = list(extra or []) + (skills if skills is not None else default_skills())
+
+    def respond(self, ctx: TurnContext) -> Reply:
+        reply: Reply | None = None
+        for skill in self.skills:
+            reply = skill.respond(ctx)
+            if reply is not None:
+                break
+        if reply is None:
+            reply = TextSkill().respond(ctx)
+        thought_tokens = 0
+        if reply.status != "failed":
+            reply, thought_tokens = thinking.add_thoughts(ctx, reply)
+        if reply.usage is None:
+            reply.usage = usage.compute(ctx, reply, thought_tokens)
+        return reply
+
+
+def default_brain() -> PipelineBrain:
+    return PipelineBrain()

@@ -1,0 +1,59 @@
+"""``gemini-nb emulator``: run the Interactions API emulator in the foreground."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .config import EmulatorConfig
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gemini-nb emulator",
+                                description="Local emulator of the Gemini Interactions API (REST + SSE).")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default 8765)")
+    p.add_argument("--api-key", help="accept only this x-goog-api-key (default: any non-empty key)")
+    p.add_argument("--db", help="SQLite file to keep interactions across restarts (default: memory)")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
+    p.add_argument("--tokens-per-second", type=float, default=None, help="pace of streamed text")
+    p.add_argument("--background-ms", type=float, default=300.0,
+                   help="minimum run time of background interactions (default 300)")
+    p.add_argument("--queue-ms", type=float, default=0.0,
+                   help="time background interactions stay 'queued' (steps schema)")
+    p.add_argument("--schema", choices=["auto", "steps", "legacy"], default="auto",
+                   help="wire schema: auto-detect per request (default), or force one")
+    p.add_argument("--seed", type=int, default=None, help="deterministic ids from this seed")
+    p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from .server import bind, build
+
+    if args.tokens_per_second is not None and args.tokens_per_second <= 0:
+        print("gemini-nb emulator: --tokens-per-second must be positive", file=sys.stderr)
+        return 2
+    config = EmulatorConfig(api_key=args.api_key, db=args.db, latency_ms=args.latency_ms,
+                            tokens_per_second=args.tokens_per_second,
+                            background_ms=args.background_ms, queue_ms=args.queue_ms,
+                            schema=args.schema, seed=args.seed)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"gemini-nb emulator: cannot bind {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+
+    def ready() -> None:
+        print(f"Gemini emulator listening on http://{shown}:{port}", flush=True)
+
+    _, server = build(config, on_ready=ready, log_level=args.log_level)
+    try:
+        asyncio.run(server.serve(sockets=[sock]))
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,47 @@
+"""Runtime settings of one emulator instance (CLI flags, ``start()`` kwargs, control plane)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass
+class EmulatorConfig:
+    api_key: str | None = None
+    """Pin the accepted ``x-goog-api-key``; None accepts any non-empty key."""
+    db: str | None = None
+    """SQLite path for persistence; None keeps everything in memory."""
+    latency_ms: float = 0.0
+    """Added before every answer (time to first byte)."""
+    tokens_per_second: float | None = None
+    """Pace of streamed text deltas; None streams as fast as possible."""
+    background_ms: float = 300.0
+    """Minimum wall time of a background interaction from creation to completion."""
+    queue_ms: float = 0.0
+    """Time a background interaction stays ``queued`` before ``in_progress`` (steps schema)."""
+    schema: str = "auto"
+    """Wire schema: ``auto`` (per request, from headers), ``steps`` or ``legacy``."""
+    seed: int | None = None
+    keepalive_s: float = 15.0
+    """Interval of ``: keep-alive`` comments while a stream waits for progress."""
+    max_body_bytes: int = 64 * 1024 * 1024
+    scenarios: str | None = None
+    record_dir: str | None = None
+    upstream: str | None = None
+    replay_dir: str | None = None
+    replay_pacing: str = "recorded"
+
+    def update(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Apply known keys from ``values`` (control plane); unknown keys raise ValueError."""
+        known = {f.name: f for f in fields(self)}
+        for key, value in values.items():
+            if key not in known or key in ("db",):
+                raise ValueError(f"unknown or read-only emulator setting {key!r}")
+            setattr(self, key, value)
+        return self.as_dict()
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data.get("api_key"):
+            data["api_key"] = "***"
+        return data

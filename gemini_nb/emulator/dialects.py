@@ -1,0 +1,96 @@
+"""The two wire generations: which one a request speaks, and how a stored interaction looks in it.
+
+Internally everything is in the **steps** schema. The legacy **outputs** schema
+(google-genai 1.x) is derived here: ``model_output`` steps are flattened into their content
+blocks, ``user_input`` steps disappear, ``role: "model"`` is added, and usage carries
+``total_reasoning_tokens``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+STEPS, LEGACY = "steps", "legacy"
+
+
+def choose(headers: Any, override: str = "auto") -> str:
+    """Pick the schema for one request (first match wins; see the module docstring)."""
+    if override in (STEPS, LEGACY):
+        return override
+    forced = headers.get("x-emulator-schema")
+    if forced in (STEPS, LEGACY):
+        return forced
+    revision = headers.get("api-revision")
+    if revision:
+        return LEGACY if revision.strip() <= "2026-05-07" else STEPS
+    client = headers.get("x-goog-api-client", "") or ""
+    agents = client + " " + (headers.get("user-agent", "") or "")
+    if "google-genai-sdk/1." in agents or "google-genai-sdk/0." in agents:
+        return LEGACY
+    return STEPS
+
+
+def steps_to_outputs(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Output steps -> legacy ``outputs`` blocks."""
+    outputs: list[dict[str, Any]] = []
+    for step in steps:
+        kind = step.get("type")
+        if kind == "user_input":
+            continue
+        if kind == "model_output":
+            outputs.extend(copy.deepcopy(step.get("content") or []))
+        else:
+            outputs.append(copy.deepcopy(step))
+    return outputs
+
+
+def legacy_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
+    if usage is None:
+        return None
+    out = dict(usage)
+    out.setdefault("total_reasoning_tokens", out.get("total_thought_tokens", 0))
+    return out
+
+
+def shell(record: Any, dialect: str, status: str | None = None) -> dict[str, Any]:
+    """The identity part of an interaction (no steps/outputs)."""
+    body: dict[str, Any] = {"id": record.id, "object": "interaction",
+                            "status": status or record.status,
+                            "created": record.created, "updated": record.updated}
+    if record.agent:
+        body["agent"] = record.agent
+    else:
+        body["model"] = record.model
+    if dialect == LEGACY:
+        body["role"] = "model"
+    else:
+        body["service_tier"] = record.request.get("service_tier") or "standard"
+    if record.previous_interaction_id:
+        body["previous_interaction_id"] = record.previous_interaction_id
+    return body
+
+
+def render(record: Any, dialect: str, *, timeline: bool = False, include_input: bool = False,
+           output_steps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The Interaction resource as a client of ``dialect`` expects it.
+
+    ``timeline`` (GET in the steps schema) puts this turn's input steps before the outputs.
+    ``output_steps`` overrides the stored outputs (a background run shows its progress).
+    """
+    outputs = record.output_steps if output_steps is None else output_steps
+    body = shell(record, dialect)
+    if dialect == LEGACY:
+        body["outputs"] = steps_to_outputs(outputs)
+        if record.usage is not None:
+            body["usage"] = legacy_usage(record.usage)
+    else:
+        steps = copy.deepcopy(record.input_steps) if timeline else []
+        steps.extend(copy.deepcopy(outputs))
+        body["steps"] = steps
+        if record.usage is not None:
+            body["usage"] = dict(record.usage)
+        if record.error:
+            body["errors"] = [record.error]
+    if include_input:
+        body["input"] = copy.deepcopy(record.request.get("input"))
+    return body

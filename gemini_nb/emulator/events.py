@@ -1,0 +1,168 @@
+"""SSE event sequences for an interaction, in either wire schema.
+
+The sequence is a pure function of the interaction's final output, its dialect and the
+chunking settings, so a stream resumed with ``last_event_id`` (even after a restart)
+replays exactly the events the client did not see.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .dialects import LEGACY, legacy_usage, shell, steps_to_outputs
+
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass
+class Event:
+    """One SSE event plus what the server knows once it has been sent."""
+
+    data: dict[str, Any]
+    tokens: int = 0
+    """Text tokens this event carries (for tokens-per-second pacing)."""
+    steps_done: int = 0
+    """Output steps complete after this event (what a GET shows mid-run)."""
+
+
+def chunk_text(text: str, words: int = 3) -> list[str]:
+    """Split text into deltas of ``words`` words, keeping whitespace; never loses a byte."""
+    pieces = _WORDS.findall(text)
+    if not pieces:
+        return [text] if text else []
+    return ["".join(pieces[i:i + words]) for i in range(0, len(pieces), words)]
+
+
+def _split_json(value: Any) -> list[str]:
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) < 16:
+        return [text]
+    cut = len(text) // 2
+    return [text[:cut], text[cut:]]
+
+
+_ID_KEYS = ("id", "call_id", "name", "server_name")
+
+
+def _step_events(step: dict[str, Any], words: int) -> Iterator[tuple[dict, dict | None, int]]:
+    """(start shell, None, 0) then (None, delta, tokens)* for one step."""
+    kind = step.get("type")
+    if kind == "thought":
+        yield {"type": "thought"}, None, 0
+        for part in step.get("summary") or []:
+            yield None, {"type": "thought_summary", "content": part}, len(str(part.get("text", "")).split())
+        if step.get("signature"):
+            yield None, {"type": "thought_signature", "signature": step["signature"]}, 0
+    elif kind == "model_output":
+        yield {"type": "model_output"}, None, 0
+        for part in step.get("content") or []:
+            if part.get("type") == "text":
+                for piece in chunk_text(part.get("text", ""), words):
+                    yield None, {"type": "text", "text": piece}, len(piece.split()) or 1
+                if part.get("annotations"):
+                    yield None, {"type": "text_annotation_delta", "annotations": part["annotations"]}, 0
+            else:
+                yield None, dict(part), 0
+    elif kind == "function_call":
+        yield {"type": "function_call", "id": step.get("id"), "name": step.get("name"),
+               "arguments": {}}, None, 0
+        for frag in _split_json(step.get("arguments") or {}):
+            yield None, {"type": "arguments_delta", "arguments": frag, "partial_arguments": frag}, 0
+    else:
+        start = {"type": kind}
+        for key in _ID_KEYS:
+            if key in step:
+                start[key] = step[key]
+        if kind.endswith("_call") or kind.endswith("_result"):
+            start.setdefault("signature", "")
+        yield start, None, 0
+        delta = {k: v for k, v in step.items() if k not in ("id", "call_id")}
+        yield None, delta, 0
+
+
+def _legacy_block_events(block: dict[str, Any], words: int) -> Iterator[tuple[dict, dict | None, int]]:
+    kind = block.get("type")
+    if kind == "text":
+        yield {"type": "text"}, None, 0
+        for piece in chunk_text(block.get("text", ""), words):
+            yield None, {"type": "text", "text": piece}, len(piece.split()) or 1
+        if block.get("annotations"):
+            yield None, {"type": "text", "text": "", "annotations": block["annotations"]}, 0
+    elif kind == "thought":
+        yield {"type": "thought"}, None, 0
+        for part in block.get("summary") or []:
+            yield None, {"type": "thought_summary", "content": part}, 0
+        if block.get("signature"):
+            yield None, {"type": "thought_signature", "signature": block["signature"]}, 0
+    else:
+        yield {"type": kind}, None, 0
+        yield None, dict(block), 0
+
+
+def build(record: Any, dialect: str, steps: list[dict[str, Any]], status: str,
+          usage: dict[str, Any] | None, error: dict[str, Any] | None = None, *,
+          words: int = 3, initial_status: str = "in_progress") -> list[Event]:
+    """The complete event list of one interaction run (without ``[DONE]``)."""
+    events: list[Event] = []
+    legacy = dialect == LEGACY
+    created = shell(record, dialect, status=initial_status)
+    if legacy:
+        created["outputs"] = []
+    events.append(Event({"event_type": "interaction.start" if legacy else "interaction.created",
+                         "interaction": created}))
+    events.append(Event({"event_type": "interaction.status_update", "interaction_id": record.id,
+                         "status": "in_progress"}))
+    start_t, delta_t, stop_t = (("content.start", "content.delta", "content.stop") if legacy
+                                else ("step.start", "step.delta", "step.stop"))
+    shell_key = "content" if legacy else "step"
+    if legacy:
+        units = [(block, 1) for block in steps_to_outputs(steps)]
+        # A legacy block completes its step when it is the last block of that step.
+        done_marks = []
+        for i, step in enumerate(steps):
+            n = len(step.get("content") or []) if step.get("type") == "model_output" else 1
+            done_marks.extend([i] * (n - 1) + [i + 1])
+        gen = _legacy_block_events
+    else:
+        units = [(step, 1) for step in steps]
+        done_marks = list(range(1, len(steps) + 1))
+        gen = _step_events
+    done = 0
+    for index, (unit, _) in enumerate(units):
+        for start, delta, tokens in gen(unit, words):
+            if start is not None:
+                events.append(Event({"event_type": start_t, "index": index, shell_key: start},
+                                    steps_done=done))
+            else:
+                events.append(Event({"event_type": delta_t, "index": index, "delta": delta},
+                                    tokens=tokens, steps_done=done))
+        done = done_marks[index] if index < len(done_marks) else done
+        events.append(Event({"event_type": stop_t, "index": index}, steps_done=done))
+    if error is not None and status == "failed":
+        events.append(Event({"event_type": "error", "error": dict(error)}, steps_done=done))
+        return events
+    if status == "cancelled":
+        events.append(Event({"event_type": "interaction.status_update", "interaction_id": record.id,
+                             "status": "cancelled"}, steps_done=done))
+    final = shell(record, dialect, status=status)
+    if usage is not None:
+        final["usage"] = legacy_usage(usage) if legacy else dict(usage)
+    if legacy:
+        final["outputs"] = steps_to_outputs(steps)
+    events.append(Event({"event_type": "interaction.complete" if legacy else "interaction.completed",
+                         "interaction": final}, steps_done=done))
+    for n, event in enumerate(events, start=1):
+        event.data["event_id"] = f"evt_{n}"
+    return events
+
+
+def frame(data: dict[str, Any]) -> bytes:
+    """One SSE event: ``event:`` line, one-line JSON ``data:``, blank line."""
+    return (f"event: {data['event_type']}\n"
+            f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n").encode("utf-8")
+
+
+DONE = b"event: done\ndata: [DONE]\n\n"
+KEEPALIVE = b": keep-alive\n\n"

@@ -1,0 +1,317 @@
+"""The emulator's operations (create, get, stream, cancel, delete), free of HTTP details.
+
+:mod:`gemini_nb.emulator.app` maps requests onto these methods; everything stateful
+(store, runs, ids, faults, request log, brain) hangs off one :class:`Emulator` object, so a
+test or the control plane can reach any of it directly.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import json
+import random
+from typing import Any, AsyncIterator
+
+from . import dialects, events as ev, runs
+from .brain.base import Brain, Reply, TurnContext
+from .config import EmulatorConfig
+from .errors import ApiError, not_found
+from .faults import FaultRule, Faults
+from .ids import IdFactory
+from .store import Record, chain_history, open_store
+from .validate import normalize_input, validate_create
+
+TERMINAL = {"completed", "failed", "cancelled", "incomplete", "requires_action", "budget_exceeded"}
+LEGACY_STATUSES = {"in_progress", "requires_action", "completed", "failed", "cancelled"}
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None):
+        self.config = config or EmulatorConfig()
+        self.store = open_store(self.config.db)
+        self.ids = IdFactory(self.config.seed)
+        self.faults = Faults()
+        self.faults.reseed(self.config.seed)
+        if brain is None:
+            from .brain.pipeline import default_brain
+            brain = default_brain()
+        self.brain = brain
+        self.runs: dict[str, runs.Run] = {}
+        self.request_log: collections.deque = collections.deque(maxlen=2000)
+        self.files: Any = None
+        self.extensions: dict[str, Any] = {}
+
+    # -- control plane ----------------------------------------------------------------
+    def reset(self) -> None:
+        for run in list(self.runs.values()):
+            run.stopped = True
+            if run.task is not None:
+                run.task.cancel()
+        self.runs.clear()
+        self.store.clear()
+        self.faults.clear()
+        self.request_log.clear()
+        if self.files is not None and hasattr(self.files, "clear"):
+            self.files.clear()
+
+    def reseed(self, seed: int | None) -> None:
+        self.config.seed = seed
+        self.ids.reseed(seed)
+        self.faults.reseed(seed)
+
+    def log_request(self, method: str, path: str, query: str, headers: dict[str, str],
+                    body: Any) -> None:
+        safe = {k: ("***" if k.lower() in ("x-goog-api-key", "authorization") else v)
+                for k, v in headers.items()}
+        self.request_log.append({"method": method, "path": path, "query": query,
+                                 "headers": safe, "body": body})
+
+    def match_fault(self, method: str, path: str, model: str | None) -> FaultRule | None:
+        return self.faults.match(method, path, model)
+
+    # -- thinking -----------------------------------------------------------------------
+    def _context(self, req: dict[str, Any], input_steps: list[dict[str, Any]],
+                 history: list[dict[str, Any]]) -> TurnContext:
+        digest = hashlib.sha256(json.dumps([req.get("model"), req.get("agent"), input_steps,
+                                            len(history)], sort_keys=True, default=str)
+                                .encode()).digest()
+        seed = int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
+        return TurnContext(
+            request=req, model=req.get("model"), agent=req.get("agent"), input_steps=input_steps,
+            history=history, system_instruction=req.get("system_instruction"),
+            tools=list(req.get("tools") or []), generation_config=dict(req.get("generation_config") or {}),
+            response_format=req.get("response_format"),
+            response_modalities=list(req.get("response_modalities") or []),
+            agent_config=req.get("agent_config"), rng=random.Random(seed), ids=self.ids,
+            files=self.files)
+
+    def _history(self, previous_id: str | None) -> list[dict[str, Any]]:
+        if not previous_id:
+            return []
+        if previous_id in self.runs and not self.runs[previous_id].finished:
+            raise ApiError(400, f"Interaction {previous_id} is still in progress; wait for it to "
+                                "finish before continuing from it.", "FAILED_PRECONDITION")
+        records = chain_history(self.store, previous_id)
+        if not records or records[-1].id != previous_id:
+            raise not_found(f"Interaction {previous_id} was not found. It may have been deleted, "
+                            "expired, or created with store=false.")
+        steps: list[dict[str, Any]] = []
+        for rec in records:
+            steps.extend(rec.input_steps)
+            steps.extend(rec.output_steps)
+        return steps
+
+    def _respond(self, ctx: TurnContext) -> Reply:
+        try:
+            reply = self.brain.respond(ctx)
+        except ApiError:
+            raise
+        except ValueError as exc:  # skills signal bad input (schemas, media) with ValueError
+            raise ApiError(400, str(exc)) from None
+        return reply
+
+    # -- create -------------------------------------------------------------------------
+    async def create(self, body: Any, dialect: str,
+                     fault: FaultRule | None = None) -> dict[str, Any] | AsyncIterator[bytes]:
+        req = validate_create(body)
+        if req.get("continuation_token"):
+            raise ApiError(400, "Unknown continuation_token: this server never issued it.")
+        if req.get("agent") and not req.get("background"):
+            raise ApiError(400, f"Agent {req['agent']} runs only in the background: set "
+                                "background=true and poll or stream the interaction.")
+        input_steps = normalize_input(req.get("input"), self.ids)
+        history = self._history(req.get("previous_interaction_id"))
+        ctx = self._context(req, input_steps, history)
+        if self._heavy(req):
+            reply = await asyncio.to_thread(self._respond, ctx)
+        else:
+            reply = self._respond(ctx)
+        status = reply.status
+        if dialect == dialects.LEGACY and status not in LEGACY_STATUSES:
+            status = "completed"
+        background, stream = bool(req.get("background")), bool(req.get("stream"))
+        store = req.get("store", True) is not False
+        record = Record(id=self.ids.interaction_id(), model=req.get("model"), agent=req.get("agent"),
+                        status="in_progress", dialect=dialect,
+                        request={k: v for k, v in req.items() if k != "stream"},
+                        input_steps=input_steps, previous_interaction_id=req.get("previous_interaction_id"),
+                        background=background)
+        if not stream and not background:
+            await self._pace_unary(reply)
+            record.status, record.output_steps = status, reply.steps
+            record.usage, record.error = reply.usage, reply.error
+            if store:
+                self.store.put(record)
+            return dialects.render(record, dialect)
+        if background and dialect == dialects.STEPS and self.config.queue_ms > 0:
+            record.status = "queued"
+        run = self._start_run(record, reply, status, persist=store)
+        if background and not stream:
+            return dialects.render(record, dialect, output_steps=[])
+        return self._sse(run, 0, fault)
+
+    def _heavy(self, req: dict[str, Any]) -> bool:
+        """Requests whose brain work may take long enough to be worth a worker thread."""
+        model = str(req.get("model") or "")
+        return bool(req.get("agent") or req.get("response_modalities") or "image" in model
+                    or "tts" in model or req.get("response_format") or req.get("tools"))
+
+    async def _pace_unary(self, reply: Reply) -> None:
+        delay = self.config.latency_ms / 1000.0
+        tps = self.config.tokens_per_second
+        if tps and reply.usage:
+            delay += reply.usage.get("total_output_tokens", 0) / tps
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _event_builder(self, record: Record):
+        def build(steps: list[dict[str, Any]], status: str, usage: Any = None, error: Any = None,
+                  initial_status: str = "in_progress") -> list[ev.Event]:
+            return ev.build(record, record.dialect, steps, status, usage, error,
+                            words=record.words, initial_status=initial_status)
+        return build
+
+    def _start_run(self, record: Record, reply: Reply, status: str, persist: bool) -> runs.Run:
+        initial = record.status
+        events = ev.build(record, record.dialect, reply.steps, status, reply.usage, reply.error,
+                          words=record.words, initial_status=initial)
+        run = runs.Run(record=record, steps=reply.steps, status=status, usage=reply.usage,
+                       error=reply.error, events=events, persist=self.store.put if persist else None)
+        if persist:
+            self.store.put(record)
+        self.runs[record.id] = run
+        min_total = 0.0
+        if record.background:
+            min_total = max(self.config.background_ms / 1000.0, reply.duration_s or 0.0)
+        run.task = asyncio.get_running_loop().create_task(runs.drive(
+            run, latency_s=self.config.latency_ms / 1000.0,
+            tokens_per_second=self.config.tokens_per_second, min_total_s=min_total,
+            queue_s=self.config.queue_ms / 1000.0 if record.status == "queued" else 0.0))
+        run.task.add_done_callback(lambda _t, rid=record.id: self._forget(rid))
+        return run
+
+    def _forget(self, rid: str) -> None:
+        run = self.runs.get(rid)
+        if run is not None and (run.finished or run.stopped):
+            self.runs.pop(rid, None)
+
+    async def resume_unfinished(self) -> None:
+        """After a restart with ``--db``: regenerate and rerun interactions left running."""
+        for record in list(self.store.unfinished()):
+            try:
+                history = self._history(record.previous_interaction_id)
+                ctx = self._context(record.request, record.input_steps, history)
+                reply = self._respond(ctx)
+            except ApiError as exc:
+                record.status, record.error = "failed", {"code": str(exc.status).lower(),
+                                                         "message": exc.message}
+                self.store.put(record)
+                continue
+            self._start_run(record, reply, reply.status, persist=True)
+
+    # -- streaming ----------------------------------------------------------------------
+    async def _sse(self, run: runs.Run, start: int, fault: FaultRule | None) -> AsyncIterator[bytes]:
+        sent = 0
+        drop_at = fault.drop_after_events if fault else None
+        error_at = fault.error_after_events if fault else None
+        async for event in runs.subscribe(run, start, self.config.keepalive_s):
+            if event is None:
+                yield ev.KEEPALIVE
+                continue
+            if error_at is not None and sent >= error_at:
+                yield ev.frame({"event_type": "error", "error": {
+                    "code": fault.error_code, "message": fault.message or
+                    "Deadline expired before operation could complete."}})
+                return
+            if drop_at is not None and sent >= drop_at:
+                if fault.drop_mode == "abort":
+                    raise StreamAborted()
+                return
+            yield ev.frame(event.data)
+            sent += 1
+        if run.status == "failed" and run.error is not None:
+            return  # an error event ended the stream; the real service closes without [DONE]
+        yield ev.DONE
+
+    # -- get / cancel / delete ------------------------------------------------------------
+    def _record(self, rid: str) -> Record:
+        run = self.runs.get(rid)
+        if run is not None and run.persist is not None:
+            return run.record
+        record = self.store.get(rid)
+        if record is None:
+            raise not_found(f"Interaction {rid} was not found.")
+        return record
+
+    def get(self, rid: str, dialect: str, include_input: bool = False) -> dict[str, Any]:
+        record = self._record(rid)
+        run = self.runs.get(rid)
+        partial = None
+        if run is not None and not run.finished:
+            partial = run.partial_steps()
+            body = dialects.render(record, dialect, timeline=True, include_input=include_input,
+                                   output_steps=partial)
+            body["status"] = run.current_status
+            return body
+        return dialects.render(record, dialect, timeline=True, include_input=include_input)
+
+    async def stream_get(self, rid: str, dialect: str, last_event_id: str | None,
+                         fault: FaultRule | None = None) -> AsyncIterator[bytes]:
+        record = self._record(rid)
+        run = self.runs.get(rid)
+        if run is None:
+            run = self._replay_run(record, dialect)
+        elif record.dialect != dialect:
+            await self._wait_finished(run)
+            run = self._replay_run(record, dialect)
+        start = run.index_after(last_event_id)
+        if start is None:
+            raise ApiError(400, f"last_event_id {last_event_id!r} is not an event of interaction {rid}.")
+        return self._sse(run, start, fault)
+
+    async def _wait_finished(self, run: runs.Run) -> None:
+        while not run.finished:
+            await run.changed.wait()
+
+    def _replay_run(self, record: Record, dialect: str) -> runs.Run:
+        events = ev.build(record, dialect, record.output_steps, record.status, record.usage,
+                          record.error, words=record.words)
+        run = runs.Run(record=record, steps=record.output_steps, status=record.status,
+                       usage=record.usage, error=record.error, events=events, persist=None)
+        run.revealed, run.finished = len(events), True
+        return run
+
+    def cancel(self, rid: str, dialect: str) -> dict[str, Any]:
+        record = self._record(rid)
+        run = self.runs.get(rid)
+        if run is None or run.finished or not record.background:
+            state = run.current_status if run is not None else record.status
+            raise ApiError(400, f"Only background interactions that are still running can be "
+                                f"cancelled; interaction {rid} is {state}.", "FAILED_PRECONDITION")
+        runs.cancel(run, self._event_builder(record))
+        return dialects.render(record, dialect)
+
+    def delete(self, rid: str) -> dict[str, Any]:
+        run = self.runs.pop(rid, None)
+        existed = False
+        if run is not None:
+            run.stopped, run.persist = True, None
+            if run.task is not None:
+                run.task.cancel()
+            existed = True
+        existed = self.store.delete(rid) or existed
+        if not existed:
+            raise not_found(f"Interaction {rid} was not found.")
+        return {}
+
+    def close(self) -> None:
+        for run in list(self.runs.values()):
+            run.stopped = True
+            if run.task is not None:
+                run.task.cancel()
+        self.store.close()
+
+
+class StreamAborted(Exception):
+    """Raised inside a streaming body to cut the connection without a clean end."""
