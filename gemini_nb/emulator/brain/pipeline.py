@@ -13,7 +13,15 @@ from .text import TextSkill
 
 
 def default_skills() -> list[Skill]:
+    """Skills in priority order. Each block below is owned by one module; keep the order."""
     skills: list[Skill] = []
+    # 1. scenarios (scripted exact answers) -- scenarios.py
+    # 2. agents (deep research, ...) -- agents.py
+    # 3. function calling -- function_skill.py
+    # 4. built-in tools (google_search, code_execution, ...) -- builtin_tools.py
+    # 5. media output (images, speech) -- media_skill.py
+    # 6. structured output (response_format JSON schema) -- structured_skill.py
+    # 7. generic text (always answers; also describes multimodal input)
     skills.append(TextSkill())
     return skills
 
