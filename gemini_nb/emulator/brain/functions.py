@@ -1,0 +1,402 @@
+"""Function calling for the scripted brain: which tools to call, with what, and the answer.
+
+A real model reads the prompt, picks declared functions and fills arguments from what
+the user said. The emulator imitates that without a model: functions are ranked by word
+overlap with the prompt (names weigh most), prompts that ask for several things are
+split into clauses that each become a call, and arguments start from a schema-valid
+skeleton (:func:`.schema_gen.generate`) into which values from the prompt are placed
+only when they still validate. Hence arguments always satisfy the declared schema.
+"""
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from .schema_gen import SchemaError, generate
+from .schema_match import Matcher, is_type, norm_types
+from .vocab import CITY_INFO, STOPWORDS, split_words, stem
+
+__all__ = ["plan_calls", "answer_with_results", "score_function"]
+
+THRESHOLD = 2.0
+"""Minimum overlap score for ``auto``: one name word (3) or two description words (1+1)."""
+
+_SYNONYMS = {
+    "weather": {"temperature", "forecast", "rain", "sunny", "wind", "humidity", "cold", "hot", "snow"},
+    "time": {"clock", "hour", "o'clock"},
+    "search": {"find", "look", "lookup", "google"},
+    "convert": {"conversion", "exchange", "convers"},
+    "stock": {"share", "ticker", "market"},
+    "email": {"mail", "e-mail"},
+    "book": {"reserve", "reservation"},
+    "calculate": {"compute", "math", "sum", "multiply", "add"},
+    "translate": {"translation"},
+}
+_REVERSE = {stem(s): stem(k) for k, vs in _SYNONYMS.items() for s in vs}
+_LOCATION_KEYS = {"location", "city", "place", "destination", "origin", "address", "where", "region",
+                  "area", "town", "locale", "country", "venue", "loc"}
+_QUERY_KEYS = {"query", "q", "search", "term", "keyword", "text", "topic", "prompt", "question",
+               "subject", "input", "content", "message", "body", "phrase", "title"}
+_ENTITY_RE = re.compile(r"\b[A-Z][\w'\-]*(?:\s+(?:de|del|da|do|la|le)?\s*[A-Z][\w'\-]*)*(?:,\s*[A-Z]{2}\b)?")
+_SPLIT_RE = re.compile(r"\s*(?:,(?!\s*[A-Z]{2}\b)|;|\band\b|\balso\b|\bthen\b|\bplus\b|&)\s*")
+_QUESTION = {"where", "who", "when", "which", "why", "my", "me", "our", "please", "is", "are"}
+_LEADERS = {"what", "whats", "what's", "how", "please", "can", "could", "tell", "get", "show", "find",
+            "i", "is", "are", "do", "does", "will", "give", "and", "the", "also", "then", "hi", "hello"}
+
+
+def _stems(text: str) -> set[str]:
+    """Content-word stems of ``text``, with synonyms mapped onto their canonical stem."""
+    out = set()
+    for w in split_words(text):
+        s = stem(w)
+        if w in STOPWORDS or s in STOPWORDS or len(w) < 2:
+            continue
+        out.add(s)
+        if s in _REVERSE:
+            out.add(_REVERSE[s])
+    return out
+
+
+def score_function(prompt: str, fn: dict) -> float:
+    """Overlap between ``prompt`` and a function: name words 3, description/parameter words 1."""
+    words = _stems(prompt)
+    name = _stems(fn.get("name", ""))
+    desc = _stems(str(fn.get("description") or "")) - name
+    schema = fn.get("parameters")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    props = props if isinstance(props, dict) else {}
+    params = set().union(*[_stems(k) for k in props]) - name - desc if props else set()
+    return 3.0 * len(words & name) + len(words & desc) + 0.5 * len(words & params)
+
+
+def _parse_choice(tool_choice: Any) -> tuple[str, set[str] | None]:
+    """(mode, allowed names or None) from a string or ``{"allowed_tools": {...}}``."""
+    if isinstance(tool_choice, str):
+        return tool_choice.lower(), None
+    if isinstance(tool_choice, dict):
+        spec = tool_choice.get("allowed_tools", tool_choice)
+        if isinstance(spec, list):
+            spec = spec[0] if spec else {}
+        if not isinstance(spec, dict):
+            return "auto", None
+        tools = spec.get("tools")
+        return str(spec.get("mode") or "auto").lower(), set(tools) if tools is not None else None
+    return "auto", None
+
+
+def _entities(prompt: str) -> list[tuple[int, str]]:
+    """(offset, text) of capitalized names, skipping sentence-initial question words."""
+    out = []
+    for m in _ENTITY_RE.finditer(prompt):
+        text = m.group(0)
+        first = text.split()[0].lower().strip("'")
+        at_start = m.start() == 0 or prompt[:m.start()].rstrip()[-1:] in ".!?"
+        if first in _LEADERS or len(text) < 2 or first.startswith("i'"):
+            continue
+        if at_start and " " not in text and text not in CITY_INFO and len(prompt) > len(text) + 1:
+            continue
+        out.append((m.start(), text))
+    return out
+
+
+class _Filler:
+    """Places prompt values into one call's arguments; remembers what it already used."""
+
+    def __init__(self, fn: dict, segment: str, offset: int, prompt: str):
+        self.fn, self.seg, self.prompt = fn, segment, prompt
+        self.entities = [e for o, e in _entities(prompt) if offset <= o < offset + len(segment)]
+        self.quoted = [a or b for a, b in re.findall(r"\"([^\"]+)\"|'([^']{2,})'(?!\w)", segment)]
+        self.numbers = [(m.start(), float(m.group(0))) for m in re.finditer(r"-?\d+(?:\.\d+)?", segment)]
+        self.codes = re.findall(r"\b[A-Z]{3}\b", segment)
+        self.used: set[Any] = set()
+        self.name_words = set(split_words(fn.get("name", "")))
+
+    def mentioned(self, values: list) -> Any:
+        for text in (self.seg.lower(), self.prompt.lower()):
+            for v in values:
+                if isinstance(v, str) and len(v.strip()) > 1 and v.lower() not in STOPWORDS and re.search(
+                        r"(?<!\w)%s(?!\w)" % re.escape(v.lower()), text):
+                    return v
+        return None
+
+    def location(self, enum_words: set[str], words: set[str]) -> str | None:
+        """A place after a preposition ('from' for origins, 'to' for destinations), else any name."""
+        preps = ("from",) if words & {"origin", "from", "source", "departure", "start"} else (
+            "to",) if words & {"destination", "to", "arrival", "end"} else ()
+        for prep in (*preps, "in|at|for|near|from|to|of"):
+            for m in re.finditer(r"\b(?:%s)\s+(?:the\s+)?(%s)" % (prep, _ENTITY_RE.pattern), self.seg):
+                if m.group(1).lower() not in enum_words and m.group(1) not in self.used:
+                    return m.group(1)
+        return next((e for e in self.entities if e.lower() not in enum_words and e not in self.used), None)
+
+    def residual(self) -> str | None:
+        """The clause minus instruction words: 'search for python tutorials' -> 'python tutorials'."""
+        m = re.search(r"\b(?:for|about|on|regarding|called|named)\s+(.+)$", self.seg)
+        text = m.group(1) if m else self.seg
+        names = {stem(x) for x in self.name_words}
+        words = [w for w in re.findall(r"[\w'\-]+", text)
+                 if w.lower() not in _LEADERS | _QUESTION and stem(w.lower()) not in names]
+        while words and words[0].lower() in STOPWORDS:
+            words.pop(0)
+        while words and words[-1].lower() in STOPWORDS:
+            words.pop()
+        return " ".join(words).strip() or None
+
+    def value(self, key: str, schema: Any, string_params: int) -> Any:
+        """A prompt-derived value for parameter ``key`` (None when the prompt says nothing)."""
+        if not isinstance(schema, dict):
+            return None
+        words = set(split_words(key)) | set(split_words(str(schema.get("title", ""))))
+        enum = schema.get("enum")
+        if enum:
+            return self.mentioned(enum)
+        types = norm_types(schema) or ["string"]
+        if "integer" in types or "number" in types:
+            near = [(pos, n) for pos, n in self.numbers if n not in self.used]
+            hit = [n for pos, n in near if words & set(split_words(self.seg[max(0, pos - 20):pos + 20]))]
+            n = (hit or [n for _, n in near] or [None])[0]
+            if n is not None:
+                self.used.add(n)
+                return int(n) if "integer" in types or n.is_integer() else n
+            return None
+        if "string" not in types:
+            return None
+        fmt = schema.get("format", "")
+        if fmt == "date" or words & {"date", "day", "when"}:
+            m = re.search(r"\b\d{4}-\d{2}-\d{2}\b", self.seg)
+            return m.group(0) if m else None
+        if words & {"email", "mail", "recipient"}:
+            m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", self.seg)
+            return m.group(0) if m else None
+        if words & {"url", "link", "website", "uri"}:
+            m = re.search(r"https?://\S+", self.seg)
+            return m.group(0).rstrip(".,)") if m else None
+        if words & {"id", "number", "ref", "reference", "sku", "isbn", "tracking"}:
+            token = next((t for t in re.findall(r"\b[\w-]*\d[\w-]*\b", self.seg) if t not in self.used), None)
+            if token:
+                self.used.add(token)
+            return token
+        if words & {"currency", "symbol", "ticker", "code"} or (
+                schema.get("pattern") in (r"^[A-Z]{3}$", "^[A-Z]{3}$") and self.codes):
+            code = next((c for c in self.codes if c not in self.used), None)
+            if code:
+                self.used.add(code)
+            return code
+        enum_words = {str(e).lower() for e in (schema.get("enum") or [])}
+        if words & (_LOCATION_KEYS | {"timezone", "tz", "zone"}):
+            loc = self.location(enum_words, words)
+            if loc is None:
+                return None
+            self.used.add(loc)
+            if words & {"timezone", "tz", "zone"} and loc in CITY_INFO:
+                return CITY_INFO[loc][2]
+            return loc
+        if words & {"name", "person", "user", "who", "contact", "recipient", "author"}:
+            ent = next((e for e in self.entities if e not in CITY_INFO and e not in self.used), None)
+            return ent or (self.quoted[0] if self.quoted else None)
+        if self.quoted and (words & _QUERY_KEYS or string_params == 1):
+            return self.quoted[0]
+        if words & _QUERY_KEYS or string_params == 1:
+            return self.residual()
+        return None
+
+
+def _top(schema: Any, root: dict) -> dict:
+    """``schema`` with ``$ref``s (as pydantic emits them) followed within ``root``."""
+    m = Matcher(root)
+    for _ in range(8):
+        if not (isinstance(schema, dict) and "$ref" in schema):
+            break
+        try:
+            schema = m.resolve(schema["$ref"])
+        except (KeyError, IndexError, ValueError, TypeError):
+            return {}
+    return schema if isinstance(schema, dict) else {}
+
+
+def _arguments(fn: dict, segment: str, offset: int, prompt: str, rng: random.Random,
+               strict: bool) -> dict | None:
+    """Schema-valid arguments for one call.
+
+    When the schema is unusable, ``strict`` (mode ``validated``) gives None (no call);
+    otherwise the call goes out with whatever the prompt supplies, like an unconstrained model.
+    """
+    params = fn.get("parameters")
+    if not params or not isinstance(params, dict):
+        return {}
+    try:
+        skeleton = generate(params, prompt=segment, rng=rng, path=f"tools.{fn.get('name')}.parameters")
+    except SchemaError:
+        if strict:
+            return None
+        props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+        filler = _Filler(fn, segment, offset, prompt)
+        loose = {k: {x: y for x, y in v.items() if x != "type"} if isinstance(v, dict) else {}
+                 for k, v in props.items()}  # the types may be what is broken
+        found = {k: filler.value(k, v, len(props)) for k, v in loose.items()}
+        return {k: v for k, v in found.items() if v is not None}
+    if not isinstance(skeleton, dict):
+        return None
+    matcher = Matcher(params)
+    top = _top(params, params)
+    props = top.get("properties") or {}
+    required = set(top.get("required") or [])
+    filler = _Filler(fn, segment, offset, prompt)
+    strings = sum(1 for s in props.values() if isinstance(s, dict) and "string" in (norm_types(s) or ["string"])
+                  and "enum" not in s)
+    args, evidence = dict(skeleton), set()
+    for key, sub in props.items():
+        resolved = _top(sub, params)
+        v = filler.value(key, resolved, strings)
+        if v is None:
+            continue
+        trial = {**args, key: v}
+        if matcher.ok(params, trial):
+            args, evidence = trial, evidence | {key}
+    for key in list(args):
+        if key not in required and key not in evidence:
+            trial = {k: v for k, v in args.items() if k != key}
+            if matcher.ok(params, trial):
+                args = trial
+    return args if matcher.ok(params, args) else skeleton
+
+
+def _segments(prompt: str) -> list[tuple[int, str]]:
+    """(offset, clause) pieces of a prompt that may each ask for one call."""
+    out, pos = [], 0
+    quotes = [m.span() for m in re.finditer(r"\"[^\"]*\"|'[^']*'(?!\w)", prompt)]
+    for m in _SPLIT_RE.finditer(prompt):
+        if any(a <= m.start() < b for a, b in quotes):
+            continue
+        out.append((pos, prompt[pos:m.start()]))
+        pos = m.end()
+    out.append((pos, prompt[pos:]))
+    return [(o, s) for o, s in out if s.strip()]
+
+
+def plan_calls(prompt: str, functions: list[dict], *, tool_choice: Any = "auto",
+               rng: random.Random) -> list[dict]:
+    """The function calls a model would make for ``prompt``: ``[{"name", "arguments"}]``.
+
+    ``tool_choice``: ``none`` never calls; ``auto`` calls only on a decent match;
+    ``any`` always calls at least the best match; ``validated`` is ``auto`` whose
+    arguments are guaranteed schema-valid (functions with unusable schemas are skipped);
+    ``{"allowed_tools": {"mode", "tools"}}`` restricts the candidates.
+    """
+    mode, allowed = _parse_choice(tool_choice)
+    if mode == "none":
+        return []
+    fns = [f for f in functions if isinstance(f, dict) and f.get("name")
+           and f.get("type", "function") == "function" and (allowed is None or f["name"] in allowed)]
+    if not fns:
+        return []
+    # clauses that name no function and no new value extend the previous call's clause,
+    # so "search for 'pizza', top 5 results" still finds max_results=5
+    groups: list[list] = []  # [fn, start, end]
+    entities = [o for o, _ in _entities(prompt)]
+    for offset, seg in _segments(prompt):
+        best = max(fns, key=lambda f: score_function(seg, f))
+        if score_function(seg, best) >= THRESHOLD:
+            groups.append([best, offset, offset + len(seg)])
+        elif groups and any(offset <= o < offset + len(seg) for o in entities):
+            groups.append([groups[-1][0], offset, offset + len(seg)])
+        elif groups:
+            groups[-1][2] = offset + len(seg)
+    calls: list[dict] = []
+    for fn, start, end in groups:
+        args = _arguments(fn, prompt[start:end], start, prompt, rng, mode == "validated")
+        if args is not None and {"name": fn["name"], "arguments": args} not in calls:
+            calls.append({"name": fn["name"], "arguments": args})
+    if not calls:
+        best = max(fns, key=lambda f: score_function(prompt, f))
+        if score_function(prompt, best) >= THRESHOLD or mode == "any":
+            args = _arguments(best, prompt, 0, prompt, rng, mode == "validated")
+            if args is None and mode == "any":
+                args = {}
+            if args is not None:
+                calls.append({"name": best["name"], "arguments": args})
+    return calls
+
+
+# -- answering with results ------------------------------------------------------------------
+_GETTERS = {"get", "fetch", "lookup", "look", "find", "search", "retrieve", "check", "query", "read",
+            "list", "calculate", "compute", "convert", "current", "show"}
+
+
+def _fmt_number(x: float) -> str:
+    if isinstance(x, float) and not x.is_integer():
+        return f"{x:,.2f}".rstrip("0").rstrip(".") if abs(x) >= 1000 else f"{round(x, 2):g}"
+    return f"{int(x):,}" if abs(x) >= 10000 else str(int(x))
+
+
+def render(value: Any) -> str:
+    """Readable text for a function result of any JSON shape (Content lists included)."""
+    if value is None:
+        return "no result"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if is_type(value, "number"):
+        return _fmt_number(value)
+    if isinstance(value, str):
+        return value.strip().rstrip(".") or "an empty result"
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) and v.get("type") == "text" for v in value):
+            return render(" ".join(str(v.get("text", "")) for v in value))
+        parts = [render(v) for v in value]
+        if not parts:
+            return "nothing"
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if isinstance(value, dict):
+        items = dict(value)
+        lead = []
+        for k in ("condition", "conditions", "description", "summary", "status", "forecast"):
+            if isinstance(items.get(k), str):
+                lead.append(items.pop(k).rstrip("."))
+                break
+        temp_key = next((k for k in items if stem(k) in ("temperature", "temp")), None)
+        if temp_key is not None and is_type(items[temp_key], "number"):
+            unit = str(items.pop("unit", items.pop("units", "")) or "").lower()
+            sym = ("°F" if unit.startswith("f") else "K" if unit.startswith("k")
+                   else "°C" if unit.startswith("c") or not unit else f" {unit}")
+            lead.append(f"{_fmt_number(items.pop(temp_key))}{sym}")
+        rest = [f"{' '.join(split_words(k))} {render(v)}" for k, v in items.items()]
+        return ", ".join(lead + rest) or "an empty result"
+    return str(value)
+
+
+def _sentence(item: dict) -> str:
+    name = str(item.get("name") or "the function")
+    args = item.get("arguments") or {}
+    result = item.get("result")
+    words = split_words(name)
+    getter = bool(words) and words[0] in _GETTERS
+    subject = " ".join(w for w in words if w not in _GETTERS) or " ".join(words) or name
+    where = next((str(v) for k, v in args.items()
+                  if set(split_words(k)) & (_LOCATION_KEYS | {"timezone", "tz"}) and v), None)
+    if where and "/" in where and " " not in where:  # an IANA zone: "Asia/Tokyo" -> "Tokyo"
+        where = where.rsplit("/", 1)[-1].replace("_", " ")
+    to = next((str(v) for k, v in args.items() if set(split_words(k)) & {"to", "recipient"} and v), None)
+    other = next((str(v) for v in args.values() if isinstance(v, (str, int, float)) and str(v) != where), None)
+    qual = f" in {where}" if where else f" to {to}" if to else f" for {other}" if other else ""
+    error = item.get("is_error") or (isinstance(result, dict) and "error" in result and len(result) <= 2)
+    if error:
+        detail = render(result.get("error") if isinstance(result, dict) else result)
+        return f"I couldn't get the {subject}{qual}: {detail}."
+    text = render(result)
+    if getter:
+        verb = "are" if subject.endswith("s") and not subject.endswith("ss") else "is"
+        return f"The {subject}{qual} {verb} {text}."
+    return f"{subject[:1].upper()}{subject[1:]}{qual}: {text}."
+
+
+def answer_with_results(prompt: str, calls_and_results: list[dict]) -> str:
+    """A natural-language answer that states every function result, one sentence each.
+
+    Items are ``{"name", "arguments", "result"}`` (``is_error`` optional); results may be
+    strings, numbers, objects, lists or lists of text Content blocks.
+    """
+    if not calls_and_results:
+        return "I don't have any results to report yet."
+    sentences = [_sentence(item) for item in calls_and_results]
+    return " ".join(s[:1].upper() + s[1:] for s in sentences)
