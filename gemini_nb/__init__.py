@@ -1,2 +1,61 @@
-"""gemini_nb: Jupyter toolkit for the Gemini Interactions API."""
+"""gemini_nb: Jupyter toolkit for the Gemini Interactions API.
+
+``%load_ext gemini_nb`` registers ``%%gemini``/``%gemini``. Importing the package is cheap on
+purpose (loading the extension must add well under 0.1 s to IPython's start): the SDK, pandas,
+matplotlib and ipywidgets are imported only when first needed, through the module-level
+``__getattr__`` below.
+"""
+from __future__ import annotations
+
+from typing import Any
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "ask": ("gemini_nb.api", "ask"),
+    "Session": ("gemini_nb.api", "Session"),
+    "Chat": ("gemini_nb.api", "Chat"),
+    "default_session": ("gemini_nb.api", "default_session"),
+    "InteractionResult": ("gemini_nb.result", "InteractionResult"),
+    "GeminiError": ("gemini_nb.errors", "GeminiError"),
+    "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+}
+
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gemini_nb' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics (``%load_ext gemini_nb``); nothing contacts a server yet."""
+    from .magics import GeminiMagics
+
+    magics = GeminiMagics(shell=ipython)
+    ipython.register_magics(magics)
+    ipython.events.register("pre_run_cell", magics._pre_run_cell)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove the magics and their ``%config`` entry."""
+    from .magics import GeminiMagics
+
+    manager = ipython.magics_manager
+    magics = manager.registry.get("GeminiMagics")
+    if magics is not None:
+        try:
+            ipython.events.unregister("pre_run_cell", magics._pre_run_cell)
+        except ValueError:
+            pass
+    for kind in ("line", "cell"):
+        manager.magics[kind].pop("gemini", None)
+    manager.registry.pop("GeminiMagics", None)
+    ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, GeminiMagics)]

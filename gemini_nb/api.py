@@ -1,0 +1,256 @@
+"""The Python API: ``ask(prompt, **options)`` and ``Session`` (alias ``Chat``), which owns a chain.
+
+The magics are a thin layer over one kernel-wide :class:`Session` (:func:`default_session`), so
+everything a cell can do is also plain Python::
+
+    chat = gemini_nb.Session()
+    chat.ask("My name is Phil")
+    chat.ask("What is my name?").text
+
+Streaming shows a throttled live preview only inside a Jupyter kernel; the returned
+:class:`~gemini_nb.result.InteractionResult` renders itself.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import fields, replace
+from typing import Any
+
+from .backend import Backend, resolve, take_notice
+from .chain import Chain
+from .config import Settings
+from .errors import GeminiError
+from .turn import TurnOptions, run_turn
+
+_OPTION_NAMES = {f.name for f in fields(TurnOptions)}
+_ALIASES = {"from_": "from_ref", "max_output_tokens": "max_tokens", "system_instruction": "system"}
+_local_ids = itertools.count(1)
+
+
+def in_terminal() -> bool:
+    """True in terminal IPython (``ipython`` at a shell prompt): no in-place display updates."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return type(shell).__name__ == "TerminalInteractiveShell"
+
+
+def in_kernel() -> bool:
+    """True inside a Jupyter kernel (display updates work); False in terminal IPython/scripts."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class Session:
+    """A conversation chain plus the backend, client, settings and history it uses."""
+
+    def __init__(self, settings: Settings | None = None, *, backend: str | None = None, **overrides: Any):
+        self.settings = replace(settings or Settings(), **overrides)
+        self.chain = Chain()
+        self.backend_choice = backend
+        self.last: Any = None
+        self.notices: list[str] = []
+        self._backend: Backend | None = None
+        self._client: Any = None
+        self._client_key: tuple | None = None
+        self._history: Any = None
+        self._history_path: str | None = None
+
+    # -- backend and client -------------------------------------------------------------
+    def set_backend(self, choice: str | None) -> Backend:
+        """``live``, ``emulator``, a URL, or None to go back to automatic selection."""
+        self.backend_choice = choice
+        self._backend = None
+        self._client = None
+        return self.backend()
+
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = resolve(self.backend_choice)
+            if self._backend.kind == "emulator":
+                notice = take_notice()
+                if notice:
+                    self.notices.append(notice)
+        return self._backend
+
+    def client(self) -> Any:
+        backend = self.backend()
+        key = (id(backend), self.settings.timeout, self.settings.retry_attempts)
+        if self._client is None or self._client_key != key:
+            self._client = backend.client(self.settings.timeout, self.settings.retry_attempts)
+            self._client_key = key
+        return self._client
+
+    def pop_notices(self) -> list[str]:
+        notices, self.notices = self.notices, []
+        return notices
+
+    def local_id(self) -> str:
+        return f"local-{next(_local_ids)}"
+
+    # -- history ------------------------------------------------------------------------
+    def history(self):
+        """The History log, or None when disabled by settings."""
+        if not self.settings.history:
+            return None
+        path = self.settings.history_path or None
+        if self._history is None or self._history_path != path:
+            from .history import History
+
+            self._history = History(path)
+            self._history_path = path
+        return self._history
+
+    def log_start(self, prompt: str, opts: TurnOptions, request: dict, thread: str, backend: Backend) -> Any:
+        history = self.history()
+        if history is None:
+            return None
+        try:
+            return history.start(prompt=prompt, options=opts.logged(), model=request.get("model") or
+                                 request.get("agent"), thread=thread, backend=backend.kind,
+                                 previous_interaction_id=request.get("previous_interaction_id"),
+                                 execution_count=opts.execution_count)
+        except Exception:  # logging must never break a turn
+            return None
+
+    def log_progress(self, row: Any, assembler: Any) -> None:
+        try:
+            self._history.progress(row, assembler.text, assembler.id)
+        except Exception:
+            pass
+
+    def log_finish(self, row: Any, result: Any, error: str | None) -> None:
+        if row is None or self._history is None:
+            return
+        try:
+            self._history.finish(row, result, error)
+        except Exception:
+            pass
+
+    # -- turns --------------------------------------------------------------------------
+    def options(self, **options: Any) -> TurnOptions:
+        values = {}
+        for name, value in options.items():
+            name = _ALIASES.get(name, name)
+            if name not in _OPTION_NAMES:
+                raise TypeError(f"unknown option {name!r}; known: {', '.join(sorted(_OPTION_NAMES))}")
+            values[name] = value
+        if values.get("from_ref") is not None:
+            values["from_ref"] = str(values["from_ref"])
+        return TurnOptions(**values)
+
+    def ask(self, prompt: str, *, live: Any = None, **options: Any):
+        """Send ``prompt`` as the next turn of this session's chain; returns the result.
+
+        Raises :class:`GeminiError` (one-line message, ``.partial`` = what had arrived).
+        """
+        opts = self.options(**options)
+        self.backend()
+        for notice in self.pop_notices():
+            print(notice)
+        stream = self.settings.stream if opts.stream is None else opts.stream
+        if live is None and stream and not opts.quiet and in_kernel():
+            from .render import LiveDisplay
+
+            live = LiveDisplay(rate=self.settings.live_updates_per_second,
+                               emulated=self.backend().emulated, tail=self.settings.live_tail_chars)
+        return run_turn(self, prompt, opts, live=live)
+
+    send = ask
+
+    def reset(self, thread: str | None = None) -> None:
+        self.chain.reset(thread)
+
+    def fork(self, ref: Any) -> Any:
+        """Move the current thread's head to an earlier turn; the next turn continues there."""
+        turn = self.chain.resolve(ref)
+        self.chain.set_head(turn.id)
+        return turn
+
+    def resume(self, interaction_id: str) -> Any:
+        """Continue a chain from an earlier session, by interaction id."""
+        turn = self.chain.adopt(interaction_id)
+        history = self.history()
+        record = history.lookup(interaction_id) if history is not None else None
+        if record and turn.external:
+            turn.prompt = record.get("prompt") or ""
+            turn.model = record.get("model")
+        self.chain.set_head(turn.id)
+        return turn
+
+    def show(self, interaction_id: str):
+        """Re-render a stored interaction: from this kernel if known, else fetched from the server."""
+        turn = self.chain.turns.get(interaction_id)
+        if turn is not None and turn.result is not None:
+            return turn.result
+        from .errors import describe
+        from .stream import result_from_interaction
+
+        backend = self.backend()
+        try:
+            interaction = self.client().interactions.get(interaction_id)
+        except Exception as exc:
+            raise describe(exc, request={"previous_interaction_id": interaction_id},
+                           base_url=backend.base_url, timeout=self.settings.timeout) from None
+        return result_from_interaction(interaction, emulated=backend.emulated,
+                                       show_thoughts=self.settings.show_thoughts,
+                                       max_chars=self.settings.max_chars)
+
+    def delete(self, interaction_id: str) -> None:
+        """Delete on the server (when stored there) and forget it locally."""
+        turn = self.chain.turns.get(interaction_id)
+        if turn is None or (turn.stored and not interaction_id.startswith("local-")):
+            from .errors import describe
+
+            backend = self.backend()
+            try:
+                self.client().interactions.delete(interaction_id)
+            except Exception as exc:
+                raise describe(exc, request={"previous_interaction_id": interaction_id},
+                               base_url=backend.base_url, timeout=self.settings.timeout) from None
+        if turn is not None:
+            self.chain.delete(interaction_id)
+
+    def __repr__(self) -> str:
+        head = self.chain.head()
+        return f"<gemini_nb.Session turns={len(self.chain.turns)} head={head.id if head else None}>"
+
+
+Chat = Session
+
+_default: Session | None = None
+
+
+def default_session() -> Session:
+    """The kernel-wide session shared by the magics."""
+    global _default
+    if _default is None:
+        _default = Session()
+    return _default
+
+
+def ask(prompt: str, **options: Any):
+    """One-off question: a fresh conversation every call (use a :class:`Session` for chains).
+
+    Options are those of ``%%gemini``: ``model``, ``system``, ``thinking``, ``thoughts``,
+    ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``...
+    It uses its own session, so it never moves the head of the magics' chain.
+    """
+    global _one_off
+    if _one_off is None:
+        _one_off = Session(default_session().settings)
+    _one_off.settings = default_session().settings
+    options.setdefault("new", True)
+    return _one_off.ask(prompt, **options)
+
+
+_one_off: Session | None = None
+
+
+__all__ = ["ask", "Session", "Chat", "default_session", "GeminiError"]

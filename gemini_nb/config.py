@@ -1,0 +1,54 @@
+"""Settings: a plain dataclass for the engine, traitlets for IPython's ``%config``.
+
+The engine (turn, api) reads a :class:`Settings` so it can run without IPython; the magics
+class mixes in :class:`GeminiConfig`, whose traits are what ``%config GeminiMagics.model =
+...`` and ``ipython_config.py`` (``c.GeminiMagics.model = ...``) change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from traitlets import Bool, Float, Int, Unicode
+from traitlets.config import Configurable
+
+DEFAULT_MODEL = "gemini-3-flash-preview"
+
+
+@dataclass
+class Settings:
+    model: str = DEFAULT_MODEL
+    stream: bool = True
+    show_thoughts: bool = True
+    timeout: float = 120.0
+    """Seconds per request (0: no limit)."""
+    retry_attempts: int = 3
+    """Total attempts for retryable failures (429, 5xx), the first call included."""
+    history: bool = True
+    history_path: str = ""
+    """SQLite file for the local log; empty: $GEMINI_NB_HISTORY or the user data directory."""
+    max_chars: int = 200_000
+    """Longest answer text rendered in the final output (the full text stays in ``.text``)."""
+    live_updates_per_second: float = 20.0
+    live_tail_chars: int = 8_000
+    interpolate: bool = True
+
+
+class GeminiConfig(Configurable):
+    """Traits mirrored one-to-one from :class:`Settings` (see there for meanings)."""
+
+    model = Unicode(DEFAULT_MODEL, help="Default model for %%gemini and gemini_nb.ask.").tag(config=True)
+    stream = Bool(True, help="Stream answers with a live preview.").tag(config=True)
+    show_thoughts = Bool(True, help="Show thought summaries (collapsible) when the model sends them.").tag(
+        config=True)
+    timeout = Float(120.0, help="Seconds per request; 0 disables the limit.").tag(config=True)
+    retry_attempts = Int(3, help="Attempts for 429/5xx failures, the first call included.").tag(config=True)
+    history = Bool(True, help="Log every interaction to the local SQLite history.").tag(config=True)
+    history_path = Unicode("", help="History database path (default: $GEMINI_NB_HISTORY or the "
+                                    "platform user data dir).").tag(config=True)
+    max_chars = Int(200_000, help="Longest answer text rendered in an output.").tag(config=True)
+    live_updates_per_second = Float(20.0, help="Cap on live preview updates per second.").tag(config=True)
+    live_tail_chars = Int(8_000, help="Characters of the answer shown in the live preview.").tag(config=True)
+    interpolate = Bool(True, help="Fill {{name}} placeholders from the user namespace.").tag(config=True)
+
+    def to_settings(self) -> Settings:
+        return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

@@ -1,0 +1,142 @@
+"""Every failure as one clear line, with the API key scrubbed from anything we show.
+
+The SDK's interactions exceptions live in ``google.genai._interactions`` (not
+``google.genai.errors``) and read ``Error code: 429 - {...json...}``; a mid-stream ``error``
+event is not raised at all. :func:`describe` turns any of them into a :class:`GeminiError`
+whose ``str`` is one line a newcomer can act on. The SDK is only imported when an error is
+actually being classified, so importing this module stays cheap.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_KEY_PATTERN = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a key so :func:`redact` removes it from every message we produce."""
+    if value and len(value) >= 8:
+        _secrets.add(value)
+
+
+def redact(text: Any) -> str:
+    text = str(text)
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return _KEY_PATTERN.sub("***", text)
+
+
+class GeminiError(Exception):
+    """A turn failed. ``str(exc)`` is the one-line explanation; ``partial`` holds what arrived."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, kind: str | None = None, status_code: int | None = None,
+                 partial: Any = None, retry_after: float | None = None):
+        super().__init__(redact(message))
+        self.kind = kind or self.kind
+        self.status_code = status_code
+        self.partial = partial
+        self.retry_after = retry_after
+        self.original: BaseException | None = None
+
+
+def _body_error(exc: Any) -> tuple[str, str | None]:
+    """(message, status) from a Google-style or 3.x error body; falls back to str(exc)."""
+    body = getattr(exc, "body", None)
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return str(err.get("message") or ""), err.get("status") or (
+            err.get("code") if isinstance(err.get("code"), str) else None)
+    message = getattr(exc, "message", None) or str(exc)
+    message = re.sub(r"^Error code: \d+ - ", "", str(message))
+    if message.lstrip().startswith("<"):  # an HTML error page
+        message = re.sub(r"<[^>]+>", " ", message)
+        message = " ".join(message.split())[:200]
+    return message, None
+
+
+def _retry_after(exc: Any) -> float | None:
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    for name in ("retry-after-ms", "retry-after"):
+        value = headers.get(name) if hasattr(headers, "get") else None
+        if value:
+            try:
+                seconds = float(value)
+            except ValueError:
+                continue
+            return seconds / 1000 if name.endswith("ms") else seconds
+    return None
+
+
+def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
+             base_url: str | None = None, timeout: float | None = None,
+             attempts: int | None = None) -> GeminiError:
+    """Classify ``exc`` (SDK exception, StreamError, OSError...) into a one-line GeminiError."""
+    from .stream import StreamError
+
+    request = request or {}
+    if isinstance(exc, GeminiError):
+        return exc
+    if isinstance(exc, StreamError):
+        code = f"[{exc.code}] " if exc.code else ""
+        return GeminiError(f"The stream failed mid-answer: {code}{exc.message}. "
+                           "The partial answer is kept; the chain head did not move.", kind="stream")
+    try:
+        from google.genai import _interactions as ix
+    except Exception:  # pragma: no cover - the SDK is a hard dependency
+        return GeminiError(f"{type(exc).__name__}: {exc}")
+
+    status_code = getattr(exc, "status_code", None)
+    message, status = _body_error(exc)
+    message = message.rstrip(".")
+    label = f"HTTP {status_code}{' ' + status if status else ''}"
+    if isinstance(exc, ix.APITimeoutError):
+        limit = f" after {timeout:g} s" if timeout else ""
+        return GeminiError(f"The request timed out{limit}; raise it with %config GeminiMagics.timeout "
+                           "= <seconds> or try again.", kind="timeout")
+    if isinstance(exc, ix.APIConnectionError):
+        where = base_url or "the Gemini API"
+        return GeminiError(f"Cannot connect to {where} (connection refused or unreachable); check the "
+                           "network or %gemini backend.", kind="connection")
+    if isinstance(exc, ix.AuthenticationError) or (
+            status_code == 400 and "api key" in message.lower()):
+        return GeminiError(f"The API key was rejected ({label}): {message}. Set GEMINI_API_KEY or run "
+                           "%gemini key (never paste keys into a cell).", kind="auth", status_code=status_code)
+    if isinstance(exc, ix.PermissionDeniedError):
+        return GeminiError(f"Permission denied ({label}): {message}. Check that the key's project may "
+                           "use this model.", kind="permission", status_code=status_code)
+    if isinstance(exc, ix.RateLimitError):
+        wait = _retry_after(exc)
+        hint = f"; retry after {wait:g} s" if wait else "; wait a moment and retry"
+        return GeminiError(f"Quota exceeded ({label}): {message}{hint}.", kind="quota",
+                           status_code=status_code, retry_after=wait)
+    if isinstance(exc, ix.NotFoundError):
+        prev = request.get("previous_interaction_id")
+        name = request.get("model") or request.get("agent")
+        lower = message.lower()
+        if name and str(name).lower() in lower or (not prev and ("model" in lower or "agent" in lower)):
+            return GeminiError(f"Model {name!r} not found ({label}): {message}. Try -m "
+                               "gemini-3-flash-preview.", kind="model", status_code=status_code)
+        if prev:
+            return GeminiError(f"Unknown or expired previous_interaction_id {prev!r} ({label}): {message}. "
+                               "Run %gemini reset to start a fresh chain.", kind="previous",
+                               status_code=status_code)
+        return GeminiError(f"Not found ({label}): {message}.", kind="not_found", status_code=status_code)
+    if isinstance(exc, ix.BadRequestError) or isinstance(exc, ix.UnprocessableEntityError):
+        return GeminiError(f"Invalid argument ({label}): {message}.", kind="invalid", status_code=status_code)
+    if isinstance(exc, ix.InternalServerError):
+        tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
+        return GeminiError(f"Server error ({label}){tries}: {message}. Try again later.", kind="server",
+                           status_code=status_code)
+    if isinstance(exc, ix.APIStatusError):
+        return GeminiError(f"API error ({label}): {message}.", kind="status", status_code=status_code)
+    if isinstance(exc, ix.APIError):
+        return GeminiError(f"API error: {message}.", kind="api")
+    if isinstance(exc, (TypeError, ValueError)):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return GeminiError(f"Invalid request: {first}", kind="invalid")
+    return GeminiError(f"{type(exc).__name__}: {exc}", kind="unexpected")

@@ -1,0 +1,178 @@
+"""The one renderer: an ``InteractionResult`` (or a live snapshot) -> markdown + plain text.
+
+Markdown is the rich form (JupyterLab, VS Code, ``nbconvert --to markdown`` all keep it); the
+``text/plain`` twin must read well in terminal IPython, so it never contains HTML. Thoughts go
+in a collapsible ``<details>`` block, tools as compact traces, media as data URIs, and every
+output ends with a small footer: model, tokens in/out/thought, latency, id, and the
+"emulated" badge when the answer did not come from Google.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import media as _media
+
+BADGE_MD = "`emulated`"
+BADGE_TEXT = "[emulated]"
+
+
+def _short_json(value: Any, limit: int = 300) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _truncate(text: str, limit: int | None) -> tuple[str, bool]:
+    if limit and len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+def usage_line(result: Any) -> str:
+    """``model · 12 in / 40 out / 5 thought tokens · 0.31 s · id`` (no badge, no markup)."""
+    bits = []
+    if result.model:
+        bits.append(result.model)
+    u = result.usage
+    bits.append(f"{u.input_tokens} in / {u.output_tokens} out / {u.thought_tokens} thought tokens")
+    if result.latency is not None:
+        bits.append(f"{result.latency:.2f} s")
+    if result.id:
+        bits.append(result.id)
+    return " · ".join(bits)
+
+
+def _status_note(result: Any) -> str | None:
+    if result.status == "interrupted":
+        return "interrupted: partial answer kept; the chain head did not move"
+    if result.status == "error":
+        return f"failed: {result.error}" if result.error else "failed: partial answer kept"
+    if result.status not in ("completed", None):
+        return f"status: {result.status}"
+    return None
+
+
+def _tool_md(step: dict[str, Any]) -> str:
+    kind = step.get("type", "")
+    if kind == "function_call":
+        return f"**→ call** `{step.get('name')}({_short_json(step.get('arguments') or {})})`"
+    if kind == "function_result":
+        return f"**← result** `{step.get('name') or step.get('call_id')}`: `{_short_json(step.get('result'))}`"
+    payload = {k: v for k, v in step.items() if k not in ("type", "signature")}
+    return (
+        f"<details><summary>tool: {kind}</summary>\n\n```json\n"
+        f"{json.dumps(payload, indent=1, ensure_ascii=False, default=str)[:4000]}\n```\n\n</details>"
+    )
+
+
+def _tool_text(step: dict[str, Any]) -> str:
+    kind = step.get("type", "")
+    if kind == "function_call":
+        return f"→ call {step.get('name')}({_short_json(step.get('arguments') or {})})"
+    if kind == "function_result":
+        return f"← result {step.get('name') or step.get('call_id')}: {_short_json(step.get('result'))}"
+    payload = {k: v for k, v in step.items() if k not in ("type", "signature")}
+    return f"[tool {kind}] {_short_json(payload, 200)}"
+
+
+def _media_md(item: dict[str, Any]) -> str:
+    from ..result import _b64decode
+
+    data = _b64decode(item.get("data"))
+    if item.get("type") == "image":
+        return _media.image_tag(item.get("mime_type"), data, item.get("uri"))
+    if item.get("type") == "audio":
+        return _media.audio_tag(item.get("mime_type"), data, item.get("uri"), item.get("sample_rate"))
+    return f"[{item.get('type')}: {item.get('mime_type') or ''} {item.get('uri') or ''}]"
+
+
+def _media_text(item: dict[str, Any]) -> str:
+    from ..result import _b64decode
+
+    data = _b64decode(item.get("data"))
+    size = f"{len(data)} bytes" if data else (item.get("uri") or "")
+    return f"[{item.get('type')} {item.get('mime_type') or ''} {size}]".replace("  ", " ")
+
+
+def _thoughts_md(thoughts: list[str], open_: bool = False) -> str:
+    body = "\n\n".join(thoughts)
+    return f"<details{' open' if open_ else ''}><summary>Thoughts</summary>\n\n{body}\n\n</details>"
+
+
+def render_markdown(result: Any) -> str:
+    parts: list[str] = []
+    note = _status_note(result)
+    if result.show_thoughts and result.thoughts:
+        parts.append(_thoughts_md(result.thoughts))
+    budget = result.max_chars or None  # None: no limit
+    for step in result.steps:
+        kind = step.get("type")
+        if kind == "model_output":
+            for item in step.get("content") or []:
+                if item.get("type") == "text":
+                    text, cut = item.get("text") or "", False
+                    if budget is not None:
+                        cut = len(text) > budget
+                        text, budget = text[:budget], max(budget - len(text), 0)
+                    if text or cut:
+                        parts.append(text + ("\n\n*… truncated (full text in `.text`)*" if cut else ""))
+                else:
+                    parts.append(_media_md(item))
+        elif kind in ("thought", "user_input"):
+            continue
+        else:
+            parts.append(_tool_md(step))
+    if note:
+        parts.append(f"> **{note}**")
+    footer = usage_line(result)
+    badge = f"{BADGE_MD} · " if result.emulated else ""
+    parts.append(f"<sub>{badge}{footer}</sub>")
+    return "\n\n".join(p for p in parts if p)
+
+
+def render_plain(result: Any) -> str:
+    lines: list[str] = []
+    if result.show_thoughts and result.thoughts:
+        lines.append("[thoughts] " + "\n".join(result.thoughts).replace("\n", "\n  "))
+    out: list[str] = []
+    for step in result.steps:
+        kind = step.get("type")
+        if kind == "model_output":
+            for item in step.get("content") or []:
+                if item.get("type") == "text":
+                    out.append(item.get("text") or "")
+                else:
+                    out.append("\n" + _media_text(item) + "\n")
+        elif kind not in ("thought", "user_input"):
+            out.append("\n" + _tool_text(step) + "\n")
+    text, cut = _truncate("".join(out).strip("\n"), result.max_chars)
+    if text:
+        lines.append(text + (" … [truncated]" if cut else ""))
+    note = _status_note(result)
+    if note:
+        lines.append(f"[{note}]")
+    lines.append(("— " + (BADGE_TEXT + " " if result.emulated else "")) + usage_line(result))
+    return "\n".join(lines)
+
+
+def render_raw(result: Any) -> str:
+    return result.text
+
+
+def live_markdown(thought_text: str, text: str, emulated: bool, tail: int = 8000) -> str:
+    """The streaming preview: thoughts region (open) then the answer so far, tail-trimmed."""
+    parts = []
+    if thought_text:
+        parts.append(_thoughts_md([thought_text[-tail:]], open_=True))
+    shown = text if len(text) <= tail else "…" + text[-tail:]
+    parts.append(shown + " ▌")
+    parts.append(f"<sub>{BADGE_MD + ' · ' if emulated else ''}streaming…</sub>")
+    return "\n\n".join(parts)
+
+
+def live_plain(thought_text: str, text: str, tail: int = 8000) -> str:
+    shown = text if len(text) <= tail else "…" + text[-tail:]
+    return (f"[thinking] {thought_text[-200:]}\n" if thought_text and not text else "") + shown + " ▌"

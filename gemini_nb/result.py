@@ -1,0 +1,210 @@
+"""``InteractionResult``: one turn's outcome in a shape that does not depend on the SDK generation.
+
+Why a separate type rather than the SDK's ``Interaction``: a streamed turn has no final
+``Interaction`` with steps (the ``interaction.completed`` event carries none), a turn cut by
+Ctrl-C or a mid-stream error still has a partial answer worth keeping, and the legacy and steps
+schemas differ. Everything is therefore normalized to a list of **steps-schema dicts**
+(``{"type": "model_output", "content": [...]}``, ``{"type": "thought", ...}``, ...), which is
+also exactly what the stateless (``--no-store``) history sends back, thought signatures included.
+
+This module imports nothing heavy: no SDK, no IPython, no display code.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+CALL_TYPES_SUFFIX = "_call"
+RESULT_TYPES_SUFFIX = "_result"
+
+
+@dataclass
+class Usage:
+    """Token counts, with the reasoning tokens under one name whatever the schema calls them."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    thought_tokens: int = 0
+    cached_tokens: int = 0
+    total_tokens: int = 0
+
+    @classmethod
+    def from_any(cls, usage: Any) -> "Usage":
+        """Build from an SDK ``Usage`` object or a dict; legacy ``total_reasoning_tokens`` too."""
+        if usage is None:
+            return cls()
+        get = usage.get if isinstance(usage, dict) else (lambda k, d=None: getattr(usage, k, d))
+        thought = get("total_thought_tokens", None)
+        if thought is None:
+            thought = get("total_reasoning_tokens", None)
+        return cls(
+            input_tokens=int(get("total_input_tokens", 0) or 0),
+            output_tokens=int(get("total_output_tokens", 0) or 0),
+            thought_tokens=int(thought or 0),
+            cached_tokens=int(get("total_cached_tokens", 0) or 0),
+            total_tokens=int(get("total_tokens", 0) or 0),
+        )
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "thought_tokens": self.thought_tokens,
+            "cached_tokens": self.cached_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass
+class Media:
+    """An image or audio part: decoded bytes (or a uri) plus its mime type."""
+
+    mime_type: str
+    data: bytes | None = None
+    uri: str | None = None
+    sample_rate: int | None = None
+
+    def b64(self) -> str:
+        return base64.b64encode(self.data or b"").decode("ascii")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Show the media on its own (``result.images[0]`` in a cell)."""
+        from .render import media_bundle
+
+        return media_bundle(self)
+
+
+def _b64decode(data: Any) -> bytes | None:
+    if data is None:
+        return None
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    try:
+        return base64.b64decode(data)
+    except Exception:
+        return None
+
+
+@dataclass
+class InteractionResult:
+    """What a ``%%gemini`` cell (or ``gemini_nb.ask``) returns.
+
+    ``status`` is the API status (``completed``, ``requires_action``, ...) or one of the
+    toolkit's own ``interrupted`` (Ctrl-C) and ``error`` (the turn failed; ``error`` holds the
+    one-line message). A partial result keeps whatever had streamed in.
+    """
+
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    id: str | None = None
+    status: str = "completed"
+    model: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    raw: Any = None
+    """The SDK object: the ``Interaction`` (non-streamed) or the final completed event's
+    interaction (streamed); None when the turn never completed."""
+    latency: float | None = None
+    emulated: bool = False
+    prompt: str | None = None
+    previous_interaction_id: str | None = None
+    error: str | None = None
+    thread: str = "main"
+    render_mode: str = "markdown"
+    """``markdown`` (default) or ``raw`` (``--raw``: the answer text, unrendered)."""
+    show_thoughts: bool = True
+    max_chars: int = 200_000
+
+    # -- convenience views ---------------------------------------------------------------
+    @property
+    def partial(self) -> bool:
+        return self.status in ("interrupted", "error")
+
+    @property
+    def text(self) -> str:
+        """All answer text, in order, across every ``model_output`` step.
+
+        Deliberately not the SDK's ``output_text`` (only the *last* run of text): an answer
+        interleaving text and images, or split by thoughts, would lose its first part.
+        """
+        parts: list[str] = []
+        for step in self.steps:
+            if step.get("type") == "model_output":
+                for item in step.get("content") or []:
+                    if item.get("type") == "text" and item.get("text"):
+                        parts.append(item["text"])
+        return "".join(parts)
+
+    @property
+    def thoughts(self) -> list[str]:
+        """Thought summaries, one string per thought step that has one."""
+        out = []
+        for step in self.steps:
+            if step.get("type") == "thought":
+                text = "\n\n".join(
+                    s.get("text", "") for s in (step.get("summary") or []) if s.get("type", "text") == "text"
+                )
+                if text:
+                    out.append(text)
+        return out
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Function calls the model asked the client to run: ``{id, name, arguments}``."""
+        return [
+            {"id": s.get("id"), "name": s.get("name"), "arguments": s.get("arguments") or {}}
+            for s in self.steps
+            if s.get("type") == "function_call"
+        ]
+
+    @property
+    def tool_steps(self) -> list[dict[str, Any]]:
+        """Built-in tool traces (``google_search_call``/``_result``, code execution, ...)."""
+        return [
+            s
+            for s in self.steps
+            if str(s.get("type", "")).endswith((CALL_TYPES_SUFFIX, RESULT_TYPES_SUFFIX))
+            and s.get("type") != "function_call"
+        ]
+
+    def _media(self, kind: str) -> list[Media]:
+        out = []
+        for step in self.steps:
+            if step.get("type") != "model_output":
+                continue
+            for item in step.get("content") or []:
+                if item.get("type") == kind:
+                    out.append(
+                        Media(
+                            mime_type=item.get("mime_type") or ("image/png" if kind == "image" else "audio/wav"),
+                            data=_b64decode(item.get("data")),
+                            uri=item.get("uri"),
+                            sample_rate=item.get("sample_rate") or item.get("rate"),
+                        )
+                    )
+        return out
+
+    @property
+    def images(self) -> list[Media]:
+        return self._media("image")
+
+    @property
+    def audio(self) -> list[Media]:
+        return self._media("audio")
+
+    @property
+    def thought_signatures(self) -> list[str]:
+        return [s["signature"] for s in self.steps if s.get("type") == "thought" and s.get("signature")]
+
+    # -- display -----------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .render import result_bundle
+
+        return result_bundle(self)
+
+    def __repr__(self) -> str:
+        from .render import plain_text
+
+        return plain_text(self)
+
+    def __str__(self) -> str:
+        return self.text

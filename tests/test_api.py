@@ -1,0 +1,96 @@
+"""The Python API: ask(), Session/Chat, lazy package import, extension load/unload."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from gnb_fixtures import *  # noqa: F401,F403
+
+import gemini_nb
+from gemini_nb.api import Session
+from gemini_nb.errors import GeminiError
+
+
+def test_package_import_is_cheap():
+    code = ("import sys, gemini_nb; heavy = [m for m in ('google.genai', 'pandas', 'matplotlib', 'ipywidgets', "
+            "'IPython') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = ("import sys, IPython, gemini_nb.magics; print([m for m in ('google.genai', 'pandas', 'matplotlib', "
+            "'ipywidgets') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_lazy_attributes():
+    assert gemini_nb.Session is Session and gemini_nb.Chat is Session
+    assert gemini_nb.InteractionResult.__name__ == "InteractionResult"
+    with pytest.raises(AttributeError):
+        gemini_nb.nope
+
+
+def test_session_chain(session):
+    a = session.ask("My name is Phil", stream=False)
+    b = session.ask("What is my name?")
+    assert "Phil" in b.text and b.previous_interaction_id == a.id
+    assert session.chain.head().id == b.id and session.last is b
+    c = session.ask("What is my name?", from_=a.id, system_instruction="Be terse.")
+    assert c.previous_interaction_id == a.id
+    with pytest.raises(TypeError):
+        session.ask("x", colour="red")
+
+
+def test_session_errors_are_gemini_errors(session):
+    with pytest.raises(GeminiError) as info:
+        session.ask("hello", model="not-a-model", stream=False)
+    assert info.value.kind == "model" and "\n" not in str(info.value)
+
+
+def test_ask_is_one_off_and_uses_default_backend(clean_env, emu, monkeypatch):
+    monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
+    r1 = gemini_nb.ask("My name is Phil", stream=False)
+    r2 = gemini_nb.ask("What is my name?")
+    assert r2.previous_interaction_id is None and r1.emulated
+    assert gemini_nb.default_session().chain.head() is None  # the magics' chain is untouched
+
+
+def test_backend_order(clean_env, emu, monkeypatch):
+    from gemini_nb import backend
+
+    monkeypatch.setenv("GEMINI_API_KEY", "AIzaSyFakeKeyOrderTest_0123456789abcdef")
+    chosen = backend.resolve()
+    assert chosen.kind == "live" and chosen.source == "GEMINI_API_KEY" and not chosen.emulated
+    assert "AIza" not in repr(chosen)
+    monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
+    chosen = backend.resolve()
+    assert chosen.kind == "url" and chosen.emulated and chosen.source == "GEMINI_NB_BACKEND"
+    assert backend.resolve("emulator").kind == "emulator"
+    monkeypatch.delenv("GEMINI_NB_BACKEND")
+    monkeypatch.delenv("GEMINI_API_KEY")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", emu.base_url)
+    assert backend.resolve().source == "GOOGLE_GEMINI_BASE_URL"
+    monkeypatch.delenv("GOOGLE_GEMINI_BASE_URL")
+    chosen = backend.resolve()
+    assert chosen.kind == "emulator" and chosen.emulated and chosen.source.startswith("default")
+
+
+def test_typed_key_goes_live(ip, monkeypatch):
+    import getpass
+
+    monkeypatch.delenv("GEMINI_NB_BACKEND")
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "AIzaSyFakeTypedKey_0123456789abcdefghij")
+    from gnb_fixtures import run_cell
+
+    _, out, err = run_cell(ip, "%gemini key")
+    assert "Key set" in out and "AIza" not in out + err
+    _, out, _ = run_cell(ip, "%gemini backend")
+    assert "live backend" in out and "%gemini key" in out and "AIza" not in out
+
+
+def test_unload_extension(ipython_shell):
+    gemini_nb.unload_ipython_extension(ipython_shell)
+    assert "gemini" not in ipython_shell.magics_manager.magics["cell"]
+    gemini_nb.load_ipython_extension(ipython_shell)
+    assert "gemini" in ipython_shell.magics_manager.magics["cell"]

@@ -1,0 +1,144 @@
+"""Every failure mode of issue 4 reads as one clear line, in a real IPython shell, with faults
+injected by the emulator; partial answers are never lost and the chain head never moves."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from gnb_fixtures import *  # noqa: F401,F403
+from gnb_fixtures import run_cell
+
+from gemini_nb.errors import GeminiError, describe, redact, register_secret
+
+
+def _usage_line(err: str) -> str:
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1, err  # exactly one line, no traceback
+    assert lines[0].startswith("UsageError: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def _first_turn(ip):
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nMy name is Phil")
+    assert result.success, err
+    return ip.user_ns["_"]
+
+
+def test_quota_error_names_retry_after(ip, emu):
+    emu.fault(status=429, error_status="RESOURCE_EXHAUSTED", message="Quota exceeded for requests",
+              retry_after=7, times=1)
+    _, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    line = _usage_line(err)
+    assert "Quota exceeded" in line and "429" in line and "retry after 7 s" in line
+
+
+def test_invalid_argument_names_the_field(ip, emu):
+    emu.fault(status=400, message="Invalid value at 'generation_config.temperature': must be <= 2",
+              times=1)
+    _, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    line = _usage_line(err)
+    assert "Invalid argument" in line and "generation_config.temperature" in line
+
+
+def test_bad_model_name(ip, emu):
+    _, _, err = run_cell(ip, "%%gemini -m not-a-model --no-stream\nhello")
+    line = _usage_line(err)
+    assert "Model 'not-a-model' not found" in line and "404" in line
+
+
+def test_unknown_previous_interaction_hints_reset(ip, emu):
+    ip.run_line_magic("gemini", "resume v1_doesnotexist")
+    _, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    line = _usage_line(err)
+    assert "previous_interaction_id 'v1_doesnotexist'" in line and "%gemini reset" in line
+
+
+def test_auth_and_permission(ip, emu):
+    emu.fault(status=401, error_status="UNAUTHENTICATED", message="API key not valid", times=1)
+    line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
+    assert "API key was rejected" in line and "%gemini key" in line
+    emu.fault(status=403, error_status="PERMISSION_DENIED", message="Caller lacks permission", times=1)
+    line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
+    assert "Permission denied" in line and "403" in line
+
+
+def test_server_error_after_retries(ip, emu):
+    ip.run_line_magic("config", "GeminiMagics.retry_attempts = 2")
+    emu.fault(status=503, error_status="UNAVAILABLE", message="The service is currently unavailable",
+              retry_after=0.01)
+    line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
+    assert "Server error" in line and "503" in line and "after 2 attempts" in line
+    posts = [r for r in emu.requests() if r["method"] == "POST" and r["path"].endswith("/interactions")]
+    assert len(posts) == 2
+
+
+def test_connection_refused(ip, monkeypatch):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    monkeypatch.setenv("GEMINI_NB_BACKEND", f"http://127.0.0.1:{port}")
+    line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
+    assert "Cannot connect" in line and str(port) in line
+
+
+def test_timeout(ip, emu):
+    ip.run_line_magic("config", "GeminiMagics.timeout = 0.5")
+    emu.fault(latency_ms=3000, times=1)
+    line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
+    assert "timed out after 0.5 s" in line
+
+
+def test_mid_stream_error_keeps_partial_and_head(ip, emu):
+    first = _first_turn(ip)
+    emu.fault(error_after_events=6, error_code="gateway_timeout", message="Deadline expired", times=1)
+    result, out, err = run_cell(ip, "%%gemini --stream -o partial\nCount from 1 to 20")
+    line = _usage_line(err)
+    assert "stream failed mid-answer" in line and "gateway_timeout" in line
+    partial = ip.user_ns["partial"]
+    assert partial.status == "error" and partial.partial
+    session = __import__("gemini_nb").default_session()
+    assert session.chain.head().id == first.id  # head did not move
+    assert session.last is partial
+
+
+@pytest.mark.parametrize("mode,expected", [("eof", "ended before the interaction completed"),
+                                           ("abort", "connection dropped mid-stream")])
+def test_dropped_stream_is_an_error_not_a_silent_success(ip, emu, mode, expected):
+    first = _first_turn(ip)
+    emu.fault(drop_after_events=5, drop_mode=mode, times=1)
+    line = _usage_line(run_cell(ip, "%%gemini --stream -o cut\nCount from 1 to 20")[2])
+    assert expected in line and "partial answer is kept" in line
+    assert ip.user_ns["cut"].status == "error"
+    assert __import__("gemini_nb").default_session().chain.head().id == first.id
+
+
+def test_key_is_redacted_everywhere(clean_env):
+    key = "AIzaSyThisIsNotARealKeyButLooksLikeOne123"
+    register_secret(key)
+    assert key not in redact(f"bad key {key} here")
+    assert "***" in redact("x AIzaSyAnotherFakeKeyValue_abcdefghijk y")
+    err = describe(ValueError(f"something {key}"))
+    assert key not in str(err)
+
+
+def test_key_is_not_a_magic_argument(ip):
+    line = _usage_line(run_cell(ip, "%%gemini --api-key AIzaSyFakeFakeFakeFakeFakeFake12345\nhi")[2])
+    assert "AIza" not in line and "%gemini key" in line
+    line = _usage_line(run_cell(ip, "%gemini key AIzaSyFakeFakeFakeFakeFakeFake12345")[2])
+    assert "AIza" not in line and "hidden prompt" in line
+
+
+def test_live_backend_without_key_says_how(ip, monkeypatch):
+    monkeypatch.setenv("GEMINI_NB_BACKEND", "live")
+    line = _usage_line(run_cell(ip, "%%gemini\nhello")[2])
+    assert "No API key" in line and "GEMINI_API_KEY" in line
+
+
+def test_describe_handles_stream_error():
+    from gemini_nb.stream import StreamError
+
+    err = describe(StreamError("gateway_timeout", "Deadline"))
+    assert isinstance(err, GeminiError) and "[gateway_timeout] Deadline" in str(err)

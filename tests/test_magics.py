@@ -1,0 +1,249 @@
+"""The %%gemini / %gemini magics driven in a real IPython shell against the emulator."""
+from __future__ import annotations
+
+import pytest
+
+from gnb_fixtures import *  # noqa: F401,F403
+from gnb_fixtures import run_cell
+
+import gemini_nb
+from gemini_nb.result import InteractionResult
+
+
+def cell(ip, source, **kw):
+    result, out, err = run_cell(ip, source)
+    return result, out, err
+
+
+def test_load_ext_registers_both_magics(ip):
+    assert "gemini" in ip.magics_manager.magics["cell"]
+    assert "gemini" in ip.magics_manager.magics["line"]
+
+
+def test_help_lists_every_option(ip):
+    doc = ip.magics_manager.magics["line"]["gemini"].__doc__
+    for option in ("-m", "--agent", "--system", "--thinking", "--thoughts", "--no-thoughts", "--temperature",
+                   "--max-tokens", "--stream", "--no-stream", "--new", "--from", "--thread", "--no-store",
+                   "--out", "--quiet", "--raw", "--no-interpolate"):
+        assert option in doc, option
+    _, out, _ = cell(ip, "%%gemini --help\nignored")
+    assert "--no-store" in out and "%gemini chain" in out
+    _, out2, _ = cell(ip, "%gemini --help")
+    assert out2 == out
+
+
+def test_first_prompt_returns_result_and_renders(ip, emu):
+    result, out, err = cell(ip, "%%gemini\nMy name is Phil")
+    assert result.success, err
+    value = result.result
+    assert isinstance(value, InteractionResult)
+    assert "Phil" in value.text and value.status == "completed" and value.emulated
+    data, meta = value._repr_mimebundle_()
+    assert "Phil" in data["text/markdown"] and "`emulated`" in data["text/markdown"]
+    assert "[emulated]" in data["text/plain"] and "<" not in data["text/plain"].split("—")[0]
+    assert meta["gemini_nb"]["interaction_id"] == value.id
+    assert meta["gemini_nb"]["model"] == "gemini-3-flash-preview"
+    assert set(meta["gemini_nb"]["usage"]) >= {"input_tokens", "output_tokens", "thought_tokens"}
+
+
+def test_chain_continues_across_cells(ip, emu):
+    cell(ip, "%%gemini --no-stream\nMy name is Phil")
+    result, _, err = cell(ip, "%%gemini\nWhat is my name?")
+    assert "Phil" in result.result.text, err
+    posts = [r for r in emu.requests() if r["method"] == "POST" and r["path"].endswith("interactions")]
+    assert "previous_interaction_id" not in posts[0]["body"]
+    assert posts[1]["body"]["previous_interaction_id"] == ip.user_ns["_"].previous_interaction_id
+
+
+def test_body_is_never_parsed_as_options(ip, emu):
+    result, _, err = cell(ip, '%%gemini --no-stream\n--model x "quoted" {single} --help')
+    assert result.success, err
+    body = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
+    assert body["input"] == '--model x "quoted" {single} --help'
+    assert body["model"] == "gemini-3-flash-preview"
+
+
+def test_line_magic_prompt_with_leading_options(ip, emu):
+    result, _, err = cell(ip, "%gemini --no-stream -m gemini-3-flash-preview What's 2+2?")
+    assert result.success, err
+    body = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
+    assert body["input"] == "What's 2+2?"
+
+
+@pytest.mark.parametrize("line,fragment", [
+    ("--bogus", "unknown option --bogus"),
+    ("--temperature hot", "invalid float value"),
+    ("--thinking loads", "--thinking must be one of"),
+    ("-m", "expected one argument"),
+    ("-m a --agent b", "not both"),
+    ("--new --from 1", "not both"),
+    ("-o 1abc", "variable name"),
+    ("stray words", "prompt goes in the cell body"),
+    ('--system "unclosed', "cannot parse the first line"),
+])
+def test_bad_options_are_one_line_usage_errors(ip, line, fragment):
+    result, out, err = cell(ip, f"%%gemini {line}\nhello")
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("UsageError:") and fragment in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_empty_prompt(ip):
+    _, _, err = cell(ip, "%%gemini\n   \n")
+    assert "empty prompt" in err
+
+
+def test_options_are_sent(ip, emu):
+    result, _, err = cell(ip, "%%gemini --no-stream --system 'Be terse.' --temperature 0.2 --max-tokens 64 "
+                              "--thinking low --thoughts\nhello")
+    assert result.success, err
+    body = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
+    assert body["system_instruction"] == "Be terse."
+    assert body["generation_config"] == {"temperature": 0.2, "max_output_tokens": 64, "thinking_level": "low",
+                                         "thinking_summaries": "auto"}
+    assert ip.user_ns["_"].thoughts  # summaries came back and are kept
+    # interaction-scoped settings are resent on the next turn without repeating them
+    cell(ip, "%%gemini --no-stream\nand again")
+    body2 = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
+    assert body2["system_instruction"] == "Be terse." and body2["generation_config"]["temperature"] == 0.2
+
+
+def test_no_thoughts_hides_them(ip, emu):
+    result, _, _ = cell(ip, "%%gemini --no-stream --thinking low --no-thoughts\nhello")
+    value = result.result
+    assert "Thoughts" not in value._repr_mimebundle_()[0]["text/markdown"]
+
+
+def test_out_quiet_raw(ip, emu):
+    result, out, _ = cell(ip, "%%gemini --no-stream -o answer --quiet\nMy name is Phil")
+    assert result.result is None and out == ""
+    assert "Phil" in ip.user_ns["answer"].text
+    result, _, _ = cell(ip, "%%gemini --no-stream --raw\nWhat is my name?")
+    data, _ = result.result._repr_mimebundle_()
+    assert list(data) == ["text/plain"] and data["text/plain"] == result.result.text
+
+
+def test_config_traits(ip, emu):
+    ip.run_line_magic("config", "GeminiMagics.model = 'gemini-3-pro-preview'")
+    try:
+        result, _, err = cell(ip, "%%gemini --no-stream\nhello")
+        assert result.result.model == "gemini-3-pro-preview", err
+    finally:
+        ip.run_line_magic("config", "GeminiMagics.model = 'gemini-3-flash-preview'")
+    _, out, _ = cell(ip, "%config GeminiMagics")
+    for trait in ("model", "stream", "show_thoughts", "timeout", "retry_attempts", "history", "max_chars"):
+        assert trait in out
+
+
+def test_templating_in_magics(ip, emu):
+    ip.user_ns["who"] = "Phil"
+    result, _, err = cell(ip, '%%gemini --no-stream\nMy name is {{who}}; JSON stays {"a": 1}')
+    assert result.success, err
+    body = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
+    assert body["input"] == 'My name is Phil; JSON stays {"a": 1}'
+    _, _, err = cell(ip, "%%gemini --no-stream\nHi {{nobody}}")
+    assert "name 'nobody' is not defined" in err and len(err.strip().splitlines()) == 1
+    result, _, _ = cell(ip, "%%gemini --no-stream --no-interpolate\nHi {{nobody}}")
+    assert [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]["input"] == "Hi {{nobody}}"
+
+
+def test_streaming_uses_throttled_live_display_then_final_value(ip, emu, monkeypatch):
+    from gemini_nb import api
+    from gemini_nb.render import live
+
+    messages = []
+
+    class Sink:
+        def display(self, data, display_id):
+            messages.append(("display", data))
+
+        def update(self, data, display_id):
+            messages.append(("update", data))
+
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    monkeypatch.setattr(live, "IPythonSink", Sink)
+    result, _, err = cell(ip, "%%gemini --stream\nCount from 1 to 20")
+    assert result.success, err
+    assert messages[0] == ("display", {"text/plain": ""})
+    assert messages[-1] == ("update", {"text/plain": ""})  # the live region ends empty
+    assert "20" in result.result.text
+
+
+def test_emulator_notice_once_and_backend_command(ip, monkeypatch):
+    from gemini_nb import backend
+
+    monkeypatch.delenv("GEMINI_NB_BACKEND")
+    monkeypatch.setattr(backend, "_notice_shown", False)
+    _, out, err = cell(ip, "%%gemini --no-stream\nhello")
+    assert out.count("answers come from the local emulator") == 1, err
+    _, out, _ = cell(ip, "%%gemini --no-stream\nhello again")
+    assert "local emulator" not in out
+    _, out, _ = cell(ip, "%gemini backend")
+    assert "emulator backend (emulated)" in out
+    _, _, err = cell(ip, "%gemini backend carrier-pigeon")
+    assert "unknown backend" in err
+
+
+def test_keyboard_interrupt_keeps_partial(session):
+    class Interrupt:
+        n = 0
+
+        def start(self):
+            pass
+
+        def tick(self, assembler):
+            self.n += 1
+            if len(assembler.text) > 5:
+                raise KeyboardInterrupt
+
+        def close(self):
+            pass
+
+    first = session.ask("My name is Phil", stream=False)
+    result = session.ask("Count from 1 to 20", stream=True, live=Interrupt())
+    assert result.status == "interrupted" and result.partial and result.text
+    assert "interrupted" in result._repr_mimebundle_()[0]["text/markdown"]
+    assert session.chain.head().id == first.id
+    assert session.last is result
+
+
+def test_ipython_config_file_sets_traits(tmp_path):
+    """c.GeminiMagics.* in ipython_config.py reaches the magics (via the shell's config)."""
+    import subprocess
+    import sys
+
+    profile = tmp_path / "profile_test"
+    profile.mkdir()
+    (profile / "ipython_config.py").write_text("c.GeminiMagics.model = 'gemini-3-pro-preview'\n"
+                                               "c.GeminiMagics.stream = False\n")
+    code = ("%load_ext gemini_nb\n"
+            "m = get_ipython().magics_manager.registry['GeminiMagics']\n"
+            "print('RESULT', m.model, m.stream)\n")
+    script = tmp_path / "check.ipy"
+    script.write_text(code)
+    out = subprocess.run([sys.executable, "-m", "IPython", f"--profile-dir={profile}", "--no-banner",
+                          str(script)], capture_output=True, text=True, timeout=120).stdout
+    assert "RESULT gemini-3-pro-preview False" in out
+
+
+def test_question_mark_help(ip):
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as cap:
+        ip.run_cell("%gemini?")
+    text = cap.stdout
+    page = ip.inspector.info(ip.find_line_magic("gemini"))  # what %gemini? pages
+    doc = str(page.get("docstring") or "") + text
+    assert "--no-store" in doc and "--from" in doc and "--thread" in doc
+
+
+def test_terminal_ipython_streams_text_then_only_the_footer(ip, emu, monkeypatch):
+    from gemini_nb import api
+
+    monkeypatch.setattr(api, "in_terminal", lambda: True)
+    result, out, err = cell(ip, "%%gemini --stream --thinking low\nCount from 1 to 20")
+    assert result.success, err
+    assert out.startswith("[thinking] ") and "1, 2, 3" in out
+    assert out.count("1, 2, 3") == 1  # the answer is not printed twice
+    assert out.rstrip().splitlines()[-1].startswith("— [emulated] gemini-3-flash-preview")
+    assert result.result is None and ip.user_ns["_"].text.startswith("1, 2, 3")

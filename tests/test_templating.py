@@ -1,0 +1,45 @@
+"""{{name}}/{{expr}} templating: single braces untouched, one-line errors, DataFrames as tables."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from gemini_nb.templating import TemplateError, render
+
+
+def test_names_and_expressions():
+    assert render("Hi {{who}}, {{ n * 2 }}!", {"who": "Phil", "n": 21}) == "Hi Phil, 42!"
+    assert render("{{len(items)}} items", {"items": [1, 2, 3]}) == "3 items"
+
+
+def test_single_braces_code_and_json_untouched():
+    text = 'def f(): return {"a": {1, 2}}  # f"{x}" {x} {{}'
+    assert render(text, {}) == text
+
+
+@given(st.text().filter(lambda s: "{{" not in s))
+def test_text_without_double_braces_is_identity(text):
+    assert render(text, {}) == text
+
+
+@pytest.mark.parametrize("template,fragment", [
+    ("{{missing}}", "name 'missing' is not defined"),
+    ("{{missing + 1}}", "name 'missing' is not defined"),
+    ("{{1 +}}", "not a valid Python expression"),
+    ("{{1/0}}", "ZeroDivisionError"),
+    ("{{ }}", "empty placeholder"),
+])
+def test_errors_are_one_line_and_name_the_problem(template, fragment):
+    with pytest.raises(TemplateError) as info:
+        render(template, {})
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_dataframe_is_a_compact_table():
+    import pandas as pd
+
+    df = pd.DataFrame({"city": ["Paris", "Rome"], "temp": [21, 25]})
+    out = render("Data:\n{{df}}", {"df": df})
+    assert "city" in out and "Paris" in out and "<table" not in out
+    big = pd.DataFrame({"x": range(100)})
+    assert "100 rows in total" in render("{{big}}", {"big": big})
