@@ -183,4 +183,6 @@ def create_app(emulator: Emulator, on_ready: Callable[[], None] | None = None) -
     app = Starlette(routes=[*control_routes(), Route("/{path:path}", dispatch, methods=methods)],
                     lifespan=lifespan)
     app.state.emulator = emulator
+    from .files_api import register as register_files
+    register_files(app)
     return app

@@ -24,6 +24,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--schema", choices=["auto", "steps", "legacy"], default="auto",
                    help="wire schema: auto-detect per request (default), or force one")
     p.add_argument("--seed", type=int, default=None, help="deterministic ids from this seed")
+    p.add_argument("--files-processing-ms", type=float, default=300.0,
+                   help="time uploaded video/audio stays PROCESSING (default 300)")
+    p.add_argument("--scenarios", metavar="PATH",
+                   help="YAML/JSON scenario file or directory of them (scripted answers)")
+    p.add_argument("--record", metavar="DIR",
+                   help="proxy to --upstream and write one cassette per request into DIR")
+    p.add_argument("--upstream", metavar="URL",
+                   help="API to record from, e.g. https://generativelanguage.googleapis.com "
+                        "(key from GEMINI_API_KEY/GOOGLE_API_KEY, else the client's)")
+    p.add_argument("--replay", metavar="DIR", help="serve the cassettes recorded in DIR")
+    p.add_argument("--replay-pacing", choices=["recorded", "instant"], default="recorded",
+                   help="replay streams at the recorded pace (default) or instantly")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     return p
 
@@ -38,7 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     config = EmulatorConfig(api_key=args.api_key, db=args.db, latency_ms=args.latency_ms,
                             tokens_per_second=args.tokens_per_second,
                             background_ms=args.background_ms, queue_ms=args.queue_ms,
-                            schema=args.schema, seed=args.seed)
+                            schema=args.schema, seed=args.seed,
+                            files_processing_ms=args.files_processing_ms, scenarios=args.scenarios,
+                            record_dir=args.record, upstream=args.upstream, replay_dir=args.replay,
+                            replay_pacing=args.replay_pacing)
+    if args.upstream and not args.record:
+        print("gemini-nb emulator: --upstream only makes sense with --record DIR", file=sys.stderr)
+        return 2
+    try:
+        _, server = build(config, on_ready=lambda: ready(), log_level=args.log_level)
+    except ValueError as exc:  # bad scenarios, missing replay dir, --record without --upstream
+        print(f"gemini-nb emulator: {exc}", file=sys.stderr)
+        return 2
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -51,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     def ready() -> None:
         print(f"Gemini emulator listening on http://{shown}:{port}", flush=True)
 
-    _, server = build(config, on_ready=ready, log_level=args.log_level)
     try:
         asyncio.run(server.serve(sockets=[sock]))
     except KeyboardInterrupt:

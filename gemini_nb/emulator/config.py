@@ -30,6 +30,8 @@ class EmulatorConfig:
     upstream: str | None = None
     replay_dir: str | None = None
     replay_pacing: str = "recorded"
+    files_processing_ms: float = 300.0
+    """How long uploaded video/audio stays PROCESSING before it turns ACTIVE."""
 
     def update(self, values: dict[str, Any]) -> dict[str, Any]:
         """Apply known keys from ``values`` (control plane); unknown keys raise ValueError."""

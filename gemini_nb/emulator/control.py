@@ -1,4 +1,4 @@
-"""The control plane under ``/_emulator/``: reset, seed, faults, request log, settings.
+"""The control plane under ``/_emulator/``: reset, seed, faults, request log, settings, scenarios.
 
 Unauthenticated on purpose (it is a local test tool); every answer is JSON.
 """
@@ -36,11 +36,18 @@ def _guard(handler):
 async def health(request: Request, emu) -> JSONResponse:
     from .. import __version__
     return JSONResponse({"ok": True, "emulator": "gemini_nb", "version": __version__,
-                         "interactions_running": len(emu.runs)})
+                         "interactions_running": len(emu.runs), "mode": _mode(emu.config)})
+
+
+def _mode(config) -> str:
+    return "record" if config.record_dir else "replay" if config.replay_dir else "emulate"
 
 
 async def reset(request: Request, emu) -> JSONResponse:
     emu.reset()
+    replayer = emu.extensions.get("replayer")
+    if replayer is not None:  # replay the cassettes from the start again
+        replayer.reset()
     return JSONResponse({"ok": True})
 
 
@@ -81,6 +88,28 @@ async def settings(request: Request, emu) -> JSONResponse:
         raise ApiError(400, str(exc)) from None
 
 
+async def scenarios(request: Request, emu) -> JSONResponse:
+    """GET lists, DELETE clears, POST adds scenarios (a JSON or YAML document in the body)."""
+    from .scenarios import ScenarioError, book_for, parse
+
+    book = book_for(emu)
+    if request.method == "DELETE":
+        book.clear()
+        return JSONResponse({"ok": True, "scenarios": []})
+    if request.method == "POST":
+        raw = (await request.body()).decode("utf-8", "replace")
+        if not raw.strip():
+            raise ApiError(400, "POST /_emulator/scenarios needs a JSON or YAML scenario document")
+        try:
+            loaded = parse(raw, request.query_params.get("source") or "request body")
+        except ScenarioError as exc:
+            raise ApiError(400, str(exc)) from None
+        if request.query_params.get("replace", "").lower() in ("1", "true"):
+            book.clear()
+        book.add(loaded)
+    return JSONResponse({"scenarios": book.list()})
+
+
 def control_routes() -> list[Route]:
     return [
         Route("/_emulator/health", _guard(health), methods=["GET"]),
@@ -89,4 +118,5 @@ def control_routes() -> list[Route]:
         Route("/_emulator/faults", _guard(faults), methods=["GET", "POST", "DELETE"]),
         Route("/_emulator/requests", _guard(requests_log), methods=["GET", "DELETE"]),
         Route("/_emulator/config", _guard(settings), methods=["GET", "POST"]),
+        Route("/_emulator/scenarios", _guard(scenarios), methods=["GET", "POST", "DELETE"]),
     ]
