@@ -30,15 +30,42 @@ def choose(headers: Any, override: str = "auto") -> str:
     return STEPS
 
 
+# Step types the 1.x outputs schema has no block for (1.55 would mis-parse them as text).
+STEPS_ONLY = {"file_search_call", "google_maps_call", "google_maps_result", "retrieval_call",
+              "retrieval_result", "tool_search_call", "tool_search_result", "processing_call",
+              "processing_result"}
+
+
+def legacy_annotations(text: str, annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """3.x typed citations -> 1.x ``{start_index, end_index, source}`` with UTF-8 byte offsets.
+
+    Internally offsets index the Python string; the 1.x schema documents byte offsets, which
+    differ as soon as the text before a citation has non-ASCII characters.
+    """
+    out = []
+    for ann in annotations:
+        ann = dict(ann)
+        for key in ("start_index", "end_index"):
+            if isinstance(ann.get(key), int):
+                ann[key] = len(text[: ann[key]].encode("utf-8"))
+        ann.setdefault("source", ann.get("url") or ann.get("file_name") or ann.get("name"))
+        out.append(ann)
+    return out
+
+
 def steps_to_outputs(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Output steps -> legacy ``outputs`` blocks."""
     outputs: list[dict[str, Any]] = []
     for step in steps:
         kind = step.get("type")
-        if kind == "user_input":
+        if kind == "user_input" or kind in STEPS_ONLY:
             continue
         if kind == "model_output":
-            outputs.extend(copy.deepcopy(step.get("content") or []))
+            for block in copy.deepcopy(step.get("content") or []):
+                if block.get("type") == "text" and block.get("annotations"):
+                    block["annotations"] = legacy_annotations(block.get("text", ""),
+                                                              block["annotations"])
+                outputs.append(block)
         else:
             outputs.append(copy.deepcopy(step))
     return outputs

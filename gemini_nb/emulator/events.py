@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .dialects import LEGACY, legacy_usage, shell, steps_to_outputs
+from .dialects import LEGACY, STEPS_ONLY, legacy_usage, shell, steps_to_outputs
 
 _WORDS = re.compile(r"\S+\s*|\s+")
 
@@ -46,6 +46,24 @@ def _split_json(value: Any) -> list[str]:
 _ID_KEYS = ("id", "call_id", "name", "server_name")
 
 
+def _tool_shell(block: dict[str, Any]) -> dict[str, Any]:
+    """Start shell of a tool call/result: its ids plus empty placeholders for the payload.
+
+    The placeholders (``arguments: {}``, ``result: []``/``""``) keep the shell valid as its
+    typed step/content in the SDKs, which otherwise fall back to an unknown variant (3.x
+    ``UnknownStep``) or a bare event (1.55); the following delta carries the real payload.
+    """
+    shell = {"type": block.get("type")}
+    for key in _ID_KEYS:
+        if key in block:
+            shell[key] = block[key]
+    if "arguments" in block:
+        shell["arguments"] = {}
+    if "result" in block:
+        shell["result"] = [] if isinstance(block["result"], list) else ""
+    return shell
+
+
 def _step_events(step: dict[str, Any], words: int) -> Iterator[tuple[dict, dict | None, int]]:
     """(start shell, None, 0) then (None, delta, tokens)* for one step."""
     kind = step.get("type")
@@ -71,10 +89,7 @@ def _step_events(step: dict[str, Any], words: int) -> Iterator[tuple[dict, dict 
         for frag in _split_json(step.get("arguments") or {}):
             yield None, {"type": "arguments_delta", "arguments": frag, "partial_arguments": frag}, 0
     else:
-        start = {"type": kind}
-        for key in _ID_KEYS:
-            if key in step:
-                start[key] = step[key]
+        start = _tool_shell(step)
         if kind.endswith("_call") or kind.endswith("_result"):
             start.setdefault("signature", "")
         yield start, None, 0
@@ -96,8 +111,12 @@ def _legacy_block_events(block: dict[str, Any], words: int) -> Iterator[tuple[di
             yield None, {"type": "thought_summary", "content": part}, 0
         if block.get("signature"):
             yield None, {"type": "thought_signature", "signature": block["signature"]}, 0
+    elif kind.startswith("function_"):
+        # ids and an empty ``arguments`` keep the shell a typed FunctionCallContent in 1.55
+        yield _tool_shell(block), None, 0
+        yield None, dict(block), 0
     else:
-        yield {"type": kind}, None, 0
+        yield _tool_shell(block), None, 0
         yield None, dict(block), 0
 
 
@@ -122,8 +141,11 @@ def build(record: Any, dialect: str, steps: list[dict[str, Any]], status: str,
         # A legacy block completes its step when it is the last block of that step.
         done_marks = []
         for i, step in enumerate(steps):
-            n = len(step.get("content") or []) if step.get("type") == "model_output" else 1
-            done_marks.extend([i] * (n - 1) + [i + 1])
+            kind = step.get("type")
+            n = (len(step.get("content") or []) if kind == "model_output"
+                 else 0 if kind in STEPS_ONLY or kind == "user_input" else 1)
+            if n:  # steps without a legacy block complete silently with the next block
+                done_marks.extend([i] * (n - 1) + [i + 1])
         gen = _legacy_block_events
     else:
         units = [(step, 1) for step in steps]

@@ -58,6 +58,9 @@ CAMEL = {"mimeType": "mime_type", "aspectRatio": "aspect_ratio", "imageSize": "i
          "partialArguments": "partial_arguments", "callId": "call_id", "isError": "is_error"}
 
 
+_TYPED_FORMATS = ("text", "image", "audio", "video")
+
+
 def snake_keys(obj: Any) -> Any:
     """Rename the known camelCase wire spellings to snake_case, recursively (not in schemas)."""
     if isinstance(obj, list):
@@ -67,6 +70,11 @@ def snake_keys(obj: Any) -> Any:
         for key, value in obj.items():
             if key in ("parameters", "schema", "arguments", "result", "response_format_schema"):
                 out[CAMEL.get(key, key)] = value
+            elif key == "response_format":  # rename in typed formats, never inside a raw schema
+                items = value if isinstance(value, list) else [value]
+                fixed = [snake_keys(f) if isinstance(f, dict) and f.get("type") in _TYPED_FORMATS
+                         else f for f in items]
+                out[key] = fixed if isinstance(value, list) else fixed[0]
             else:
                 out[CAMEL.get(key, key)] = snake_keys(value)
         return out

@@ -242,6 +242,10 @@ def inspect_part(part: dict, files: Any = None) -> dict[str, Any]:
             name = _record_get(record, "display_name", "displayName")
             if name:
                 info["display_name"] = str(name)
+            content = _record_get(record, "content")
+            if isinstance(content, (bytes, bytearray)):  # the emulator's own Files API keeps bytes
+                info.setdefault("size_bytes", len(content))
+                info.update(_analyze(bytes(content), str(mime or sniff_mime(bytes(content)) or ""), part))
         if not mime:
             mime = mimetypes.guess_type(uri.split("?")[0])[0] or _DEFAULT_MIME[kind]
         info["mime_type"] = mime

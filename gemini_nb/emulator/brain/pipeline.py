@@ -16,11 +16,23 @@ def default_skills() -> list[Skill]:
     """Skills in priority order. Each block below is owned by one module; keep the order."""
     skills: list[Skill] = []
     # 1. scenarios (scripted exact answers) -- scenarios.py
+    from ..scenarios import ScenarioSkill
+    skills.append(ScenarioSkill())
     # 2. agents (deep research, ...) -- agents.py
+    from .agents import AgentSkill
+    skills.append(AgentSkill())
     # 3. function calling -- function_skill.py
+    from .function_skill import FunctionSkill
+    skills.append(FunctionSkill())
     # 4. built-in tools (google_search, code_execution, ...) -- builtin_tools.py
+    from .builtin_tools import BuiltinToolsSkill
+    skills.append(BuiltinToolsSkill())
     # 5. media output (images, speech) -- media_skill.py
+    from .media_skill import MediaSkill
+    skills.append(MediaSkill())
     # 6. structured output (response_format JSON schema) -- structured_skill.py
+    from .structured_skill import StructuredSkill
+    skills.append(StructuredSkill())
     # 7. generic text (always answers; also describes multimodal input)
     skills.append(TextSkill())
     return skills

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .base import Reply, TurnContext, content_text, text_step
+from .media_inspect import describe_part, inspect_part
 
 JOKES = [
     "Why do programmers prefer dark mode? Because light attracts bugs.",
@@ -176,13 +177,72 @@ def limit(ctx: TurnContext, text: str) -> tuple[str, str]:
     return text, status
 
 
+MEDIA_KINDS = ("image", "audio", "video", "document")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _media_detail(info: dict[str, Any], part: dict[str, Any]) -> str | None:
+    """One sentence of what can be measured about a part beyond :func:`describe_part`."""
+    kind = info.get("kind")
+    width, height = info.get("width"), info.get("height")
+    if kind == "image" and width and height:
+        shape = "square" if width == height else "landscape" if width > height else "portrait"
+        return (f"The image is {width}x{height} pixels ({shape}, "
+                f"{width * height / 1e6:.1f} megapixels).")
+    if info.get("pages") is not None:
+        pages = info["pages"]
+        return f"The document has {pages} page{'s' if pages != 1 else ''}."
+    if str(info.get("mime_type", "")).startswith("text/") and isinstance(part.get("data"), str):
+        import base64
+        text = base64.b64decode(part["data"]).decode("utf-8", "replace")
+        first = text.strip().splitlines()[0][:80] if text.strip() else ""
+        return f"The document has {len(text.split())} words; it begins \u201c{first}\u201d."
+    if info.get("duration_s") is not None:
+        extra = ""
+        if info.get("sample_rate"):
+            channels = info.get("channels") or 1
+            extra = f" at {info['sample_rate']} Hz, {'mono' if channels == 1 else f'{channels} channels'}"
+        return f"The {kind} lasts {info['duration_s']:.1f} seconds{extra}."
+    if info.get("source") in ("uri", "file") and info.get("size_bytes") is None:
+        return f"I have the {kind} by reference only, so I can't measure its size."
+    return None
+
+
+def describe_media(ctx: TurnContext, prompt: str) -> str | None:
+    """An answer about the media parts of this turn (None when there are none).
+
+    The emulator cannot see or hear, but it can report what a careful reader notices
+    first (kind, MIME type, size, pixel dimensions, pages, duration), which is exactly
+    what notebook users check to confirm their media reached the model intact.
+    Unreadable inline data raises ``ValueError`` (a 400), as the real service refuses it.
+    """
+    parts = [p for p in ctx.user_parts() if isinstance(p, dict) and p.get("type") in MEDIA_KINDS]
+    if not parts:
+        return None
+    infos = [inspect_part(p, ctx.files) for p in parts]
+    lines = [f"You sent me {_join([describe_part(i) for i in infos])}."]
+    lines += [d for d in (_media_detail(i, p) for i, p in zip(infos, parts)) if d]
+    kinds = _join(sorted({i["kind"] for i in infos}))
+    if prompt.strip():
+        lines.append(f"About your request (\u201c{prompt.strip()[:200]}\u201d): as the emulated "
+                     f"{ctx.model or 'model'} I work from these properties of the {kinds}, "
+                     f"not from {'its' if len(infos) == 1 else 'their'} content.")
+    else:
+        lines.append(f"Ask me anything about the {kinds}.")
+    return "\n\n".join(lines)
+
+
 class TextSkill:
-    """The fallback skill: always answers with text."""
+    """The fallback skill: always answers with text (about the attached media, if any)."""
 
     def respond(self, ctx: TurnContext) -> Reply:
         prompt = ctx.last_user_text()
+        media = describe_media(ctx, prompt)
         if not prompt and ctx.user_parts():
             prompt = "the attached content"
-        text = style(ctx, compose(ctx, prompt))
+        text = style(ctx, media if media is not None else compose(ctx, prompt))
         text, status = limit(ctx, text)
         return Reply(steps=[text_step(text)], status=status)

@@ -7,15 +7,49 @@ import math
 from typing import Any
 
 from .base import Reply, TurnContext
+from .media_inspect import inspect_part
 
 IMAGE_TOKENS = 258          # per input image (documented default resolution)
 IMAGE_OUT_TOKENS = 1290     # per generated image
 AUDIO_TOKENS_PER_S = 32
 PCM_BYTES_PER_S = 24000 * 2
+GROUNDING_CALLS = ("google_search_call", "google_maps_call", "retrieval_call")
 
 
 def text_tokens(text: str) -> int:
     return math.ceil(len(text) / 4) if text else 0
+
+
+def audio_seconds(part: dict[str, Any]) -> float:
+    """Duration of an audio part, read from its WAV header or PCM mime parameters.
+
+    Falls back to raw 24 kHz 16-bit mono (what TTS returns) when the bytes say nothing,
+    and to one second for audio given only by ``uri``.
+    """
+    if not isinstance(part.get("data"), str):
+        return 1.0
+    try:
+        duration = inspect_part(part).get("duration_s")
+    except ValueError:
+        duration = None
+    if duration:
+        return max(0.1, float(duration))
+    return max(0.1, len(part["data"]) * 3 / 4 / PCM_BYTES_PER_S)
+
+
+def image_out_tokens(model: str | None, part: dict[str, Any]) -> int:
+    """Billed tokens of one generated image, as published per model family.
+
+    Gemini 3 image models bill 1120 tokens up to 2K and 2000 at 4K; Gemini 2.5 Flash
+    Image bills a flat 1290.
+    """
+    if "gemini-3" not in str(model or ""):
+        return IMAGE_OUT_TOKENS
+    try:
+        info = inspect_part(part)
+    except ValueError:
+        info = {}
+    return 2000 if max(info.get("width") or 0, info.get("height") or 0) > 3500 else 1120
 
 
 def _part_tokens(part: dict[str, Any], modality: dict[str, int]) -> None:
@@ -25,10 +59,7 @@ def _part_tokens(part: dict[str, Any], modality: dict[str, int]) -> None:
     elif kind == "image":
         modality["image"] = modality.get("image", 0) + IMAGE_TOKENS
     elif kind == "audio":
-        seconds = 1.0
-        if isinstance(part.get("data"), str):
-            seconds = max(0.1, len(part["data"]) * 3 / 4 / PCM_BYTES_PER_S)
-        modality["audio"] = modality.get("audio", 0) + math.ceil(seconds * AUDIO_TOKENS_PER_S)
+        modality["audio"] = modality.get("audio", 0) + math.ceil(audio_seconds(part) * AUDIO_TOKENS_PER_S)
     elif kind == "video":
         modality["video"] = modality.get("video", 0) + 263 * 10
     elif kind == "document":
@@ -84,9 +115,9 @@ def compute(ctx: TurnContext, reply: Reply, thought_tokens: int = 0) -> dict[str
         if kind == "model_output":
             for part in step.get("content") or []:
                 if part.get("type") == "image":
-                    outputs["image"] = outputs.get("image", 0) + IMAGE_OUT_TOKENS
+                    outputs["image"] = outputs.get("image", 0) + image_out_tokens(ctx.model, part)
                 elif part.get("type") == "audio" and isinstance(part.get("data"), str):
-                    secs = len(part["data"]) * 3 / 4 / PCM_BYTES_PER_S
+                    secs = audio_seconds(part)
                     outputs["audio"] = outputs.get("audio", 0) + math.ceil(secs * AUDIO_TOKENS_PER_S)
                 else:
                     _part_tokens(part, outputs)
@@ -103,4 +134,13 @@ def compute(ctx: TurnContext, reply: Reply, thought_tokens: int = 0) -> dict[str
         "input_tokens_by_modality": _by_modality(inputs),
         "output_tokens_by_modality": _by_modality(outputs),
     }
+    if tool_use:
+        usage["tool_use_tokens_by_modality"] = [{"modality": "text", "tokens": tool_use}]
+    grounding: dict[str, int] = {}
+    for step in reply.steps:
+        kind = str(step.get("type"))
+        if kind in GROUNDING_CALLS:
+            grounding[kind[:-5]] = grounding.get(kind[:-5], 0) + 1
+    if grounding:  # search/maps/retrieval calls are billed per use (3.x usage field)
+        usage["grounding_tool_count"] = [{"type": k, "count": v} for k, v in grounding.items()]
     return usage
