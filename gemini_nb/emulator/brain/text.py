@@ -12,6 +12,7 @@ import operator
 import re
 from typing import Any
 
+from . import tables
 from .base import Reply, TurnContext, content_text, text_step
 from .media_inspect import describe_part, inspect_part
 
@@ -117,6 +118,9 @@ def compose(ctx: TurnContext, prompt: str) -> str:
         step = 1 if hi >= lo else -1
         nums = list(range(lo, hi + step, step))[:5000]
         return ", ".join(str(n) for n in nums)
+    table_answer = tables.answer(prompt)
+    if table_answer:
+        return table_answer
     math_answer = arithmetic(prompt.strip())
     if math_answer:
         return math_answer
