@@ -166,9 +166,15 @@ def closest_ratio(width: int, height: int) -> str:
     return min(image_gen.ASPECT_RATIOS, key=distance)
 
 
+_VERB_LEAD = re.compile(r"^\s*(?:please\s+)?(?:draw|paint|sketch|illustrate|render|show me)\s+(?:me\s+)?",
+                        re.I)
+
+
 def image_subject(prompt: str) -> str:
-    """The thing to draw: the prompt without "Generate an image of" and trailing punctuation."""
+    """The thing to draw: the prompt without "Generate an image of" / "Draw" and end punctuation."""
     subject = _IMAGE_LEAD.sub("", prompt.strip(), count=1).strip()
+    if subject == prompt.strip():
+        subject = _VERB_LEAD.sub("", subject, count=1).strip()
     return subject.rstrip(" .!?") or "an abstract scene"
 
 

@@ -256,6 +256,11 @@ def num(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+_SIZE_CAPS = {"minItems": 1000, "minLength": 100_000, "minProperties": 1000}
+"""Minimums beyond these cannot be answered in one response; the real API rejects them too."""
+_MAX_WEIGHT = 100_000
+
+
 def check_schema(schema: Any, path: str = "response_format") -> None:
     """Raise :class:`SchemaError` if ``schema`` is unusable; generate nothing.
 
@@ -265,7 +270,7 @@ def check_schema(schema: Any, path: str = "response_format") -> None:
     matcher = Matcher(schema)
     seen: set[int] = set()
 
-    def walk(s: Any, p: str) -> None:
+    def walk(s: Any, p: str, weight: int = 1) -> None:
         if isinstance(s, bool):
             return
         if not isinstance(s, dict):
@@ -330,6 +335,13 @@ def check_schema(schema: Any, path: str = "response_format") -> None:
                     re.compile(pat)
                 except (re.error, TypeError) as exc:
                     raise SchemaError(where, f"invalid pattern {pat!r}: {exc}") from None
+        for key, cap in _SIZE_CAPS.items():
+            if s.get(key, 0) > cap:
+                raise SchemaError(f"{p}.{key}", f"{key} {s[key]} is too large to enforce (at most {cap})")
+        weight *= max(1, int(s.get("minItems", 0)), len(s.get("prefixItems", [])))
+        if weight > _MAX_WEIGHT:  # nested arrays whose minimum sizes multiply out of bounds
+            raise SchemaError(f"{p}.minItems", f"nested minimum sizes need over {_MAX_WEIGHT} "
+                                               "values: too complex to enforce")
         props = s.get("properties") or {}
         for req in s.get("required", []):
             if props.get(req, True) is False:
@@ -341,17 +353,17 @@ def check_schema(schema: Any, path: str = "response_format") -> None:
                 if not isinstance(s[key], dict):
                     raise SchemaError(f"{p}.{key}", f"{key} must be an object")
                 for name, sub in s[key].items():
-                    walk(sub, f"{p}.{key}.{name}")
+                    walk(sub, f"{p}.{key}.{name}", weight)
         for key in _LIST_KEYS:
             for i, sub in enumerate(s.get(key, [])):
-                walk(sub, f"{p}.{key}.{i}")
+                walk(sub, f"{p}.{key}.{i}", weight)
         for key in _SUBSCHEMA_KEYS:
             if key in s:
                 if isinstance(s[key], list):
                     for i, sub in enumerate(s[key]):
-                        walk(sub, f"{p}.{key}.{i}")
+                        walk(sub, f"{p}.{key}.{i}", weight)
                 else:
-                    walk(s[key], f"{p}.{key}")
+                    walk(s[key], f"{p}.{key}", weight)
 
     walk(schema, path)
 
