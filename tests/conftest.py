@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 
 import pytest
 
@@ -64,5 +63,9 @@ def legacy_py():
 
 
 @pytest.fixture(scope="session")
-def python_exe():
-    return sys.executable
+def emulator_url():
+    """A ``gemini-nb emulator`` subprocess (for SDKs that cannot run in this process)."""
+    from emu_process import emulator_process
+
+    with emulator_process("--background-ms", "150") as (_, url):
+        yield url

@@ -1,7 +1,9 @@
 """Shared fixtures for the magics/engine tests: one emulator, a real IPython shell, clean env.
 
 Imported by the test modules (``from gnb_fixtures import *``) rather than living in a
-conftest, so these tests do not impose fixtures on the rest of the suite.
+conftest, so these tests do not impose fixtures on the rest of the suite. They reach the
+emulator only over HTTP (the control plane), as a user's notebook would; the emulator itself
+is the suite-wide ``emulator`` fixture from conftest.py.
 """
 from __future__ import annotations
 
@@ -23,15 +25,6 @@ def control(base_url: str, path: str, body=None, method: str | None = None):
     with urllib.request.urlopen(req, timeout=10) as resp:
         raw = resp.read()
         return json.loads(raw) if raw else None
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    from gemini_nb.emulator import start
-
-    handle = start(port=0)
-    yield handle
-    handle.stop()
 
 
 @pytest.fixture

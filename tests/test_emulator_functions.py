@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
 from conftest import make_client
-from emu_legacy import run_legacy
+from emu_process import run_legacy
 from test_brain_functions import param_schemas
 
 MODEL = "gemini-3-flash-preview"

@@ -6,28 +6,13 @@ subprocess of this (current-SDK) environment, exactly as a user would run it.
 from __future__ import annotations
 
 import pathlib
-import re
 import subprocess
-import sys
 
-import pytest
 
 HERE = pathlib.Path(__file__).parent
 
 
-@pytest.fixture(scope="module")
-def emulator_url():
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_nb.emulator", "--port", "0",
-                             "--background-ms", "150"], stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"(http://\S+)$", line.strip())
-    assert match, line
-    yield match.group(1)
-    proc.terminate()
-    proc.wait(10)
-
-
-def run_legacy(legacy_py: str, script: str, *args: str) -> str:
+def run_example(legacy_py: str, script: str, *args: str) -> str:
     out = subprocess.run([legacy_py, str(HERE / "examples" / script), *args], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, f"stdout:\n{out.stdout}\nstderr:\n{out.stderr}"
@@ -41,7 +26,7 @@ def test_legacy_sdk_is_really_1_55(legacy_py):
 
 
 def test_documented_examples_run_unchanged_on_legacy_sdk(legacy_py, emulator_url):
-    out = run_legacy(legacy_py, "docs_examples_outputs.py", emulator_url)
+    out = run_example(legacy_py, "docs_examples_outputs.py", emulator_url)
     assert out.strip().endswith("ALL OK")
     assert "stateful: Your name is Phil." in out
     assert "stateless: Your city is Lyon." in out

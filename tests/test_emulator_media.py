@@ -10,9 +10,7 @@ import base64
 import io
 import json
 import pathlib
-import re
 import subprocess
-import sys
 import wave
 
 import numpy as np
@@ -320,18 +318,6 @@ def test_general_model_speaks_its_answer(client):
 
 
 # -- legacy schema (google-genai 1.55 in its own virtualenv) ---------------------------------
-@pytest.fixture(scope="module")
-def emulator_url():
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_nb.emulator", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"(http://\S+)$", line.strip())
-    assert match, line
-    yield match.group(1)
-    proc.terminate()
-    proc.wait(10)
-
-
 def test_legacy_sdk_images_and_speech(legacy_py, emulator_url):
     out = subprocess.run([legacy_py, str(HERE / "examples" / "media_outputs_legacy.py"), emulator_url],
                          capture_output=True, text=True, timeout=120)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import make_client
+from emu_process import emulator_process
 
 MODEL = "gemini-3-flash-preview"
 
@@ -58,26 +58,11 @@ def test_random_paths_and_bytes_never_5xx(emulator, path, method, body):
         assert resp.status_code < 500, resp.text
 
 
-def _spawn(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    line = proc.stdout.readline()
-    match = re.match(r"Gemini emulator listening on (http://127\.0\.0\.1:\d+)$", line.strip())
-    if not match:
-        proc.kill()
-        raise AssertionError(f"unexpected first line {line!r}; stderr: {proc.stderr.read()}")
-    return proc, match.group(1)
-
-
 @pytest.mark.parametrize("entry", [["-m", "gemini_nb.emulator"], ["-m", "gemini_nb.cli", "emulator"]])
 def test_cli_prints_ready_line_and_serves(entry):
-    proc, url = _spawn(*entry, "--host", "127.0.0.1", "--port", "0")
-    try:
+    with emulator_process("--host", "127.0.0.1", entry=tuple(entry)) as (_, url):
         client = make_client(url)
         assert client.interactions.create(model=MODEL, input="hi").status == "completed"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_cli_help_lists_flags():
@@ -89,17 +74,14 @@ def test_cli_help_lists_flags():
 
 def test_sqlite_store_survives_kill_9(tmp_path):
     db = str(tmp_path / "emu.db")
-    proc, url = _spawn("-m", "gemini_nb.emulator", "--port", "0", "--db", db)
-    try:
+    with emulator_process("--db", db) as (proc, url):
         client = make_client(url)
         first = client.interactions.create(model=MODEL, input="My name is Kim")
         second = client.interactions.create(model=MODEL, input="Count to 5", previous_interaction_id=first.id)
         job = client.interactions.create(model=MODEL, input="background job", background=True)
-    finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
-    proc, url = _spawn("-m", "gemini_nb.emulator", "--port", "0", "--db", db)
-    try:
+    with emulator_process("--db", db) as (proc, url):
         client = make_client(url)
         assert client.interactions.get(second.id).output_text == "1, 2, 3, 4, 5"
         again = client.interactions.create(model=MODEL, input="What is my name?",
@@ -109,9 +91,6 @@ def test_sqlite_store_survives_kill_9(tmp_path):
         while client.interactions.get(job.id).status != "completed" and time.monotonic() < deadline:
             time.sleep(0.05)
         assert client.interactions.get(job.id).status == "completed"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_start_handle_is_a_context_manager():

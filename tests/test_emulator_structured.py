@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
 from conftest import make_client
-from emu_legacy import run_legacy
+from emu_process import run_legacy
 from test_brain_schema import assert_valid, schemas, with_defs
 
 MODEL = "gemini-3-flash-preview"

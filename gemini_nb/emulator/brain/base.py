@@ -60,6 +60,16 @@ class TurnContext:
                 return content_text(step.get("content"))
         return ""
 
+    def task_text(self) -> str:
+        """The user's task: the latest non-empty user text of this turn or, failing that, of
+        the chain (a turn that only sends function results still has a task)."""
+        for step in reversed(self.conversation):
+            if step.get("type") == "user_input":
+                text = content_text(step.get("content"))
+                if text.strip():
+                    return text
+        return ""
+
     def user_parts(self) -> list[dict[str, Any]]:
         """Content parts of the most recent ``user_input`` step of this turn."""
         for step in reversed(self.input_steps):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote_plus, urlsplit
 
-from .base import Reply, TurnContext, content_text
+from .base import Reply, TurnContext
 from .web_corpus import CitedText, digest, keywords, search, slug, topic
 
 PLACE_WORDS = re.compile(
@@ -198,16 +198,6 @@ def google_maps(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
 PREDEFINED = ("open_web_browser", "wait_5_seconds", "go_back", "go_forward", "search", "navigate",
               "click_at", "hover_at", "type_text_at", "key_combination", "scroll_document",
               "scroll_at", "drag_and_drop")
-
-
-def chain_prompt(ctx: TurnContext) -> str:
-    """The user's task: the latest user text in this turn or, failing that, in the chain."""
-    for step in reversed(ctx.conversation):
-        if step.get("type") == "user_input":
-            text = content_text(step.get("content"))
-            if text.strip():
-                return text
-    return ""
 
 
 def is_computer_turn(ctx: TurnContext) -> bool:

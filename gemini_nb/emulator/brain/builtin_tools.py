@@ -210,7 +210,7 @@ class BuiltinToolsSkill:
         computer = next((t for t in tools if t.get("type") == "computer_use"), None)
         if ctx.function_results():
             if computer is not None and builtin_more.is_computer_turn(ctx):
-                return builtin_more.computer_use(ctx, computer, builtin_more.chain_prompt(ctx))
+                return builtin_more.computer_use(ctx, computer, ctx.task_text())
             return None
         prompt = ctx.last_user_text()
         if not prompt.strip():

@@ -34,7 +34,7 @@ from .base import Reply, TurnContext, text_step
 from .builtin_more import PREDEFINED
 from .functions import answer_with_results, plan_calls
 from .schema_gen import check_schema
-from .structured_skill import json_request, structured_text, task_prompt
+from .structured_skill import json_request, structured_text
 
 _THEN = re.compile(r"(,?\s*\b(?:and then|then|after that|afterwards|once you have that)\b,?\s*)", re.I)
 _MAX_ROUNDS = 6
@@ -182,7 +182,7 @@ class FunctionSkill:
         if "computer_use" in declared and all(c.get("name") in PREDEFINED for c in answered):
             return None  # browser actions: the computer-use loop in builtin_tools continues
         structured = json_request(ctx)
-        prompt = task_prompt(ctx)
+        prompt = ctx.task_text()
         recent = _since_last_user(ctx)
         rounds = _rounds(recent)
         if fns and prompt.strip() and rounds < _MAX_ROUNDS:

@@ -14,7 +14,7 @@ import random
 import re
 import string
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Callable
 
 try:  # Python 3.11+ moved the regex parser; the old module warns on import there.

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Reply, TurnContext, content_text, text_step
+from .base import Reply, TurnContext, text_step
 from .schema_gen import SchemaError, check_schema, generate
 from .vocab import analyze_prompt, split_words
 
@@ -98,19 +98,6 @@ def json_request(ctx: TurnContext) -> JsonRequest | None:
     return found
 
 
-def task_prompt(ctx: TurnContext) -> str:
-    """The user's request: the latest user text of this turn, else of the whole chain."""
-    text = ctx.last_user_text()
-    if text.strip():
-        return text
-    for step in reversed(ctx.conversation):
-        if step.get("type") == "user_input":
-            text = content_text(step.get("content"))
-            if text.strip():
-                return text
-    return ""
-
-
 def free_schema(prompt: str) -> dict[str, Any]:
     """A schema for "some JSON, please" (JSON mode without a schema), shaped by the prompt.
 
@@ -156,4 +143,4 @@ class StructuredSkill:
         request = json_request(ctx)
         if request is None:
             return None
-        return Reply(steps=[text_step(structured_text(ctx, request, task_prompt(ctx)))])
+        return Reply(steps=[text_step(structured_text(ctx, request, ctx.task_text()))])

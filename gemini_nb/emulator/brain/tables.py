@@ -7,7 +7,6 @@ a generic paragraph. Understands pandas ``to_string`` output, markdown pipe tabl
 from __future__ import annotations
 
 import re
-from typing import Any
 
 MAX_WORDS = {"warmest", "hottest", "largest", "biggest", "highest", "most", "maximum", "greatest",
              "longest", "tallest", "richest", "oldest", "heaviest", "fastest", "best", "top",
