@@ -224,3 +224,19 @@ def test_answer_handles_errors_content_blocks_and_empty():
 def test_answer_any_result_shape(result):
     text = answer_with_results("?", [{"name": "get_weather", "arguments": {"location": "Lima"}, "result": result}])
     assert text.endswith(".") and "Lima" in text
+
+
+@pytest.mark.parametrize("call, expected", [
+    ({"name": "convert_currency", "arguments": {"amount": 100, "from_currency": "USD", "to_currency": "EUR"},
+      "result": 92.5}, "Converting 100 USD to EUR gives 92.5."),
+    ({"name": "calculate_mortgage", "arguments": {"principal": 300000, "rate": 4.5, "years": 30},
+      "result": {"monthly_payment": 1520.06}},
+     "Calculating the mortgage with principal 300,000, rate 4.5 and years 30 gives 1,520.06."),
+    ({"name": "get_stock_price", "arguments": {"symbol": "GOOG"},
+      "result": {"price": 171.2, "currency": "USD"}}, "The stock price for GOOG is 171.2 USD."),
+    ({"name": "search_flights", "arguments": {"destination": "Rome"},
+      "result": [{"flight": "AZ101", "price": 120}, {"flight": "FR22", "price": 80}]},
+     "The flights in Rome are AZ101 (price 120) and FR22 (price 80)."),
+])
+def test_results_read_naturally(call, expected):
+    assert answer_with_results("question", [call]) == expected

@@ -321,7 +321,12 @@ def plan_calls(prompt: str, functions: list[dict], *, tool_choice: Any = "auto",
 
 # -- answering with results ------------------------------------------------------------------
 _GETTERS = {"get", "fetch", "lookup", "look", "find", "search", "retrieve", "check", "query", "read",
-            "list", "calculate", "compute", "convert", "current", "show"}
+            "list", "current", "show"}
+# Functions that *do* something to their arguments: "Converting 100 USD to EUR gives 92.5."
+_ACTIONS = {"convert": "Converting", "calculate": "Calculating", "compute": "Computing",
+            "translate": "Translating", "summarize": "Summarizing", "estimate": "Estimating"}
+_CURRENCY_KEYS = {"currency", "currency_code", "unit"}
+_AMOUNT_KEYS = {"price", "amount", "value", "total", "cost", "balance"}
 
 
 def _fmt_number(x: float) -> str:
@@ -343,12 +348,17 @@ def render(value: Any) -> str:
     if isinstance(value, list):
         if value and all(isinstance(v, dict) and v.get("type") == "text" for v in value):
             return render(" ".join(str(v.get("text", "")) for v in value))
-        parts = [render(v) for v in value]
+        parts = [_record(v) if isinstance(v, dict) else render(v) for v in value]
         if not parts:
             return "nothing"
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     if isinstance(value, dict):
         items = dict(value)
+        if len(items) == 1:
+            return render(next(iter(items.values())))
+        money = _money(items)
+        if money is not None:
+            return money
         lead = []
         for k in ("condition", "conditions", "description", "summary", "status", "forecast"):
             if isinstance(items.get(k), str):
@@ -363,6 +373,44 @@ def render(value: Any) -> str:
         rest = [f"{' '.join(split_words(k))} {render(v)}" for k, v in items.items()]
         return ", ".join(lead + rest) or "an empty result"
     return str(value)
+
+
+def _money(items: dict) -> str | None:
+    """``{"price": 171.2, "currency": "USD"}`` -> ``171.2 USD`` (only for such a pair)."""
+    amount = next((k for k in items if k.lower() in _AMOUNT_KEYS and is_type(items[k], "number")), None)
+    currency = next((k for k in items if k.lower() in _CURRENCY_KEYS and isinstance(items[k], str)), None)
+    if amount is None or currency is None or len(items) != 2:
+        return None
+    return f"{_fmt_number(items[amount])} {items[currency]}"
+
+
+def _record(item: dict) -> str:
+    """One row of a list result: its first text field as a label, the rest in parentheses."""
+    label_key = next((k for k, v in item.items() if isinstance(v, str)), None)
+    if label_key is None:
+        return render(item)
+    rest = {k: v for k, v in item.items() if k != label_key}
+    if not rest:
+        return item[label_key]
+    details = ", ".join(f"{' '.join(split_words(k))} {render(v)}" for k, v in rest.items())
+    return f"{item[label_key]} ({details})"
+
+
+def _action_sentence(words: list[str], args: dict, text: str) -> str:
+    """'Converting 100 USD to EUR gives 92.5.' or 'Calculating the mortgage with principal
+    300,000, rate 4.5 and years 30 gives 1,520.06.'"""
+    scalars = {k: v for k, v in args.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    to = next((str(v) for k, v in scalars.items() if set(split_words(k)) & {"to", "target"} and v), None)
+    verb = _ACTIONS[words[0]]
+    if to:
+        head = " ".join(render(v) for v in scalars.values() if str(v) != to) or " ".join(words[1:])
+        return f"{verb} {head} to {to} gives {text}."
+    subject = " ".join(words[1:])
+    named = [f"{' '.join(split_words(k))} {render(v)}" for k, v in scalars.items()]
+    with_args = ""
+    if named:
+        with_args = " with " + (named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1])
+    return f"{verb}{' the ' + subject if subject else ''}{with_args} gives {text}."
 
 
 def _sentence(item: dict) -> str:
@@ -384,6 +432,8 @@ def _sentence(item: dict) -> str:
         detail = render(result.get("error") if isinstance(result, dict) else result)
         return f"I couldn't get the {subject}{qual}: {detail}."
     text = render(result)
+    if words and words[0] in _ACTIONS:
+        return _action_sentence(words, args, text)
     if getter:
         verb = "are" if subject.endswith("s") and not subject.endswith("ss") else "is"
         return f"The {subject}{qual} {verb} {text}."
