@@ -39,15 +39,25 @@ def load_ipython_extension(ipython: Any) -> None:
     """Register the magics (``%load_ext gemini_nb``); nothing contacts a server yet."""
     from .magics import GeminiMagics
 
+    from .question_mark import protect_question_mark
+
     magics = GeminiMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.events.register("pre_run_cell", magics._pre_run_cell)
+    cleanup = getattr(ipython, "input_transformers_cleanup", None)
+    if cleanup is not None and protect_question_mark not in cleanup:
+        cleanup.append(protect_question_mark)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Remove the magics and their ``%config`` entry."""
     from .magics import GeminiMagics
 
+    from .question_mark import protect_question_mark
+
+    cleanup = getattr(ipython, "input_transformers_cleanup", None)
+    if cleanup is not None and protect_question_mark in cleanup:
+        cleanup.remove(protect_question_mark)
     manager = ipython.magics_manager
     magics = manager.registry.get("GeminiMagics")
     if magics is not None:

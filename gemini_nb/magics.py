@@ -33,8 +33,7 @@ _THINKING = ("minimal", "low", "medium", "high", "xhigh")
 SUBCOMMAND_HELP = """
 Line commands:
   %gemini PROMPT            one turn from a single line (options may precede the prompt;
-                            IPython reads a trailing '?' as a help request: ask questions
-                            with %%gemini)
+                            a trailing '?' belongs to the prompt; %gemini? alone is help)
   %gemini chain             the conversation tree: turns, ids, models, forks, heads
   %gemini reset             start a fresh conversation on the current thread
   %gemini fork REF          continue from an earlier turn (id, cell number, or -N)

@@ -247,3 +247,23 @@ def test_terminal_ipython_streams_text_then_only_the_footer(ip, emu, monkeypatch
     assert out.count("1, 2, 3") == 1  # the answer is not printed twice
     assert out.rstrip().splitlines()[-1].startswith("— [emulated] gemini-3-flash-preview")
     assert result.result is None and ip.user_ns["_"].text.startswith("1, 2, 3")
+
+
+def test_line_magic_question_is_a_prompt_not_help(ip, emu):
+    result, _, err = cell(ip, "%gemini --no-stream My name is Ada.")
+    assert result.success, err
+    result, out, err = cell(ip, "%gemini --no-stream What is my name?")
+    assert result.success, err
+    assert "Ada" in result.result.text
+    body = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
+    assert body["input"] == "What is my name?"
+
+
+def test_help_still_works_with_a_bare_question_mark(ip):
+    from gemini_nb.question_mark import protect_question_mark
+
+    assert protect_question_mark(["%gemini?\n"]) == ["%gemini?\n"]
+    assert protect_question_mark(["%gemini??"]) == ["%gemini??"]
+    assert protect_question_mark(["x = 1\n"]) == ["x = 1\n"]
+    rewritten = protect_question_mark(["%gemini -m gemini-3-pro-preview Why 'quotes'?\n"])
+    assert rewritten == ["get_ipython().run_line_magic('gemini', \"-m gemini-3-pro-preview Why 'quotes'?\")\n"]
