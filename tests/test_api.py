@@ -94,3 +94,31 @@ def test_unload_extension(ipython_shell):
     assert "gemini" not in ipython_shell.magics_manager.magics["cell"]
     gemini_nb.load_ipython_extension(ipython_shell)
     assert "gemini" in ipython_shell.magics_manager.magics["cell"]
+
+
+def test_colab_userdata_key_goes_live(clean_env, monkeypatch):
+    """In Colab the key lives in userdata (the notebook's Secrets panel), not the environment."""
+    import sys
+    import types
+
+    from gemini_nb import backend
+
+    colab = types.ModuleType("google.colab")
+    userdata = types.ModuleType("google.colab.userdata")
+    secrets = {"GOOGLE_API_KEY": "AIzaSyFakeColabKey_0123456789abcdefghij"}
+
+    def get(name):
+        if name not in secrets:
+            raise KeyError(name)  # Colab raises SecretNotFoundError for missing names
+        return secrets[name]
+
+    userdata.get = get
+    colab.userdata = userdata
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab.userdata", userdata)
+    assert backend.find_key() == (secrets["GOOGLE_API_KEY"], "Colab userdata")
+    chosen = backend.resolve()
+    assert chosen.kind == "live" and chosen.source == "Colab userdata" and "AIza" not in repr(chosen)
+    secrets.clear()
+    assert backend.find_key() == (None, None)
+    assert backend.resolve().kind == "emulator"
