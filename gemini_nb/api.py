@@ -13,6 +13,7 @@ Streaming shows a throttled live preview only inside a Jupyter kernel; the retur
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import fields, replace
 from typing import Any
 
@@ -25,6 +26,8 @@ from .turn import TurnOptions, run_turn
 _OPTION_NAMES = {f.name for f in fields(TurnOptions)}
 _ALIASES = {"from_": "from_ref", "max_output_tokens": "max_tokens", "system_instruction": "system"}
 _local_ids = itertools.count(1)
+SCOPED_FIELDS = ("system_instruction", "generation_config", "tools", "agent")
+"""Request fields the API scopes to one interaction: a resumed chain must keep resending them."""
 
 
 def in_terminal() -> bool:
@@ -61,14 +64,20 @@ class Session:
         self._client_key: tuple | None = None
         self._history: Any = None
         self._history_path: str | None = None
+        self._history_warned: str | None = None
 
     # -- backend and client -------------------------------------------------------------
     def set_backend(self, choice: str | None) -> Backend:
         """``live``, ``emulator``, a URL, or None to go back to automatic selection."""
+        backend = resolve(choice)  # first: a bad choice must not replace a working backend
         self.backend_choice = choice
-        self._backend = None
+        self._backend = backend
         self._client = None
-        return self.backend()
+        if backend.kind == "emulator":
+            notice = take_notice()
+            if notice:
+                self.notices.append(notice)
+        return backend
 
     def backend(self) -> Backend:
         if self._backend is None:
@@ -108,14 +117,33 @@ class Session:
         return self._history
 
     def log_start(self, prompt: str, opts: TurnOptions, request: dict, thread: str, backend: Backend) -> Any:
-        history = self.history()
+        try:
+            history = self.history()
+        except Exception as exc:  # an unusable history file must never break a turn
+            where = self.settings.history_path
+            if not where:
+                try:
+                    from .history import default_path
+
+                    where = str(default_path())
+                except Exception:
+                    where = "the history database"
+            if self._history_warned != where:
+                self._history_warned = where
+                import sys
+
+                print(f"gemini_nb: not logging this session's turns: cannot open {where} "
+                      f"({type(exc).__name__}: {exc}); see %config GeminiMagics.history_path.",
+                      file=sys.stderr)
+            return None
         if history is None:
             return None
         try:
+            settings = {k: request[k] for k in SCOPED_FIELDS if request.get(k)}
             return history.start(prompt=prompt, options=opts.logged(), model=request.get("model") or
                                  request.get("agent"), thread=thread, backend=backend.kind,
                                  previous_interaction_id=request.get("previous_interaction_id"),
-                                 execution_count=opts.execution_count)
+                                 execution_count=opts.execution_count, settings=settings)
         except Exception:  # logging must never break a turn
             return None
 
@@ -176,11 +204,19 @@ class Session:
     def resume(self, interaction_id: str) -> Any:
         """Continue a chain from an earlier session, by interaction id."""
         turn = self.chain.adopt(interaction_id)
-        history = self.history()
-        record = history.lookup(interaction_id) if history is not None else None
+        try:
+            history = self.history()
+            record = history.lookup(interaction_id) if history is not None else None
+        except Exception:  # no usable log: the id alone still continues the chain server-side
+            record = None
         if record and turn.external:
             turn.prompt = record.get("prompt") or ""
             turn.model = record.get("model")
+            try:  # the chain's system instruction, generation config, tools: resent from here on
+                saved = json.loads(record.get("settings") or "{}")
+            except ValueError:
+                saved = {}
+            turn.settings = {k: v for k, v in saved.items() if k in SCOPED_FIELDS}
         self.chain.set_head(turn.id)
         return turn
 
@@ -196,7 +232,7 @@ class Session:
         try:
             interaction = self.client().interactions.get(interaction_id)
         except Exception as exc:
-            raise describe(exc, request={"previous_interaction_id": interaction_id},
+            raise describe(exc, request={"interaction_id": interaction_id},
                            base_url=backend.base_url, timeout=self.settings.timeout) from None
         return result_from_interaction(interaction, emulated=backend.emulated,
                                        show_thoughts=self.settings.show_thoughts,
@@ -212,7 +248,7 @@ class Session:
             try:
                 self.client().interactions.delete(interaction_id)
             except Exception as exc:
-                raise describe(exc, request={"previous_interaction_id": interaction_id},
+                raise describe(exc, request={"interaction_id": interaction_id},
                                base_url=backend.base_url, timeout=self.settings.timeout) from None
         if turn is not None:
             self.chain.delete(interaction_id)
@@ -235,6 +271,19 @@ def default_session() -> Session:
     return _default
 
 
+def _sync_settings(session: Session) -> None:
+    """Inside IPython, ``%config GeminiMagics.*`` / ``ipython_config.py`` govern the kernel-wide
+    session even when no magic has run yet (the magics copy their traits on every turn)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    magics = shell.magics_manager.registry.get("GeminiMagics") if shell is not None else None
+    if magics is not None:
+        session.settings = magics.to_settings()
+
+
 def ask(prompt: str, **options: Any):
     """One-off question: a fresh conversation every call (use a :class:`Session` for chains).
 
@@ -243,6 +292,7 @@ def ask(prompt: str, **options: Any):
     It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off
+    _sync_settings(default_session())
     if _one_off is None:
         _one_off = Session(default_session().settings)
     _one_off.settings = default_session().settings

@@ -150,6 +150,12 @@ def is_emulator(url: str) -> bool:
         return host in ("localhost", "::1") or host.startswith("127.")
 
 
+def _base_url() -> str | None:
+    """``GOOGLE_GEMINI_BASE_URL`` (a proxy, a regional endpoint... or an emulator: then the
+    answers are emulated and must carry the badge even though a key chose "live")."""
+    return os.environ.get("GOOGLE_GEMINI_BASE_URL", "").strip().rstrip("/") or None
+
+
 def _from_choice(choice: str, source: str) -> Backend:
     choice = choice.strip()
     low = choice.lower()
@@ -161,8 +167,8 @@ def _from_choice(choice: str, source: str) -> Backend:
             raise GeminiError("No API key for the live backend: set GEMINI_API_KEY (or GOOGLE_API_KEY) "
                               "or run %gemini key.", kind="auth")
         register_secret(key)
-        return Backend("live", os.environ.get("GOOGLE_GEMINI_BASE_URL") or None, f"{source} ({where})",
-                       False, key)
+        base = _base_url()
+        return Backend("live", base, f"{source} ({where})", bool(base) and is_emulator(base), key)
     if low.startswith(("http://", "https://")):
         key, _ = find_key()
         register_secret(key)
@@ -180,7 +186,8 @@ def resolve(explicit: str | None = None) -> Backend:
     key, where = find_key()
     if key:
         register_secret(key)
-        return Backend("live", os.environ.get("GOOGLE_GEMINI_BASE_URL") or None, where or "key", False, key)
+        base = _base_url()
+        return Backend("live", base, where or "key", bool(base) and is_emulator(base), key)
     base = os.environ.get("GOOGLE_GEMINI_BASE_URL", "").strip()
     if base:
         return Backend("url", base.rstrip("/"), "GOOGLE_GEMINI_BASE_URL", is_emulator(base), EMULATOR_KEY)

@@ -197,5 +197,7 @@ class Chain:
             lines.append("(empty chain: the next prompt starts a new conversation)")
         for name, head in self.heads.items():
             if head is None and name == self.thread and self._order:
-                lines.append(f"(thread {name!r} is reset: the next prompt starts fresh)")
+                used = any(t.thread == name for t in self.turns.values())
+                state = "is reset" if used else "has no turns yet"
+                lines.append(f"(current thread {name!r} {state}: the next prompt starts fresh)")
         return lines

@@ -59,6 +59,23 @@ def _body_error(exc: Any) -> tuple[str, str | None]:
     return message, None
 
 
+def _is_key_problem(exc: Any, message: str) -> bool:
+    """An invalid/expired/missing API key, whatever status the server chose (Google: 400
+    ``API_KEY_INVALID``; some proxies and emulators: 401/403 "API key not valid")."""
+    lower = message.lower()
+    if ("api key" in lower or "api_key" in lower) and (
+            getattr(exc, "status_code", None) != 403
+            or any(w in lower for w in ("not valid", "invalid", "expired", "missing", "unregistered"))):
+        return True
+    body = getattr(exc, "body", None)
+    err = body.get("error") if isinstance(body, dict) else None
+    details = err.get("details") if isinstance(err, dict) else None
+    for detail in details if isinstance(details, list) else []:
+        if isinstance(detail, dict) and str(detail.get("reason", "")).startswith("API_KEY"):
+            return True
+    return False
+
+
 def _retry_after(exc: Any) -> float | None:
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     for name in ("retry-after-ms", "retry-after"):
@@ -103,7 +120,7 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         return GeminiError(f"Cannot connect to {where} (connection refused or unreachable); check the "
                            "network or %gemini backend.", kind="connection")
     if isinstance(exc, ix.AuthenticationError) or (
-            status_code == 400 and "api key" in message.lower()):
+            status_code in (400, 401, 403) and _is_key_problem(exc, message)):
         return GeminiError(f"The API key was rejected ({label}): {message}. Set GEMINI_API_KEY or run "
                            "%gemini key (never paste keys into a cell).", kind="auth", status_code=status_code)
     if isinstance(exc, ix.PermissionDeniedError):
@@ -115,10 +132,18 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         return GeminiError(f"Quota exceeded ({label}): {message}{hint}.", kind="quota",
                            status_code=status_code, retry_after=wait)
     if isinstance(exc, ix.NotFoundError):
+        target = request.get("interaction_id")
+        if target:  # %gemini show / delete: the interaction itself is missing
+            return GeminiError(f"Interaction {target!r} not found ({label}): {message}.", kind="not_found",
+                               status_code=status_code)
         prev = request.get("previous_interaction_id")
         name = request.get("model") or request.get("agent")
         lower = message.lower()
         if name and str(name).lower() in lower or (not prev and ("model" in lower or "agent" in lower)):
+            if request.get("agent") and not request.get("model"):
+                return GeminiError(f"Agent {name!r} not found ({label}): {message}. Check the --agent name, "
+                                   "e.g. deep-research-pro-preview-12-2025.", kind="model",
+                                   status_code=status_code)
             return GeminiError(f"Model {name!r} not found ({label}): {message}. Try -m "
                                "gemini-3-flash-preview.", kind="model", status_code=status_code)
         if prev:

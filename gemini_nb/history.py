@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .errors import redact
+
 ENV_PATH = "GEMINI_NB_HISTORY"
 
 
@@ -57,7 +59,14 @@ def m002_add_cell_and_thoughts(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE turns ADD COLUMN thoughts TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_create_turns, m002_add_cell_and_thoughts]
+def m003_add_settings(db: sqlite3.Connection) -> None:
+    """The turn's interaction-scoped request fields (system_instruction, generation_config,
+    tools, agent): what ``%gemini resume`` in a new session must keep resending."""
+    db.execute("ALTER TABLE turns ADD COLUMN settings TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    m001_create_turns, m002_add_cell_and_thoughts, m003_add_settings]
 
 
 def migrate(db: sqlite3.Connection) -> int:
@@ -69,6 +78,11 @@ def migrate(db: sqlite3.Connection) -> int:
                 step(db)
                 db.execute(f"PRAGMA user_version = {number}")
     return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _scrub(value: Any) -> Any:
+    """No API key ever reaches the log, even one a prompt pulled in through ``{{...}}``."""
+    return redact(value) if isinstance(value, str) else value
 
 
 class History:
@@ -88,13 +102,15 @@ class History:
         self._flushed: dict[int, float] = {}
 
     def start(self, *, prompt: str, options: dict[str, Any], model: str | None, thread: str,
-              backend: str, previous_interaction_id: str | None, execution_count: int | None) -> int:
+              backend: str, previous_interaction_id: str | None, execution_count: int | None,
+              settings: dict[str, Any] | None = None) -> int:
         with self._lock:
             cur = self.db.execute(
                 "INSERT INTO turns (session, started, prompt, options, model, thread, backend, "
-                "previous_interaction_id, execution_count, status) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (self.session, time.time(), prompt, json.dumps(options, default=str, sort_keys=True), model,
-                 thread, backend, previous_interaction_id, execution_count, "pending"))
+                "previous_interaction_id, execution_count, status, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (self.session, time.time(), _scrub(prompt), _scrub(json.dumps(options, default=str, sort_keys=True)),
+                 _scrub(model), thread, backend, previous_interaction_id, execution_count, "pending",
+                 _scrub(json.dumps(settings, default=str, sort_keys=True)) if settings else None))
             return int(cur.lastrowid)
 
     def progress(self, row: int, text: str, interaction_id: str | None, every: float = 1.0) -> None:
@@ -105,7 +121,7 @@ class History:
         self._flushed[row] = now
         with self._lock:
             self.db.execute("UPDATE turns SET text=?, interaction_id=COALESCE(?, interaction_id), "
-                            "status='streaming' WHERE rowid=?", (text, interaction_id, row))
+                            "status='streaming' WHERE rowid=?", (_scrub(text), interaction_id, row))
 
     def finish(self, row: int, result: Any, error: str | None = None) -> None:
         self._flushed.pop(row, None)
@@ -113,11 +129,12 @@ class History:
             self.db.execute(
                 "UPDATE turns SET finished=?, interaction_id=?, model=COALESCE(?, model), status=?, text=?, "
                 "thoughts=?, usage=?, latency=?, error=? WHERE rowid=?",
-                (time.time(), getattr(result, "id", None), getattr(result, "model", None),
+                (time.time(), getattr(result, "id", None), _scrub(getattr(result, "model", None)),
                  getattr(result, "status", "error") if result is not None else "error",
-                 getattr(result, "text", None), "\n\n".join(getattr(result, "thoughts", []) or []) or None,
+                 _scrub(getattr(result, "text", None)),
+                 _scrub("\n\n".join(getattr(result, "thoughts", []) or []) or None),
                  json.dumps(result.usage.as_dict()) if result is not None else None,
-                 getattr(result, "latency", None), error, row))
+                 getattr(result, "latency", None), _scrub(error), row))
 
     def rows(self, limit: int | None = None, session_only: bool = False) -> list[dict[str, Any]]:
         sql = "SELECT * FROM turns"
@@ -143,12 +160,14 @@ class History:
     def dataframe(self, limit: int | None = None):
         import pandas as pd
 
-        columns = ["started", "status", "model", "thread", "prompt", "text", "interaction_id",
-                   "previous_interaction_id", "latency", "usage", "error", "execution_count", "backend", "session"]
+        columns = ["started", "status", "model", "thread", "prompt", "options", "text", "thoughts",
+                   "interaction_id", "previous_interaction_id", "latency", "usage", "error", "execution_count",
+                   "backend", "session", "finished"]
         rows = self.rows(limit)
         frame = pd.DataFrame(rows, columns=columns + [c for c in (rows[0] if rows else {}) if c not in columns])
         frame = frame[columns]
         frame["started"] = pd.to_datetime(frame["started"], unit="s")
+        frame["finished"] = pd.to_datetime(frame["finished"], unit="s")
         return frame
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ Rules that make the magic predictable:
 """
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
@@ -113,6 +114,9 @@ class GeminiMagics(Magics, GeminiConfig):
 
     # -- parsing --------------------------------------------------------------------------
     def _parse(self, tokens: list[str]):
+        if any(redact(token) != token for token in tokens):
+            raise UsageError("an option value looks like an API key; keys are never accepted as "
+                             "arguments (use %gemini key). Nothing was sent or stored.")
         parser = self.gemini.parser
         try:
             args, extra = parser.parse_known_args(tokens)
@@ -138,7 +142,7 @@ class GeminiMagics(Magics, GeminiConfig):
             raise UsageError("use either -m/--model or --agent, not both")
         if args.new and args.from_ref is not None:
             raise UsageError("use either --new or --from REF, not both")
-        if args.out and not args.out.isidentifier():
+        if args.out and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
             raise UsageError(f"-o/--out needs a Python variable name, got {args.out!r}")
         if args.temperature is not None and not 0.0 <= args.temperature <= 2.0:
             raise UsageError(f"--temperature must be between 0 and 2 (got {args.temperature:g})")
@@ -195,6 +199,15 @@ class GeminiMagics(Magics, GeminiConfig):
         %%gemini [options]   -> the cell body is the prompt (options on the first line only)
         %gemini [options] PROMPT, or %gemini COMMAND (see below)
         """
+        try:
+            return self._gemini(line, cell)
+        except UsageError as exc:  # no message of ours may echo a key (e.g. a bad option value)
+            message = str(exc)
+            if redact(message) == message:
+                raise
+            raise UsageError(redact(message)) from None
+
+    def _gemini(self, line: str = "", cell: str | None = None):
         line = line or ""
         stripped = line.strip()
         if cell is None:
@@ -257,9 +270,21 @@ class GeminiMagics(Magics, GeminiConfig):
                 if args.out:
                     self.shell.user_ns[args.out] = exc.partial
                 if not opts.quiet:
-                    from IPython.display import display
+                    if getattr(live, "wrote", False):  # terminal: the text is already on screen
+                        from .render.markdown import BADGE_TEXT, usage_line
 
-                    display(exc.partial)
+                        print("— " + (BADGE_TEXT + " " if exc.partial.emulated else "") + usage_line(exc.partial))
+                    else:
+                        from IPython.display import display
+
+                        display(exc.partial)
+                # nothing partial is lost: like a Ctrl-C'd turn, the partial answer is `_`
+                displayhook = getattr(self.shell, "displayhook", None)
+                if displayhook is not None and hasattr(displayhook, "update_user_ns"):
+                    try:
+                        displayhook.update_user_ns(exc.partial)
+                    except Exception:
+                        pass
             badge = " [emulated]" if backend.emulated else ""  # even errors say where they came from
             raise UsageError(f"{exc}{badge}") from None
         if args.out:
@@ -339,16 +364,24 @@ class GeminiMagics(Magics, GeminiConfig):
 
     def _cmd_delete(self, rest: str):
         if not rest:
-            raise UsageError("%gemini delete needs an interaction ID")
+            raise UsageError("%gemini delete needs an interaction ID (or a cell number / -N)")
+        ref = rest.split()[0]
         try:
-            self.session.delete(rest.split()[0])
+            ref = self.session.chain.resolve(ref).id
+        except ChainError:
+            pass
+        try:
+            self.session.delete(ref)
         except (GeminiError, ChainError) as exc:
             raise UsageError(str(exc)) from None
-        print(f"Deleted {rest.split()[0]}.")
+        print(f"Deleted {ref}.")
 
     def _cmd_history(self, rest: str):
         self.session.settings = self.to_settings()
-        history = self.session.history()
+        try:
+            history = self.session.history()
+        except Exception as exc:
+            raise UsageError(f"cannot open the history database: {type(exc).__name__}: {exc}") from None
         if history is None:
             raise UsageError("history is off (%config GeminiMagics.history = True to turn it on)")
         if rest and not rest.isdigit():
@@ -375,13 +408,25 @@ class GeminiMagics(Magics, GeminiConfig):
 
         from .backend import set_typed_key
 
-        key = getpass.getpass("Gemini API key (hidden; kept in memory only): ")
+        try:
+            key = getpass.getpass("Gemini API key (hidden; kept in memory only): ")
+        except (KeyboardInterrupt, EOFError):
+            raise UsageError("no key entered; nothing changed") from None
+        except Exception as exc:  # e.g. StdinNotImplementedError: a frontend without input
+            raise UsageError(f"this frontend cannot prompt for a key ({type(exc).__name__}); set "
+                             "GEMINI_API_KEY in the environment instead") from None
         if not key.strip():
             raise UsageError("no key entered; nothing changed")
         set_typed_key(key)
-        if self.session.backend_choice in (None, "live"):
-            self.session.set_backend(self.session.backend_choice)
-        print("Key set for this session; the live backend will be used.")
+        try:  # re-resolve the current choice so it picks the key up (a URL backend uses it too)
+            backend = self.session.set_backend(self.session.backend_choice)
+        except GeminiError as exc:
+            raise UsageError(str(exc)) from None
+        if backend.kind == "live":
+            print("Key set for this session (in memory only); the live backend will be used.")
+        else:
+            print(f"Key set for this session (in memory only). Backend: {backend.describe()}; "
+                  "run %gemini backend live to use the key.")
 
 
 # %gemini? shows the docstring: make it list the line commands too, not only the options.

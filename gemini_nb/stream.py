@@ -307,7 +307,11 @@ def result_from_interaction(interaction: Any, **kwargs: Any) -> InteractionResul
                     steps.append({"type": "model_output", "content": [block]})
             else:
                 steps.append(block)
-    steps = [s for s in (steps or []) if s.get("type") != "user_input"]
+    steps = list(steps or [])
+    # A fetched interaction (GET, %gemini show) echoes its input first, and with an explicit
+    # history (--no-store chains) that input holds earlier turns' answers: keep this turn only.
+    last_input = max((i for i, s in enumerate(steps) if s.get("type") == "user_input"), default=-1)
+    steps = steps[last_input + 1:]
     model = data.get("model") or data.get("agent") or kwargs.pop("model", None)
     kwargs.pop("model", None)
     return InteractionResult(

@@ -1,17 +1,18 @@
 """``{{name}}`` / ``{{expr}}`` prompt templating from the user namespace.
 
 Only *double* braces are placeholders, so prompts full of code and JSON (single braces) pass
-through untouched, unlike ``str.format``-based magics. ``{{{{`` and ``}}}}`` are not special;
-to send a literal ``{{`` use ``--no-interpolate``. DataFrames become a compact text table so a
+through untouched, unlike ``str.format``-based magics. ``{{{{`` and ``}}}}`` are not special and
+an empty ``{{}}`` is literal text; to send other literal ``{{...}}`` use ``--no-interpolate``. An
+expression may end in braces (``{{ {'a': 1} }}``): the placeholder is the shortest one that
+compiles. DataFrames and Series become a compact text table (first 30 rows, 20 columns) so a
 prompt can carry data without a wall of HTML.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
-PLACEHOLDER = re.compile(r"\{\{(.+?)\}\}", re.S)
 MAX_ROWS = 30
+MAX_COLS = 20
 MAX_CHARS = 20_000
 
 
@@ -26,7 +27,10 @@ def format_value(value: Any) -> str:
     if module.startswith("pandas") and cls.__name__ in ("DataFrame", "Series"):
         rows = len(value)
         shown = value.head(MAX_ROWS) if rows > MAX_ROWS else value
-        text = shown.to_string(max_colwidth=60)
+        if cls.__name__ == "DataFrame":
+            text = shown.to_string(max_colwidth=60, max_cols=MAX_COLS)
+        else:  # Series.to_string has no max_colwidth
+            text = shown.to_string()
         if rows > MAX_ROWS:
             text += f"\n... ({rows} rows in total, first {MAX_ROWS} shown)"
         return text
@@ -36,31 +40,77 @@ def format_value(value: Any) -> str:
     return text
 
 
+def _placeholders(template: str):
+    """(start, end, expression) for each ``{{...}}``. An expression may itself end in braces
+    (``{{ {'a': {'b': 1}} }}``): each ``}}`` is tried in turn until the text compiles."""
+    pos = 0
+    while True:
+        start = template.find("{{", pos)
+        if start < 0:
+            return
+        if template.startswith("}}", start + 2):  # "{{}}" is literal text, not a placeholder
+            pos = start + 4
+            continue
+        first = end = template.find("}}", start + 2)
+        if end < 0:
+            return
+        while end >= 0:
+            expr = template[start + 2:end].strip()
+            try:
+                compile(expr, "<prompt>", "eval")
+                break
+            except SyntaxError:
+                end = template.find("}}", end + 1)
+        else:
+            end = first  # nothing compiles: report the shortest placeholder
+        yield start, end + 2, template[start + 2:end]
+        pos = end + 2
+
+
 def render(template: str, namespace: Mapping[str, Any]) -> str:
     """Fill every ``{{...}}``: a bare name is looked up, anything else is evaluated."""
+    out: list[str] = []
+    pos = 0
+    for start, end, expr in _placeholders(template):
+        out.append(template[pos:start])
+        out.append(_fill(expr, namespace))
+        pos = end
+    out.append(template[pos:])
+    return "".join(out)
 
-    def fill(match: re.Match) -> str:
-        expr = match.group(1).strip()
-        if not expr:
-            raise TemplateError("empty placeholder {{}} in the prompt (use --no-interpolate for literal braces)")
-        if expr.isidentifier():
-            if expr in namespace:
-                return format_value(namespace[expr])
-            import builtins
 
-            if hasattr(builtins, expr):
-                return format_value(getattr(builtins, expr))
-            raise TemplateError(f"name '{expr}' is not defined (used as {{{{{expr}}}}} in the prompt; "
-                                "--no-interpolate sends it literally)")
-        try:
-            value = eval(compile(expr, "<prompt>", "eval"), dict(namespace))  # noqa: S307 - user's own code
-        except NameError as exc:
-            raise TemplateError(f"{exc} (in {{{{{expr}}}}} in the prompt)") from None
-        except SyntaxError:
-            raise TemplateError(f"{{{{{expr}}}}} in the prompt is not a valid Python expression "
-                                "(--no-interpolate sends it literally)") from None
-        except Exception as exc:  # the user's expression failed
-            raise TemplateError(f"{{{{{expr}}}}} failed: {type(exc).__name__}: {exc}") from None
-        return format_value(value)
+def _fill(raw: str, namespace: Mapping[str, Any]) -> str:
+    try:
+        return _fill_value(raw, namespace)
+    except TemplateError:
+        raise
+    except Exception as exc:  # turning the value into text failed (a broken __str__, ...)
+        expr = raw.strip()
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise TemplateError(f"{{{{{expr}}}}} could not be turned into text: {type(exc).__name__}: "
+                            f"{detail}") from None
 
-    return PLACEHOLDER.sub(fill, template)
+
+def _fill_value(raw: str, namespace: Mapping[str, Any]) -> str:
+    expr = raw.strip()
+    if not expr:
+        raise TemplateError("empty placeholder {{}} in the prompt (use --no-interpolate for literal braces)")
+    if expr.isidentifier():
+        if expr in namespace:
+            return format_value(namespace[expr])
+        import builtins
+
+        if hasattr(builtins, expr):
+            return format_value(getattr(builtins, expr))
+        raise TemplateError(f"name '{expr}' is not defined (used as {{{{{expr}}}}} in the prompt; "
+                            "--no-interpolate sends it literally)")
+    try:
+        value = eval(compile(expr, "<prompt>", "eval"), dict(namespace))  # noqa: S307 - user's own code
+    except NameError as exc:
+        raise TemplateError(f"{exc} (in {{{{{expr}}}}} in the prompt)") from None
+    except SyntaxError:
+        raise TemplateError(f"{{{{{expr}}}}} in the prompt is not a valid Python expression "
+                            "(--no-interpolate sends it literally)") from None
+    except Exception as exc:  # the user's expression failed
+        raise TemplateError(f"{{{{{expr}}}}} failed: {type(exc).__name__}: {exc}") from None
+    return format_value(value)

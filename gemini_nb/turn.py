@@ -17,12 +17,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .chain import MAIN, Turn
+from .chain import MAIN, ChainError, Turn
 from .errors import GeminiError, describe
 from .stream import StreamAssembler, StreamError, result_from_interaction
 
 HEAD_MOVING = ("completed", "requires_action", "incomplete", "budget_exceeded")
 TERMINAL = ("completed", "failed", "cancelled", "incomplete", "budget_exceeded", "requires_action")
+
+
+class OptionError(ChainError):
+    """An option that cannot apply to this turn (one line; the magics show it as a UsageError)."""
 
 
 @dataclass
@@ -48,8 +52,10 @@ class TurnOptions:
     execution_count: int | None = None
 
     def logged(self) -> dict[str, Any]:
-        """The options as logged in history (no secrets exist here; drop empty values)."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, False, {}, [])}
+        """The options as logged in history: those that differ from the defaults (so an explicit
+        ``--no-store``/``--no-stream``/``--no-thoughts`` is kept); no secrets exist here."""
+        defaults = asdict(TurnOptions())
+        return {k: v for k, v in asdict(self).items() if v != defaults[k]}
 
 
 def user_step(prompt: str) -> dict[str, Any]:
@@ -97,6 +103,15 @@ def build_request(session: Any, prompt: str, opts: TurnOptions) -> tuple[dict[st
     request: dict[str, Any] = {}
     agent = opts.agent or (parent.settings.get("agent") if parent and not opts.model else None)
     if agent:
+        ignored = [name for name, value in (("--temperature", opts.temperature), ("--max-tokens", opts.max_tokens),
+                                            ("--thinking", opts.thinking)) if value is not None]
+        if opts.generation_config:
+            ignored.append("generation_config")
+        if ignored:  # never drop what the user asked for without saying so
+            how = ("" if opts.agent else
+                   f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead")
+            raise OptionError(f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
+                              f"generation settings){how}")
         request["agent"] = agent
         request["background"] = True
         settings.pop("generation_config", None)
@@ -116,8 +131,9 @@ def build_request(session: Any, prompt: str, opts: TurnOptions) -> tuple[dict[st
     return request, parent, settings
 
 
-def _poll(client: Any, interaction: Any, deadline: float | None) -> Any:
-    """Background (agent) interactions: poll until a terminal status."""
+def _poll(client: Any, interaction: Any, deadline: float | None, seen: dict | None = None) -> Any:
+    """Background (agent) interactions: poll until a terminal status. ``seen["interaction"]``
+    always holds the latest snapshot, so a Ctrl-C still knows the run's id and progress."""
     delay = 0.2
     while getattr(interaction, "status", "completed") not in TERMINAL:
         if deadline and time.monotonic() > deadline:
@@ -125,6 +141,8 @@ def _poll(client: Any, interaction: Any, deadline: float | None) -> Any:
         time.sleep(delay)
         delay = min(delay * 1.5, 2.0)
         interaction = client.interactions.get(interaction.id)
+        if seen is not None:
+            seen["interaction"] = interaction
     return interaction
 
 
@@ -147,6 +165,7 @@ def run_turn(session: Any, prompt: str, opts: TurnOptions, live: Any = None) -> 
     started = time.monotonic()
     assembler = StreamAssembler() if stream else None
     result = None
+    seen: dict[str, Any] = {}  # the non-streamed interaction as last seen (for Ctrl-C)
     try:
         try:
             if stream:
@@ -175,19 +194,21 @@ def run_turn(session: Any, prompt: str, opts: TurnOptions, live: Any = None) -> 
                                                     "(connection dropped)")
                 result = assembler.result(**common)
             else:
-                interaction = client.interactions.create(**request)
+                interaction = seen["interaction"] = client.interactions.create(**request)
                 if request.get("background"):
                     deadline = time.monotonic() + settings.timeout if settings.timeout else None
-                    interaction = _poll(client, interaction, deadline)
+                    interaction = _poll(client, interaction, deadline, seen)
                 result = result_from_interaction(interaction, **common)
         finally:
             if live is not None:
                 live.close()
     except KeyboardInterrupt:
         result = (assembler.result(status="interrupted", **common) if assembler is not None
-                  else result_from_interaction(None, **common))
-        result.status = "interrupted"
+                  else result_from_interaction(seen.get("interaction"), **common))
+        result.status = "interrupted"  # a background run keeps going server-side: its id is kept
         result.latency = time.monotonic() - started
+        if result.model is None:
+            result.model = request.get("model") or request.get("agent")
         session.log_finish(row, result, "interrupted")
         session.last = result
         return result
@@ -251,4 +272,4 @@ def _failure_message(result: Any) -> str:
     return "The interaction failed (status 'failed'); the chain head did not move."
 
 
-__all__ = ["TurnOptions", "run_turn", "build_request", "user_step", "MAIN"]
+__all__ = ["OptionError", "TurnOptions", "run_turn", "build_request", "user_step", "MAIN"]

@@ -122,3 +122,67 @@ def test_colab_userdata_key_goes_live(clean_env, monkeypatch):
     secrets.clear()
     assert backend.find_key() == (None, None)
     assert backend.resolve().kind == "emulator"
+
+
+def test_failed_backend_switch_keeps_the_working_backend(ip, emu):
+    from gnb_fixtures import run_cell
+
+    run_cell(ip, f"%gemini backend {emu.base_url}")
+    _, _, err = run_cell(ip, "%gemini backend bogus")
+    assert "unknown backend 'bogus'" in err
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    assert result.success, err  # not stuck on the bad choice
+
+
+def test_key_with_base_url_at_the_emulator_is_badged_emulated(ip, emu, monkeypatch):
+    from gnb_fixtures import run_cell
+
+    monkeypatch.delenv("GEMINI_NB_BACKEND")
+    monkeypatch.setenv("GEMINI_API_KEY", "AIzaSyFakeKeyBadgeTest_0123456789abcdef")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", emu.base_url)
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    assert result.success, err
+    assert result.result.emulated and "[emulated]" in repr(result.result)
+    from gemini_nb import api
+
+    assert api.default_session().backend().kind == "live"
+
+
+def test_ask_follows_config_before_any_magic_ran(ip, emu):
+    from gemini_nb import api
+
+    ip.run_line_magic("config", "GeminiMagics.model = 'gemini-3-pro-preview'")
+    try:
+        result = gemini_nb.ask("hello", stream=False)
+    finally:
+        ip.run_line_magic("config", "GeminiMagics.model = 'gemini-3-flash-preview'")
+    assert result.model == "gemini-3-pro-preview"
+    assert api.default_session().settings.model == "gemini-3-pro-preview"
+
+
+def test_typed_key_message_tells_the_truth_when_another_backend_wins(ip, monkeypatch):
+    import getpass
+
+    from gnb_fixtures import run_cell
+
+    # GEMINI_NB_BACKEND (set by the fixture to the emulator URL) outranks a typed key
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "AIzaSyFakeTypedKey_0123456789abcdefghij")
+    _, out, err = run_cell(ip, "%gemini key")
+    assert "Key set" in out and "the live backend will be used" not in out and "%gemini backend live" in out
+    assert "AIza" not in out + err
+
+
+def test_key_prompt_in_a_frontend_without_input_is_one_line(ip, monkeypatch):
+    import getpass
+
+    from IPython.core.error import StdinNotImplementedError
+
+    from gnb_fixtures import run_cell
+
+    def no_stdin(prompt):
+        raise StdinNotImplementedError("getpass was called, but this frontend does not support input requests.")
+
+    monkeypatch.setattr(getpass, "getpass", no_stdin)
+    _, _, err = run_cell(ip, "%gemini key")
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and "cannot prompt for a key" in lines[0] and "GEMINI_API_KEY" in lines[0]

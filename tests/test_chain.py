@@ -154,3 +154,73 @@ def test_show_resume_delete(ip, emu):
     assert api.default_session().chain.head().id == first.id
     _, _, err = run_cell(ip, f"%gemini show {second.id}")
     assert "UsageError" in err and "404" in err
+
+
+def test_show_renders_only_that_turn_not_the_history_it_was_sent(ip, emu):
+    """A fetched interaction echoes its input; after --no-store turns that input holds the
+    earlier answers, which must not be glued into the shown text."""
+    run_cell(ip, "%%gemini --no-store --no-stream\nMy name is Phil")
+    first = ip.user_ns["_"].text
+    run_cell(ip, "%%gemini --no-stream\nWhat is my name?")  # stored, sent with the history
+    second = ip.user_ns["_"]
+    from gemini_nb import api
+
+    api._default = None  # a new session: fetched from the server
+    result, _, err = run_cell(ip, f"%gemini show {second.id}")
+    assert result.success, err
+    assert result.result.text == second.text and first not in result.result.text
+
+
+def test_result_from_interaction_keeps_steps_after_the_last_input():
+    from gemini_nb.stream import result_from_interaction
+
+    steps = [
+        {"type": "user_input", "content": [{"type": "text", "text": "hi"}]},
+        {"type": "model_output", "content": [{"type": "text", "text": "old answer"}]},
+        {"type": "user_input", "content": [{"type": "text", "text": "again"}]},
+        {"type": "thought", "signature": "s"},
+        {"type": "model_output", "content": [{"type": "text", "text": "new answer"}]},
+    ]
+    result = result_from_interaction({"id": "x", "status": "completed", "steps": steps})
+    assert result.text == "new answer" and [s["type"] for s in result.steps] == ["thought", "model_output"]
+
+
+def test_delete_takes_a_ref_and_missing_ids_do_not_blame_previous_interaction(ip, emu):
+    run_cell(ip, "%%gemini --no-stream\nMy name is Phil")
+    first = ip.user_ns["_"]
+    run_cell(ip, "%%gemini --no-stream\nWhat is my name?")
+    second = ip.user_ns["_"]
+    _, out, err = run_cell(ip, "%gemini delete -1")
+    assert f"Deleted {second.id}" in out, err
+    from gemini_nb import api
+
+    assert api.default_session().chain.head().id == first.id
+    _, _, err = run_cell(ip, "%gemini show v1_doesnotexist")
+    assert "Interaction 'v1_doesnotexist' not found" in err
+    assert "previous_interaction_id" not in err and "%gemini reset" not in err
+
+
+def test_tree_does_not_call_an_unused_thread_reset():
+    chain = Chain()
+    chain.record(Turn(id="s1", parent=None, prompt="p", thread="side"))
+    assert chain.tree_lines()[-1] == "(current thread 'main' has no turns yet: the next prompt starts fresh)"
+    chain.record(Turn(id="m1", parent=None, prompt="q"))
+    chain.reset()
+    assert chain.tree_lines()[-1] == "(current thread 'main' is reset: the next prompt starts fresh)"
+
+
+def test_resume_in_a_new_session_keeps_resending_the_chain_settings(ip, emu):
+    """system_instruction / generation_config are interaction-scoped: after %gemini resume in a
+    new kernel they must still be sent, or the resumed chain silently changes behaviour."""
+    run_cell(ip, "%%gemini --no-stream --system 'Answer in French.' --temperature 0.3\nMy name is Phil")
+    first = ip.user_ns["_"]
+    from gemini_nb import api
+
+    api._default = None  # a new kernel: only the id (and the local log) is known
+    run_cell(ip, f"%gemini resume {first.id}")
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nWhat is my name?")
+    assert result.success, err
+    body = _posts(emu)[-1]
+    assert body["previous_interaction_id"] == first.id
+    assert body["system_instruction"] == "Answer in French."
+    assert body["generation_config"]["temperature"] == 0.3

@@ -142,3 +142,27 @@ def test_describe_handles_stream_error():
 
     err = describe(StreamError("gateway_timeout", "Deadline"))
     assert isinstance(err, GeminiError) and "[gateway_timeout] Deadline" in str(err)
+
+
+# -- audit regressions ---------------------------------------------------------------------------
+
+def test_invalid_key_sent_as_403_still_reads_as_a_key_problem(ip, emu):
+    """Some servers (and the emulator's --api-key) answer a bad key with 403, not Google's 400."""
+    emu.fault(status=403, error_status="PERMISSION_DENIED",
+              message="API key not valid. Please pass a valid API key.", times=1)
+    line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
+    assert "API key was rejected" in line and "%gemini key" in line and "Permission denied" not in line
+
+
+def test_unknown_agent_says_agent_not_model(ip, emu):
+    line = _usage_line(run_cell(ip, "%%gemini --agent no-such-agent --no-stream\nhello")[2])
+    assert "Agent 'no-such-agent' not found" in line and "Model" not in line
+
+
+def test_mid_stream_error_partial_becomes_underscore(ip, emu):
+    _first_turn(ip)
+    emu.fault(error_after_events=12, error_code="internal", message="boom", times=1)
+    _, _, err = run_cell(ip, "%%gemini --stream --no-thoughts\nTell me about photosynthesis in detail")
+    assert "boom" in _usage_line(err)
+    partial = ip.user_ns["_"]
+    assert partial.status == "error" and partial.text  # nothing partial is lost, like Ctrl-C

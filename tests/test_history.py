@@ -12,14 +12,15 @@ from gemini_nb.history import MIGRATIONS, History, default_path, migrate
 
 def test_migrations_are_named_and_idempotent(tmp_path):
     db = sqlite3.connect(tmp_path / "h.db")
-    assert [m.__name__ for m in MIGRATIONS] == ["m001_create_turns", "m002_add_cell_and_thoughts"]
+    assert [m.__name__ for m in MIGRATIONS] == ["m001_create_turns", "m002_add_cell_and_thoughts",
+                                                "m003_add_settings"]
     assert migrate(db) == len(MIGRATIONS) and migrate(db) == len(MIGRATIONS)
     # an older database (version 1) is upgraded in place
     old = sqlite3.connect(tmp_path / "old.db")
     MIGRATIONS[0](old)
     old.execute("PRAGMA user_version = 1")
-    assert migrate(old) == 2
-    assert "execution_count" in [r[1] for r in old.execute("PRAGMA table_info(turns)")]
+    assert migrate(old) == len(MIGRATIONS)
+    assert {"execution_count", "settings"} <= {r[1] for r in old.execute("PRAGMA table_info(turns)")}
 
 
 def test_default_path_env_override(monkeypatch, tmp_path):
@@ -88,3 +89,44 @@ def test_key_never_logged(ip, emu, clean_env, monkeypatch):
     run_cell(ip, "%%gemini --no-stream\nhello")
     raw = (clean_env / "history.sqlite3").read_bytes()
     assert key.encode() not in raw
+
+
+def test_negative_options_are_logged(ip, emu, clean_env):
+    """--no-store / --no-stream / --no-thoughts are options too: the log must show them."""
+    import json
+
+    run_cell(ip, "%%gemini --no-store --no-stream --no-thoughts\nhello")
+    frame = ip.run_line_magic("gemini", "history")
+    for column in ("prompt", "options", "interaction_id", "status", "text", "usage", "latency", "error"):
+        assert column in frame.columns  # the issue's list: options too
+    row = frame.iloc[-1]
+    assert json.loads(row["options"])["store"] is False
+    options = json.loads(History(clean_env / "history.sqlite3").rows()[-1]["options"])
+    assert options["store"] is False and options["stream"] is False and options["thoughts"] is False
+    assert row["status"] == "completed"
+    run_cell(ip, "%%gemini --no-stream\nagain")
+    options = json.loads(History(clean_env / "history.sqlite3").rows()[-1]["options"])
+    assert "store" not in options  # defaults stay out
+
+
+def test_key_pulled_into_a_prompt_is_not_logged(ip, emu, clean_env, monkeypatch):
+    key = "AIzaSyFakeKeyForHistoryTest_0123456789ab"
+    monkeypatch.setenv("GEMINI_API_KEY", key)  # registered as a secret; the emulator still answers
+    run_cell(ip, "import os")
+    run_cell(ip, "%%gemini --no-stream\nRepeat this: {{os.environ['GEMINI_API_KEY']}}")
+    raw = b"".join(p.read_bytes() for p in clean_env.glob("history.sqlite3*"))
+    assert key.encode() not in raw
+
+
+def test_unusable_history_path_never_breaks_a_turn(ip, emu, clean_env, monkeypatch):
+    blocked = clean_env / "a-directory.sqlite3"
+    blocked.mkdir()
+    monkeypatch.setenv("GEMINI_NB_HISTORY", str(blocked))
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    assert result.success, err
+    assert "not logging" in err and "Traceback" not in err
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nagain")
+    assert result.success and "not logging" not in err  # warned once
+    _, _, err = run_cell(ip, "%gemini history")
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("UsageError: cannot open the history database")

@@ -78,6 +78,7 @@ def test_line_magic_prompt_with_leading_options(ip, emu):
     ("-m a --agent b", "not both"),
     ("--new --from 1", "not both"),
     ("-o 1abc", "variable name"),
+    ("-o class", "variable name"),  # a keyword cannot be assigned to
     ("stray words", "prompt goes in the cell body"),
     ('--system "unclosed', "cannot parse the first line"),
 ])
@@ -267,3 +268,68 @@ def test_help_still_works_with_a_bare_question_mark(ip):
     assert protect_question_mark(["x = 1\n"]) == ["x = 1\n"]
     rewritten = protect_question_mark(["%gemini -m gemini-3-pro-preview Why 'quotes'?\n"])
     assert rewritten == ["get_ipython().run_line_magic('gemini', \"-m gemini-3-pro-preview Why 'quotes'?\")\n"]
+
+
+def test_terminal_mid_stream_error_does_not_print_the_partial_twice(ip, emu, monkeypatch):
+    import functools
+
+    from gemini_nb import api
+    from gemini_nb.render import live
+
+    monkeypatch.setattr(api, "in_terminal", lambda: True)
+    monkeypatch.setattr(live, "TerminalLive", functools.partial(live.TerminalLive, rate=0))  # write every event
+    emu.fault(error_after_events=12, error_code="internal", message="boom", times=1)
+    result, out, err = cell(ip, "%%gemini --stream --no-thoughts\nTell me about photosynthesis in detail")
+    partial = ip.user_ns["_"]
+    assert partial.status == "error" and len(partial.text) > 20
+    assert out.count(partial.text[:20]) == 1, out  # streamed once, not repeated by the error path
+    assert "— [emulated]" in out and "boom" in err
+
+
+@pytest.mark.parametrize("first_line", [
+    "--thinking AIzaSyFakeKeyInAnOption_0123456789abcdef",
+    "-m AIzaSyFakeKeyInAnOption_0123456789abcdef",
+    "--system=AIzaSyFakeKeyInAnOption_0123456789abcdef",
+])
+def test_key_like_option_values_are_refused_and_never_echoed(ip, emu, clean_env, first_line):
+    before = len(emu.requests())
+    result, out, err = cell(ip, f"%%gemini --no-stream {first_line}\nhello")
+    assert "AIzaSy" not in out + err and "looks like an API key" in err
+    assert len(emu.requests()) == before  # nothing was sent
+    history = clean_env / "history.sqlite3"
+    assert not history.exists() or b"AIzaSy" not in history.read_bytes()
+    result, out, err = cell(ip, f"%gemini {first_line} hello")
+    assert "AIzaSy" not in out + err and "looks like an API key" in err
+
+
+def test_interrupting_a_background_agent_poll_keeps_its_id(session, monkeypatch):
+    """Ctrl-C while polling a background run: the run goes on server-side, so its id must stay."""
+    from gemini_nb import turn
+
+    def interrupt(_seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(turn.time, "sleep", interrupt)
+    result = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025", stream=False)
+    monkeypatch.undo()
+    assert result.status == "interrupted" and result.id and result.id.startswith("v1_")
+    assert result.model == "deep-research-pro-preview-12-2025"
+    assert session.chain.head() is None  # the head did not move
+    row = session.history().rows()[-1]
+    assert row["interaction_id"] == result.id and row["status"] == "interrupted"
+
+
+def test_generation_options_are_not_silently_dropped_for_agents(ip, emu):
+    agent = "deep-research-pro-preview-12-2025"
+    result, out, err = cell(ip, f"%%gemini --no-stream --agent {agent} --thinking high\nhi")
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and "--thinking cannot be used with agent" in lines[0], err
+    result, _, err = cell(ip, f"%%gemini --no-stream --agent {agent}\nResearch tea briefly")
+    assert result.success, err
+    # the next turn continues the agent: a temperature would be ignored, so say so
+    before = len(emu.requests())
+    result, out, err = cell(ip, "%%gemini --no-stream --temperature 0.5\nAnd coffee?")
+    assert "--temperature cannot be used with agent" in err and "-m MODEL" in err
+    assert len(emu.requests()) == before  # nothing was sent
+    result, _, err = cell(ip, "%%gemini --no-stream -m gemini-3-flash-preview --temperature 0.5\nAnd coffee?")
+    assert result.success, err

@@ -43,3 +43,28 @@ def test_dataframe_is_a_compact_table():
     assert "city" in out and "Paris" in out and "<table" not in out
     big = pd.DataFrame({"x": range(100)})
     assert "100 rows in total" in render("{{big}}", {"big": big})
+
+
+def test_series_wide_frames_and_broken_values():
+    import pandas as pd
+
+    out = render("{{s}}", {"s": pd.Series(range(100), name="x")})  # used to raise TypeError
+    assert "100 rows in total" in out
+    wide = pd.DataFrame({f"col{i}": range(3) for i in range(60)})
+    text = render("{{wide}}", {"wide": wide})
+    assert "..." in text and "col59" in text and "col30" not in text
+
+    class Broken:
+        def __str__(self):
+            raise RuntimeError("no text\nsecond line")
+
+    with pytest.raises(TemplateError) as info:
+        render("{{b}}", {"b": Broken()})
+    assert "{{b}}" in str(info.value) and "RuntimeError" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_expressions_ending_in_braces_and_literal_empty_placeholders():
+    assert render("{{ {'a': {'b': 1}}['a'] }}!", {}) == "{'b': 1}!"
+    assert render("{{ {'a': {'b': 1}} }}", {}) == "{'a': {'b': 1}}"
+    assert render("{{name}}}}", {"name": "Phil"}) == "Phil}}"
+    assert render("keep {{}} and {{who}}", {"who": "Phil"}) == "keep {{}} and Phil"
