@@ -2,7 +2,8 @@
 
 Why write before the answer arrives: a row is inserted as ``pending`` before the request and
 the partial text is flushed while streaming (at most once a second), so a kernel that dies
-mid-stream still leaves the partial turn. The schema evolves through *named* migration
+mid-stream still leaves the partial turn; the next session marks such rows ``abandoned``
+(their process is gone) instead of leaving them ``streaming`` forever. The schema evolves through *named* migration
 functions applied in order and tracked in ``PRAGMA user_version``.
 
 The API key is never a column and never part of the logged options.
@@ -85,6 +86,16 @@ def _scrub(value: Any) -> Any:
     return redact(value) if isinstance(value, str) else value
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class History:
     """One connection per process; all writes are small autocommitted statements."""
 
@@ -100,6 +111,29 @@ class History:
         self.db.execute("PRAGMA synchronous=NORMAL")
         migrate(self.db)
         self._flushed: dict[int, float] = {}
+        self.reap_abandoned()
+
+    def reap_abandoned(self) -> int:
+        """Mark turns left unfinished by a process that no longer exists (a kernel killed
+        mid-stream) as ``abandoned``; their partial text stays. Returns how many."""
+        if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+            return 0
+        with self._lock:
+            sessions = [r[0] for r in self.db.execute(
+                "SELECT DISTINCT session FROM turns WHERE status IN ('pending','streaming') "
+                "AND session != ?", (self.session,))]
+        count = 0
+        for session in sessions:
+            pid = session.split("-", 1)[0]
+            if pid.isdigit() and _alive(int(pid)):
+                continue
+            with self._lock:
+                cur = self.db.execute(
+                    "UPDATE turns SET status='abandoned', error=COALESCE(error, ?) WHERE session=? "
+                    "AND status IN ('pending','streaming')",
+                    ("the kernel stopped before this turn finished", session))
+            count += cur.rowcount
+        return count
 
     def start(self, *, prompt: str, options: dict[str, Any], model: str | None, thread: str,
               backend: str, previous_interaction_id: str | None, execution_count: int | None,

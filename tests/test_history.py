@@ -130,3 +130,31 @@ def test_unusable_history_path_never_breaks_a_turn(ip, emu, clean_env, monkeypat
     _, _, err = run_cell(ip, "%gemini history")
     lines = [l for l in err.splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith("UsageError: cannot open the history database")
+
+
+def test_turns_of_a_dead_kernel_are_marked_abandoned(tmp_path):
+    """A kernel killed mid-stream leaves a 'streaming' row; the next session reaps it."""
+    import subprocess
+    import sys
+
+    from gemini_nb.history import History
+
+    path = tmp_path / "h.sqlite3"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    ghost = History(path, session=f"{dead}-1")
+    row = ghost.start(prompt="Count to 1000", options={}, model="m", thread="main", backend="emulator",
+                      previous_interaction_id=None, execution_count=1)
+    ghost.progress(row, "1, 2, 3", "v1_partial", every=0)
+    ghost.close()
+    mine = History(path)
+    own = mine.start(prompt="still running", options={}, model="m", thread="main", backend="emulator",
+                     previous_interaction_id=None, execution_count=2)
+    mine.progress(own, "partial", None, every=0)
+    again = History(path)
+    rows = {r["prompt"]: r for r in again.rows()}
+    assert rows["Count to 1000"]["status"] == "abandoned"
+    assert rows["Count to 1000"]["text"] == "1, 2, 3"
+    assert rows["Count to 1000"]["interaction_id"] == "v1_partial"
+    assert "kernel stopped" in rows["Count to 1000"]["error"]
+    assert rows["still running"]["status"] == "streaming"  # its process (this one) is alive
