@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 from typing import Any, Callable
@@ -23,6 +22,7 @@ from . import dialects
 from .control import control_routes
 from .errors import ApiError
 from .service import Emulator, StreamAborted
+from .validate import loads_body
 
 log = logging.getLogger("gemini_nb.emulator")
 
@@ -90,17 +90,23 @@ def _flag(request: Request, name: str) -> bool | None:
 
 
 async def _read_json(request: Request, emu: Emulator, required: bool) -> Any:
-    raw = await request.body()
-    if len(raw) > emu.config.max_body_bytes:
-        raise ApiError(400, f"Request payload size exceeds the limit: {emu.config.max_body_bytes} bytes.")
+    limit = emu.config.max_body_bytes
+    too_big = ApiError(400, f"Request payload size exceeds the limit: {limit} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big  # refuse before reading anything
+    chunks, size = [], 0
+    async for chunk in request.stream():  # bounded: stop reading at the limit
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         if required:
             raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
         return None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(400, f"Invalid JSON payload received: {exc}") from None
+    return loads_body(raw)
 
 
 async def dispatch(request: Request) -> Response:
@@ -179,7 +185,7 @@ def create_app(emulator: Emulator, on_ready: Callable[[], None] | None = None) -
         finally:
             emulator.close()
 
-    methods = ["GET", "POST", "DELETE", "PUT", "PATCH"]
+    methods = ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"]
     app = Starlette(routes=[*control_routes(), Route("/{path:path}", dispatch, methods=methods)],
                     lifespan=lifespan)
     app.state.emulator = emulator

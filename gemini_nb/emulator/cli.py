@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 
 from .config import EmulatorConfig
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         _, server = build(config, on_ready=lambda: ready(), log_level=args.log_level)
     except ValueError as exc:  # bad scenarios, missing replay dir, --record without --upstream
         print(f"gemini-nb emulator: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:  # --db names a directory, an unwritable path, or not a database
+        print(f"gemini-nb emulator: cannot use --db {args.db}: {exc}", file=sys.stderr)
         return 2
     try:
         sock = bind(args.host, args.port)

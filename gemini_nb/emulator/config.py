@@ -36,9 +36,12 @@ class EmulatorConfig:
     def update(self, values: dict[str, Any]) -> dict[str, Any]:
         """Apply known keys from ``values`` (control plane); unknown keys raise ValueError."""
         known = {f.name: f for f in fields(self)}
+        checked = {}
         for key, value in values.items():
             if key not in known or key in ("db",):
                 raise ValueError(f"unknown or read-only emulator setting {key!r}")
+            checked[key] = _check(key, value)
+        for key, value in checked.items():  # all or nothing
             setattr(self, key, value)
         return self.as_dict()
 
@@ -47,3 +50,43 @@ class EmulatorConfig:
         if data.get("api_key"):
             data["api_key"] = "***"
         return data
+
+
+_NUMBERS = {"latency_ms", "background_ms", "queue_ms", "files_processing_ms"}
+_POSITIVE = {"keepalive_s", "tokens_per_second"}
+_STRINGS = {"api_key", "scenarios", "record_dir", "upstream", "replay_dir"}
+
+
+def _check(key: str, value: Any) -> Any:
+    """Type-check one setting, so a bad value is refused at once instead of breaking every
+    later request (raises ValueError)."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+    if key in _NUMBERS:
+        if not number(value) or value < 0:
+            raise ValueError(f"setting {key!r} must be a non-negative number")
+        return float(value)
+    if key in _POSITIVE:
+        if value is None and key == "tokens_per_second":
+            return None
+        if not number(value) or value <= 0:
+            raise ValueError(f"setting {key!r} must be a positive number")
+        return float(value)
+    if key in ("seed", "max_body_bytes"):
+        if value is None and key == "seed":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or (key == "max_body_bytes" and value < 1):
+            raise ValueError(f"setting {key!r} must be an integer")
+        return value
+    if key == "schema":
+        if value not in ("auto", "steps", "legacy"):
+            raise ValueError("setting 'schema' must be 'auto', 'steps' or 'legacy'")
+        return value
+    if key == "replay_pacing":
+        if value not in ("recorded", "instant"):
+            raise ValueError("setting 'replay_pacing' must be 'recorded' or 'instant'")
+        return value
+    if key in _STRINGS and value is not None and not isinstance(value, str):
+        raise ValueError(f"setting {key!r} must be a string or null")
+    return value

@@ -4,7 +4,6 @@ Unauthenticated on purpose (it is a local test tool); every answer is JSON.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -18,10 +17,8 @@ async def _json(request: Request) -> Any:
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise ApiError(400, f"Invalid JSON payload received: {exc}") from None
+    from .validate import loads_body
+    return loads_body(raw)
 
 
 def _guard(handler):
@@ -54,7 +51,7 @@ async def reset(request: Request, emu) -> JSONResponse:
 async def seed(request: Request, emu) -> JSONResponse:
     data = await _json(request)
     value = data.get("seed") if isinstance(data, dict) else None
-    if value is not None and not isinstance(value, int):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise ApiError(400, "'seed' must be an integer or null")
     emu.reseed(value)
     return JSONResponse({"ok": True, "seed": value})

@@ -79,10 +79,21 @@ def legacy_usage(usage: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+LEGACY_STATUSES = {"in_progress", "requires_action", "completed", "failed", "cancelled"}
+
+
+def wire_status(status: str, dialect: str) -> str:
+    """A status as ``dialect`` knows it: the 1.x schema has no ``queued``, ``incomplete``,
+    ``budget_exceeded``... (an interaction created by a 3.x client can be read by a 1.x one)."""
+    if dialect != LEGACY or status in LEGACY_STATUSES:
+        return status
+    return "in_progress" if status in ("queued", "requires_continuation") else "completed"
+
+
 def shell(record: Any, dialect: str, status: str | None = None) -> dict[str, Any]:
     """The identity part of an interaction (no steps/outputs)."""
     body: dict[str, Any] = {"id": record.id, "object": "interaction",
-                            "status": status or record.status,
+                            "status": wire_status(status or record.status, dialect),
                             "created": record.created, "updated": record.updated}
     if record.agent:
         body["agent"] = record.agent

@@ -58,9 +58,20 @@ class FaultRule:
             raise ApiError(400, "fault rule 'probability' must be between 0 and 1")
         if rule.drop_mode not in ("abort", "eof"):
             raise ApiError(400, "fault rule 'drop_mode' must be 'abort' or 'eof'")
+        for key in ("latency_ms", "retry_after"):
+            value = getattr(rule, key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 0 <= value < 1e7):
+                raise ApiError(400, f"fault rule {key!r} must be a non-negative number")
+        for key in ("method", "model", "message", "error_status", "error_code"):
+            value = getattr(rule, key)
+            if value is not None and not isinstance(value, str):
+                raise ApiError(400, f"fault rule {key!r} must be a string")
+        if rule.status is not None and isinstance(rule.status, bool):
+            raise ApiError(400, "fault rule 'status' must be an HTTP error status (400-599)")
         for key in ("times", "drop_after_events", "error_after_events"):
             value = getattr(rule, key)
-            if value is not None and (not isinstance(value, int) or value < 0):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise ApiError(400, f"fault rule {key!r} must be a non-negative integer")
         return rule
 

@@ -188,10 +188,8 @@ async def _start_upload(emu: Any, request: Request, prefix: str, version: str) -
         raise ApiError(400, "Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
                             "resumable and X-Goog-Upload-Command: start.")
     raw = await request.body()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except ValueError as exc:
-        raise ApiError(400, f"Invalid JSON payload received: {exc}") from None
+    from .validate import loads_body
+    body = loads_body(raw) if raw.strip() else {}
     info = body.get("file") if isinstance(body, dict) else None
     info = info if isinstance(info, dict) else {}
     mime = (request.headers.get("x-goog-upload-header-content-type") or info.get("mime_type")
@@ -299,9 +297,10 @@ async def upload_route(request: Request) -> Response:
 
 
 def _peek_json(raw: bytes) -> Any:
+    from .validate import loads_body
     try:
-        return json.loads(raw) if raw.strip() else None
-    except ValueError:
+        return loads_body(raw) if raw.strip() else None
+    except ApiError:
         return None
 
 

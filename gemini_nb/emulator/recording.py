@@ -89,9 +89,11 @@ def _headers(items: Any, known: tuple[str, ...]) -> dict[str, str]:
 def _json_or_none(raw: bytes) -> Any:
     if not raw.strip():
         return None
+    from .errors import ApiError
+    from .validate import loads_body
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        return loads_body(raw)
+    except ApiError:
         return None
 
 

@@ -8,6 +8,7 @@ can resume it, exactly as with the real service.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
@@ -108,6 +109,16 @@ async def drive(run: Run, *, latency_s: float, tokens_per_second: float | None,
     except asyncio.CancelledError:
         run.stopped = True
         raise
+    except Exception as exc:  # a bug or a broken store: fail the run, never strand its streams
+        logging.getLogger("gemini_nb.emulator").exception("run %s failed", run.record.id)
+        persist = run.persist
+        abort(run, "internal", f"Internal emulator error: {type(exc).__name__}: {exc}")
+        run.record.status, run.record.error = "failed", run.error
+        if persist is not None:
+            try:
+                persist(run.record)
+            except Exception:
+                pass
 
 
 def finish(run: Run) -> None:
@@ -150,6 +161,26 @@ def cancel(run: Run, dialect_events: Callable[..., list[ev.Event]]) -> None:
     run.steps, run.status = steps, "cancelled"
     run.usage = dict(run.usage or {}, total_output_tokens=0) if run.usage else run.usage
     finish(run)
+
+
+def abort(run: Run, code: str, message: str) -> None:
+    """End a run that is being deleted or reset: nothing more is stored, and every
+    subscriber gets an ``error`` event and its stream closes (instead of waiting forever
+    on a run that will never finish)."""
+    run.stopped, run.persist = True, None
+    if run.task is not None:
+        run.task.cancel()
+    if run.finished:
+        return
+    n = run.revealed
+    error = {"code": code, "message": message}
+    run.events = run.events[:n] + [ev.Event({"event_type": "error", "error": error,
+                                             "event_id": f"evt_{n + 1}"},
+                                            steps_done=run.steps_done)]
+    run.revealed = n + 1
+    run.status, run.error = "failed", error
+    run.finished = True
+    run.notify()
 
 
 async def subscribe(run: Run, start: int, keepalive_s: float) -> AsyncIterator[ev.Event | None]:

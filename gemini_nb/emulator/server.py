@@ -45,8 +45,11 @@ def build(config: EmulatorConfig, brain: Any = None, on_ready: Callable[[], None
     except Exception:
         emulator.close()
         raise
+    # Idle keep-alive well above httpx's 5 s pool expiry: with uvicorn's default (also 5 s)
+    # the server may close a pooled connection just as the SDK reuses it, and the request
+    # fails with "Server disconnected" / ReadError (seen under load in the test suite).
     uv_config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
-                               timeout_graceful_shutdown=1, ws="none")
+                               timeout_graceful_shutdown=1, ws="none", timeout_keep_alive=75)
     return emulator, uvicorn.Server(uv_config)
 
 

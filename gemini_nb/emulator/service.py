@@ -11,6 +11,7 @@ import collections
 import hashlib
 import json
 import random
+import re
 from typing import Any, AsyncIterator
 
 from . import dialects, events as ev, runs
@@ -45,9 +46,7 @@ class Emulator:
     # -- control plane ----------------------------------------------------------------
     def reset(self) -> None:
         for run in list(self.runs.values()):
-            run.stopped = True
-            if run.task is not None:
-                run.task.cancel()
+            runs.abort(run, "aborted", "The emulator was reset; this interaction no longer exists.")
         self.runs.clear()
         self.store.clear()
         self.faults.clear()
@@ -123,7 +122,7 @@ class Emulator:
         input_steps = normalize_input(req.get("input"), self.ids)
         history = self._history(req.get("previous_interaction_id"))
         ctx = self._context(req, input_steps, history)
-        if self._heavy(req):
+        if self._heavy(req) or self._large(input_steps, history):
             reply = await asyncio.to_thread(self._respond, ctx)
         else:
             reply = self._respond(ctx)
@@ -156,6 +155,20 @@ class Emulator:
         model = str(req.get("model") or "")
         return bool(req.get("agent") or req.get("response_modalities") or "image" in model
                     or "tts" in model or req.get("response_format") or req.get("tools"))
+
+    @staticmethod
+    def _large(input_steps: list[dict[str, Any]], history: list[dict[str, Any]],
+               limit: int = 100_000) -> bool:
+        """Long inputs take the brain seconds to read: keep that off the event loop too, so
+        one huge request never stalls every other stream and poll."""
+        size = 0
+        for step in (*history, *input_steps):
+            for part in step.get("content") or ():
+                if isinstance(part, dict):
+                    size += len(part.get("text") or "") + len(part.get("data") or "") // 8
+            if size > limit:
+                return True
+        return False
 
     async def _pace_unary(self, reply: Reply) -> None:
         delay = self.config.latency_ms / 1000.0
@@ -222,7 +235,8 @@ class Emulator:
             if error_at is not None and sent >= error_at:
                 yield ev.frame({"event_type": "error", "error": {
                     "code": fault.error_code, "message": fault.message or
-                    "Deadline expired before operation could complete."}})
+                    "Deadline expired before operation could complete."},
+                    "event_id": f"evt_{start + sent + 1}"})
                 return
             if drop_at is not None and sent >= drop_at:
                 if fault.drop_mode == "abort":
@@ -252,7 +266,7 @@ class Emulator:
             partial = run.partial_steps()
             body = dialects.render(record, dialect, timeline=True, include_input=include_input,
                                    output_steps=partial)
-            body["status"] = run.current_status
+            body["status"] = dialects.wire_status(run.current_status, dialect)
             return body
         return dialects.render(record, dialect, timeline=True, include_input=include_input)
 
@@ -260,19 +274,50 @@ class Emulator:
                          fault: FaultRule | None = None) -> AsyncIterator[bytes]:
         record = self._record(rid)
         run = self.runs.get(rid)
-        if run is None:
-            run = self._replay_run(record, dialect)
-        elif record.dialect != dialect:
-            await self._wait_finished(run)
+        if run is not None and not run.finished and record.dialect != dialect:
+            # A run streams in the schema it was created in; a client of the other schema
+            # gets the translated events once it ends, with keep-alives while it waits.
+            if last_event_id and not re.fullmatch(r"evt_\d+", last_event_id):
+                raise ApiError(400, f"last_event_id {last_event_id!r} is not an event of "
+                                    f"interaction {rid}.")
+            return self._translated_sse(run, record, dialect, last_event_id, fault)
+        if run is None or record.dialect != dialect:
             run = self._replay_run(record, dialect)
         start = run.index_after(last_event_id)
         if start is None:
             raise ApiError(400, f"last_event_id {last_event_id!r} is not an event of interaction {rid}.")
         return self._sse(run, start, fault)
 
-    async def _wait_finished(self, run: runs.Run) -> None:
-        while not run.finished:
-            await run.changed.wait()
+    async def _translated_sse(self, live: runs.Run, record: Record, dialect: str,
+                              last_event_id: str | None,
+                              fault: FaultRule | None) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        quiet_since = loop.time()
+        while not live.finished:
+            left = quiet_since + self.config.keepalive_s - loop.time()
+            if left <= 0:  # the live run keeps changing, but this client has seen nothing
+                yield ev.KEEPALIVE
+                quiet_since = loop.time()
+                continue
+            waiter = live.changed
+            try:
+                await asyncio.wait_for(waiter.wait(), timeout=left)
+            except asyncio.TimeoutError:
+                pass
+        if live.error is not None and live.status == "failed" and live.persist is None \
+                and live.events and live.events[-1].data.get("event_type") == "error":
+            yield ev.frame(live.events[-1].data)  # deleted or reset while we waited
+            return
+        run = self._replay_run(record, dialect)
+        start = run.index_after(last_event_id)
+        if start is None:
+            yield ev.frame({"event_type": "error", "event_id": f"evt_{len(run.events) + 1}",
+                            "error": {"code": "invalid_argument", "message":
+                                      f"last_event_id {last_event_id!r} is not an event of "
+                                      f"interaction {record.id}."}})
+            return
+        async for chunk in self._sse(run, start, fault):
+            yield chunk
 
     def _replay_run(self, record: Record, dialect: str) -> runs.Run:
         events = ev.build(record, dialect, record.output_steps, record.status, record.usage,
@@ -296,9 +341,7 @@ class Emulator:
         run = self.runs.pop(rid, None)
         existed = False
         if run is not None:
-            run.stopped, run.persist = True, None
-            if run.task is not None:
-                run.task.cancel()
+            runs.abort(run, "not_found", f"Interaction {rid} was deleted.")
             existed = True
         existed = self.store.delete(rid) or existed
         if not existed:

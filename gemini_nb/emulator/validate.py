@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import math
 import re
 from typing import Any
 
@@ -59,6 +61,58 @@ CAMEL = {"mimeType": "mime_type", "aspectRatio": "aspect_ratio", "imageSize": "i
 
 
 _TYPED_FORMATS = ("text", "image", "audio", "video")
+MAX_DEPTH = 100
+"""Deepest JSON nesting accepted (the protobuf JSON parser of the real service stops at 100)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse a request body as strict JSON, raising :class:`ApiError` 400 on anything else.
+
+    Python's ``json`` accepts ``NaN``/``Infinity`` (and turns ``1e309`` into ``inf``), which
+    no JSON encoder of ours can write back; it also lets lone UTF-16 surrogates through and
+    raises ``RecursionError`` on deep nesting. All of these are refused here, so nothing
+    downstream ever meets a value it cannot serialize.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise ApiError(400, f"Invalid JSON payload received: nesting deeper than {max_depth} "
+                            "levels.") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(400, f"Invalid JSON payload received: {exc}") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ApiError(400, "Invalid JSON payload received: a string contains an "
+                                        "unpaired UTF-16 surrogate (invalid Unicode).") from None
+            continue
+        if isinstance(item, (dict, list)):
+            if depth > max_depth:
+                raise ApiError(400, f"Invalid JSON payload received: nesting deeper than "
+                                    f"{max_depth} levels.")
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+    return value
 
 
 def snake_keys(obj: Any) -> Any:
@@ -79,6 +133,11 @@ def snake_keys(obj: Any) -> Any:
                 out[CAMEL.get(key, key)] = snake_keys(value)
         return out
     return obj
+
+
+def _one_of(value: Any, allowed: Any) -> bool:
+    """``value in allowed`` for enum checks, False (not TypeError) for a dict or list value."""
+    return isinstance(value, str) and value in allowed
 
 
 def _expect(value: Any, kind: type | tuple, field: str, what: str) -> None:
@@ -129,7 +188,10 @@ def validate_create(body: Any) -> dict[str, Any]:
         si = body["system_instruction"]
         if isinstance(si, (dict, list)):
             from .brain.base import content_text
-            body["system_instruction"] = content_text(si.get("parts", si) if isinstance(si, dict) else si)
+            parts = si.get("parts", si) if isinstance(si, dict) else si
+            if not isinstance(parts, (str, dict, list)):
+                raise invalid("system_instruction", "expected a string or text content")
+            body["system_instruction"] = content_text(parts)
         else:
             _expect(si, str, "system_instruction", "a string")
     if "input" not in body or body["input"] is None:
@@ -153,9 +215,9 @@ def validate_create(body: Any) -> dict[str, Any]:
     if body.get("agent_config") is not None:
         ac = body["agent_config"]
         _expect(ac, dict, "agent_config", "an object")
-        if ac.get("type") not in AGENT_CONFIG_TYPES:
+        if not _one_of(ac.get("type"), AGENT_CONFIG_TYPES):
             raise invalid("agent_config.type", f"expected one of {sorted(AGENT_CONFIG_TYPES)}")
-    if body.get("service_tier") is not None and body["service_tier"] not in SERVICE_TIERS:
+    if body.get("service_tier") is not None and not _one_of(body["service_tier"], SERVICE_TIERS):
         raise invalid("service_tier", f"expected one of {sorted(SERVICE_TIERS)}")
     if body.get("labels") is not None:
         labels = body["labels"]
@@ -177,7 +239,7 @@ def _validate_tools(tools: Any) -> None:
         field = f"tools[{i}]"
         _expect(tool, dict, field, "an object")
         kind = tool.get("type")
-        if kind not in TOOL_TYPES:
+        if not _one_of(kind, TOOL_TYPES):
             raise invalid(f"{field}.type", f"unknown tool type {kind!r}; expected one of "
                                            f"{sorted(TOOL_TYPES)}")
         if kind == "function":
@@ -256,7 +318,7 @@ def _check_content(item: Any, field: str) -> dict[str, Any]:
     if kind is None and "text" in item:
         item = {"type": "text", **item}
         kind = "text"
-    if kind not in CONTENT_TYPES:
+    if not _one_of(kind, CONTENT_TYPES):
         raise invalid(f"{field}.type", f"unknown content type {kind!r}; expected one of "
                                        f"{sorted(CONTENT_TYPES)}")
     if kind == "text":
@@ -299,7 +361,17 @@ def _check_step(step: dict[str, Any], field: str, ids: Any) -> dict[str, Any]:
         if step.get("arguments") is not None and not isinstance(step["arguments"], dict):
             raise invalid(f"{field}.arguments", "expected an object")
     elif kind == "thought":
+        summary = step.get("summary")
+        if summary is not None:
+            if isinstance(summary, (str, dict)):
+                summary = [summary]
+            if not isinstance(summary, list):
+                raise invalid(f"{field}.summary", "expected a list of content parts")
+            step = {**step, "summary": [_check_content(c, f"{field}.summary[{j}]")
+                                        for j, c in enumerate(summary)]}
         sig = step.get("signature")
+        if sig is not None and not isinstance(sig, str):
+            raise invalid(f"{field}.signature", "expected a string")
         if sig is not None and ids is not None and not ids.verify(sig):
             raise invalid(f"{field}.signature", "invalid thought signature: it was not issued by "
                                                 "this server or it was modified")
@@ -327,7 +399,7 @@ def _turn_to_steps(turn: dict[str, Any], field: str, ids: Any) -> list[dict[str,
 
     for j, item in enumerate(content):
         f = f"{field}.content[{j}]"
-        if isinstance(item, dict) and item.get("type") in STEP_TYPES - {"user_input", "model_output"}:
+        if isinstance(item, dict) and _one_of(item.get("type"), STEP_TYPES - {"user_input", "model_output"}):
             flush()
             steps.append(_check_step(item, f, ids))
         else:
@@ -357,7 +429,7 @@ def normalize_input(value: Any, ids: Any = None) -> list[dict[str, Any]]:
                 steps.append({"type": "user_input", "content": bucket})
                 bucket = []
             steps.extend(_turn_to_steps(item, field, ids))
-        elif isinstance(item, dict) and item.get("type") in STEP_TYPES:
+        elif isinstance(item, dict) and _one_of(item.get("type"), STEP_TYPES):
             if bucket:
                 steps.append({"type": "user_input", "content": bucket})
                 bucket = []
