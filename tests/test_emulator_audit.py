@@ -431,6 +431,8 @@ print(json.dumps(out))
 def test_google_genai_2_0_sdk_end_to_end():
     py = os.environ.get("GEMINI_NB_SDK2_PYTHON")
     if not py or not shutil.which(py):
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide GEMINI_NB_SDK2_PYTHON (google-genai 2.0.0 venv; .ci/run builds it)")
         pytest.skip("set GEMINI_NB_SDK2_PYTHON to a python with google-genai==2.0.0 "
                     "(the wire-level tests above cover its protocol)")
     with emulator_process("--background-ms", "150") as (_, url):
