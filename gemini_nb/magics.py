@@ -349,27 +349,25 @@ class GeminiMagics(Magics, GeminiConfig):
         turn = self.session.resume(rest.split()[0])
         print(f"Resumed: the next prompt continues from {turn.id}.")
 
-    def _cmd_show(self, rest: str):
+    def _ref_id(self, command: str, rest: str) -> str:
+        """The interaction id for ``%gemini show|delete REF``: an id, a cell number or -N."""
         if not rest:
-            raise UsageError("%gemini show needs an interaction ID (or a cell number / -N)")
+            raise UsageError(f"%gemini {command} needs an interaction ID (or a cell number / -N)")
         ref = rest.split()[0]
         try:
-            ref = self.session.chain.resolve(ref).id
+            return self.session.chain.resolve(ref).id
         except ChainError:
-            pass
+            return ref  # not in this kernel's chain: let the server look it up
+
+    def _cmd_show(self, rest: str):
+        ref = self._ref_id("show", rest)
         try:
             return self.session.show(ref)
         except GeminiError as exc:
             raise UsageError(str(exc)) from None
 
     def _cmd_delete(self, rest: str):
-        if not rest:
-            raise UsageError("%gemini delete needs an interaction ID (or a cell number / -N)")
-        ref = rest.split()[0]
-        try:
-            ref = self.session.chain.resolve(ref).id
-        except ChainError:
-            pass
+        ref = self._ref_id("delete", rest)
         try:
             self.session.delete(ref)
         except (GeminiError, ChainError) as exc:
