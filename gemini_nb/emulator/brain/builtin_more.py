@@ -16,7 +16,7 @@ from typing import Any, Callable
 from urllib.parse import quote_plus, urlsplit
 
 from .base import Reply, TurnContext
-from .web_corpus import CitedText, digest, keywords, search, slug, topic
+from .web_corpus import QUESTION, CitedText, digest, keywords, search, slug, topic
 
 PLACE_WORDS = re.compile(
     r"\b(near|nearby|restaurants?|caf[eé]s?|coffee|bars?|hotels?|museums?|parks?|shops?|stores?|"
@@ -28,7 +28,6 @@ FILE_WORDS = re.compile(
 BROWSE_WORDS = re.compile(
     r"\b(browse|browser|open|go to|navigate|click|website|web page|webpage|site|book|buy|"
     r"fill (in|out)|sign up|log ?in|screenshot)\b", re.I)
-QUESTION = re.compile(r"\?\s*$|^\s*(who|what|when|where|which|why|how|is|are|does|did|can)\b", re.I)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from . import builtin_more, sandbox
 from .builtin_more import ToolRun, signed
 from .base import Reply, TurnContext
-from .web_corpus import CitedText, keywords, queries_for, search, search_suggestions_html, \
+from .web_corpus import QUESTION, CitedText, keywords, queries_for, search, search_suggestions_html, \
     subject_phrase, url_citation
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`)\]]+")
@@ -36,7 +36,6 @@ CODE_WORDS = re.compile(
 SEARCH_WORDS = re.compile(
     r"\b(search|google|latest|news|current|today|recent|who (is|won|was)|when (is|was|did)|"
     r"what happened|price of|weather|score|look up|find out|sources?|according to)\b", re.I)
-QUESTION = re.compile(r"\?\s*$|^\s*(who|what|when|where|which|why|how|is|are|does|did|can)\b", re.I)
 TRIVIAL = re.compile(r"^\s*(hi|hello|hey|thanks|thank you|ok|okay|bye)\b[\s!.?]*$", re.I)
 
 

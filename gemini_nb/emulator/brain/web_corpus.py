@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# A prompt that asks something (a tool fits a question even without its keywords).
+QUESTION = re.compile(r"\?\s*$|^\s*(who|what|when|where|which|why|how|is|are|does|did|can)\b", re.I)
+
 STOP = {"the", "a", "an", "is", "are", "was", "were", "what", "who", "how", "me", "my", "please",
         "can", "you", "tell", "about", "of", "to", "and", "in", "for", "with", "i", "it", "do",
         "does", "give", "write", "explain", "describe", "some", "this", "that", "why", "when",
