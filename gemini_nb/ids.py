@@ -34,9 +34,15 @@ def _shown(value: object) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+def _looks_like_key(value: str) -> bool:
+    return redact(value) != value
+
+
 def interaction_id(value: object) -> str:
     """``value`` if it is a well-formed interaction id, else :class:`InvalidIdError`."""
     if isinstance(value, str) and _INTERACTION_ID.fullmatch(value):
+        if _looks_like_key(value):  # would put the key into a URL path (and a server's access log)
+            raise InvalidIdError("that looks like an API key, not an interaction id; nothing was sent")
         return value
     raise InvalidIdError(f"not an interaction id: {_shown(value)} (ids are letters, digits, '_' and '-'); "
                          "nothing was sent")
@@ -46,7 +52,7 @@ def file_name(value: object) -> str:
     """The canonical ``files/<id>`` for a well-formed file name or bare file id."""
     if isinstance(value, str):
         bare = value[len("files/"):] if value.startswith("files/") else value
-        if _FILE_ID.fullmatch(bare):
+        if _FILE_ID.fullmatch(bare) and not _looks_like_key(bare):
             return "files/" + bare
     raise InvalidIdError(f"not a file name: {_shown(value)} (expected files/ID, the ID in lowercase "
                          "letters, digits and '-'); nothing was sent")
