@@ -176,7 +176,8 @@ class History:
             cur = self.db.execute(
                 "INSERT INTO turns (session, started, prompt, options, model, thread, backend, "
                 "previous_interaction_id, execution_count, status, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (self.session, time.time(), _scrub(prompt), _scrub(json.dumps(options, default=str, sort_keys=True)),
+                (self.session, time.time(), _scrub(prompt),
+                 _scrub(json.dumps(options, default=str, sort_keys=True)),
                  _scrub(model), thread, backend, previous_interaction_id, execution_count, "pending",
                  _scrub(json.dumps(settings, default=str, sort_keys=True)) if settings else None))
             return int(cur.lastrowid)
@@ -229,10 +230,12 @@ class History:
         import pandas as pd
 
         columns = ["started", "status", "model", "thread", "prompt", "options", "text", "thoughts",
-                   "interaction_id", "previous_interaction_id", "latency", "usage", "error", "execution_count",
+                   "interaction_id", "previous_interaction_id", "latency", "usage", "error",
+                   "execution_count",
                    "backend", "session", "finished"]
         rows = self.rows(limit)
-        frame = pd.DataFrame(rows, columns=columns + [c for c in (rows[0] if rows else {}) if c not in columns])
+        extra = [c for c in (rows[0] if rows else {}) if c not in columns]
+        frame = pd.DataFrame(rows, columns=columns + extra)
         frame = frame[columns]
         frame["started"] = pd.to_datetime(frame["started"], unit="s")
         frame["finished"] = pd.to_datetime(frame["finished"], unit="s")

@@ -107,7 +107,8 @@ def _after_terminal_stream(shell: Any, result: Any) -> None:
 
     extras = []
     if result.images or result.audio:
-        extras.append(f"{len(result.images)} image(s), {len(result.audio)} audio part(s): see _.images / _.audio")
+        extras.append(f"{len(result.images)} image(s), {len(result.audio)} audio part(s): "
+                      "see _.images / _.audio")
     for call in result.calls:
         extras.append(f"→ call {call['name']}({call['arguments']})")
     if result.status not in ("completed", None):

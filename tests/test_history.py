@@ -40,7 +40,8 @@ def test_turns_and_errors_are_logged(ip, emu, clean_env):
     frame = result.result
     assert list(frame["status"]) == ["completed", "completed", "error"], err
     assert "Phil" in frame["text"].iloc[1]
-    assert frame["interaction_id"].iloc[1] and frame["previous_interaction_id"].iloc[1] == frame["interaction_id"].iloc[0]
+    assert frame["interaction_id"].iloc[1]
+    assert frame["previous_interaction_id"].iloc[1] == frame["interaction_id"].iloc[0]
     assert "not found" in frame["error"].iloc[2]
     assert json.loads(frame["usage"].iloc[0])["output_tokens"] > 0
     assert frame["latency"].iloc[0] > 0
@@ -187,7 +188,8 @@ def test_concurrent_openers_of_a_fresh_db_lose_no_row(tmp_path):
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
     barrier = ctx.Barrier(processes)
     path = tmp_path / "shared.sqlite3"
-    children = [ctx.Process(target=_log_rows, args=(str(path), barrier, rounds, rows)) for _ in range(processes)]
+    children = [ctx.Process(target=_log_rows, args=(str(path), barrier, rounds, rows))
+                for _ in range(processes)]
     for child in children:
         child.start()
     for child in children:

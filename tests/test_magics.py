@@ -267,7 +267,8 @@ def test_help_still_works_with_a_bare_question_mark(ip):
     assert protect_question_mark(["%gemini??"]) == ["%gemini??"]
     assert protect_question_mark(["x = 1\n"]) == ["x = 1\n"]
     rewritten = protect_question_mark(["%gemini -m gemini-3-pro-preview Why 'quotes'?\n"])
-    assert rewritten == ["get_ipython().run_line_magic('gemini', \"-m gemini-3-pro-preview Why 'quotes'?\")\n"]
+    expected = "get_ipython().run_line_magic('gemini', \"-m gemini-3-pro-preview Why 'quotes'?\")\n"
+    assert rewritten == [expected]
 
 
 def test_terminal_mid_stream_error_does_not_print_the_partial_twice(ip, emu, monkeypatch):
@@ -277,7 +278,8 @@ def test_terminal_mid_stream_error_does_not_print_the_partial_twice(ip, emu, mon
     from gemini_nb.render import live
 
     monkeypatch.setattr(api, "in_terminal", lambda: True)
-    monkeypatch.setattr(live, "TerminalLive", functools.partial(live.TerminalLive, rate=0))  # write every event
+    # write every event
+    monkeypatch.setattr(live, "TerminalLive", functools.partial(live.TerminalLive, rate=0))
     emu.fault(error_after_events=12, error_code="internal", message="boom", times=1)
     result, out, err = cell(ip, "%%gemini --stream --no-thoughts\nTell me about photosynthesis in detail")
     partial = ip.user_ns["_"]
@@ -310,7 +312,8 @@ def test_interrupting_a_background_agent_poll_keeps_its_id(session, monkeypatch)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(turn.time, "sleep", interrupt)
-    result = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025", stream=False)
+    result = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025",
+                         stream=False)
     monkeypatch.undo()
     assert result.status == "interrupted" and result.id and result.id.startswith("v1_")
     assert result.model == "deep-research-pro-preview-12-2025"
@@ -469,7 +472,8 @@ def test_a_template_raising_a_base_exception_is_one_line(ip, emu, exc):
 # -- ids are checked before any request ------------------------------------------------------
 @pytest.mark.parametrize("line", [
     "delete ../../../_emulator/faults", "show ../../_emulator/health", "resume ../../_emulator/reset",
-    "fork ../x", "show v1_abc?alt=media", "delete %2e%2e%2f_emulator", "show AIzaSyFakeKeyInAnId_0123456789abcdefgh",
+    "fork ../x", "show v1_abc?alt=media", "delete %2e%2e%2f_emulator",
+    "show AIzaSyFakeKeyInAnId_0123456789abcdefgh",
 ])
 def test_malformed_ids_are_refused_before_any_request(ip, emu, monkeypatch, line):
     from gemini_nb import api
