@@ -68,8 +68,9 @@ def looks_like_command(words: list[str]) -> bool:
     return len(words) == 2 and bool(_ID_OR_PATH.fullmatch(words[1]))
 
 
-def unknown_command(words: list[str]) -> UsageError:
-    """The one-line refusal for a command-like line that is not a command."""
+def unknown_command(words: list[str], leading: str = "") -> UsageError:
+    """The one-line refusal for a command-like line that is not a command (``leading``: the
+    options that preceded it, repeated in the suggested ``%gemini ... -- WORDS``)."""
     word = words[0]
     if word in COMMANDS:  # reached only after options: `%gemini --no-stream chain`
         what = "is a line command and takes no options"
@@ -80,8 +81,12 @@ def unknown_command(words: list[str]) -> UsageError:
     example = " ".join(words)
     if len(example) > 40:
         example = example[:37] + "..."
+    if leading:
+        example = f"{leading[:60]} -- {example}"
+    else:
+        example = f"-- {example}"
     return UsageError(f"{word!r} {what} (commands: {', '.join(COMMANDS)}); nothing was sent. To send it "
-                      f"as a prompt: %gemini -- {example}  (or use a %%gemini cell)")
+                      f"as a prompt: %gemini {example}  (or use a %%gemini cell)")
 
 
 def dispatch(magics: Any, word: str, rest: str) -> Any:
@@ -89,17 +94,18 @@ def dispatch(magics: Any, word: str, rest: str) -> Any:
 
 
 def help_text() -> str:
-    lines = ["Line commands:",
-             f"  {'%gemini PROMPT':<34}one turn from a single line (options may precede it; '--' ends them)"]
-    lines += [f"  {cmd.usage:<34}{cmd.help}" for cmd in COMMANDS.values()]
-    lines += ["",
-              "A line that looks like a command but is not one is refused (nothing is sent); reserved",
-              f"for later releases: {', '.join(PLANNED)}. Send such a line as a prompt with",
-              "%gemini -- WORDS, or from a %%gemini cell. A trailing '?' belongs to the prompt;",
-              "%gemini? alone is this help.",
-              "",
-              "Prompts may use {{name}} or {{expression}} from your namespace; single braces and $ are",
-              "untouched. Settings: %config GeminiMagics (model, stream, show_thoughts, timeout, ...)."]
+    import textwrap
+
+    rows = [("%gemini PROMPT", "one turn from a single line (options may precede it; '--' ends them)")]
+    rows += [(cmd.usage, cmd.help) for cmd in COMMANDS.values()]
+    lines = ["Line commands:"] + [f"  {usage:<32}  {text}" for usage, text in rows]
+    notes = [f"A line that looks like a command but is not one is refused (nothing is sent); reserved for "
+             f"later releases: {', '.join(PLANNED)}. Send such a line as a prompt with %gemini -- WORDS, "
+             "or from a %%gemini cell. A trailing '?' belongs to the prompt; %gemini? alone is this help.",
+             "Prompts may use {{name}} or {{expression}} from your namespace; single braces and $ are "
+             "untouched. Settings: %config GeminiMagics (model, stream, show_thoughts, timeout, ...)."]
+    for note in notes:
+        lines += [""] + textwrap.wrap(note, 96)
     return "\n".join(lines)
 
 

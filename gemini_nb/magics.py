@@ -98,7 +98,8 @@ class GeminiMagics(Magics, GeminiConfig):
             return self.print_help()
         parsed = options.parse(tokens, execution_count=self._cell_number())
         if not forced and commands.looks_like_command(prompt.split()):
-            raise commands.unknown_command(prompt.split())
+            leading = line.strip()[:len(line.strip()) - len(prompt)].strip()
+            raise commands.unknown_command(prompt.split(), leading)
         interpolate = self.interpolate if parsed.interpolate is None else parsed.interpolate
         prompt = fill_template(prompt, self.shell.user_ns, interpolate)
         session = self.session

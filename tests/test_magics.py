@@ -358,8 +358,9 @@ def test_unknown_command_like_lines_are_refused_never_sent(ip, emu, line):
     before = len(emu.requests())
     result, out, err = cell(ip, f"%gemini {line}")
     message = _one_usage_line(err)
-    word = line.replace("--no-stream ", "").split()[0]
-    assert f"'{word}'" in message and "chain, reset, fork" in message and "%gemini -- " in message
+    words = line.replace("--no-stream ", "")
+    assert f"'{words.split()[0]}'" in message and "chain, reset, fork" in message
+    assert f"%gemini {line[:-len(words)]}-- {words}" in message  # how to send it as a prompt
     assert "%%gemini" in message
     assert len(emu.requests()) == before  # nothing was sent
 
@@ -368,6 +369,8 @@ def test_a_known_command_after_options_is_refused(ip, emu):
     before = len(emu.requests())
     _, _, err = cell(ip, "%gemini --no-stream chain")
     assert "takes no options" in _one_usage_line(err)
+    _, _, err = cell(ip, "%gemini -m gemini-3-pro-preview  show me a cat")
+    assert "%gemini -m gemini-3-pro-preview -- show me a cat" in _one_usage_line(err)  # options kept
     assert len(emu.requests()) == before
 
 
