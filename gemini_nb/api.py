@@ -17,6 +17,7 @@ import json
 from dataclasses import fields, replace
 from typing import Any
 
+from . import ids
 from .backend import Backend, resolve, take_notice
 from .chain import Chain
 from .config import Settings
@@ -203,7 +204,7 @@ class Session:
 
     def resume(self, interaction_id: str) -> Any:
         """Continue a chain from an earlier session, by interaction id."""
-        turn = self.chain.adopt(interaction_id)
+        turn = self.chain.adopt(ids.interaction_id(interaction_id))
         try:
             history = self.history()
             record = history.lookup(interaction_id) if history is not None else None
@@ -222,7 +223,7 @@ class Session:
 
     def show(self, interaction_id: str):
         """Re-render a stored interaction: from this kernel if known, else fetched from the server."""
-        turn = self.chain.turns.get(interaction_id)
+        turn = self.chain.turns.get(ids.interaction_id(interaction_id))
         if turn is not None and turn.result is not None:
             return turn.result
         from .errors import describe
@@ -240,7 +241,7 @@ class Session:
 
     def delete(self, interaction_id: str) -> None:
         """Delete on the server (when stored there) and forget it locally."""
-        turn = self.chain.turns.get(interaction_id)
+        turn = self.chain.turns.get(ids.interaction_id(interaction_id))
         if turn is None or (turn.stored and not interaction_id.startswith("local-")):
             from .errors import describe
 

@@ -3,8 +3,9 @@
 Why write before the answer arrives: a row is inserted as ``pending`` before the request and
 the partial text is flushed while streaming (at most once a second), so a kernel that dies
 mid-stream still leaves the partial turn; the next session marks such rows ``abandoned``
-(their process is gone) instead of leaving them ``streaming`` forever. The schema evolves through *named* migration
-functions applied in order and tracked in ``PRAGMA user_version``.
+(their process is gone) instead of leaving them ``streaming`` forever. The schema evolves through
+*named* migration functions applied in order, tracked in ``PRAGMA user_version``, under one write
+lock so several kernels may open a fresh file at once.
 
 The API key is never a column and never part of the logged options.
 """
@@ -21,6 +22,10 @@ from typing import Any, Callable
 from .errors import redact
 
 ENV_PATH = "GEMINI_NB_HISTORY"
+BUSY_TIMEOUT = 30.0
+"""Seconds a write waits for another process's lock before failing."""
+MAX_LIMIT = 2**62
+"""Row counts above this (``%gemini history 99999999999999999999999``) mean "all rows"."""
 
 
 def default_path() -> Path:
@@ -32,9 +37,15 @@ def default_path() -> Path:
     return Path(user_data_dir("gemini_nb", appauthor=False)) / "history.sqlite3"
 
 
+def _add_column(db: sqlite3.Connection, name: str, kind: str) -> None:
+    """``ALTER TABLE turns ADD COLUMN`` unless it is there (SQLite has no ``IF NOT EXISTS`` here)."""
+    if name not in {row[1] for row in db.execute("PRAGMA table_info(turns)")}:
+        db.execute(f"ALTER TABLE turns ADD COLUMN {name} {kind}")
+
+
 def m001_create_turns(db: sqlite3.Connection) -> None:
     db.execute("""
-        CREATE TABLE turns (
+        CREATE TABLE IF NOT EXISTS turns (
             rowid INTEGER PRIMARY KEY AUTOINCREMENT,
             session TEXT NOT NULL,
             started REAL NOT NULL,
@@ -52,33 +63,54 @@ def m001_create_turns(db: sqlite3.Connection) -> None:
             latency REAL,
             error TEXT
         )""")
-    db.execute("CREATE INDEX turns_interaction ON turns(interaction_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS turns_interaction ON turns(interaction_id)")
 
 
 def m002_add_cell_and_thoughts(db: sqlite3.Connection) -> None:
-    db.execute("ALTER TABLE turns ADD COLUMN execution_count INTEGER")
-    db.execute("ALTER TABLE turns ADD COLUMN thoughts TEXT")
+    _add_column(db, "execution_count", "INTEGER")
+    _add_column(db, "thoughts", "TEXT")
 
 
 def m003_add_settings(db: sqlite3.Connection) -> None:
     """The turn's interaction-scoped request fields (system_instruction, generation_config,
     tools, agent): what ``%gemini resume`` in a new session must keep resending."""
-    db.execute("ALTER TABLE turns ADD COLUMN settings TEXT")
+    _add_column(db, "settings", "TEXT")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     m001_create_turns, m002_add_cell_and_thoughts, m003_add_settings]
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    """Apply pending migrations; returns the resulting schema version."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    for number, step in enumerate(MIGRATIONS, start=1):
-        if number > version:
-            with db:
-                step(db)
-                db.execute(f"PRAGMA user_version = {number}")
+def _version(db: sqlite3.Connection) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Apply pending migrations; returns the resulting schema version.
+
+    Safe with concurrent openers (two kernels opening one fresh file used to race: "table turns
+    already exists", and a turn was never logged): the version is re-read and every pending step
+    applied inside one ``BEGIN IMMEDIATE`` transaction, so one process migrates while the others
+    wait on the write lock and then find nothing left to do; a failed step rolls back whole. The
+    steps are idempotent too (``IF NOT EXISTS``, column checks).
+    """
+    if _version(db) >= len(MIGRATIONS):
+        return _version(db)
+    if db.in_transaction:
+        db.commit()
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(db)
+        for number, step in enumerate(MIGRATIONS, start=1):
+            if number > version:
+                step(db)
+        if version < len(MIGRATIONS):
+            db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return _version(db)
 
 
 def _scrub(value: Any) -> Any:
@@ -104,7 +136,9 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.session = session or f"{os.getpid()}-{int(time.time())}"
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        # a generous busy timeout: other kernels may be migrating or writing the same file
+        self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                  timeout=BUSY_TIMEOUT)
         self.db.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: no fsync per commit, yet a committed row survives the process dying
         # (only an OS crash could lose the last commits); keeps logging off the hot path.
@@ -142,7 +176,8 @@ class History:
             cur = self.db.execute(
                 "INSERT INTO turns (session, started, prompt, options, model, thread, backend, "
                 "previous_interaction_id, execution_count, status, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (self.session, time.time(), _scrub(prompt), _scrub(json.dumps(options, default=str, sort_keys=True)),
+                (self.session, time.time(), _scrub(prompt),
+                 _scrub(json.dumps(options, default=str, sort_keys=True)),
                  _scrub(model), thread, backend, previous_interaction_id, execution_count, "pending",
                  _scrub(json.dumps(settings, default=str, sort_keys=True)) if settings else None))
             return int(cur.lastrowid)
@@ -177,7 +212,7 @@ class History:
             sql += " WHERE session=?"
             args.append(self.session)
         sql += " ORDER BY rowid DESC"
-        if limit:
+        if limit and int(limit) < MAX_LIMIT:  # larger than SQLite's INTEGER: every row
             sql += f" LIMIT {int(limit)}"
         with self._lock:
             cur = self.db.execute(sql, args)
@@ -195,10 +230,12 @@ class History:
         import pandas as pd
 
         columns = ["started", "status", "model", "thread", "prompt", "options", "text", "thoughts",
-                   "interaction_id", "previous_interaction_id", "latency", "usage", "error", "execution_count",
+                   "interaction_id", "previous_interaction_id", "latency", "usage", "error",
+                   "execution_count",
                    "backend", "session", "finished"]
         rows = self.rows(limit)
-        frame = pd.DataFrame(rows, columns=columns + [c for c in (rows[0] if rows else {}) if c not in columns])
+        extra = [c for c in (rows[0] if rows else {}) if c not in columns]
+        frame = pd.DataFrame(rows, columns=columns + extra)
         frame = frame[columns]
         frame["started"] = pd.to_datetime(frame["started"], unit="s")
         frame["finished"] = pd.to_datetime(frame["finished"], unit="s")

@@ -14,6 +14,10 @@ from typing import Any, Mapping
 MAX_ROWS = 30
 MAX_COLS = 20
 MAX_CHARS = 20_000
+MAX_CLOSERS = 16
+"""How many ``}}`` a placeholder may try as its end (``{{ {'a': {'b': 1}} }}`` needs 2)."""
+MAX_EXPR_CHARS = 2_000
+"""The longest ``{{expression}}``; longer text between braces is not a placeholder."""
 
 
 class TemplateError(Exception):
@@ -42,7 +46,10 @@ def format_value(value: Any) -> str:
 
 def _placeholders(template: str):
     """(start, end, expression) for each ``{{...}}``. An expression may itself end in braces
-    (``{{ {'a': {'b': 1}} }}``): each ``}}`` is tried in turn until the text compiles."""
+    (``{{ {'a': {'b': 1}} }}``): the following ``}}`` are tried in turn until the text compiles,
+    at most :data:`MAX_CLOSERS` of them and none past :data:`MAX_EXPR_CHARS`, so a long prompt
+    full of braces costs time linear in its length (each ``}}`` is a candidate for a bounded
+    number of placeholders), never quadratic."""
     pos = 0
     while True:
         start = template.find("{{", pos)
@@ -54,14 +61,18 @@ def _placeholders(template: str):
         first = end = template.find("}}", start + 2)
         if end < 0:
             return
-        while end >= 0:
-            expr = template[start + 2:end].strip()
-            try:
-                compile(expr, "<prompt>", "eval")
+        for _ in range(MAX_CLOSERS):
+            if end < 0 or end - start > MAX_EXPR_CHARS:
+                end = -1
                 break
-            except SyntaxError:
+            try:
+                compile(template[start + 2:end].strip(), "<prompt>", "eval")
+                break
+            except Exception:  # SyntaxError; ValueError/RecursionError/MemoryError on odd input
                 end = template.find("}}", end + 1)
         else:
+            end = -1
+        if end < 0:
             end = first  # nothing compiles: report the shortest placeholder
         yield start, end + 2, template[start + 2:end]
         pos = end + 2
@@ -84,7 +95,7 @@ def _fill(raw: str, namespace: Mapping[str, Any]) -> str:
         return _fill_value(raw, namespace)
     except TemplateError:
         raise
-    except Exception as exc:  # turning the value into text failed (a broken __str__, ...)
+    except BaseException as exc:  # turning the value into text failed (a broken __str__, Ctrl-C, ...)
         expr = raw.strip()
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise TemplateError(f"{{{{{expr}}}}} could not be turned into text: {type(exc).__name__}: "
@@ -111,6 +122,9 @@ def _fill_value(raw: str, namespace: Mapping[str, Any]) -> str:
     except SyntaxError:
         raise TemplateError(f"{{{{{expr}}}}} in the prompt is not a valid Python expression "
                             "(--no-interpolate sends it literally)") from None
-    except Exception as exc:  # the user's expression failed
-        raise TemplateError(f"{{{{{expr}}}}} failed: {type(exc).__name__}: {exc}") from None
+    except KeyboardInterrupt:
+        raise TemplateError(f"{{{{{expr}}}}} was interrupted (KeyboardInterrupt); nothing was sent") from None
+    except BaseException as exc:  # the user's expression failed (even SystemExit: one line, not an exit)
+        detail = f": {str(exc).strip().splitlines()[0]}" if str(exc).strip() else ""
+        raise TemplateError(f"{{{{{expr}}}}} failed: {type(exc).__name__}{detail}") from None
     return format_value(value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from gnb_fixtures import *  # noqa: F401,F403
 from gnb_fixtures import run_cell
 
@@ -38,7 +40,8 @@ def test_turns_and_errors_are_logged(ip, emu, clean_env):
     frame = result.result
     assert list(frame["status"]) == ["completed", "completed", "error"], err
     assert "Phil" in frame["text"].iloc[1]
-    assert frame["interaction_id"].iloc[1] and frame["previous_interaction_id"].iloc[1] == frame["interaction_id"].iloc[0]
+    assert frame["interaction_id"].iloc[1]
+    assert frame["previous_interaction_id"].iloc[1] == frame["interaction_id"].iloc[0]
     assert "not found" in frame["error"].iloc[2]
     assert json.loads(frame["usage"].iloc[0])["output_tokens"] > 0
     assert frame["latency"].iloc[0] > 0
@@ -158,3 +161,74 @@ def test_turns_of_a_dead_kernel_are_marked_abandoned(tmp_path):
     assert rows["Count to 1000"]["interaction_id"] == "v1_partial"
     assert "kernel stopped" in rows["Count to 1000"]["error"]
     assert rows["still running"]["status"] == "streaming"  # its process (this one) is alive
+
+
+def _log_rows(path, barrier, rounds, rows):
+    """A child process: open each fresh DB at the same moment as its siblings, log ``rows`` turns."""
+    import os
+
+    from gemini_nb.history import History
+
+    for number in range(rounds):
+        barrier.wait(timeout=60)
+        history = History(f"{path}.{number}", session=f"{os.getpid()}-{number}")
+        for i in range(rows):
+            row = history.start(prompt=f"{os.getpid()}:{i}", options={}, model="m", thread="main",
+                                backend="emulator", previous_interaction_id=None, execution_count=i)
+            history.finish(row, None)
+        history.close()
+
+
+def test_concurrent_openers_of_a_fresh_db_lose_no_row(tmp_path):
+    """Several kernels opening one fresh history file at once used to race on the migration
+    ("table turns already exists") and lose a turn; 3 rounds of 6 processes x 20 rows."""
+    import multiprocessing
+
+    processes, rounds, rows = 6, 3, 20
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
+    barrier = ctx.Barrier(processes)
+    path = tmp_path / "shared.sqlite3"
+    children = [ctx.Process(target=_log_rows, args=(str(path), barrier, rounds, rows))
+                for _ in range(processes)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=300)
+    assert [child.exitcode for child in children] == [0] * processes
+    for number in range(rounds):
+        db = sqlite3.connect(f"{path}.{number}")
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        logged = [r[0] for r in db.execute("SELECT prompt FROM turns")]
+        assert len(logged) == len(set(logged)) == processes * rows, number
+
+
+def test_a_failed_migration_step_rolls_back_whole(tmp_path, monkeypatch):
+    import gemini_nb.history as history
+
+    def broken(db):
+        db.execute("ALTER TABLE turns ADD COLUMN half_done TEXT")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(history, "MIGRATIONS", [*history.MIGRATIONS, broken])
+    db = sqlite3.connect(tmp_path / "h.db", isolation_level=None)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        history.migrate(db)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 0
+    assert db.execute("SELECT name FROM sqlite_master WHERE name='turns'").fetchone() is None
+    monkeypatch.setattr(history, "MIGRATIONS", history.MIGRATIONS[:-1])
+    assert history.migrate(db) == len(MIGRATIONS)  # and a clean retry succeeds
+
+
+@pytest.mark.parametrize("count", ["99999999999999999999999", str(2**63)])
+def test_history_with_a_huge_row_count_is_every_row_not_a_sqlite_traceback(ip, emu, clean_env, count):
+    run_cell(ip, "%%gemini --no-stream\nhello")
+    result, _, err = run_cell(ip, f"%gemini history {count}")
+    assert result.success and "Traceback" not in err, err
+    assert len(result.result) == 1
+
+
+@pytest.mark.parametrize("count", ["²", "-3", "1.5", "ten"])
+def test_history_with_a_bad_row_count_is_one_line(ip, count):
+    result, _, err = run_cell(ip, f"%gemini history {count}")
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and "takes an optional row count" in lines[0], err

@@ -267,7 +267,8 @@ def test_help_still_works_with_a_bare_question_mark(ip):
     assert protect_question_mark(["%gemini??"]) == ["%gemini??"]
     assert protect_question_mark(["x = 1\n"]) == ["x = 1\n"]
     rewritten = protect_question_mark(["%gemini -m gemini-3-pro-preview Why 'quotes'?\n"])
-    assert rewritten == ["get_ipython().run_line_magic('gemini', \"-m gemini-3-pro-preview Why 'quotes'?\")\n"]
+    expected = "get_ipython().run_line_magic('gemini', \"-m gemini-3-pro-preview Why 'quotes'?\")\n"
+    assert rewritten == [expected]
 
 
 def test_terminal_mid_stream_error_does_not_print_the_partial_twice(ip, emu, monkeypatch):
@@ -277,7 +278,8 @@ def test_terminal_mid_stream_error_does_not_print_the_partial_twice(ip, emu, mon
     from gemini_nb.render import live
 
     monkeypatch.setattr(api, "in_terminal", lambda: True)
-    monkeypatch.setattr(live, "TerminalLive", functools.partial(live.TerminalLive, rate=0))  # write every event
+    # write every event
+    monkeypatch.setattr(live, "TerminalLive", functools.partial(live.TerminalLive, rate=0))
     emu.fault(error_after_events=12, error_code="internal", message="boom", times=1)
     result, out, err = cell(ip, "%%gemini --stream --no-thoughts\nTell me about photosynthesis in detail")
     partial = ip.user_ns["_"]
@@ -310,7 +312,8 @@ def test_interrupting_a_background_agent_poll_keeps_its_id(session, monkeypatch)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(turn.time, "sleep", interrupt)
-    result = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025", stream=False)
+    result = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025",
+                         stream=False)
     monkeypatch.undo()
     assert result.status == "interrupted" and result.id and result.id.startswith("v1_")
     assert result.model == "deep-research-pro-preview-12-2025"
@@ -333,3 +336,217 @@ def test_generation_options_are_not_silently_dropped_for_agents(ip, emu):
     assert len(emu.requests()) == before  # nothing was sent
     result, _, err = cell(ip, "%%gemini --no-stream -m gemini-3-flash-preview --temperature 0.5\nAnd coffee?")
     assert result.success, err
+
+
+# -- line commands: one table, a closed set ----------------------------------------------------
+def _one_usage_line(err):
+    lines = [l for l in err.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("UsageError:") and "Traceback" not in err, err
+    return lines[0]
+
+
+def _posts(emu):
+    return [r for r in emu.requests() if r["method"] == "POST" and "interactions" in r["path"]]
+
+
+@pytest.mark.parametrize("line", [
+    "cancel v1_abc123", "cancel my order", "upload file.png", "jobs", "files", "usage", "chat", "tools",
+    "attach v1_abc123", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
+    "--no-stream cancel v1_abc123", "--no-stream jobs",
+])
+def test_unknown_command_like_lines_are_refused_never_sent(ip, emu, line):
+    before = len(emu.requests())
+    result, out, err = cell(ip, f"%gemini {line}")
+    message = _one_usage_line(err)
+    words = line.replace("--no-stream ", "")
+    assert f"'{words.split()[0]}'" in message and "chain, reset, fork" in message
+    assert f"%gemini {line[:-len(words)]}-- {words}" in message  # how to send it as a prompt
+    assert "%%gemini" in message
+    assert len(emu.requests()) == before  # nothing was sent
+
+
+def test_a_known_command_after_options_is_refused(ip, emu):
+    before = len(emu.requests())
+    _, _, err = cell(ip, "%gemini --no-stream chain")
+    assert "takes no options" in _one_usage_line(err)
+    _, _, err = cell(ip, "%gemini -m gemini-3-pro-preview  show me a cat")
+    assert "%gemini -m gemini-3-pro-preview -- show me a cat" in _one_usage_line(err)  # options kept
+    assert len(emu.requests()) == before
+
+
+@pytest.mark.parametrize("line,sent", [
+    ("Tell me a joke", "Tell me a joke"),
+    ("explain os.path", "explain os.path"),
+    ("Hello!", "Hello!"),
+    ("translate hello", "translate hello"),
+    ("-- cancel my order", "cancel my order"),
+    ("-- jobs", "jobs"),
+    ("-m gemini-3-flash-preview -- upload file.png", "upload file.png"),
+])
+def test_real_one_line_prompts_still_go_through(ip, emu, line, sent):
+    result, _, err = cell(ip, f"%gemini --no-stream {line}")
+    assert result.success, err
+    assert _posts(emu)[-1]["body"]["input"] == sent
+
+
+def test_a_cell_body_that_starts_with_a_command_word_is_a_prompt(ip, emu):
+    result, _, err = cell(ip, "%%gemini --no-stream\ncancel my order")
+    assert result.success, err
+    assert _posts(emu)[-1]["body"]["input"] == "cancel my order"
+
+
+def test_the_command_table_drives_dispatch_help_and_the_closed_set(ip, emu, monkeypatch):
+    from gemini_nb import commands
+
+    for name, command in commands.COMMANDS.items():  # every command is in %gemini? and the help
+        assert command.usage in ip.find_line_magic("gemini").__doc__, name
+    _, out, _ = cell(ip, "%gemini help")
+    assert all(c.usage in out for c in commands.COMMANDS.values())
+    calls = []
+    ping = commands.Command("ping", lambda magics, rest: calls.append(rest), "%gemini ping X", "test")
+    monkeypatch.setitem(commands.COMMANDS, "ping", ping)
+    cell(ip, "%gemini ping  pong ")
+    assert calls == ["pong"]
+    _, _, err = cell(ip, "%gemini pinq")
+    assert "ping" in _one_usage_line(err)  # the refusal lists the table's commands
+
+
+@pytest.mark.parametrize("words,command_like", [
+    (["jobs"], True), (["hello"], True), (["cancel", "my", "order"], True), (["upload", "a.png"], True),
+    (["attach", "v1_Chd9x"], True), (["summarize", "report.pdf"], True), (["open", "data/x.csv"], True),
+    (["forget", "local-3"], True), (["redo", "-2"], True),
+    (["Hello"], False), (["hello!"], False), (["hello?"], False), (["What", "is", "my", "name?"], False),
+    (["Tell", "me", "a", "joke"], False), (["explain", "os.path"], False), (["translate", "hello"], False),
+    (["summarize", "report.pdf", "briefly"], False), ([], False),
+])
+def test_what_looks_like_a_command(words, command_like):
+    from gemini_nb.commands import looks_like_command
+
+    assert looks_like_command(words) is command_like
+
+
+# -- the line magic is not expanded by IPython -------------------------------------------------
+def test_line_magic_sends_dollar_and_single_braces_literally(ip, emu, monkeypatch):
+    def no_expansion(*args, **kwargs):
+        raise AssertionError("IPython's var_expand must not run for %gemini")
+
+    monkeypatch.setattr(ip, "var_expand", no_expansion)
+    ip.user_ns.update(name="Ada", price=3, who="Phil")
+    result, _, err = cell(ip, "%gemini --no-stream Say {name} costs $price, says {{who}}")
+    assert result.success, err
+    assert _posts(emu)[-1]["body"]["input"] == "Say {name} costs $price, says Phil"
+    result, _, err = cell(ip, "%%gemini --no-stream --system {name}$price\nhi")
+    assert result.success, err
+    assert _posts(emu)[-1]["body"]["system_instruction"] == "{name}$price"
+
+
+def test_a_20000_character_line_is_sent_whole_and_never_expanded(ip, emu, monkeypatch):
+    calls = []
+    monkeypatch.setattr(ip, "var_expand", lambda *a, **k: calls.append(a) or a[0])
+    prompt = "Tell me about {x} and $y " * 800
+    assert len(prompt) >= 20_000
+    result, _, err = cell(ip, "%gemini --no-stream " + prompt)
+    assert result.success, err
+    assert _posts(emu)[-1]["body"]["input"] == prompt.strip() and calls == []
+
+
+# -- bad values are one line -------------------------------------------------------------------
+@pytest.mark.parametrize("source", [
+    "%%gemini -m ''\nhello", "%%gemini --model=\nhello", "%%gemini --agent ''\nhello", "%gemini -m '' hello",
+    "%%gemini --thread ' '\nhello", "%%gemini --system ''\nhello",
+])
+def test_an_empty_option_value_is_an_error_not_the_default(ip, emu, source):
+    before = len(emu.requests())
+    _, _, err = cell(ip, source)
+    assert "needs a value, got an empty string" in _one_usage_line(err)
+    assert len(emu.requests()) == before
+
+
+@pytest.mark.parametrize("exc", ["KeyboardInterrupt", "SystemExit", "BaseException"])
+def test_a_template_raising_a_base_exception_is_one_line(ip, emu, exc):
+    ip.run_cell(f"def boom():\n    raise {exc}('x')")
+    before = len(emu.requests())
+    for source in ("%%gemini --no-stream\nHi {{boom()}}", "%gemini --no-stream Hi {{boom()}}"):
+        result, _, err = cell(ip, source)
+        assert exc in _one_usage_line(err) and "{{boom()}}" in err
+    assert len(emu.requests()) == before
+
+
+# -- ids are checked before any request ------------------------------------------------------
+@pytest.mark.parametrize("line", [
+    "delete ../../../_emulator/faults", "show ../../_emulator/health", "resume ../../_emulator/reset",
+    "fork ../x", "show v1_abc?alt=media", "delete %2e%2e%2f_emulator",
+    "show AIzaSyFakeKeyInAnId_0123456789abcdefgh",
+])
+def test_malformed_ids_are_refused_before_any_request(ip, emu, monkeypatch, line):
+    from gemini_nb import api
+
+    def no_client(self):
+        raise AssertionError("no request may be made for a malformed id")
+
+    emu.fault(method="GET", path="never-matches", error_code="internal", times=1)
+    monkeypatch.setattr(api.Session, "client", no_client)
+    before = len(emu.requests())
+    _, out, err = cell(ip, f"%gemini {line}")
+    message = _one_usage_line(err)
+    assert "AIzaSy" not in out + err
+    assert ("not an interaction id" in message and line.split()[1][:20] in message) or "API key" in message
+    assert len(emu.requests()) == before
+    from gnb_fixtures import control
+
+    assert control(emu.base_url, "faults")  # the fault rule is still there
+
+
+def test_session_methods_validate_ids(session):
+    from gemini_nb.ids import InvalidIdError
+
+    for method in (session.show, session.delete, session.resume):
+        with pytest.raises(InvalidIdError, match="not an interaction id"):
+            method("../../_emulator/health")
+    assert session.chain.turns == {}
+
+
+def test_id_and_file_name_validators():
+    from gemini_nb import ids
+
+    assert ids.interaction_id("v1_ChdEb2N-x_9") == "v1_ChdEb2N-x_9"
+    assert ids.file_name("files/abc-123") == ids.file_name("abc-123") == "files/abc-123"
+    for bad in ("", "a/b", "..", "v1_a b", "v1_%2F", "x" * 300, None, 12):
+        with pytest.raises(ids.InvalidIdError, match="not an interaction id"):
+            ids.interaction_id(bad)
+    for bad in ("files/../x", "files/ABC", "files/", "files/a/b", "a.png"):
+        with pytest.raises(ids.InvalidIdError, match="not a file name"):
+            ids.file_name(bad)
+
+
+# -- options and IPython's execution count ---------------------------------------------------
+def test_the_options_table_is_the_one_source():
+    from gemini_nb import options
+
+    assert options.TAKES_VALUE["-m"] and options.TAKES_VALUE["--from"] and not options.TAKES_VALUE["--new"]
+    assert options.split_leading_options("--from -2 -o x -- --new is text") == (
+        ["--from", "-2", "-o", "x"], "--new is text", True)
+    assert options.split_leading_options("-m 'a b' hi --new") == (["-m", "a b"], "hi --new", False)
+    parsed = options.parse(["-m", "x", "--no-store", "-o", "v"], execution_count=7)
+    assert parsed.turn.model == "x" and parsed.turn.store is False and parsed.out == "v"
+    assert parsed.turn.execution_count == 7 and parsed.interpolate is None
+    with pytest.raises(options.OptionError, match="unknown option --temp"):
+        options.parse(["--temp", "1"])  # no abbreviations: the splitter could not know --temp takes a value
+    for opt in options.OPTIONS:
+        assert ", ".join(opt.flags) in options.options_help()
+
+
+@pytest.mark.parametrize("version,first", [((8, 12, 3), False), ((9, 7, 0), False), ((9, 8, 0), True),
+                                           ((9, 18), True), ((10, 0), True)])
+def test_execution_count_quirk_is_a_version_check(version, first):
+    from gemini_nb.magics import increments_first
+
+    assert increments_first(version) is first
+
+
+def test_turns_record_the_cell_number_they_ran_in(ip, emu):
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nhello", store_history=True)
+    assert result.success, err
+    from gemini_nb import api
+
+    assert api.default_session().chain.head().execution_count == result.execution_count

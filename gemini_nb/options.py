@@ -1,0 +1,205 @@
+"""The ``%%gemini`` / ``%gemini`` options: one table, one parser, one result (``TurnOptions``).
+
+Why a module of its own: the options are needed in three places that must agree (splitting a
+line magic into options and prompt, parsing them, and the ``%gemini?`` help), and the table
+below is the only place that says which options exist and which of them take a value. Parsing
+uses argparse's public interface only; every mistake is an :class:`OptionError` whose message
+is one line (the magics show it as a ``UsageError``). No IPython import here.
+
+Line magic rule: options come first; the first word that is not an option starts the prompt;
+``--`` ends the options explicitly (``%gemini -- cancel my order`` sends "cancel my order").
+"""
+from __future__ import annotations
+
+import argparse
+import keyword
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import redact
+from .turn import TurnOptions
+
+THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
+
+
+class OptionError(ValueError):
+    """A bad first line; ``str(exc)`` is one line and never contains a key."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its flags, where it lands, and whether it takes a value."""
+
+    flags: tuple[str, ...]
+    dest: str
+    help: str
+    metavar: str | None = None
+    """Set for options that take a value (shown in the help); None for on/off switches."""
+    type: Callable[[str], Any] = str
+    const: Any = True
+    """The value a switch stores when given."""
+    default: Any = None
+
+    @property
+    def takes_value(self) -> bool:
+        return self.metavar is not None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(("-m", "--model"), "model", "model name (default: %config GeminiMagics.model)", "MODEL"),
+    Option(("--agent",), "agent", "an agent instead of a model, e.g. deep-research-pro-preview-12-2025",
+           "AGENT"),
+    Option(("--system",), "system", "system instruction; kept for the following turns of this chain", "TEXT"),
+    Option(("--thinking",), "thinking", "thinking level: " + ", ".join(THINKING_LEVELS), "LEVEL"),
+    Option(("--thoughts",), "thoughts", "request and show thought summaries"),
+    Option(("--no-thoughts",), "thoughts", "hide thought summaries", const=False),
+    Option(("--temperature",), "temperature", "sampling temperature (0-2)", "T", float),
+    Option(("--max-tokens",), "max_tokens", "max output tokens", "N", int),
+    Option(("--stream",), "stream", "stream (live preview)"),
+    Option(("--no-stream",), "stream", "wait for the whole answer", const=False),
+    Option(("--new",), "new", "start a fresh chain with this turn", default=False),
+    Option(("--from",), "from_ref", "fork: continue from an earlier turn (interaction id, cell number, "
+           "or -N; -1 is the head)", "REF"),
+    Option(("--thread",), "thread", "use a named parallel chain for this turn", "NAME"),
+    Option(("--no-store",), "store", "stateless: not stored server-side; the toolkit resends the history "
+           "itself", const=False, default=True),
+    Option(("-o", "--out"), "out", "also assign the result to VAR", "VAR"),
+    Option(("--quiet",), "quiet", "show nothing (use with -o)", default=False),
+    Option(("--raw",), "raw", "show the answer text unrendered", default=False),
+    Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
+           "namespace", const=False),
+)
+
+TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
+HELP_FLAGS = ("-h", "--help")
+
+
+@dataclass
+class Parsed:
+    """What the first line asked for: the engine's options plus the magics' own (-o, interpolation)."""
+
+    turn: TurnOptions
+    out: str | None = None
+    interpolate: bool | None = None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print usage and exit the kernel's process
+        raise OptionError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="%gemini", add_help=False, allow_abbrev=False)
+    for opt in OPTIONS:
+        if opt.takes_value:
+            parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
+                                default=opt.default)
+        else:
+            parser.add_argument(*opt.flags, dest=opt.dest, action="store_const", const=opt.const,
+                                default=opt.default)
+    return parser
+
+
+_PARSER = _build_parser()
+
+
+def options_help() -> str:
+    """The options as help lines, generated from :data:`OPTIONS`."""
+    lines = ["Options (first line only):"]
+    for opt in OPTIONS:
+        name = ", ".join(opt.flags) + (f" {opt.metavar}" if opt.metavar else "")
+        lines.append(f"  {name:<24}{opt.help}")
+    return "\n".join(lines)
+
+
+# -- splitting ---------------------------------------------------------------------------------
+_VALUE = re.compile(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|\S+)""")
+
+
+def _unquote(token: str) -> str:
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
+        body = token[1:-1]
+        return body.replace('\\"', '"') if token[0] == '"' else body
+    return token
+
+
+def split_leading_options(line: str) -> tuple[list[str], str, bool]:
+    """A line magic's leading options, then the raw prompt (its quotes untouched), and whether
+    ``--`` ended the options (the rest is a prompt whatever its first word). One linear pass."""
+    tokens: list[str] = []
+    pos = 0
+    while True:
+        while pos < len(line) and line[pos].isspace():
+            pos += 1
+        if pos >= len(line) or line[pos] != "-":
+            return tokens, line[pos:].strip(), False
+        match = _VALUE.match(line, pos)
+        token = match.group(1)
+        pos = match.end()
+        if token == "--":
+            return tokens, line[pos:].strip(), True
+        tokens.append(token)
+        name = token.split("=", 1)[0]
+        if TAKES_VALUE.get(name) and "=" not in token:
+            match = _VALUE.match(line, pos)
+            if match:
+                tokens.append(_unquote(match.group(1)))
+                pos = match.end()
+
+
+def split_cell_line(line: str) -> list[str]:
+    """A ``%%gemini`` first line as shell-like words (quotes group, ``#`` is not a comment)."""
+    try:
+        return shlex.split(line, comments=False, posix=True)
+    except ValueError as exc:
+        raise OptionError(f"cannot parse the first line: {exc}") from None
+
+
+def wants_help(tokens: list[str]) -> bool:
+    return any(token in HELP_FLAGS for token in tokens)
+
+
+# -- parsing -----------------------------------------------------------------------------------
+def parse(tokens: list[str], execution_count: int | None = None) -> Parsed:
+    """Options tokens to :class:`Parsed`; raises :class:`OptionError` (one line)."""
+    if any(redact(token) != token for token in tokens):
+        raise OptionError("an option value looks like an API key; keys are never accepted as "
+                          "arguments (use %gemini key). Nothing was sent or stored.")
+    args, extra = _PARSER.parse_known_args(tokens)
+    if extra:
+        unknown = [t for t in extra if t.startswith("-")]
+        if unknown:
+            hint = " (API keys are never accepted as arguments: use %gemini key)" if any(
+                "key" in t.lower() for t in unknown) else " (see %gemini? for the options)"
+            raise OptionError(f"unknown option {unknown[0].split('=')[0]}{hint}")
+        raise OptionError(f"unexpected text on the first line: {' '.join(extra)[:60]!r}; the "
+                          "prompt goes in the cell body")
+    return Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate)
+
+
+def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
+    for opt in OPTIONS:  # `-m ''` must not quietly mean "the default model"
+        if opt.takes_value and opt.type is str and getattr(args, opt.dest) is not None \
+                and not getattr(args, opt.dest).strip():
+            raise OptionError(f"{'/'.join(opt.flags)} needs a value, got an empty string")
+    thinking = args.thinking.lower() if args.thinking else None
+    if thinking and thinking not in THINKING_LEVELS:
+        raise OptionError(f"--thinking must be one of {', '.join(THINKING_LEVELS)} (got {args.thinking!r})")
+    if args.model and args.agent:
+        raise OptionError("use either -m/--model or --agent, not both")
+    if args.new and args.from_ref is not None:
+        raise OptionError("use either --new or --from REF, not both")
+    if args.out and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
+        raise OptionError(f"-o/--out needs a Python variable name, got {args.out!r}")
+    if args.temperature is not None and not 0.0 <= args.temperature <= 2.0:
+        raise OptionError(f"--temperature must be between 0 and 2 (got {args.temperature:g})")
+    if args.max_tokens is not None and args.max_tokens <= 0:
+        raise OptionError(f"--max-tokens must be positive (got {args.max_tokens})")
+    return TurnOptions(
+        model=args.model, agent=args.agent, system=args.system, thinking=thinking,
+        thoughts=args.thoughts, temperature=args.temperature, max_tokens=args.max_tokens,
+        stream=args.stream, new=args.new, from_ref=args.from_ref, thread=args.thread,
+        store=args.store, quiet=args.quiet, raw=args.raw, execution_count=execution_count,
+    )
