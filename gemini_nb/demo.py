@@ -44,7 +44,7 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
     if history is not None:
         os.environ["GEMINI_NB_HISTORY"] = str(history)
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(source.parent)}})
         client.execute()
     finally:
