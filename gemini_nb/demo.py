@@ -37,6 +37,8 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
     from nbclient import NotebookClient
 
     nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:  # timing metadata would make every refresh a diff
+        cell.metadata.pop("execution", None)
     saved = {name: os.environ.pop(name, None) for name in _KEY_VARS}
     saved["GEMINI_NB_BACKEND"] = os.environ.get("GEMINI_NB_BACKEND")
     saved["GEMINI_NB_HISTORY"] = os.environ.get("GEMINI_NB_HISTORY")
