@@ -24,9 +24,10 @@ import sys, nbformat
 from nbclient import NotebookClient
 source = sys.argv[1]
 nb = nbformat.read(source, as_version=4)
+nb.cells.append(nbformat.v4.new_code_cell("import sys; print('KERNEL', sys.prefix)"))  # a probe
 NotebookClient(nb, timeout=300, kernel_name="python3").execute()
 answers = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "execute_result"]
-print("KERNEL", sys.prefix)
+print(nb.cells[-1].outputs[0].text.strip())
 print("ANSWERS", len(answers))
 print("TEXT", " | ".join(o.data.get("text/plain", "").replace("\\n", " ") for o in answers))
 """
