@@ -55,7 +55,8 @@ def test_binder_installs_into_a_fresh_virtualenv_and_runs_the_quickstart(tmp_pat
     def run(*command: str, timeout: int = 1800) -> subprocess.CompletedProcess:
         proc = subprocess.run(list(command), cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=timeout)
-        assert proc.returncode == 0, f"{' '.join(command)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        assert proc.returncode == 0, (f"{' '.join(command)} failed:\n"
+                                      f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         return proc
 
     run(str(venv / "bin" / "pip"), "install", "-q", "-r", str(BINDER / "requirements.txt"))

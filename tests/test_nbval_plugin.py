@@ -61,8 +61,9 @@ def test_footer_ids_and_latency_are_normalised_but_the_answer_is_not():
 def test_chain_view_and_fork_cell_numbers_are_normalised():
     chain = ("[2] v1_6Xq2LF9NZ8kqoHRlVVTU6MhKR8hcS4 · gemini-3-flash-preview · My name is Phil\n"
              "    └─ [7] local-3 · gemini-3-flash-preview (not stored) · Count to 3  <- HEAD (main)")
-    assert sanitize(chain) == ("[N] v1_ID · gemini-3-flash-preview · My name is Phil\n"
-                               "    └─ [N] local-N · gemini-3-flash-preview (not stored) · Count to 3  <- HEAD (main)")
+    assert sanitize(chain) == (
+        "[N] v1_ID · gemini-3-flash-preview · My name is Phil\n"
+        "    └─ [N] local-N · gemini-3-flash-preview (not stored) · Count to 3  <- HEAD (main)")
     fork = "Head moved to v1_wREkPizHzvv8WGrrDyvT5CpfG2g6jX (cell [5]); the next prompt continues from there."
     assert sanitize(fork) == "Head moved to v1_ID (cell [N]); the next prompt continues from there."
     # numbers that are part of an answer are left alone
@@ -109,7 +110,8 @@ def test_display_updates_reach_the_recorded_output_and_are_consumed():
 
     queue = [
         _msg("display_data", data={"text/plain": ""}, metadata={}, transient={"display_id": "d"}),
-        _msg("update_display_data", data={"text/plain": "Hel ▌"}, metadata={}, transient={"display_id": "d"}),
+        _msg("update_display_data", data={"text/plain": "Hel ▌"}, metadata={},
+             transient={"display_id": "d"}),
         _msg("update_display_data", data={"text/plain": "Hello"}, metadata={"x": 1},
              transient={"display_id": "d"}),
         _msg("status", execution_state="idle"),
