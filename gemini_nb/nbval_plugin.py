@@ -1,8 +1,8 @@
 """pytest plugin (entry point ``pytest11``): plain ``pytest --nbval`` works on gemini_nb notebooks.
 
 Why a plugin: a notebook with ``%%gemini`` cells, executed once and checked with nbval, differs
-on every re-run in values that say nothing about the answer: interaction ids, latencies and the
-cell numbers of the chain view. nbval can normalise them (``--nbval-sanitize-with FILE``) but a
+on every re-run in values that say nothing about the answer: interaction ids, latencies,
+timestamps and the cell numbers of the chain view. nbval can normalise them (``--nbval-sanitize-with FILE``) but a
 user would have to know the patterns and pass the flag. Installing gemini_nb registers this
 module, which, for notebooks that use gemini_nb only (others are left exactly as nbval treats
 them), and only under ``--nbval``/``--nbval-lax``:
@@ -37,6 +37,8 @@ SANITIZE_PATTERNS: "OrderedDict[str, str]" = OrderedDict([
     (r"\(cell \[\d+\]\)", "(cell [N])"),
     # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line)
     (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$)", "N.NN s"),
+    # wall-clock timestamps (ISO 8601 with a time: file expiry, job start...)
+    (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?", "TIMESTAMP"),
 ])
 """regex -> replacement, applied in order (nbval's ``sanitize_patterns`` format)."""
 

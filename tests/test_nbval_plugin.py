@@ -70,6 +70,12 @@ def test_chain_view_and_fork_cell_numbers_are_normalised():
     assert sanitize("[1] apples, 2.50 s to boil") == "[1] apples, 2.50 s to boil"
 
 
+def test_timestamps_are_normalised_but_dates_are_not():
+    assert sanitize("expires 2026-11-29T17:56:57.838906Z.") == "expires TIMESTAMP."
+    assert sanitize("started 2026-11-29 17:56:57+00:00") == "started TIMESTAMP"
+    assert sanitize("Born on 1815-12-10.") == "Born on 1815-12-10."
+
+
 def test_only_notebooks_that_use_gemini_nb_are_touched():
     def nb(*sources):
         return {"cells": [{"cell_type": "code", "source": s} for s in sources]}
