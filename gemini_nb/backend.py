@@ -4,7 +4,9 @@ Order (first match wins): an explicit ``%gemini backend live|emulator|URL``; the
 ``GEMINI_NB_BACKEND`` variable; an API key (``GEMINI_API_KEY``, ``GOOGLE_API_KEY``, Colab's
 ``userdata``, or one typed into ``%gemini key``) -> live; ``GOOGLE_GEMINI_BASE_URL`` -> that URL;
 otherwise the emulator, started in-process on first use with a one-time notice. A newcomer
-with no key therefore gets working, clearly labelled answers instead of an error.
+with no key therefore gets working, clearly labelled answers instead of an error. The embedded
+emulator's ids are seeded (:func:`embedded_seed`): a notebook re-run in a fresh kernel gets the
+same interaction ids, so its saved outputs stay comparable (nbval) and diffs stay quiet.
 
 Key hygiene: the key lives only in memory (never in :class:`Backend`'s repr, outputs, history
 or messages; :func:`gemini_nb.errors.register_secret` scrubs it from error text) and is never
@@ -25,6 +27,9 @@ KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 EMULATOR_KEY = "gemini-nb-emulator"
 NOTICE = ("gemini_nb: no API key found, so answers come from the local emulator and are marked "
           "'emulated'. To use Gemini: set GEMINI_API_KEY (or run %gemini key), then %gemini backend live.")
+
+DEFAULT_SEED = 0
+"""Seed of the embedded emulator's ids when ``GEMINI_NB_EMULATOR_SEED`` is unset."""
 
 _lock = threading.Lock()
 _embedded: Any = None
@@ -102,6 +107,21 @@ def find_key() -> tuple[str | None, str | None]:
     return None, None
 
 
+def embedded_seed() -> int | None:
+    """The embedded emulator's id seed: ``GEMINI_NB_EMULATOR_SEED`` (an integer, or ``random``),
+    else a fixed one, so re-running a notebook in a fresh kernel repeats its interaction ids."""
+    value = os.environ.get("GEMINI_NB_EMULATOR_SEED", "").strip()
+    if value.lower() == "random":
+        return None
+    if not value:
+        return DEFAULT_SEED
+    try:
+        return int(value)
+    except ValueError:
+        raise GeminiError(f"GEMINI_NB_EMULATOR_SEED must be an integer or 'random', not {value!r}",
+                          kind="usage") from None
+
+
 def embedded_emulator() -> Any:
     """Start (once per process) the in-process emulator; returns its handle."""
     global _embedded
@@ -109,11 +129,7 @@ def embedded_emulator() -> Any:
         if _embedded is None:
             from .emulator import start
 
-            seed = os.environ.get("GEMINI_NB_EMULATOR_SEED")
-            options: dict[str, Any] = {"port": 0}
-            if seed not in (None, ""):
-                options["seed"] = int(seed)
-            _embedded = start(**options)
+            _embedded = start(port=0, seed=embedded_seed())
             atexit.register(_stop_embedded)
         return _embedded
 

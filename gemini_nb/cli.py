@@ -11,13 +11,15 @@ SUBCOMMANDS = {
     "emulator": ("gemini_nb.emulator.cli", "main", "run the Interactions API emulator (HTTP server)"),
     "demo": ("gemini_nb.demo", "demo_main", "run the quickstart notebook on the embedded emulator and write HTML"),
     "lab": ("gemini_nb.demo", "lab_main", "open JupyterLab on the tutorial notebooks"),
+    "refresh-notebooks": ("gemini_nb.demo", "refresh_main",
+                          "re-execute notebooks on the embedded emulator and store their outputs"),
 }
 
 
 def _usage() -> str:
     lines = ["usage: gemini-nb <command> [options]", "", "commands:"]
     for name, (_, _, help_text) in SUBCOMMANDS.items():
-        lines.append(f"  {name:<10} {help_text}")
+        lines.append(f"  {name:<18} {help_text}")
     lines.append("")
     lines.append("Run 'gemini-nb <command> --help' for the options of a command.")
     return "\n".join(lines)

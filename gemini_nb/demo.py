@@ -2,7 +2,10 @@
 
 ``demo`` executes the quickstart notebook headlessly (nbclient) on the embedded emulator, so it
 needs no key and no network, then writes the executed notebook and a rendered HTML copy and
-prints where. ``lab`` opens JupyterLab on the tutorial notebooks.
+prints where. ``lab`` opens JupyterLab on the tutorial notebooks. ``refresh-notebooks``
+re-executes notebooks the same way and stores the fresh outputs in place: what nbval compares
+against after an intended change (the embedded emulator's ids are seeded, so only what really
+changed shows up in the diff).
 """
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
     from nbclient import NotebookClient
 
     nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:  # timing metadata would make every refresh a diff
+        cell.metadata.pop("execution", None)
     saved = {name: os.environ.pop(name, None) for name in _KEY_VARS}
     saved["GEMINI_NB_BACKEND"] = os.environ.get("GEMINI_NB_BACKEND")
     saved["GEMINI_NB_HISTORY"] = os.environ.get("GEMINI_NB_HISTORY")
@@ -41,7 +46,7 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
     if history is not None:
         os.environ["GEMINI_NB_HISTORY"] = str(history)
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                                 resources={"metadata": {"path": str(source.parent)}})
         client.execute()
     finally:
@@ -90,6 +95,38 @@ def demo_main(argv: list[str]) -> int:
     html_path.write_text(body, encoding="utf-8")
     print(f"Executed notebook: {executed}")
     print(f"Rendered HTML:     {html_path}")
+    return 0
+
+
+def refresh_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="gemini-nb refresh-notebooks", description=(
+        "Re-execute notebooks on the embedded emulator (no key, no network) and store their fresh "
+        "outputs in place, so `pytest --nbval` compares against them."))
+    parser.add_argument("notebooks", nargs="*", help="notebooks to refresh (default: every tutorial)")
+    args = parser.parse_args(argv)
+    try:
+        paths = [Path(p) for p in args.notebooks] or sorted(notebooks_dir().glob("*.ipynb"))
+    except FileNotFoundError as exc:
+        print(f"gemini-nb refresh-notebooks: {exc}", file=sys.stderr)
+        return 1
+    import tempfile
+
+    import nbformat
+
+    for path in paths:
+        if not path.is_file():
+            print(f"gemini-nb refresh-notebooks: no such notebook: {path}", file=sys.stderr)
+            return 1
+        # a throwaway history: `%gemini history` cells must not store the maintainer's own log
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                nb = execute_notebook(path, history=Path(tmp) / "history.sqlite3")
+            except Exception as exc:  # nbclient's CellExecutionError is long; keep its first line
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                print(f"gemini-nb refresh-notebooks: {path} failed: {first}", file=sys.stderr)
+                return 1
+        nbformat.write(nb, path)
+        print(f"Refreshed {path}", flush=True)
     return 0
 
 
