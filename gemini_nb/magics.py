@@ -88,8 +88,10 @@ class GeminiMagics(Magics, GeminiConfig):
             words = line.split(maxsplit=1)
             if not words or words[0] in options.HELP_FLAGS:
                 return self.print_help()
-            if words[0] in commands.COMMANDS:
-                return commands.dispatch(self, words[0], words[1].strip() if len(words) > 1 else "")
+            if words[0] in commands.COMMANDS:  # arguments get the same {{...}} templating as prompts
+                rest = fill_template(words[1].strip() if len(words) > 1 else "", self.shell.user_ns,
+                                     self.interpolate)
+                return commands.dispatch(self, words[0], rest)
             tokens, prompt, forced = options.split_leading_options(line)
         else:
             tokens = options.split_cell_line(line.strip())

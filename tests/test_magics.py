@@ -550,3 +550,15 @@ def test_turns_record_the_cell_number_they_ran_in(ip, emu):
     from gemini_nb import api
 
     assert api.default_session().chain.head().execution_count == result.execution_count
+
+
+def test_line_command_arguments_take_double_brace_templating(ip, emu):
+    """``%gemini show {{reply.id}}``: commands get the prompts' templating, nothing else."""
+    result, _, err = cell(ip, "%gemini --no-stream -o reply Say hi")
+    assert result.success, err
+    reply_id = ip.user_ns["reply"].id
+    result, _, err = cell(ip, "%gemini show {{reply.id}}")
+    assert result.success, err
+    assert result.result.id == reply_id
+    result, _, err = cell(ip, "%gemini show {reply.id}")
+    assert not result.success and "not an interaction id" in err

@@ -33,7 +33,7 @@ USER_CELLS = [
     "%gemini chain",
     "%gemini fork -2",
     "%%gemini --no-store\nWhat was my name again?",
-    "%gemini show {reply.id}",
+    "%gemini show {{reply.id}}",
     "%gemini history 3",
 ]
 
