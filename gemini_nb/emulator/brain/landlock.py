@@ -85,12 +85,13 @@ def _check(result: int, what: str) -> int:
     return int(result)
 
 
-def restrict(rules: list[tuple[str, int]], version: int, lib: ctypes.CDLL | None = None) -> None:
-    """Confine this process to ``rules`` ((path, rights) pairs), for good.
+def create(rules: list[tuple[str, int]], version: int, lib: ctypes.CDLL | None = None) -> int:
+    """A ruleset (its fd) that allows only ``rules`` ((path, rights) pairs); :func:`enforce` applies it.
 
     Every file-system right the ABI knows is handled, so anything not granted by a rule is
     denied; from ABI 4 TCP bind/connect are denied outright, from ABI 6 abstract UNIX sockets
-    and signals cannot reach processes outside the sandbox. Needs ``no_new_privs`` set first.
+    and signals cannot reach processes outside the sandbox. The paths are opened here, so
+    create the ruleset before giving up the privileges needed to reach them.
     Raises :class:`OSError` if any step fails (the caller must then not run anything).
     """
     lib = lib or libc()
@@ -111,6 +112,16 @@ def restrict(rules: list[tuple[str, int]], version: int, lib: ctypes.CDLL | None
                        f"add_rule {path}")
             finally:
                 os.close(fd)
+    except BaseException:
+        os.close(ruleset)
+        raise
+    return ruleset
+
+
+def enforce(ruleset: int, lib: ctypes.CDLL | None = None) -> None:
+    """Confine this process to ``ruleset``, for good (needs ``no_new_privs`` first); closes the fd."""
+    lib = lib or libc()
+    try:
         _check(lib.syscall(ctypes.c_long(RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0)),
                "restrict_self")
     finally:

@@ -130,6 +130,7 @@ def confine(limits: dict[str, int]) -> None:
     rules = [(os.getcwd(), landlock.WORKDIR), ("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE)]
     rules += [(d, landlock.READ) for d in readable]
     rules += [(f, landlock.READ_FILE) for f in READ_FILES if os.path.exists(f)]
+    ruleset = landlock.create(rules, version, lib)  # opens the paths: before dropping root
     for name, value in (("CPU", limits["cpu"]), ("AS", limits["memory"]), ("FSIZE", limits["fsize"]),
                         ("NOFILE", limits["nofile"]), ("NPROC", 0), ("CORE", 0)):
         resource.setrlimit(getattr(resource, "RLIMIT_" + name), (value, value))
@@ -138,7 +139,7 @@ def confine(limits: dict[str, int]) -> None:
                    keep_read=not all(_others_can_read(d) for d in readable))
     _prctl(lib, PR_SET_NO_NEW_PRIVS, 1)
     _prctl(lib, PR_SET_DUMPABLE, 0)
-    landlock.restrict(rules, version, lib)
+    landlock.enforce(ruleset, lib)
     seccomp.install(prog, lib)
     _self_check()
 
