@@ -3,7 +3,8 @@
 Each probe prints one line ``PROBE <name> BLOCKED <why>`` or ``PROBE <name> THROUGH <what>``;
 all of them run in one snippet (one sandbox start per route) and every probe catches its own
 failure, so one blocked probe never hides the next. The snippet gets its targets (a path
-outside its directory, listener ports, the canary's name) from a header of assignments.
+outside its directory, a file there that the sandbox's uid owns, listener ports, the canary's
+name) from a header of assignments.
 :class:`Targets` owns those targets and checks, afterwards, that nothing reached them.
 """
 from __future__ import annotations
@@ -46,8 +47,9 @@ probe("dir_fd O_PATH", lambda: read("etc/passwd", dir_fd=os.open("/", os.O_PATH)
 probe("dir_fd write", lambda: os.write(os.open(UP + TARGET.lstrip("/"), os.O_WRONLY | os.O_CREAT, 0o644,
                                                dir_fd=os.open(".", os.O_RDONLY)), b"pwned"))
 STDLIB = os.path.dirname(os.__file__)
-probe("dir_fd write in stdlib", lambda: os.write(os.open("site-packages/gnb_escape.pth", os.O_WRONLY | os.O_CREAT,
-                                                         0o644, dir_fd=os.open(STDLIB, os.O_RDONLY)), b"x"))
+probe("dir_fd write in stdlib", lambda: os.write(os.open("site-packages/gnb_escape.pth",
+                                                         os.O_WRONLY | os.O_CREAT, 0o644,
+                                                         dir_fd=os.open(STDLIB, os.O_RDONLY)), b"x"))
 probe("symlink file", lambda: (os.symlink("/etc/passwd", "l1"), open("l1").read()))
 probe("symlink dir", lambda: (os.symlink("/", "l2"), open("l2/etc/passwd").read()))
 probe("hard link", lambda: (os.link("/etc/passwd", "h1"), open("h1").read()))
@@ -150,6 +152,8 @@ probe("env any", env_any)
 probe("/etc/passwd", lambda: open("/etc/passwd").read())
 probe("write outside", lambda: open(TARGET, "w").write("pwned"))
 probe("rename outside", lambda: (open("inside", "w").write("x"), os.rename("inside", TARGET + ".moved")))
+probe("chmod outside", lambda: os.chmod(VICTIM, 0o777))
+probe("utime outside", lambda: os.utime(VICTIM, (0, 0)))
 probe("raise rlimit", lambda: __import__("resource").setrlimit(__import__("resource").RLIMIT_CPU,
                                                                 (100, 100)))
 sys.stdout.flush()
@@ -166,8 +170,15 @@ class Targets:
     tmp: Path
     tcp: socket.socket = field(init=False)
     udp: socket.socket = field(init=False)
+    victim_stat: os.stat_result = field(init=False)
 
     def __post_init__(self):
+        # A file outside that the sandbox's own uid owns: only the sandbox, not DAC, protects it.
+        self.victim.write_text("keep")
+        self.victim.chmod(0o600)
+        if os.geteuid() == 0:
+            os.chown(self.victim, 65534, 65534)
+        self.victim_stat = self.victim.stat()
         self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.tcp.bind(("127.0.0.1", 0))
         self.tcp.listen(8)
@@ -181,12 +192,17 @@ class Targets:
         return self.tmp / "escaped.txt"
 
     @property
+    def victim(self) -> Path:
+        return self.tmp / "victim.txt"
+
+    @property
     def site(self) -> str:
         return sysconfig.get_paths()["purelib"]
 
     def snippet(self, extra: str = "") -> str:
         header = (f"TARGET = {str(self.target)!r}\nSITE = {self.site!r}\nCANARY_NAME = {CANARY_NAME!r}\n"
-                  f"TCP_PORT = {self.tcp.getsockname()[1]}\nUDP_PORT = {self.udp.getsockname()[1]}\n")
+                  f"TCP_PORT = {self.tcp.getsockname()[1]}\nUDP_PORT = {self.udp.getsockname()[1]}\n"
+                  f"VICTIM = {str(self.victim)!r}\n")
         body = BODY.replace("sys.stdout.flush()", extra + "sys.stdout.flush()") if extra else BODY
         return header + body
 
@@ -196,6 +212,9 @@ class Targets:
         for path in (self.target, Path(f"{self.target}.moved"), Path(self.site) / "gnb_escape.pth",
                      stdlib_site):
             assert not path.exists(), f"the sandbox wrote {path}"
+        now = self.victim.stat()
+        assert (now.st_mode, now.st_mtime_ns) == (self.victim_stat.st_mode, self.victim_stat.st_mtime_ns)
+        assert self.victim.read_text() == "keep"
         try:
             conn, peer = self.tcp.accept()
         except BlockingIOError:

@@ -65,7 +65,8 @@ def test_filter_denies_processes_sockets_and_escapes_but_allows_threads(arch):
     assert run_filter(prog, arch, 63) == ALLOW  # uname / read: ordinary calls pass
     assert run_filter(prog, "i386", nr["socket"]) == KILL
     for name in ("socket", "socketpair", "execve", "execveat", "ptrace", "unshare", "mount", "bpf",
-                 "io_uring_setup", "open_by_handle_at", "setuid", "setrlimit", "process_vm_readv"):
+                 "io_uring_setup", "open_by_handle_at", "setuid", "setrlimit", "process_vm_readv",
+                 "shmget", "fchmodat", "utimensat", "fchownat", "setxattr", "inotify_add_watch"):
         assert run_filter(prog, arch, nr[name], 2, 2) == EPERM, name
     assert run_filter(prog, arch, nr["clone"], THREAD_FLAGS) == ALLOW
     assert run_filter(prog, arch, nr["clone"], 17) == EPERM  # fork: SIGCHLD only
@@ -130,20 +131,27 @@ def raw(name, *args):
 def addr(obj):
     return ctypes.addressof(obj)
 
+# Buffers live as long as the module: a temporary's address would dangle by the syscall.
 _path = ctypes.create_string_buffer(b"/etc/passwd")
+_victim = ctypes.create_string_buffer(VICTIM.encode())
+_true = ctypes.create_string_buffer(b"/bin/true")
+_handle, _mount_id = (ctypes.c_uint32 * 40)(128), ctypes.c_int()
+_uring_params, _limits = (ctypes.c_char * 120)(), (ctypes.c_uint64 * 2)(100, 100)
 probe("raw socket inet", lambda: raw("socket", 2, 2, 0))
 probe("raw socket unix", lambda: raw("socket", 1, 1, 0))
 probe("raw clone", lambda: raw("clone", 17, 0, 0, 0, 0))
 probe("raw ptrace parent", lambda: raw("ptrace", 16, os.getppid(), 0, 0))
 probe("raw unshare user", lambda: raw("unshare", 0x10000000))
-probe("raw name_to_handle_at", lambda: raw("name_to_handle_at", -100, addr(_path),
-                                           addr((ctypes.c_uint32 * 40)(128)), addr(ctypes.c_int()), 0))
-probe("raw io_uring_setup", lambda: raw("io_uring_setup", 4, addr((ctypes.c_char * 120)())))
-probe("raw execve", lambda: raw("execve", addr(ctypes.create_string_buffer(b"/bin/true")), 0, 0))
+probe("raw name_to_handle_at", lambda: raw("name_to_handle_at", -100, addr(_path), addr(_handle),
+                                           addr(_mount_id), 0))
+probe("raw io_uring_setup", lambda: raw("io_uring_setup", 4, addr(_uring_params)))
+probe("raw execve", lambda: raw("execve", addr(_true), 0, 0))
 probe("raw setuid 0", lambda: raw("setuid", 0))
-probe("raw prlimit raise", lambda: raw("prlimit64", 0, 0, addr((ctypes.c_uint64 * 2)(100, 100)), 0))
+probe("raw prlimit raise", lambda: raw("prlimit64", 0, 0, addr(_limits), 0))
 probe("raw kill parent", lambda: raw("kill", os.getppid(), 0))
 probe("raw keyctl", lambda: raw("keyctl", 0, -3, 0))
+probe("raw shmget", lambda: raw("shmget", 0, 4096, 0o1600))
+probe("raw fchmodat", lambda: raw("fchmodat", -100, addr(_victim), 0o777, 0))
 '''
 RAW_PROBES = len(re.findall(r"^probe\(", RAW, re.M))
 LIMITS = {"cpu": 5, "memory": sandbox.MEMORY_BYTES, "fsize": sandbox.FILE_BYTES, "nofile": 64}
@@ -178,12 +186,12 @@ def test_the_kernel_alone_stops_every_probe(tmp_path):
     finally:
         targets.close()
     found = verdicts(done.stdout)
-    print("".join(f"{name}: {detail}\n" for name, (_, detail) in found.items()))
     # Which layer answered: Landlock refuses paths with EACCES, seccomp refuses calls with EPERM.
     assert found["open"] == ("BLOCKED", "PermissionError 13")
     assert found["/proc/ppid/environ"] == ("BLOCKED", "PermissionError 13")
     assert found["udp 127.0.0.1"] == ("BLOCKED", "PermissionError 1")
     assert found["raw clone"] == ("BLOCKED", "PermissionError 1")
+    assert found["raw fchmodat"] == ("BLOCKED", "PermissionError 1")
 
 
 @needs_kernel

@@ -1,7 +1,8 @@
 """A hand-built seccomp BPF filter: the syscalls a code snippet must never make.
 
-Why next to Landlock: Landlock guards paths and TCP, but not UDP or other socket families, not
-process creation, ``ptrace``, namespaces, mounts, keyrings or raising resource limits. This
+Why next to Landlock: Landlock guards opening paths and TCP, but not UDP or other socket
+families, not process creation, ``ptrace``, namespaces, mounts, keyrings, SysV IPC, raising
+resource limits, or changing a file's mode, owner, times or xattrs by path. This
 filter denies those with ``EPERM`` (``clone3`` with ``ENOSYS`` so the C library falls back to
 ``clone``, whose flags the filter can inspect: threads are allowed, new processes are not);
 a syscall from any other ABI (i386, x32) kills the process. Syscall numbers differ per CPU,
@@ -21,7 +22,9 @@ import struct
 _COMMON = {"pidfd_send_signal": 424, "io_uring_setup": 425, "io_uring_enter": 426,
            "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430,
            "fsconfig": 431, "fsmount": 432, "fspick": 433, "pidfd_open": 434, "clone3": 435,
-           "pidfd_getfd": 438, "process_madvise": 440, "mount_setattr": 442, "quotactl_fd": 443}
+           "pidfd_getfd": 438, "process_madvise": 440, "mount_setattr": 442, "quotactl_fd": 443,
+           "fchmodat2": 452, "setxattrat": 463, "getxattrat": 464, "listxattrat": 465,
+           "removexattrat": 466}
 SYSCALLS: dict[str, dict[str, int]] = {
     "x86_64": {**_COMMON, "socket": 41, "socketpair": 53, "clone": 56, "fork": 57, "vfork": 58,
                "execve": 59, "execveat": 322, "kill": 62, "tkill": 200, "tgkill": 234,
@@ -37,7 +40,16 @@ SYSCALLS: dict[str, dict[str, int]] = {
                "setfsuid": 122, "setfsgid": 123, "capset": 126, "quotactl": 179, "vhangup": 153,
                "settimeofday": 164, "clock_settime": 227, "adjtimex": 159, "clock_adjtime": 305,
                "lookup_dcookie": 212, "fanotify_init": 300, "move_pages": 279, "migrate_pages": 256,
-               "mbind": 237, "set_mempolicy": 238, "setrlimit": 160, "prlimit64": 302, "truncate": 76},
+               "mbind": 237, "set_mempolicy": 238, "setrlimit": 160, "prlimit64": 302, "truncate": 76,
+               "shmget": 29, "shmat": 30, "shmctl": 31, "shmdt": 67, "semget": 64, "semop": 65,
+               "semctl": 66, "semtimedop": 220, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+               "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243,
+               "mq_notify": 244, "mq_getsetattr": 245, "inotify_init": 253, "inotify_init1": 294,
+               "inotify_add_watch": 254, "fanotify_mark": 301, "chmod": 90, "fchmodat": 268,
+               "chown": 92, "lchown": 94, "fchownat": 260, "utime": 132, "utimes": 235,
+               "utimensat": 280, "futimesat": 261, "setxattr": 188, "lsetxattr": 189,
+               "removexattr": 197, "lremovexattr": 198, "getxattr": 191, "lgetxattr": 192,
+               "listxattr": 194, "llistxattr": 195},
     "aarch64": {**_COMMON, "socket": 198, "socketpair": 199, "clone": 220, "execve": 221,
                 "execveat": 281, "kill": 129, "tkill": 130, "tgkill": 131, "rt_sigqueueinfo": 138,
                 "rt_tgsigqueueinfo": 240, "ptrace": 117, "process_vm_readv": 270,
@@ -52,7 +64,14 @@ SYSCALLS: dict[str, dict[str, int]] = {
                 "capset": 91, "quotactl": 60, "vhangup": 58, "settimeofday": 170, "clock_settime": 112,
                 "adjtimex": 171, "clock_adjtime": 266, "lookup_dcookie": 18, "fanotify_init": 262,
                 "move_pages": 239, "migrate_pages": 238, "mbind": 235, "set_mempolicy": 237,
-                "setrlimit": 164, "prlimit64": 261, "truncate": 45},
+                "setrlimit": 164, "prlimit64": 261, "truncate": 45,
+                "shmget": 194, "shmat": 196, "shmctl": 195, "shmdt": 197, "semget": 190, "semop": 193,
+                "semctl": 191, "semtimedop": 192, "msgget": 186, "msgsnd": 189, "msgrcv": 188,
+                "msgctl": 187, "mq_open": 180, "mq_unlink": 181, "mq_timedsend": 182,
+                "mq_timedreceive": 183, "mq_notify": 184, "mq_getsetattr": 185, "inotify_init1": 26,
+                "inotify_add_watch": 27, "fanotify_mark": 263, "fchmodat": 53, "fchownat": 54,
+                "utimensat": 88, "setxattr": 5, "lsetxattr": 6, "removexattr": 14, "lremovexattr": 15,
+                "getxattr": 8, "lgetxattr": 9, "listxattr": 11, "llistxattr": 12},
 }
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 X32_SYSCALL_BIT = 0x40000000
@@ -69,7 +88,18 @@ DENIED = ("socket", "socketpair", "fork", "vfork", "execve", "execveat", "ptrace
           "setgid", "setreuid", "setregid", "setgroups", "setresuid", "setresgid", "setfsuid",
           "setfsgid", "capset", "quotactl", "quotactl_fd", "vhangup", "settimeofday", "clock_settime",
           "adjtimex", "clock_adjtime", "lookup_dcookie", "fanotify_init", "move_pages",
-          "migrate_pages", "mbind", "set_mempolicy", "setrlimit")
+          "migrate_pages", "mbind", "set_mempolicy", "setrlimit",
+          # SysV/POSIX IPC and inotify reach other processes' objects without a path Landlock sees.
+          "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop", "msgget",
+          "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+          "mq_notify", "mq_getsetattr", "inotify_init", "inotify_init1", "inotify_add_watch",
+          "fanotify_mark",
+          # Landlock does not cover changing (or reading) metadata by path: modes, owners, times,
+          # extended attributes. Without these, the snippet cannot chmod the user's files.
+          "chmod", "fchmodat", "fchmodat2", "chown", "lchown", "fchownat", "utime", "utimes",
+          "utimensat", "futimesat", "setxattr", "lsetxattr", "removexattr", "lremovexattr",
+          "getxattr", "lgetxattr", "listxattr", "llistxattr", "setxattrat", "getxattrat",
+          "listxattrat", "removexattrat")
 # What older Landlock ABIs leave open, closed here instead: truncate(2) by path (< 3), and
 # signals to processes outside the sandbox (< 6; then no signal can be sent at all).
 DENIED_BELOW_ABI = {3: ("truncate",), 6: ("kill", "tkill", "tgkill", "rt_sigqueueinfo",
