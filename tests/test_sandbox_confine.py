@@ -169,7 +169,7 @@ def confined_run(workdir: Path, code: str, limits: dict | None = None) -> subpro
               "    del sys.modules[m]\n"
               "exec(compile(open('main.py').read(), 'main.py', 'exec'), {'__name__': '__main__'})\n")
     return subprocess.run([sys.executable, "-I", "-S", "-B", "-c", driver], cwd=workdir, env={},
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
 
 
 @needs_kernel
@@ -213,7 +213,7 @@ def test_a_child_that_cannot_confine_itself_never_runs_the_snippet(tmp_path):
         os.chown(tmp_path, sandbox_child.NOBODY, sandbox_child.NOBODY)
     limits = json.dumps({**LIMITS, "cpu": "two"})  # setrlimit refuses: confinement fails midway
     done = subprocess.run([sys.executable, "-I", "-S", "-B", sandbox.CHILD, limits], cwd=tmp_path,
-                          env={}, capture_output=True, text=True, timeout=60)
+                          env={}, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == sandbox_child.UNAVAILABLE_EXIT
     assert done.stderr.startswith(sandbox_child.MARKER) and len(done.stderr.splitlines()) == 1
     assert not (tmp_path / "ran").exists()

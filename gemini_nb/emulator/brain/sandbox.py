@@ -141,8 +141,9 @@ def run_python(code: str, timeout: float = WALL_SECONDS) -> Execution:
                 except ProcessLookupError:
                     pass
                 proc.wait()
-        stdout = open(out_path, "rb").read().decode("utf-8", "replace")
-        stderr = open(err_path, "rb").read().decode("utf-8", "replace")
+        with open(out_path, "rb") as out, open(err_path, "rb") as err:
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
     rc = proc.returncode
     if rc == sandbox_child.UNAVAILABLE_EXIT and stderr.startswith(sandbox_child.MARKER):
         return _not_run(stderr[len(sandbox_child.MARKER):].strip().splitlines()[0])
