@@ -12,9 +12,11 @@ import json
 import logging
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -157,19 +159,24 @@ RAW_PROBES = len(re.findall(r"^probe\(", RAW, re.M))
 LIMITS = {"cpu": 5, "memory": sandbox.MEMORY_BYTES, "fsize": sandbox.FILE_BYTES, "nofile": 64}
 
 
-def confined_run(workdir: Path, code: str, limits: dict | None = None) -> subprocess.CompletedProcess:
-    """``code`` run right after :func:`sandbox_child.confine`, without the audit hook."""
+def confined_run(workdir: Path, code: str, limits: dict | None = None, python: str = sys.executable,
+                 user: int | None = None) -> subprocess.CompletedProcess:
+    """``code`` run right after :func:`sandbox_child.confine`, without the audit hook.
+
+    ``python`` is the interpreter; ``user`` a uid to start it as (instead of this process's).
+    """
     (workdir / "main.py").write_text(code)
     if os.geteuid() == 0:
         os.chown(workdir, sandbox_child.NOBODY, sandbox_child.NOBODY)
+    as_user = {"user": user, "group": user, "extra_groups": []} if user is not None else {}
     driver = (f"import os, sys\nsys.path.insert(0, {BRAIN!r})\nimport sandbox_child\n"
               f"sys.path.remove({BRAIN!r})\nsandbox_child.confine({json.dumps(limits or LIMITS)!s})\n"
               "os.environ.clear()\n"
               "for m in [m for m in sys.modules if m.split('.')[0] in ('ctypes', '_ctypes')]:\n"
               "    del sys.modules[m]\n"
               "exec(compile(open('main.py').read(), 'main.py', 'exec'), {'__name__': '__main__'})\n")
-    return subprocess.run([sys.executable, "-I", "-S", "-B", "-c", driver], cwd=workdir, env={},
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run([python, "-I", "-S", "-B", "-c", driver], cwd=workdir, env={},
+                          capture_output=True, text=True, timeout=60, check=False, **as_user)
 
 
 @needs_kernel
@@ -192,6 +199,48 @@ def test_the_kernel_alone_stops_every_probe(tmp_path):
     assert found["udp 127.0.0.1"] == ("BLOCKED", "PermissionError 1")
     assert found["raw clone"] == ("BLOCKED", "PermissionError 1")
     assert found["raw fchmodat"] == ("BLOCKED", "PermissionError 1")
+
+
+SYSTEM_PYTHON = "/usr/bin/python3"  # a stdlib every user can read, unlike a pyenv under /root
+needs_root_and_system_python = pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON) or
+    not os.access(SYSTEM_PYTHON, os.X_OK), reason="needs root and a system Python to start as another user")
+CAPGET = {"x86_64": 125, "aarch64": 90}
+SHOW_CAPS = f"""
+import ctypes
+_lib = ctypes.CDLL(None, use_errno=True)
+_head, _caps = (ctypes.c_uint32 * 2)(0x20080522, 0), (ctypes.c_uint32 * 6)()
+_lib.syscall(ctypes.c_long({CAPGET.get(ARCH, -1)}), ctypes.byref(_head), ctypes.byref(_caps))
+print("CAPS", os.getuid(), list(_caps))
+"""
+
+
+@needs_kernel
+@needs_root_and_system_python
+@pytest.mark.parametrize("start_as", ["root", "nobody"])
+def test_other_interpreters_and_users_hold_too(start_as):
+    """A world-readable stdlib: root drops to 65534 with no capability left; a non-root user
+    (the usual notebook setup) is confined by Landlock and seccomp alone, with no uid change."""
+    base = Path(tempfile.mkdtemp(prefix="gnb-sandbox-test-"))  # in /tmp: reachable by uid 65534
+    try:
+        work, out = base / "work", base / "out"
+        work.mkdir()
+        out.mkdir()
+        for path in (base, out):
+            os.chown(path, sandbox_child.NOBODY, sandbox_child.NOBODY)
+        targets = Targets(out)
+        try:
+            extra = f"NR = {seccomp.SYSCALLS[ARCH]!r}\n" + RAW + SHOW_CAPS
+            done = confined_run(work, targets.snippet(extra), python=SYSTEM_PYTHON,
+                                user=None if start_as == "root" else sandbox_child.NOBODY)
+            assert done.returncode == 0, done.stderr
+            assert_none_through(done.stdout, expected=EXPECTED + RAW_PROBES)
+            targets.assert_nothing_reached()
+        finally:
+            targets.close()
+        assert f"CAPS {sandbox_child.NOBODY} [0, 0, 0, 0, 0, 0]" in done.stdout
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @needs_kernel
