@@ -2,11 +2,14 @@
 
 Why next to Landlock: Landlock guards opening paths and TCP, but not UDP or other socket
 families, not process creation, ``ptrace``, namespaces, mounts, keyrings, SysV IPC, raising
-resource limits, or changing a file's mode, owner, times or xattrs by path. This
-filter denies those with ``EPERM`` (``clone3`` with ``ENOSYS`` so the C library falls back to
-``clone``, whose flags the filter can inspect: threads are allowed, new processes are not);
-a syscall from any other ABI (i386, x32) kills the process. Syscall numbers differ per CPU,
-so the filter is built only for the architectures tabled here; anything else fails closed.
+resource limits, or changing a file's mode, owner, times or xattrs by path. This filter
+denies those with ``EPERM`` (``clone3`` with ``ENOSYS`` so the C library falls back to
+``clone``, whose flags the filter can inspect: threads may be made, processes may not); a
+syscall from any other ABI (i386, x32) kills the process. ``socket()`` is denied for every
+family, AF_UNIX included: up to ABI 7 Landlock does not control connecting to a *pathname*
+UNIX socket (a Docker or D-Bus socket would be reachable), and a snippet needs none. Syscall
+numbers differ per CPU, so the filter exists only for the architectures tabled here; on any
+other the sandbox fails closed.
 
 This file must stay importable on its own (the sandbox child loads it by path, outside the
 package): standard library only, no relative imports. See :mod:`.sandbox` for how it is used.
