@@ -201,10 +201,12 @@ def _worker(ctx: TurnContext, config: dict[str, Any]) -> Reply:
                       "arguments": {"code": code, "language": "python"}})
         steps.append({"type": "code_execution_result", "call_id": call_id, "result": run.output,
                       "is_error": run.is_error})
-        steps.append(think("Checking the result",
-                           "The program ran " + ("with an error; I'll report it." if run.is_error
-                                                 else "successfully; the output looks right.")))
-        lines.append(f"I wrote and ran a Python program:\n\n```python\n{code.strip()}\n```\n\n"
+        verdict = ("did not run: there is no sandbox for it here; I'll say so." if run.simulated else
+                   "ran with an error; I'll report it." if run.is_error else
+                   "ran successfully; the output looks right.")
+        steps.append(think("Checking the result", "The program " + verdict))
+        did = "wrote (but did not run)" if run.simulated else "wrote and ran"
+        lines.append(f"I {did} a Python program:\n\n```python\n{code.strip()}\n```\n\n"
                      f"Output:\n\n```\n{run.output.strip()}\n```")
     else:
         lines.append(compose(ctx, prompt))

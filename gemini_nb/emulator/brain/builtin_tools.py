@@ -168,6 +168,9 @@ def code_execution(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolR
               "is_error": run.is_error}
 
     def write(out: CitedText) -> None:
+        if run.simulated:
+            out.add(f"I wrote a Python program but did not run it:\n\n```\n{run.output.strip()}\n```\n")
+            return
         if run.is_error:
             reason = "it ran out of time" if run.timed_out else "it raised an error"
             out.add(f"I ran the code, but {reason}:\n\n```\n{run.output.strip()}\n```\n")

@@ -3,148 +3,109 @@
 The real ``code_execution`` tool runs model-written Python in Google's sandbox and returns
 its output. The emulator does the same locally, so results are *computed*, not scripted
 (``sum of the first 10 primes`` really prints 129). Because the code can come from the
-prompt (a fenced block the user asks to run), it is treated as hostile:
+prompt (a fenced block the user asks to run, or text pasted from a web page), it is treated
+as hostile, and every run is isolated by the kernel, not by Python:
 
-* a separate interpreter, ``python -I -S`` (isolated: no site-packages, no user paths, no
-  ``PYTHON*`` variables), an empty environment and a fresh temporary working directory;
-* kernel resource limits set in the child before ``exec`` (CPU seconds, address space,
-  file size, open files, no core dumps, no new processes) plus a wall-clock timeout that
-  kills the whole process group;
-* an audit hook installed before the snippet runs that refuses writes and reads outside the
-  working directory (reads of the Python installation stay allowed), symlinks, process
-  creation, sockets, ``ctypes`` and other low-level modules, signals to other processes,
-  and ``gc``/tracing introspection. The hook holds only immutable values and C functions
-  and calls no Python-level code, so neither monkeypatching (``builtins``, ``posixpath``)
-  nor a frame reached through a traceback can switch it off. This is the layer that
-  matters when the emulator runs as root, where ``RLIMIT_NPROC`` is void;
+* a separate interpreter (``python -I -S -B``: no site-packages, no user paths, no ``PYTHON*``
+  variables) with an empty environment, in a fresh temporary working directory, and a
+  wall-clock timeout that kills its whole process group;
+* before the snippet is read, the child confines itself (:mod:`.sandbox_child`): rlimits (CPU,
+  memory, file size, open files, processes), uid 65534 when started as root, ``no_new_privs``,
+  Landlock (:mod:`.landlock`: files only in its own directory, read-only stdlib and shared
+  libraries, no TCP, no signals out) and a seccomp filter (:mod:`.seccomp`: no sockets, no new
+  processes, no exec, no ptrace, no namespaces or mounts);
+* a Python audit hook on top, for clear ``PermissionError: sandbox ...`` messages;
 * output captured in files capped by ``RLIMIT_FSIZE`` and truncated before it is returned.
 
-There is no code path that runs a snippet without these limits.
+**Fail closed.** Where the kernel offers no such isolation (not Linux, an unknown CPU, no
+Landlock, no seccomp) or ``GEMINI_NB_EMULATOR_RUN_CODE=0`` turns execution off, no code runs:
+the tool result is a clearly marked simulated one saying why, and the emulator logs the
+reason once. The child checks again before it reads the snippet, so there is no code path
+that runs a snippet without the isolation.
 """
 from __future__ import annotations
 
+import functools
+import json
+import logging
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 
+from . import sandbox_child
+
 CPU_SECONDS = 2
 WALL_SECONDS = 4.0
 MEMORY_BYTES = 512 * 1024 * 1024
 FILE_BYTES = 1024 * 1024
+OPEN_FILES = 64
 MAX_OUTPUT = 4000
+RUN_CODE_ENV = "GEMINI_NB_EMULATOR_RUN_CODE"
+SIMULATED = "[simulated: this code was NOT executed]"
+CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_child.py")
 
-# Runs inside the sandboxed interpreter before the snippet; the snippet cannot remove it.
-PRELUDE = r'''
-import os, sys
-
-def _install():
-    # Everything the hook uses is bound here as immutable values or C functions: the hook
-    # calls no Python-level code (nothing the snippet could monkeypatch), reads no globals,
-    # and keeps no mutable state that a traceback's frame could expose.
-    root = os.path.realpath(os.getcwd())
-    py = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                               sys.base_exec_prefix, os.path.dirname(os.__file__))})
-    py = tuple(p.rstrip("/") + "/" for p in py)
-    root_slash = root.rstrip("/") + "/"
-    ok_read = ("/dev/null", "/dev/urandom", "/dev/zero")
-    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-    deny = ("subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork",
-            "os.forkpty", "pty.", "socket.", "ctypes.", "os.kill", "os.killpg", "signal.pthread_kill",
-            "os.putenv", "os.unsetenv", "shutil.chown", "os.chown", "os.setxattr", "webbrowser.",
-            "os.symlink", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-            "sys._current_frames", "sys.settrace", "sys.setprofile", "cpython.")
-    modules = frozenset({"_posixsubprocess", "_testcapi", "_testinternalcapi", "_ctypes", "ctypes",
-                         "_xxsubinterpreters", "_xxinterpchannels", "_testmultiphase",
-                         "_testbuffer"})
-    path_events = frozenset({"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod",
-                             "os.link", "os.truncate", "os.utime", "shutil.rmtree",
-                             "shutil.copyfile", "shutil.move", "os.removexattr", "os.chflags",
-                             "os.mkfifo", "os.mknod", "os.listdir", "os.scandir", "glob.glob",
-                             "os.chdir"})
-    reads = frozenset({"os.listdir", "os.scandir", "glob.glob", "os.chdir"})
-    pairs = frozenset({"os.rename", "os.link", "shutil.copyfile", "shutil.move"})
-    getcwd, type_, str_, bytes_, int_, Denied = os.getcwd, type, str, bytes, int, PermissionError
-
-    def guard(event, args):
-        writing = True
-        if event == "open":
-            path, mode, flags = (args + (None, None, 0))[:3]
-            if type_(path) is int_:
-                return
-            writing = (type_(mode) is str_ and ("w" in mode or "a" in mode or "x" in mode or
-                                                "+" in mode)) or (type_(flags) is int_ and
-                                                                  flags & write_flags != 0)
-            targets = (path,)
-        elif event == "import":
-            if args and (type_(args[0]) is not str_ or args[0].split(".")[0] in modules):
-                raise Denied("sandbox: importing this module is not allowed")
-            return
-        elif event == "object.__setattr__":
-            if len(args) > 1 and type_(args[1]) is str_ and args[1] == "__code__":
-                raise Denied("sandbox: rewriting function code is not allowed")
-            return
-        elif event in path_events:
-            writing = event not in reads
-            targets = args[:2] if event in pairs else args[:1]
-        elif event.startswith(deny):
-            raise Denied("sandbox: " + event + " is not allowed")
-        else:
-            return
-        cwd = getcwd()
-        for target in targets:
-            if type_(target) is bytes_:
-                target = target.decode("utf-8", "surrogateescape")
-            if type_(target) is not str_:
-                raise Denied("sandbox: " + event + " needs a plain str path")
-            parts = []
-            for piece in (target if target.startswith("/") else cwd + "/" + target).split("/"):
-                if piece == "..":
-                    if parts:
-                        parts.pop()
-                elif piece and piece != ".":
-                    parts.append(piece)
-            real = "/" + "/".join(parts)
-            if real == root or real.startswith(root_slash):
-                continue
-            if not writing and (real in ok_read or real.startswith(py)):
-                continue
-            raise Denied("sandbox: access to " + real + " is not allowed")
-
-    return guard
-
-sys.addaudithook(_install())
-del _install
-'''
-
-LAUNCH = ("import sys\n"
-          "exec(compile(open('prelude.py').read(), '<sandbox>', 'exec'), {'__name__': '_prelude'})\n"
-          "_src = open('main.py').read()\n"
-          "exec(compile(_src, 'main.py', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})\n")
+log = logging.getLogger("gemini_nb.emulator")
+_logged: set[str] = set()
 
 
 @dataclass
 class Execution:
-    """What a sandboxed run produced: the tool result text and whether it failed."""
+    """What a sandboxed run produced: the tool result text and whether it failed.
+
+    ``simulated`` means the code did not run at all (no kernel isolation, or turned off).
+    """
 
     output: str
     is_error: bool
     timed_out: bool = False
+    simulated: bool = False
 
 
-def _limits() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # Only already-imported C calls here: importing between fork and exec could deadlock on
-    # an import lock held by another thread of the emulator.
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
+@functools.lru_cache(maxsize=1)
+def _kernel_problem() -> str | None:
+    """Why this machine cannot isolate a snippet, or None; probed once per process."""
+    if not sys.platform.startswith("linux"):
+        return f"{sys.platform} has no Landlock or seccomp"
+    if not sys.executable:
+        return "there is no Python interpreter to run it with"
+    from . import landlock, seccomp
+
+    arch = os.uname().machine
+    if arch not in seccomp.SYSCALLS:
+        return f"there is no seccomp filter for the CPU architecture {arch}"
+    try:
+        lib = landlock.libc()
+        if landlock.abi(lib) < 1:
+            return "the kernel offers no Landlock (missing or disabled)"
+        if not seccomp.available(lib):
+            return "the kernel offers no seccomp"
+    except OSError as exc:  # no C library to call into
+        return f"the kernel cannot be asked for isolation ({exc})"
+    return None
+
+
+def isolation_problem() -> str | None:
+    """Why code must not run here, or None when the kernel can sandbox it.
+
+    ``GEMINI_NB_EMULATOR_RUN_CODE=0`` (or ``off``/``false``/``no``) only ever turns execution
+    *off*; no setting weakens the sandbox.
+    """
+    if os.environ.get(RUN_CODE_ENV, "").strip().lower() in ("0", "off", "false", "no"):
+        return f"code execution is turned off ({RUN_CODE_ENV}=0)"
+    return _kernel_problem()
+
+
+def _not_run(reason: str) -> Execution:
+    if reason not in _logged:
+        _logged.add(reason)
+        log.warning("code execution is simulated, no code runs: %s", reason)
+    return Execution(f"{SIMULATED} The emulator runs code only inside a kernel-enforced sandbox "
+                     f"(Landlock + seccomp), and here {reason}. No output was produced.", True,
+                     simulated=True)
 
 
 def _truncate(text: str) -> str:
@@ -155,15 +116,21 @@ def _truncate(text: str) -> str:
 
 def run_python(code: str, timeout: float = WALL_SECONDS) -> Execution:
     """Run ``code`` in the sandbox described in the module docstring; never raises for bad code."""
-    with tempfile.TemporaryDirectory(prefix="gnb-sandbox-") as tmp:
-        for name, text in (("prelude.py", PRELUDE), ("main.py", code)):
-            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
-                fh.write(text)
+    problem = isolation_problem()
+    if problem:
+        return _not_run(problem)
+    limits = json.dumps({"cpu": CPU_SECONDS, "memory": MEMORY_BYTES, "fsize": FILE_BYTES,
+                         "nofile": OPEN_FILES})
+    with tempfile.TemporaryDirectory(prefix="gnb-sandbox-", ignore_cleanup_errors=True) as tmp:
+        with open(os.path.join(tmp, "main.py"), "w", encoding="utf-8") as fh:
+            fh.write(code)
+        if os.geteuid() == 0:  # the child drops to uid 65534 and must own its directory
+            os.chown(tmp, sandbox_child.NOBODY, sandbox_child.NOBODY)
         out_path, err_path = os.path.join(tmp, ".stdout"), os.path.join(tmp, ".stderr")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen([sys.executable, "-I", "-S", "-B", "-c", LAUNCH], cwd=tmp, env={},
+            proc = subprocess.Popen([sys.executable, "-I", "-S", "-B", CHILD, limits], cwd=tmp, env={},
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    preexec_fn=_limits, start_new_session=True, close_fds=True)
+                                    start_new_session=True, close_fds=True)
             timed_out = False
             try:
                 proc.wait(timeout=timeout)
@@ -174,9 +141,12 @@ def run_python(code: str, timeout: float = WALL_SECONDS) -> Execution:
                 except ProcessLookupError:
                     pass
                 proc.wait()
-        stdout = open(out_path, "rb").read().decode("utf-8", "replace")
-        stderr = open(err_path, "rb").read().decode("utf-8", "replace")
+        with open(out_path, "rb") as out, open(err_path, "rb") as err:
+            stdout = out.read().decode("utf-8", "replace")
+            stderr = err.read().decode("utf-8", "replace")
     rc = proc.returncode
+    if rc == sandbox_child.UNAVAILABLE_EXIT and stderr.startswith(sandbox_child.MARKER):
+        return _not_run(stderr[len(sandbox_child.MARKER):].strip().splitlines()[0])
     if timed_out or rc in (-signal.SIGXCPU, -signal.SIGKILL):
         return Execution(_truncate(stdout) + f"Execution timed out: the code ran longer than the "
                          f"{CPU_SECONDS} s CPU / {timeout:g} s wall-clock limit.", True, True)
