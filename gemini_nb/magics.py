@@ -247,18 +247,7 @@ class GeminiMagics(Magics, GeminiConfig):
             raise UsageError(str(exc)) from None
         for notice in session.pop_notices():
             print(notice)
-        stream = session.settings.stream if opts.stream is None else opts.stream
-        live = None
-        if stream and not opts.quiet and api.in_kernel():
-            from .render import LiveDisplay
-
-            live = LiveDisplay(rate=session.settings.live_updates_per_second, emulated=backend.emulated,
-                               tail=session.settings.live_tail_chars)
-        elif stream and not opts.quiet and not opts.raw and api.in_terminal():
-            from .render.live import TerminalLive
-
-            show = session.settings.show_thoughts if opts.thoughts is None else opts.thoughts
-            live = TerminalLive(show_thoughts=show)
+        live = api.live_for(session, opts, echo=True)
         from .turn import run_turn
 
         try:
@@ -269,15 +258,10 @@ class GeminiMagics(Magics, GeminiConfig):
             if exc.partial is not None:
                 if args.out:
                     self.shell.user_ns[args.out] = exc.partial
-                if not opts.quiet:
-                    if getattr(live, "wrote", False):  # terminal: the text is already on screen
-                        from .render.markdown import BADGE_TEXT, usage_line
+                if not opts.quiet and not (live is not None and live.shown):  # else: on screen already
+                    from IPython.display import display
 
-                        print("— " + (BADGE_TEXT + " " if exc.partial.emulated else "") + usage_line(exc.partial))
-                    else:
-                        from IPython.display import display
-
-                        display(exc.partial)
+                    display(exc.partial)
                 # nothing partial is lost: like a Ctrl-C'd turn, the partial answer is `_`
                 displayhook = getattr(self.shell, "displayhook", None)
                 if displayhook is not None and hasattr(displayhook, "update_user_ns"):
@@ -291,25 +275,17 @@ class GeminiMagics(Magics, GeminiConfig):
             self.shell.user_ns[args.out] = result
         if opts.quiet:
             return None
-        if getattr(live, "wrote", False):
+        if live is not None and live.shown:
             return self._after_terminal_stream(result)
         return result
 
     def _after_terminal_stream(self, result: Any) -> None:
         """The answer is already on screen: print the rest (media, calls, footer) once, and
         still make the result the cell's value (``_``, ``Out[n]``) without printing it again."""
-        from .render.markdown import BADGE_TEXT, usage_line
+        from .render import echo_epilogue
 
-        extras = []
-        if result.images or result.audio:
-            extras.append(f"{len(result.images)} image(s), {len(result.audio)} audio part(s): see _.images / _.audio")
-        for call in result.calls:
-            extras.append(f"→ call {call['name']}({call['arguments']})")
-        if result.status not in ("completed", None):
-            extras.append(f"status: {result.status}")
-        for line in extras:
-            print(f"[{line}]")
-        print("— " + (BADGE_TEXT + " " if result.emulated else "") + usage_line(result))
+        for line in echo_epilogue(result):
+            print(line)
         displayhook = getattr(self.shell, "displayhook", None)
         if displayhook is not None:
             displayhook.update_user_ns(result)
