@@ -11,12 +11,19 @@ over from ``previous_interaction_id``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .chain import ChainError, Turn
+from .chain import Chain, ChainError, Turn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .seams import TurnHost
+    from .config import Settings
+
+
+class RequestSource(Protocol):
+    """What building a request reads from a session (any :class:`~gemini_nb.seams.TurnHost`)."""
+
+    chain: Chain
+    settings: Settings
 
 
 class OptionError(ChainError):
@@ -84,7 +91,7 @@ def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -
     return settings
 
 
-def build_request(session: TurnHost, prompt: str,
+def build_request(session: RequestSource, prompt: str,
                   opts: TurnOptions) -> tuple[dict[str, Any], Turn | None, dict[str, Any]]:
     """(request kwargs for ``create``, parent turn, inherited settings)."""
     chain = session.chain

@@ -4,10 +4,13 @@ Why this shape: a fast stream delivers thousands of deltas a second and every di
 is a message that carries the *whole* preview, so two bounds apply:
 
 * **messages**: at most ``rate`` updates a second, whatever the delta rate;
-* **bytes**: each update shows a bounded tail of the answer, and the sum of all updates stays
-  within ``byte_ratio`` x the characters received plus ``byte_slack``. A fast stream therefore
-  gets large, frequent previews; a slow one gets smaller tails as its text pays for them; the
-  total never grows with (length x updates).
+* **bytes**: each update shows a bounded tail of the answer, and the sum of all updates (each
+  charged its IOPub envelope too) stays within ``byte_ratio`` x the characters received plus
+  ``byte_slack``. With the final display (markdown + plain: about 2x the answer) a turn's
+  display traffic thus stays under 3x the answer's size, whatever its length or pace. A short
+  answer streams freely within the slack; a long one gets a tail at every update its text has
+  paid for (a fast stream: many per second; a slow one: fewer, smaller); the total never
+  grows with length x updates.
 
 The live region starts *empty* and is emptied again at the end of a successful turn: tools
 that ignore ``update_display_data`` (nbval) and tools that apply it (nbclient, saved notebooks)
@@ -29,10 +32,13 @@ PLAIN_TAIL = 160
 """Characters of the answer in the preview's ``text/plain`` twin (markdown frontends never show it)."""
 THOUGHT_TAIL = 400
 """Characters of the thoughts kept in the preview once the answer itself is streaming."""
-MIN_WINDOW = 400
+MIN_WINDOW = 300
 """The smallest answer tail worth an update; below it the preview waits for more budget."""
-OVERHEAD = 200
-"""Markup around the pieces (details tags, badge, cursor): charged to every update."""
+OVERHEAD = 100
+"""Markup around the pieces (details tags, badge, cursor)."""
+ENVELOPE = 700
+"""An ``update_display_data`` message's own bytes in a kernel (header, parent header, display
+id, signature): charged to every update, because it crosses IOPub like the text does."""
 
 
 class IPythonSink:
@@ -52,13 +58,13 @@ class IPythonSink:
 class LiveDisplay:
     """Shows the answer so far at most ``rate`` times a second, within a byte budget.
 
-    ``sent`` counts the characters of every update (for tests and benchmarks); ``updates`` the
-    update messages.
+    ``sent`` counts what the updates cost (characters plus :data:`ENVELOPE` each; for tests
+    and benchmarks); ``updates`` the update messages.
     """
 
     def __init__(self, sink: Any = None, *, rate: float = 20.0, emulated: bool = False,
                  tail: int = 8000, clock: Callable[[], float] = time.monotonic,
-                 byte_ratio: float = 0.8, byte_slack: int = 16_000):
+                 byte_ratio: float = 0.7, byte_slack: int = 24_000):
         self.sink = sink or IPythonSink()
         self.interval = 1.0 / rate if rate and rate > 0 else 0.0
         self.emulated = emulated
@@ -97,7 +103,8 @@ class LiveDisplay:
         text_len, thought_len = view.text_length, view.thought_length
         if (text_len, thought_len) == self._seen or not (text_len or thought_len):
             return False
-        room = int(self.byte_ratio * (text_len + thought_len)) + self.byte_slack - self.sent - OVERHEAD
+        room = (int(self.byte_ratio * (text_len + thought_len)) + self.byte_slack - self.sent
+                - ENVELOPE - OVERHEAD)
         if text_len:
             thought_window = min(thought_len, THOUGHT_TAIL)
             window = min(text_len, self.tail, room - thought_window - PLAIN_TAIL)
@@ -119,7 +126,7 @@ class LiveDisplay:
         plain = live_plain(thoughts[-PLAIN_TAIL:], text[-PLAIN_TAIL:], cut=cut or len(text) > PLAIN_TAIL)
         self._seen = (text_len, thought_len)
         self.updates += 1
-        self.sent += len(markdown) + len(plain)
+        self.sent += len(markdown) + len(plain) + ENVELOPE
         self.sink.update({"text/markdown": markdown, "text/plain": plain}, self.display_id)
         return True
 
