@@ -90,7 +90,8 @@ def consume_stream(client: Transport, request: dict[str, Any], assembler: Stream
             if assembler.completed or not (resumable and _can_resume(assembler, resumes)):
                 return resumes
         resumes += 1
-        events = client.interactions.get(assembler.id, stream=True, last_event_id=assembler.last_event_id)
+        rid = str(assembler.id)  # _can_resume checked it
+        events = client.interactions.get(rid, stream=True, last_event_id=assembler.last_event_id)
 
 
 def _can_resume(assembler: StreamAssembler, resumes: int) -> bool:

@@ -158,7 +158,8 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
     if isinstance(exc, ix.AuthenticationError) or (
             status_code in (400, 401, 403) and _is_key_problem(exc, message)):
         return GeminiError(f"The API key was rejected ({label}): {said} Set GEMINI_API_KEY or run "
-                           "%gemini key (never paste keys into a cell).", kind="auth", status_code=status_code)
+                           "%gemini key (never paste keys into a cell).", kind="auth",
+                           status_code=status_code)
     if isinstance(exc, ix.PermissionDeniedError):
         return GeminiError(f"Permission denied ({label}): {said} Check that the key's project may "
                            "use this model.", kind="permission", status_code=status_code)

@@ -169,7 +169,8 @@ class InteractionResult:
                 if item.get("type") == kind:
                     out.append(
                         Media(
-                            mime_type=item.get("mime_type") or ("image/png" if kind == "image" else "audio/wav"),
+                            mime_type=item.get("mime_type")
+                            or ("image/png" if kind == "image" else "audio/wav"),
                             data=decode_b64(item.get("data")),
                             uri=item.get("uri"),
                             sample_rate=item.get("sample_rate") or item.get("rate"),

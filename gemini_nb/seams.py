@@ -11,11 +11,12 @@ is a new implementation of a protocol, not an edit of the engine:
 * :class:`Transport`    the client: ``client.interactions.create/get`` of google-genai;
 * :class:`TurnHost`     the session a turn runs in (chain, settings, backend, log, last result).
 
-Nothing here is imported at run time by the implementations; they match structurally.
+Nothing here is imported at run time by the implementations; they match structurally
+(``runtime_checkable``: a test checks each implementation has every member).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .backend import Backend
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .result import InteractionResult
 
 
+@runtime_checkable
 class StreamView(Protocol):
     """A stream being assembled. The ``*_tail``/``*_from``/``*_length`` reads cost O(what they
     return), never O(everything so far); ``text`` and ``thought_text`` are the full strings and
@@ -54,6 +56,7 @@ class StreamView(Protocol):
     def thought_text(self) -> str: ...
 
 
+@runtime_checkable
 class LiveView(Protocol):
     """The live display of one streamed turn.
 
@@ -75,6 +78,7 @@ class LiveView(Protocol):
     def close(self, failed: InteractionResult | None = None) -> None: ...
 
 
+@runtime_checkable
 class TurnLog(Protocol):
     """Where turns are logged. ``log_start`` returns a row handle (None: not logging); the
     engine decides *when* to call ``log_progress`` (on a timer), so it is cheap to implement."""
@@ -87,6 +91,7 @@ class TurnLog(Protocol):
     def log_finish(self, row: Any, result: InteractionResult | None, error: str | None) -> None: ...
 
 
+@runtime_checkable
 class Interactions(Protocol):
     """``client.interactions`` of google-genai (3.x): the calls the engine makes."""
 
@@ -95,6 +100,7 @@ class Interactions(Protocol):
     def get(self, id: str, **options: Any) -> Any: ...
 
 
+@runtime_checkable
 class Transport(Protocol):
     """A ``google.genai.Client`` as far as the engine is concerned."""
 
@@ -102,6 +108,7 @@ class Transport(Protocol):
     def interactions(self) -> Interactions: ...
 
 
+@runtime_checkable
 class TurnHost(TurnLog, Protocol):
     """The session a turn runs in (:class:`gemini_nb.api.Session` implements it)."""
 

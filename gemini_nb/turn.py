@@ -206,8 +206,7 @@ class TurnRunner:
         the host's last result."""
         host = self.host
         self._stamp(state, result)
-        if result.id is None:
-            result.id = host.local_id()
+        result.id = result.id or host.local_id()
         if result.status == "failed":
             message = failure_message(result, host.keeps_chain)
             result.error = message
@@ -228,7 +227,7 @@ class TurnRunner:
             raise
         self._close_live(state)
         host.chain.record(Turn(
-            id=result.id, parent=state.parent.id if state.parent else None, prompt=state.prompt,
+            id=result.id or host.local_id(), parent=state.parent.id if state.parent else None, prompt=state.prompt,
             model=result.model, thread=state.thread, execution_count=state.opts.execution_count,
             stored=state.opts.store, input_steps=[user_step(state.prompt)], output_steps=result.steps,
             settings=state.settings, text=result.text[:200], result=result,
@@ -300,7 +299,8 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
     return f"The interaction failed (status 'failed'){head_note(keeps_chain)}."
 
 
-def run_turn(session: TurnHost, prompt: str, opts: TurnOptions, live: LiveView | None = None) -> InteractionResult:
+def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
+             live: LiveView | None = None) -> InteractionResult:
     """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`)."""
     return TurnRunner(session, live).run(prompt, opts)
 

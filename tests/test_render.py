@@ -220,17 +220,20 @@ def test_failed_turn_keeps_its_partial_in_place():
     live.close(partial)
     kind, data = sink.messages[-1]
     assert kind == "update" and live.shown
-    assert partial.text in data["text/markdown"] and "failed: The stream failed mid-answer" in data["text/markdown"]
+    markdown = data["text/markdown"]
+    assert partial.text in markdown and "failed: The stream failed mid-answer" in markdown
 
 
 def test_one_footer_for_every_surface():
     from gemini_nb.render import echo_epilogue, footer, render_markdown, render_plain
 
     result = _result()
-    assert render_markdown(result).endswith(footer(result)) and footer(result).startswith("<sub>`emulated` · ")
+    assert render_markdown(result).endswith(footer(result))
+    assert footer(result).startswith("<sub>`emulated` · ")
     assert render_plain(result).splitlines()[-1] == footer(result, "plain") == echo_epilogue(result)[-1]
     assert echo_epilogue(result)[:-1] == ["[1 image(s), 1 audio part(s): see _.images / _.audio]",
-                                          "[→ call get_weather({'city': 'Paris'})]", "[status: requires_action]"]
+                                          "[→ call get_weather({'city': 'Paris'})]",
+                                          "[status: requires_action]"]
 
 
 def test_one_off_results_never_mention_a_chain_head():

@@ -154,7 +154,8 @@ def test_cheap_reads_match_the_full_text(convert):
     asm = StreamAssembler()
     asm.feed(convert(THOUGHT_AND_TEXT[:1])[0])
     events = [{"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}]
-    events += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": f"{i},"}} for i in range(500)]
+    events += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": f"{i},"}}
+               for i in range(500)]
     for event in convert(events):
         asm.feed(event)
     full = "".join(f"{i}," for i in range(500))
@@ -175,7 +176,8 @@ def test_text_for_an_earlier_step_after_a_later_one_still_reads_in_step_order():
     for event in [
         {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
         {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "first "}},
-        {"event_type": "step.start", "index": 1, "step": {"type": "model_output", "content": [{"type": "text", "text": "third"}]}},
+        {"event_type": "step.start", "index": 1,
+         "step": {"type": "model_output", "content": [{"type": "text", "text": "third"}]}},
         {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "second "}},
     ]:
         asm.feed(event)

@@ -168,7 +168,10 @@ def _imports(path: Path, package: str) -> set[str]:
             base = here
             for _ in range(max(node.level - 1, 0)):
                 base = base.rsplit(".", 1)[0]
-            target = (base + ("." + node.module if node.module else "")) if node.level else (node.module or "")
+            if node.level:
+                target = base + ("." + node.module if node.module else "")
+            else:
+                target = node.module or ""
             subs = [f"{target}.{a.name}" for a in node.names if f"{target}.{a.name}" in modules]
             out.update(subs)
             if len(subs) < len(node.names) and target in modules:
@@ -223,3 +226,17 @@ def test_running_a_turn_loads_no_ipython():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=PACKAGE.parent)
     assert out.stdout.strip().splitlines()[-1:] == ["[]"], out.stderr[-2000:]
+
+
+def test_implementations_have_every_member_of_their_protocols(session):
+    import io
+
+    from gemini_nb.render.live import LiveDisplay, TerminalLive
+    from gemini_nb.seams import LiveView, StreamView, Transport, TurnHost
+    from gemini_nb.stream import StreamAssembler
+
+    assert isinstance(session, TurnHost) and isinstance(FakeHost(None), TurnHost)
+    assert isinstance(LiveDisplay(object()), LiveView) and isinstance(TerminalLive(io.StringIO()), LiveView)
+    assert isinstance(StreamAssembler(), StreamView)
+    assert isinstance(session.client(), Transport)
+    assert not isinstance(object(), LiveView)

@@ -43,7 +43,8 @@ def media_bundle(media: Any) -> dict[str, Any]:
         return {media.mime_type: base64.b64encode(media.data).decode("ascii"),
                 "text/plain": f"<image {media.mime_type}, {len(media.data)} bytes>"}
     if media.mime_type.startswith("image/"):
-        return {"text/html": image_tag(media.mime_type, None, media.uri), "text/plain": f"<image {media.uri}>"}
+        return {"text/html": image_tag(media.mime_type, None, media.uri),
+                "text/plain": f"<image {media.uri}>"}
     return {
         "text/html": audio_tag(media.mime_type, media.data, media.uri, media.sample_rate),
         "text/plain": f"<audio {media.mime_type}, {len(media.data or b'')} bytes>",

@@ -87,7 +87,8 @@ def _tool_md(step: dict[str, Any]) -> str:
     if kind == "function_call":
         return f"**→ call** `{step.get('name')}({_short_json(step.get('arguments') or {})})`"
     if kind == "function_result":
-        return f"**← result** `{step.get('name') or step.get('call_id')}`: `{_short_json(step.get('result'))}`"
+        name = step.get("name") or step.get("call_id")
+        return f"**← result** `{name}`: `{_short_json(step.get('result'))}`"
     payload = {k: v for k, v in step.items() if k not in ("type", "signature")}
     return (
         f"<details><summary>tool: {kind}</summary>\n\n```json\n"

@@ -66,7 +66,8 @@ def image_tag(mime_type: str | None, data: bytes | None, uri: str | None = None,
     return f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt)}" style="max-width:100%"/>'
 
 
-def audio_tag(mime_type: str | None, data: bytes | None, uri: str | None = None, sample_rate: int | None = None) -> str:
+def audio_tag(mime_type: str | None, data: bytes | None, uri: str | None = None,
+              sample_rate: int | None = None) -> str:
     if data:
         mime, payload = audio_src(mime_type, data, sample_rate)
         src = f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
