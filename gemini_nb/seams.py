@@ -64,8 +64,8 @@ class LiveView(Protocol):
     throttles itself, and may keep the reference to show the rest at ``close``); ``close``
     always, last: plain ``close()`` after a complete or interrupted stream (the caller shows
     the result), ``close(failed)`` with the partial result of a failed turn, which the view
-    keeps on screen. ``shown`` then tells the caller the answer is on screen already and must
-    not be displayed a second time (a terminal echo, or a failed turn's partial in place).
+    shows in full itself. ``shown`` then tells the caller the answer is on screen already and
+    must not be displayed a second time (a terminal echo, or a failed turn's partial).
     """
 
     @property

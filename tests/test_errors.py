@@ -221,7 +221,7 @@ def test_session_ask_in_a_kernel_keeps_the_partial_on_screen(session, emu, monke
         session.ask("Count from 1 to 40", stream=True)
     partial = info.value.partial
     kind, data = messages[-1]
-    assert kind == "update" and data != {"text/plain": ""}  # the preview is not emptied
+    assert kind == "display"  # what streamed is shown in full, not left in an emptied preview
     assert partial.text in data["text/markdown"] and "failed: The stream failed" in data["text/markdown"]
 
 
@@ -297,3 +297,27 @@ def test_dropped_foreground_stream_is_still_an_error(session, emu):
         session.ask("Count from 1 to 40", stream=True)
     assert "ended before the interaction completed" in str(info.value)
     assert not [r for r in emu.requests() if "last_event_id" in (r["query"] or "")]
+
+
+def test_magic_in_a_kernel_shows_a_failed_partial_once(ip, emu, monkeypatch):
+    from gemini_nb import api
+    from gemini_nb.render import live
+
+    messages = []
+
+    class Sink:
+        def display(self, data, display_id):
+            messages.append(("display", data))
+
+        def update(self, data, display_id):
+            messages.append(("update", data))
+
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    monkeypatch.setattr(live, "IPythonSink", Sink)
+    emu.fault(error_after_events=14, error_code="internal", message="boom", times=1)
+    _, out, err = run_cell(ip, "%%gemini --stream -o cut\nCount from 1 to 40")
+    assert "boom" in _usage_line(err)
+    cut = ip.user_ns["cut"]
+    shown = [data for kind, data in messages if kind == "display" and "text/markdown" in data]
+    assert len(shown) == 1 and cut.text in shown[0]["text/markdown"]
+    assert cut.text not in out  # the magics do not display it a second time

@@ -210,7 +210,7 @@ def test_live_preview_shows_a_bounded_tail():
     assert sizes and max(sizes) <= 2000 + 300 and sink.messages[-1][1]["text/markdown"].startswith("… ")
 
 
-def test_failed_turn_keeps_its_partial_in_place():
+def test_failed_turn_keeps_its_partial_on_screen():
     clock = [0.0]
     sink = Sink()
     live = LiveDisplay(sink, rate=20, emulated=True, clock=lambda: clock[0])
@@ -218,8 +218,9 @@ def test_failed_turn_keeps_its_partial_in_place():
     partial = asm.result(status="error", emulated=True)
     partial.error = "The stream failed mid-answer: boom."
     live.close(partial)
+    assert sink.messages[-2] == ("update", {"text/plain": ""})  # nbval and nbclient agree...
     kind, data = sink.messages[-1]
-    assert kind == "update" and live.shown
+    assert kind == "display" and live.shown  # ...on one complete display of the partial
     markdown = data["text/markdown"]
     assert partial.text in markdown and "failed: The stream failed mid-answer" in markdown
 

@@ -12,11 +12,11 @@ is a message that carries the *whole* preview, so two bounds apply:
   paid for (a fast stream: many per second; a slow one: fewer, smaller); the total never
   grows with length x updates.
 
-The live region starts *empty* and is emptied again at the end of a successful turn: tools
-that ignore ``update_display_data`` (nbval) and tools that apply it (nbclient, saved notebooks)
-then agree on it, and the answer is shown once, complete, by a final fresh display. A failed
-turn is different: ``close(partial)`` replaces the preview with the complete partial answer, in
-place, so nothing that arrived disappears.
+The live region starts *empty* and is emptied again at the end: tools that ignore
+``update_display_data`` (nbval) and tools that apply it (nbclient, saved notebooks) then agree
+on it, and the answer is shown once, complete, by a final fresh display: the caller's (the
+cell's value) after a success, the view's own after a failure (``close(partial)``), so a failed
+turn's partial answer stays on screen without the caller doing anything.
 """
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class LiveDisplay:
 
     @property
     def shown(self) -> bool:
-        """True once a failed turn's partial answer has been put in place (by ``close``)."""
+        """True once a failed turn's partial answer has been displayed (by ``close``)."""
         return self._shown
 
     def start(self) -> None:
@@ -131,16 +131,17 @@ class LiveDisplay:
         return True
 
     def close(self, failed: Any = None) -> None:
-        """Empty the region; with ``failed`` (a partial result), show it complete in place."""
+        """Empty the region. With ``failed`` (a failed turn's partial result), the complete
+        partial answer follows at once as a fresh display: the text never leaves the screen,
+        and nbval (which ignores updates) sees the same outputs as a saved notebook."""
         if not self._started:
             return
+        self.sink.update(dict(EMPTY), self.display_id)
+        self.updates += 1
         if failed is not None:
             data, _ = result_bundle(failed)
+            self.sink.display(data, uuid.uuid4().hex)
             self._shown = True
-        else:
-            data = dict(EMPTY)
-        self.sink.update(data, self.display_id)
-        self.updates += 1
 
 
 class TerminalLive:
