@@ -94,7 +94,7 @@ class LiveDisplay:
         now = self.clock()
         if now - self._last < self.interval:
             return
-        if self._render(view):  # a skipped snapshot does not use up the interval
+        if self._render(view):  # a snapshot with nothing new does not use up the interval
             self._last = now
 
     def _render(self, view: Any) -> bool:
@@ -109,13 +109,13 @@ class LiveDisplay:
             thought_window = min(thought_len, THOUGHT_TAIL)
             window = min(text_len, self.tail, room - thought_window - PLAIN_TAIL)
             if window < min(text_len, MIN_WINDOW):
-                return False  # not enough budget yet: more text has to arrive first
+                return True  # not enough budget yet: more text has to arrive first
             thoughts = view.thought_tail(thought_window)
         else:
             window = 0
             thoughts = view.thought_tail(min(thought_len, self.tail, room // 2))
             if len(thoughts) < min(thought_len, MIN_WINDOW):
-                return False
+                return True
         text = view.text_tail(window)
         cut = len(text) < text_len
         if cut:  # start the tail at a line boundary when one is near, so markdown renders sanely
