@@ -162,9 +162,13 @@ class TurnRunner:
         return self.stream(state) if state.stream else self.unary(state)
 
     def unary(self, state: TurnState) -> InteractionResult:
+        """One ``create``; a background run is then handed to the waiter (default: :meth:`wait`)."""
         interaction = state.interaction = call_unary(state.client, state.request)
         if state.request.get("background"):
-            interaction = (self.waiter or TurnRunner.wait)(self, state, interaction)
+            if self.waiter is not None:
+                interaction = self.waiter(self, state, interaction)
+            else:
+                interaction = self.wait(state, interaction)
         return result_from_interaction(interaction, **state.view)
 
     def wait(self, state: TurnState, interaction: Any) -> Any:
@@ -179,6 +183,8 @@ class TurnRunner:
                                clock=self.clock)
 
     def stream(self, state: TurnState) -> InteractionResult:
+        """Stream into a fresh assembler, ticking the live view and the progress flusher; a
+        stored background run resumes after a drop (:func:`~gemini_nb.calls.consume_stream`)."""
         assembler = state.assembler = StreamAssembler()
         live = self.live
         flusher = None
@@ -194,7 +200,7 @@ class TurnRunner:
             if flusher is not None:
                 flusher()
 
-        resumable = bool(state.request.get("background")) and state.request.get("store", True)
+        resumable = bool(state.request.get("background")) and state.request.get("store") is not False
         consume_stream(state.client, state.request, assembler, on_event, resumable=resumable)
         if not assembler.completed:
             raise StreamError("stream_cut", "the stream ended before the interaction completed "
@@ -226,8 +232,9 @@ class TurnRunner:
             self._close_live(state)
             raise
         self._close_live(state)
+        result.id = turn_id = result.id or host.local_id()  # a finisher may have replaced it
         host.chain.record(Turn(
-            id=result.id or host.local_id(), parent=state.parent.id if state.parent else None, prompt=state.prompt,
+            id=turn_id, parent=state.parent.id if state.parent else None, prompt=state.prompt,
             model=result.model, thread=state.thread, execution_count=state.opts.execution_count,
             stored=state.opts.store, input_steps=[user_step(state.prompt)], output_steps=result.steps,
             settings=state.settings, text=result.text[:200], result=result,
