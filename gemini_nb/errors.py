@@ -48,9 +48,7 @@ class GeminiError(Exception):
     def _render_traceback_(self) -> list[str]:
         """IPython's hook (``InteractiveShell.showtraceback``): the lines shown instead of a
         traceback. One line; it says where the partial answer went when there is one."""
-        where = ""
-        if self.partial is not None:
-            where = " The partial answer is in err.partial and gemini_nb.last()."
+        where = " [partial answer: err.partial, gemini_nb.last()]" if self.partial is not None else ""
         return [f"{type(self).__name__}: {self}{where}"]
 
 
