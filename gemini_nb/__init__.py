@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "ask": ("gemini_nb.api", "ask"),
+    "last": ("gemini_nb.api", "last"),
     "Session": ("gemini_nb.api", "Session"),
     "Chat": ("gemini_nb.api", "Chat"),
     "default_session": ("gemini_nb.api", "default_session"),

@@ -7,22 +7,30 @@ everything a cell can do is also plain Python::
     chat.ask("My name is Phil")
     chat.ask("What is my name?").text
 
-Streaming shows a throttled live preview only inside a Jupyter kernel; the returned
-:class:`~gemini_nb.result.InteractionResult` renders itself.
+Streaming shows a throttled live preview only inside a Jupyter kernel (:func:`live_for` is
+the one place that chooses it, for the magics too); the returned
+:class:`~gemini_nb.result.InteractionResult` renders itself. A failed turn raises a
+:class:`~gemini_nb.errors.GeminiError` that IPython shows as one line; its partial answer stays
+on screen, in ``err.partial`` and in :func:`last`.
 """
 from __future__ import annotations
 
 import itertools
 import json
 from dataclasses import fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import ids
 from .backend import Backend, resolve, take_notice
 from .chain import Chain
 from .config import Settings
 from .errors import GeminiError
-from .turn import TurnOptions, run_turn
+from .request import TurnOptions
+from .result import InteractionResult
+from .turn import run_turn
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .seams import LiveView
 
 _OPTION_NAMES = {f.name for f in fields(TurnOptions)}
 _ALIASES = {"from_": "from_ref", "max_output_tokens": "max_tokens", "system_instruction": "system"}
@@ -51,14 +59,57 @@ def in_kernel() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-class Session:
-    """A conversation chain plus the backend, client, settings and history it uses."""
+def live_for(session: Session, opts: TurnOptions, *, echo: bool = False) -> LiveView | None:
+    """The live view for a turn: the one place that chooses it (magics and ``Session.ask``).
 
-    def __init__(self, settings: Settings | None = None, *, backend: str | None = None, **overrides: Any):
+    Streaming, not ``--quiet``: a :class:`~gemini_nb.render.LiveDisplay` inside a Jupyter kernel;
+    with ``echo`` (a caller that prints the epilogue itself, like the magics) and not ``--raw``,
+    a :class:`~gemini_nb.render.live.TerminalLive` in terminal IPython; otherwise none.
+    """
+    settings = session.settings
+    stream = settings.stream if opts.stream is None else opts.stream
+    if not stream or opts.quiet:
+        return None
+    if in_kernel():
+        from .render import live
+
+        return live.LiveDisplay(rate=settings.live_updates_per_second, emulated=session.backend().emulated,
+                                tail=settings.live_tail_chars)
+    if echo and not opts.raw and in_terminal():
+        from .render import live
+
+        show = settings.show_thoughts if opts.thoughts is None else opts.thoughts
+        return live.TerminalLive(show_thoughts=show)
+    return None
+
+
+_last: InteractionResult | None = None
+
+
+def last() -> InteractionResult | None:
+    """The outcome of the latest turn in this process (``ask``, a Session, or a cell).
+
+    A completed or interrupted result, or the partial answer of a failed turn (status
+    ``error``, the one-line message in ``.error``); None when the latest turn failed before
+    anything arrived, so an older answer is never mistaken for it.
+    """
+    return _last
+
+
+class Session:
+    """A conversation chain plus the backend, client, settings and history it uses.
+
+    It is the engine's :class:`~gemini_nb.seams.TurnHost`.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, backend: str | None = None,
+                 keeps_chain: bool = True, **overrides: Any):
         self.settings = replace(settings or Settings(), **overrides)
         self.chain = Chain()
         self.backend_choice = backend
-        self.last: Any = None
+        self.keeps_chain = keeps_chain
+        """False for the one-off session behind :func:`ask` (its turns never continue)."""
+        self.last: InteractionResult | None = None
         self.notices: list[str] = []
         self._backend: Backend | None = None
         self._client: Any = None
@@ -148,9 +199,12 @@ class Session:
         except Exception:  # logging must never break a turn
             return None
 
-    def log_progress(self, row: Any, assembler: Any) -> None:
+    def log_progress(self, row: Any, text: str, interaction_id: str | None) -> None:
+        """The engine calls this on its own timer, so the log writes every time (``every=0``)."""
+        if row is None or self._history is None:
+            return
         try:
-            self._history.progress(row, assembler.text, assembler.id)
+            self._history.progress(row, text, interaction_id, every=0.0)
         except Exception:
             pass
 
@@ -161,6 +215,11 @@ class Session:
             self._history.finish(row, result, error)
         except Exception:
             pass
+
+    def remember(self, result: InteractionResult | None) -> None:
+        """The latest turn's outcome: ``self.last`` and :func:`gemini_nb.last`."""
+        global _last
+        self.last = _last = result
 
     # -- turns --------------------------------------------------------------------------
     def options(self, **options: Any) -> TurnOptions:
@@ -174,21 +233,18 @@ class Session:
             values["from_ref"] = str(values["from_ref"])
         return TurnOptions(**values)
 
-    def ask(self, prompt: str, *, live: Any = None, **options: Any):
+    def ask(self, prompt: str, *, live: LiveView | None = None, **options: Any) -> InteractionResult:
         """Send ``prompt`` as the next turn of this session's chain; returns the result.
 
-        Raises :class:`GeminiError` (one-line message, ``.partial`` = what had arrived).
+        Raises :class:`GeminiError` (one-line message, ``.partial`` = what had arrived, also
+        :func:`gemini_nb.last`).
         """
         opts = self.options(**options)
         self.backend()
         for notice in self.pop_notices():
             print(notice)
-        stream = self.settings.stream if opts.stream is None else opts.stream
-        if live is None and stream and not opts.quiet and in_kernel():
-            from .render import LiveDisplay
-
-            live = LiveDisplay(rate=self.settings.live_updates_per_second,
-                               emulated=self.backend().emulated, tail=self.settings.live_tail_chars)
+        if live is None:
+            live = live_for(self, opts)
         return run_turn(self, prompt, opts, live=live)
 
     send = ask
@@ -295,7 +351,7 @@ def ask(prompt: str, **options: Any):
     global _one_off
     _sync_settings(default_session())
     if _one_off is None:
-        _one_off = Session(default_session().settings)
+        _one_off = Session(default_session().settings, keeps_chain=False)
     _one_off.settings = default_session().settings
     options.setdefault("new", True)
     return _one_off.ask(prompt, **options)
@@ -304,4 +360,4 @@ def ask(prompt: str, **options: Any):
 _one_off: Session | None = None
 
 
-__all__ = ["ask", "Session", "Chat", "default_session", "GeminiError"]
+__all__ = ["ask", "last", "live_for", "Session", "Chat", "default_session", "GeminiError"]

@@ -22,6 +22,10 @@ MAIN = "main"
 class ChainError(Exception):
     """A reference (id, execution count, -N) that does not resolve; one line."""
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this line instead of a traceback (``Session.fork('-9')`` in a cell)."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 @dataclass
 class Turn:

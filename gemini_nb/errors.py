@@ -30,7 +30,9 @@ def redact(text: Any) -> str:
 
 
 class GeminiError(Exception):
-    """A turn failed. ``str(exc)`` is the one-line explanation; ``partial`` holds what arrived."""
+    """A turn failed. ``str(exc)`` is the one-line explanation; ``partial`` holds what arrived
+    (also returned by ``gemini_nb.last()``). In IPython the error shows as that one line: an
+    expected API failure is not a bug in the user's code, so no traceback is printed."""
 
     kind = "error"
 
@@ -42,6 +44,28 @@ class GeminiError(Exception):
         self.partial = partial
         self.retry_after = retry_after
         self.original: BaseException | None = None
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook (``InteractiveShell.showtraceback``): the lines shown instead of a
+        traceback. One line; it says where the partial answer went when there is one."""
+        where = " [partial answer: err.partial, gemini_nb.last()]" if self.partial is not None else ""
+        return [f"{type(self).__name__}: {self}{where}"]
+
+
+def sentence(text: Any) -> str:
+    """``text`` ending with exactly one full stop: messages are joined into sentences, and a
+    server message may already end in ``.``, ``…``, ``!`` or ``?`` (never ``complete..``)."""
+    text = str(text).rstrip()
+    if not text:
+        return "(no details)."
+    if text.endswith("..."):
+        text = text[:-3].rstrip() + "…"
+    return text if text.endswith((".", "…", "!", "?")) else text + "."
+
+
+def _clause(text: Any) -> str:
+    """``text`` without its final full stop, for a clause that continues (``...; retry ...``)."""
+    return str(text).rstrip().rstrip(".").rstrip()
 
 
 def _body_error(exc: Any) -> tuple[str, str | None]:
@@ -89,10 +113,19 @@ def _retry_after(exc: Any) -> float | None:
     return None
 
 
+def head_note(keeps_chain: bool) -> str:
+    """The clause about the chain head, only where there is one (``gemini_nb.ask`` has none)."""
+    return "; the chain head did not move" if keeps_chain else ""
+
+
 def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
              base_url: str | None = None, timeout: float | None = None,
-             attempts: int | None = None) -> GeminiError:
-    """Classify ``exc`` (SDK exception, StreamError, OSError...) into a one-line GeminiError."""
+             attempts: int | None = None, keeps_chain: bool = True) -> GeminiError:
+    """Classify ``exc`` (SDK exception, StreamError, OSError...) into a one-line GeminiError.
+
+    ``keeps_chain``: the failed turn belongs to a chain whose head stays put (a Session, the
+    magics); a one-off ``ask()`` has no head, so its messages never mention one.
+    """
     from .stream import StreamError
 
     request = request or {}
@@ -100,8 +133,8 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         return exc
     if isinstance(exc, StreamError):
         code = f"[{exc.code}] " if exc.code else ""
-        return GeminiError(f"The stream failed mid-answer: {code}{exc.message}. "
-                           "The partial answer is kept; the chain head did not move.", kind="stream")
+        return GeminiError(f"The stream failed mid-answer: {code}{sentence(exc.message)} "
+                           f"The partial answer is kept{head_note(keeps_chain)}.", kind="stream")
     try:
         from google.genai import _interactions as ix
     except Exception:  # pragma: no cover - the SDK is a hard dependency
@@ -109,7 +142,8 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
 
     status_code = getattr(exc, "status_code", None)
     message, status = _body_error(exc)
-    message = message.rstrip(".")
+    said = sentence(message)  # "...: {said} Next sentence."
+    message = _clause(message)  # "...: {message}; more" or "...: {message}."
     label = f"HTTP {status_code}{' ' + status if status else ''}"
     if isinstance(exc, ix.APITimeoutError):
         limit = f" after {timeout:g} s" if timeout else ""
@@ -121,10 +155,11 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
                            "network or %gemini backend.", kind="connection")
     if isinstance(exc, ix.AuthenticationError) or (
             status_code in (400, 401, 403) and _is_key_problem(exc, message)):
-        return GeminiError(f"The API key was rejected ({label}): {message}. Set GEMINI_API_KEY or run "
-                           "%gemini key (never paste keys into a cell).", kind="auth", status_code=status_code)
+        return GeminiError(f"The API key was rejected ({label}): {said} Set GEMINI_API_KEY or run "
+                           "%gemini key (never paste keys into a cell).", kind="auth",
+                           status_code=status_code)
     if isinstance(exc, ix.PermissionDeniedError):
-        return GeminiError(f"Permission denied ({label}): {message}. Check that the key's project may "
+        return GeminiError(f"Permission denied ({label}): {said} Check that the key's project may "
                            "use this model.", kind="permission", status_code=status_code)
     if isinstance(exc, ix.RateLimitError):
         wait = _retry_after(exc)
@@ -134,33 +169,33 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
     if isinstance(exc, ix.NotFoundError):
         target = request.get("interaction_id")
         if target:  # %gemini show / delete: the interaction itself is missing
-            return GeminiError(f"Interaction {target!r} not found ({label}): {message}.", kind="not_found",
+            return GeminiError(f"Interaction {target!r} not found ({label}): {said}", kind="not_found",
                                status_code=status_code)
         prev = request.get("previous_interaction_id")
         name = request.get("model") or request.get("agent")
         lower = message.lower()
         if name and str(name).lower() in lower or (not prev and ("model" in lower or "agent" in lower)):
             if request.get("agent") and not request.get("model"):
-                return GeminiError(f"Agent {name!r} not found ({label}): {message}. Check the --agent name, "
+                return GeminiError(f"Agent {name!r} not found ({label}): {said} Check the --agent name, "
                                    "e.g. deep-research-pro-preview-12-2025.", kind="model",
                                    status_code=status_code)
-            return GeminiError(f"Model {name!r} not found ({label}): {message}. Try -m "
+            return GeminiError(f"Model {name!r} not found ({label}): {said} Try -m "
                                "gemini-3-flash-preview.", kind="model", status_code=status_code)
         if prev:
-            return GeminiError(f"Unknown or expired previous_interaction_id {prev!r} ({label}): {message}. "
+            return GeminiError(f"Unknown or expired previous_interaction_id {prev!r} ({label}): {said} "
                                "Run %gemini reset to start a fresh chain.", kind="previous",
                                status_code=status_code)
-        return GeminiError(f"Not found ({label}): {message}.", kind="not_found", status_code=status_code)
+        return GeminiError(f"Not found ({label}): {said}", kind="not_found", status_code=status_code)
     if isinstance(exc, ix.BadRequestError) or isinstance(exc, ix.UnprocessableEntityError):
-        return GeminiError(f"Invalid argument ({label}): {message}.", kind="invalid", status_code=status_code)
+        return GeminiError(f"Invalid argument ({label}): {said}", kind="invalid", status_code=status_code)
     if isinstance(exc, ix.InternalServerError):
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
-        return GeminiError(f"Server error ({label}){tries}: {message}. Try again later.", kind="server",
+        return GeminiError(f"Server error ({label}){tries}: {said} Try again later.", kind="server",
                            status_code=status_code)
     if isinstance(exc, ix.APIStatusError):
-        return GeminiError(f"API error ({label}): {message}.", kind="status", status_code=status_code)
+        return GeminiError(f"API error ({label}): {said}", kind="status", status_code=status_code)
     if isinstance(exc, ix.APIError):
-        return GeminiError(f"API error: {message}.", kind="api")
+        return GeminiError(f"API error: {said}", kind="api")
     if isinstance(exc, (TypeError, ValueError)):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return GeminiError(f"Invalid request: {first}", kind="invalid")

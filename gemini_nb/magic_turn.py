@@ -38,7 +38,7 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
         raise UsageError(str(exc)) from None
     for notice in session.pop_notices():
         print(notice)
-    live = _live_display(session, opts, backend)
+    live = api.live_for(session, opts, echo=True)
     from .turn import run_turn
 
     try:
@@ -54,26 +54,9 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
         shell.user_ns[parsed.out] = result
     if opts.quiet:
         return None
-    if getattr(live, "wrote", False):
+    if live is not None and live.shown:
         return _after_terminal_stream(shell, result)
     return result
-
-
-def _live_display(session: api.Session, opts: Any, backend: Any) -> Any:
-    stream = session.settings.stream if opts.stream is None else opts.stream
-    if not stream or opts.quiet:
-        return None
-    if api.in_kernel():
-        from .render import LiveDisplay
-
-        return LiveDisplay(rate=session.settings.live_updates_per_second, emulated=backend.emulated,
-                           tail=session.settings.live_tail_chars)
-    if not opts.raw and api.in_terminal():
-        from .render.live import TerminalLive
-
-        show = session.settings.show_thoughts if opts.thoughts is None else opts.thoughts
-        return TerminalLive(show_thoughts=show)
-    return None
 
 
 def _set_underscore(shell: Any, value: Any) -> None:
@@ -88,33 +71,19 @@ def _set_underscore(shell: Any, value: Any) -> None:
 def _keep_partial(shell: Any, partial: Any, parsed: Parsed, live: Any) -> None:
     if parsed.out:
         shell.user_ns[parsed.out] = partial
-    if not parsed.turn.quiet:
-        if getattr(live, "wrote", False):  # terminal: the text is already on screen
-            from .render.markdown import BADGE_TEXT, usage_line
+    if not parsed.turn.quiet and not (live is not None and live.shown):  # else: on screen already
+        from IPython.display import display
 
-            print("— " + (BADGE_TEXT + " " if partial.emulated else "") + usage_line(partial))
-        else:
-            from IPython.display import display
-
-            display(partial)
+        display(partial)
     _set_underscore(shell, partial)  # like a Ctrl-C'd turn, the partial answer is `_`
 
 
 def _after_terminal_stream(shell: Any, result: Any) -> None:
     """The answer is already on screen: print the rest (media, calls, footer) once, and still
     make the result the cell's value (``_``) without printing it again."""
-    from .render.markdown import BADGE_TEXT, usage_line
+    from .render import echo_epilogue
 
-    extras = []
-    if result.images or result.audio:
-        extras.append(f"{len(result.images)} image(s), {len(result.audio)} audio part(s): "
-                      "see _.images / _.audio")
-    for call in result.calls:
-        extras.append(f"→ call {call['name']}({call['arguments']})")
-    if result.status not in ("completed", None):
-        extras.append(f"status: {result.status}")
-    for line in extras:
-        print(f"[{line}]")
-    print("— " + (BADGE_TEXT + " " if result.emulated else "") + usage_line(result))
+    for line in echo_epilogue(result):
+        print(line)
     _set_underscore(shell, result)
     return None

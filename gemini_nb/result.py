@@ -7,13 +7,16 @@ schemas differ. Everything is therefore normalized to a list of **steps-schema d
 (``{"type": "model_output", "content": [...]}``, ``{"type": "thought", ...}``, ...), which is
 also exactly what the stateless (``--no-store``) history sends back, thought signatures included.
 
-This module imports nothing heavy: no SDK, no IPython, no display code.
+This module imports nothing heavy: no SDK, no IPython. Rendering lives in :mod:`gemini_nb.render`,
+which never imports this module back (the dependency goes one way: result -> render).
 """
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
 from typing import Any
+
+from .render.media import decode_b64
 
 CALL_TYPES_SUFFIX = "_call"
 RESULT_TYPES_SUFFIX = "_result"
@@ -75,17 +78,6 @@ class Media:
         return media_bundle(self)
 
 
-def _b64decode(data: Any) -> bytes | None:
-    if data is None:
-        return None
-    if isinstance(data, (bytes, bytearray)):
-        return bytes(data)
-    try:
-        return base64.b64decode(data)
-    except Exception:
-        return None
-
-
 @dataclass
 class InteractionResult:
     """What a ``%%gemini`` cell (or ``gemini_nb.ask``) returns.
@@ -113,6 +105,8 @@ class InteractionResult:
     """``markdown`` (default) or ``raw`` (``--raw``: the answer text, unrendered)."""
     show_thoughts: bool = True
     max_chars: int = 200_000
+    keeps_chain: bool = True
+    """False for a one-off turn (``gemini_nb.ask``): it has no chain head to talk about."""
 
     # -- convenience views ---------------------------------------------------------------
     @property
@@ -175,8 +169,9 @@ class InteractionResult:
                 if item.get("type") == kind:
                     out.append(
                         Media(
-                            mime_type=item.get("mime_type") or ("image/png" if kind == "image" else "audio/wav"),
-                            data=_b64decode(item.get("data")),
+                            mime_type=item.get("mime_type")
+                            or ("image/png" if kind == "image" else "audio/wav"),
+                            data=decode_b64(item.get("data")),
                             uri=item.get("uri"),
                             sample_rate=item.get("sample_rate") or item.get("rate"),
                         )

@@ -172,8 +172,58 @@ def _merge_audio(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+class _TextLog:
+    """Answer text in arrival order: an append is O(1), a tail costs what it returns, and the
+    full string is joined only when asked (then cached and kept as the first chunk, so the next
+    join copies it once more plus the new chunks). ``joins`` counts full joins (tests check
+    that a stream costs O(1) of them per history flush, not one per event)."""
+
+    __slots__ = ("chunks", "length", "joins", "_joined")
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.length = 0
+        self.joins = 0
+        self._joined: str | None = ""
+
+    def append(self, text: str) -> None:
+        if text:
+            self.chunks.append(text)
+            self.length += len(text)
+            self._joined = None
+
+    def full(self) -> str:
+        if self._joined is None:
+            self._joined = "".join(self.chunks)
+            self.chunks = [self._joined]
+            self.joins += 1
+        return self._joined
+
+    def tail(self, n: int) -> str:
+        """The last ``n`` characters, walking back only as far as needed."""
+        if n <= 0:
+            return ""
+        if self._joined is not None:
+            return self._joined[-n:]
+        pieces: list[str] = []
+        got = 0
+        for chunk in reversed(self.chunks):
+            pieces.append(chunk)
+            got += len(chunk)
+            if got >= n:
+                break
+        out = "".join(reversed(pieces))
+        return out[-n:] if len(out) > n else out
+
+
 class StreamAssembler:
-    """Feed events in order; read ``text``/``thought_text`` any time; ``result()`` at the end."""
+    """Feed events in order; read the text any time; ``result()`` at the end.
+
+    Reads meant for every display update are cheap: ``text_length``, ``text_tail(n)``,
+    ``text_from(i)`` (and the thought twins) cost what they return. ``text`` is the full answer
+    so far (one join, cached until more text arrives): read it at a flush or at the end, not
+    per event.
+    """
 
     def __init__(self) -> None:
         self.blocks: dict[int, _Block] = {}
@@ -185,8 +235,16 @@ class StreamAssembler:
         self.completed = False
         self.final_interaction: Any = None
         self.events = 0
+        self.last_event_id: str | None = None
+        """The ``event_id`` of the last event seen: where a dropped stream resumes."""
         self._base = 0  # index offset: continuation hops restart ``index`` at 0
         self._hops = 0
+        self._pos: dict[int, int] = {}  # block index -> position in ``order``
+        self._log = _TextLog()
+        self._text_pos = -1  # position of the last block that received answer text
+        self._in_order = True  # False if text ever arrived for an earlier block (then: full joins)
+        self._thought_version = 0
+        self._thought_cache: tuple[int, str] = (0, "")
 
     # -- feeding -------------------------------------------------------------------------
     def feed(self, event: Any) -> str:
@@ -195,38 +253,49 @@ class StreamAssembler:
         if isinstance(event, str):  # 3.x yields a fragment str when a connection drops
             return ""
         is_dict = isinstance(event, dict)
-        etype = event.get("event_type") if is_dict else getattr(event, "event_type", None)
+        if is_dict:
+            etype, event_id = event.get("event_type"), event.get("event_id")
+        else:
+            etype, event_id = getattr(event, "event_type", None), getattr(event, "event_id", None)
+        if event_id:
+            self.last_event_id = event_id
         if etype == "step.delta" and not is_dict:  # hot path: one text delta of an SDK event
             delta = event.delta
             if getattr(delta, "type", None) == "text":
-                index = self._base + (event.index or 0)
-                block = self.blocks.get(index) or self._block(event.index)
-                content = block.content
-                if content and "_chunks" in content[-1]:
-                    content[-1]["_chunks"].append(delta.text or "")
-                else:
-                    content.append({"type": "text", "_chunks": [delta.text or ""]})
+                self._add_text(self._base + (event.index or 0), delta.text or "")
                 return etype
         if etype == "UNKNOWN":
             raw = getattr(event, "raw", None) or {}
             etype, event = raw.get("event_type"), raw
+            if raw.get("event_id"):
+                self.last_event_id = raw["event_id"]
         etype = _LEGACY_EVENTS.get(etype, etype)
         if etype == "step.delta":
-            block = self._block(_get(event, "index", 0))
+            index = self._base + int(_get(event, "index", 0) or 0)
             delta = _get(event, "delta")
-            kind = _get(delta, "type")
-            if kind == "text" and not isinstance(delta, dict):  # hot path: no dict round-trip
-                block._add_part(block.content, {"type": "text", "text": delta.text or ""})
+            if _get(delta, "type") == "text":
+                text = delta.get("text") if isinstance(delta, dict) else delta.text
+                self._add_text(index, text or "")
             else:
-                block.delta(to_plain(delta) or {})
+                self._block(index).delta(to_plain(delta) or {})
+                self._thought_version += 1
         elif etype == "step.start":
             shell = to_plain(_get(event, "step") or _get(event, "content")) or {}
             if shell.get("type") in ("text",) + _MEDIA:  # legacy: a content block is its own step
                 shell = {"type": "model_output", "content": [shell] if len(shell) > 1 else []}
             index = self._base + int(_get(event, "index", 0) or 0)
-            if index not in self.blocks:
+            old = self.blocks.get(index)
+            if old is None:
+                self._pos[index] = len(self.order)
                 self.order.append(index)
-            self.blocks[index] = _Block(shell)
+            elif old.type == "model_output" and any("_chunks" in p for p in old.content):
+                self._in_order = False  # a restarted step drops text already logged
+            block = self.blocks[index] = _Block(shell)
+            self._thought_version += 1
+            if block.type == "model_output":
+                for part in block.content:
+                    for chunk in part.get("_chunks", ()):
+                        self._log_text(index, chunk)
         elif etype == "interaction.created":
             inter = _get(event, "interaction")
             if self._hops:
@@ -249,11 +318,30 @@ class StreamAssembler:
             return ""
         return etype
 
-    def _block(self, index: Any) -> _Block:
-        index = self._base + int(index or 0)
+    def _add_text(self, index: int, text: str) -> None:
+        block = self._block(index)
+        content = block.content
+        if content and "_chunks" in content[-1]:
+            content[-1]["_chunks"].append(text)
+        else:
+            content.append({"type": "text", "_chunks": [text]})
+        if block.type == "model_output":
+            self._log_text(index, text)
+
+    def _log_text(self, index: int, text: str) -> None:
+        pos = self._pos[index]
+        if pos < self._text_pos:
+            self._in_order = False
+        else:
+            self._text_pos = pos
+        self._log.append(text)
+
+    def _block(self, index: int) -> _Block:
+        """The block at absolute ``index`` (base included); a delta without its start is text."""
         block = self.blocks.get(index)
-        if block is None:  # a delta without its start: assume answer text
+        if block is None:
             block = self.blocks[index] = _Block({"type": "model_output"})
+            self._pos[index] = len(self.order)
             self.order.append(index)
         return block
 
@@ -267,14 +355,47 @@ class StreamAssembler:
 
     # -- reading -------------------------------------------------------------------------
     @property
+    def text_joins(self) -> int:
+        """How many times the full answer text was built (instrumentation for tests)."""
+        return self._log.joins
+
+    @property
+    def text_length(self) -> int:
+        return self._log.length
+
+    @property
     def text(self) -> str:
+        if self._in_order:
+            return self._log.full()
+        self._log.joins += 1
         return "".join(self.blocks[i].text() for i in self.order if self.blocks[i].type == "model_output")
+
+    def text_tail(self, n: int) -> str:
+        return self._log.tail(n) if self._in_order else self.text[-n:] if n > 0 else ""
+
+    def text_from(self, start: int) -> str:
+        """The answer text from character ``start`` on (what arrived since a reader's mark)."""
+        return self.text_tail(self._log.length - max(start, 0))
 
     @property
     def thought_text(self) -> str:
-        return "\n\n".join(
-            t for t in (self.blocks[i].summary_text() for i in self.order if self.blocks[i].type == "thought") if t
-        )
+        """Thought summaries so far; rebuilt only when a thought changed since the last read."""
+        version, text = self._thought_cache
+        if version != self._thought_version:
+            text = "\n\n".join(t for t in (self.blocks[i].summary_text() for i in self.order
+                                            if self.blocks[i].type == "thought") if t)
+            self._thought_cache = (self._thought_version, text)
+        return text
+
+    @property
+    def thought_length(self) -> int:
+        return len(self.thought_text)
+
+    def thought_tail(self, n: int) -> str:
+        return self.thought_text[-n:] if n > 0 else ""
+
+    def thought_from(self, start: int) -> str:
+        return self.thought_text[max(start, 0):]
 
     def steps(self) -> list[dict[str, Any]]:
         return [self.blocks[i].finish() for i in self.order]

@@ -1,275 +1,316 @@
-"""One turn: build the request, call ``interactions.create`` (streamed or not), return a result.
+"""One turn, run by a :class:`TurnRunner`: prepare, send (unary or stream, then wait), finish.
 
 Invariants this module owns:
 
 * the chain head moves only when the turn succeeds; a failed, interrupted or cut-off turn
   leaves it where it was (so the next cell continues from the last good answer);
 * nothing partial is lost: Ctrl-C returns the partial result (status ``interrupted``), a
-  mid-stream error raises a :class:`~gemini_nb.errors.GeminiError` whose ``partial`` holds it,
-  and the history row is written before the request and refreshed while streaming;
-* interaction-scoped settings are resent every turn (inherited from the parent turn).
+  failure raises a :class:`~gemini_nb.errors.GeminiError` whose ``partial`` holds it, the host
+  remembers it (``gemini_nb.last()``), the live view keeps it on screen, and the history row
+  is written before the request and refreshed on a timer while streaming;
+* a stream costs O(n): per event the runner does O(1) work besides the view's own throttled
+  rendering; the full text is built only when the history is flushed (at most once per
+  ``flush_every`` seconds) and at the end.
 
-No display code here: a ``live`` object (``start``/``tick``/``close``) is passed in.
+Where later features go (each without editing the others):
+
+* a **tool loop** (call the model again with function results) is a *finisher*: it receives
+  the runner, the :class:`TurnState` and the result, and calls ``runner.send(state)`` with a
+  follow-up request;
+* **schema validation** of the final answer (structured output -> DataFrame) is a finisher
+  that parses ``result.text`` and attaches the value, or raises ``GeminiError(partial=result)``;
+* a **background job** that returns before completion is a *waiter* (replacing
+  :meth:`TurnRunner.wait`, the poll) that hands the running interaction to a job object and
+  returns at once.
+
+No display code and no IPython here: the live view, the log, the transport and the session
+are the protocols of :mod:`gemini_nb.seams`.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .chain import MAIN, ChainError, Turn
-from .errors import GeminiError, describe
+from .calls import call_unary, consume_stream, is_dropped_connection, poll_background
+from .chain import MAIN, Turn
+from .errors import GeminiError, describe, head_note, sentence
+from .request import OptionError, TurnOptions, build_request, user_step
+from .result import InteractionResult
 from .stream import StreamAssembler, StreamError, result_from_interaction
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .backend import Backend
+    from .seams import LiveView, Transport, TurnHost
+
 HEAD_MOVING = ("completed", "requires_action", "incomplete", "budget_exceeded")
-TERMINAL = ("completed", "failed", "cancelled", "incomplete", "budget_exceeded", "requires_action")
-
-
-class OptionError(ChainError):
-    """An option that cannot apply to this turn (one line; the magics show it as a UsageError)."""
 
 
 @dataclass
-class TurnOptions:
-    """Per-turn options (the ``%%gemini`` first line, or ``ask(**options)``)."""
+class TurnState:
+    """What one turn knows, handed from step to step (and to finishers and waiters)."""
 
-    model: str | None = None
-    agent: str | None = None
-    system: str | None = None
-    thinking: str | None = None
-    thoughts: bool | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    stream: bool | None = None
-    new: bool = False
-    from_ref: str | None = None
-    thread: str | None = None
-    store: bool = True
-    quiet: bool = False
-    raw: bool = False
-    tools: list[dict[str, Any]] | None = None
-    generation_config: dict[str, Any] = field(default_factory=dict)
-    execution_count: int | None = None
-
-    def logged(self) -> dict[str, Any]:
-        """The options as logged in history: those that differ from the defaults (so an explicit
-        ``--no-store``/``--no-stream``/``--no-thoughts`` is kept); no secrets exist here."""
-        defaults = asdict(TurnOptions())
-        return {k: v for k, v in asdict(self).items() if v != defaults[k]}
+    prompt: str
+    opts: TurnOptions
+    request: dict[str, Any]
+    parent: Turn | None
+    settings: dict[str, Any]
+    """The interaction-scoped settings this turn's children inherit."""
+    thread: str
+    stream: bool
+    backend: Backend
+    client: Transport
+    view: dict[str, Any]
+    """Presentation fields every result of this turn carries (badge, prompt, render mode...)."""
+    row: Any = None
+    started: float = 0.0
+    assembler: StreamAssembler | None = None
+    interaction: Any = None
+    """The latest non-streamed snapshot (a Ctrl-C during a poll still knows the run)."""
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Room for finishers (e.g. a tool loop's round count); the runner never reads it."""
 
 
-def user_step(prompt: str) -> dict[str, Any]:
-    return {"type": "user_input", "content": [{"type": "text", "text": prompt}]}
+Finisher = Callable[["TurnRunner", TurnState, InteractionResult], InteractionResult]
+"""Runs after a successful response, before the chain records it; returns the result to keep."""
+Waiter = Callable[["TurnRunner", TurnState, Any], Any]
+"""Background runs: takes the created interaction, returns the one to turn into the result."""
 
 
-def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -> dict[str, Any]:
-    """Inherited interaction-scoped settings, with this turn's overrides applied."""
-    base = dict(parent.settings) if parent else {}
-    gc = dict(base.get("generation_config") or {})
-    gc.update(opts.generation_config or {})
-    if opts.temperature is not None:
-        gc["temperature"] = opts.temperature
-    if opts.max_tokens is not None:
-        gc["max_output_tokens"] = opts.max_tokens
-    if opts.thinking:
-        gc["thinking_level"] = opts.thinking
-    if opts.thoughts is True or (opts.thoughts is None and opts.thinking and show_thoughts):
-        gc["thinking_summaries"] = "auto"
-    elif opts.thoughts is False:
-        gc["thinking_summaries"] = "none"
-    settings: dict[str, Any] = {}
-    if gc:
-        settings["generation_config"] = gc
-    system = opts.system if opts.system is not None else base.get("system_instruction")
-    if system:
-        settings["system_instruction"] = system
-    tools = opts.tools if opts.tools is not None else base.get("tools")
-    if tools:
-        settings["tools"] = tools
-    return settings
+class ProgressFlusher:
+    """Writes the partial text to the log at most once per ``every`` seconds, from cheap state:
+    per event it reads a clock and a length; the full text is built only when it writes."""
+
+    def __init__(self, host: TurnHost, row: Any, view: StreamAssembler, *, every: float,
+                 clock: Callable[[], float]):
+        self.host, self.row, self.view = host, row, view
+        self.every, self.clock = every, clock
+        self.flushes = 0
+        self._at = float("-inf")  # the first text is written at once, then once per ``every``
+        self._length = 0
+
+    def __call__(self) -> None:
+        now = self.clock()
+        if now - self._at < self.every:
+            return
+        length = self.view.text_length
+        if length == self._length:
+            return
+        self._at = now
+        self._length = length
+        self.flushes += 1
+        self.host.log_progress(self.row, self.view.text, self.view.id)
 
 
-def build_request(session: Any, prompt: str, opts: TurnOptions) -> tuple[dict[str, Any], Turn | None, dict]:
-    """(request kwargs for ``create``, parent turn, inherited settings)."""
-    chain = session.chain
-    thread = opts.thread or chain.thread
-    if opts.new:
-        parent = None
-    elif opts.from_ref is not None:
-        parent = chain.resolve(opts.from_ref, thread)
-    else:
-        parent = chain.head(thread)
-    settings = _settings_for(parent, opts, session.settings.show_thoughts)
-    request: dict[str, Any] = {}
-    agent = opts.agent or (parent.settings.get("agent") if parent and not opts.model else None)
-    if agent:
-        ignored = [name for name, value in (("--temperature", opts.temperature), ("--max-tokens", opts.max_tokens),
-                                            ("--thinking", opts.thinking)) if value is not None]
-        if opts.generation_config:
-            ignored.append("generation_config")
-        if ignored:  # never drop what the user asked for without saying so
-            how = ("" if opts.agent else
-                   f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead")
-            raise OptionError(f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
-                              f"generation settings){how}")
-        request["agent"] = agent
-        request["background"] = True
-        settings.pop("generation_config", None)
-    else:
-        request["model"] = opts.model or session.settings.model
-    if chain.needs_history(parent, opts.store):
-        request["input"] = [*chain.history_steps(parent), user_step(prompt)]
-    else:
-        request["input"] = prompt
-        if parent is not None:
-            request["previous_interaction_id"] = parent.id
-    if not opts.store:
-        request["store"] = False
-    request.update(settings)
-    if agent:
-        settings["agent"] = agent
-    return request, parent, settings
+class TurnRunner:
+    """Runs turns on ``host`` (a :class:`~gemini_nb.seams.TurnHost`, e.g. a Session).
 
+    Steps, each a method: :meth:`prepare` (request + log row), :meth:`send` (:meth:`unary` or
+    :meth:`stream`; a background run then :meth:`wait`\\ s), :meth:`finish` (failed status,
+    finishers, chain, log, host's last result). :meth:`interrupted` and :meth:`failed` are the
+    two other endings.
+    """
 
-def _poll(client: Any, interaction: Any, deadline: float | None, seen: dict | None = None) -> Any:
-    """Background (agent) interactions: poll until a terminal status. ``seen["interaction"]``
-    always holds the latest snapshot, so a Ctrl-C still knows the run's id and progress."""
-    delay = 0.2
-    while getattr(interaction, "status", "completed") not in TERMINAL:
-        if deadline and time.monotonic() > deadline:
-            break
-        time.sleep(delay)
-        delay = min(delay * 1.5, 2.0)
-        interaction = client.interactions.get(interaction.id)
-        if seen is not None:
-            seen["interaction"] = interaction
-    return interaction
+    def __init__(self, host: TurnHost, live: LiveView | None = None, *,
+                 finishers: Sequence[Finisher] = (), waiter: Waiter | None = None,
+                 clock: Callable[[], float] = time.monotonic, flush_every: float = 1.0):
+        self.host = host
+        self.live = live
+        self.finishers = list(finishers)
+        self.waiter = waiter
+        self.clock = clock
+        self.flush_every = flush_every
+        self.flusher: ProgressFlusher | None = None
 
-
-def run_turn(session: Any, prompt: str, opts: TurnOptions, live: Any = None) -> Any:
-    """Run one turn on ``session`` (an :class:`gemini_nb.api.Session`); see the module doc."""
-    settings = session.settings
-    request, parent, turn_settings = build_request(session, prompt, opts)
-    stream = settings.stream if opts.stream is None else opts.stream
-    thread = opts.thread or session.chain.thread
-    backend = session.backend()
-    client = session.client()
-    show_thoughts = settings.show_thoughts if opts.thoughts is None else opts.thoughts
-    common = dict(
-        latency=None, emulated=backend.emulated, prompt=prompt, thread=thread,
-        previous_interaction_id=request.get("previous_interaction_id"),
-        render_mode="raw" if opts.raw else "markdown", show_thoughts=show_thoughts,
-        max_chars=settings.max_chars,
-    )
-    row = session.log_start(prompt, opts, request, thread, backend)
-    started = time.monotonic()
-    assembler = StreamAssembler() if stream else None
-    result = None
-    seen: dict[str, Any] = {}  # the non-streamed interaction as last seen (for Ctrl-C)
-    try:
+    # -- the turn ----------------------------------------------------------------------------
+    def run(self, prompt: str, opts: TurnOptions) -> InteractionResult:
+        state = self.prepare(prompt, opts)
         try:
-            if stream:
-                if live is not None:
-                    live.start()
-                events = client.interactions.create(**request, stream=True)
-                try:
-                    for event in events:
-                        assembler.feed(event)
-                        if live is not None:
-                            live.tick(assembler)
-                        if row is not None:
-                            session.log_progress(row, assembler)
-                finally:
-                    close = getattr(events, "close", None)
-                    if close is not None:
-                        try:
-                            close()
-                        except Exception:
-                            pass
-                finish = getattr(live, "finish", None)
-                if finish is not None:
-                    finish(assembler)
-                if not assembler.completed:
-                    raise StreamError("stream_cut", "the stream ended before the interaction completed "
-                                                    "(connection dropped)")
-                result = assembler.result(**common)
+            result = self.send(state)
+        except KeyboardInterrupt:
+            self._close_live(state)
+            return self.interrupted(state)
+        except Exception as exc:
+            raise self.failed(state, exc) from None
+        except BaseException:
+            self._close_live(state)
+            raise
+        return self.finish(state, result)
+
+    def prepare(self, prompt: str, opts: TurnOptions) -> TurnState:
+        """Build the request (may raise :class:`OptionError`/``ChainError``), open the log row."""
+        host = self.host
+        settings = host.settings
+        request, parent, turn_settings = build_request(host, prompt, opts)
+        thread = opts.thread or host.chain.thread
+        backend = host.backend()
+        client = host.client()
+        view = dict(
+            latency=None, emulated=backend.emulated, prompt=prompt, thread=thread,
+            previous_interaction_id=request.get("previous_interaction_id"),
+            render_mode="raw" if opts.raw else "markdown",
+            show_thoughts=settings.show_thoughts if opts.thoughts is None else opts.thoughts,
+            max_chars=settings.max_chars, keeps_chain=host.keeps_chain,
+        )
+        row = host.log_start(prompt, opts, request, thread, backend)
+        return TurnState(prompt=prompt, opts=opts, request=request, parent=parent, settings=turn_settings,
+                         thread=thread, stream=settings.stream if opts.stream is None else opts.stream,
+                         backend=backend, client=client, view=view, row=row, started=self.clock())
+
+    def send(self, state: TurnState) -> InteractionResult:
+        """One request/response round for ``state.request`` (a finisher may call it again)."""
+        return self.stream(state) if state.stream else self.unary(state)
+
+    def unary(self, state: TurnState) -> InteractionResult:
+        """One ``create``; a background run is then handed to the waiter (default: :meth:`wait`)."""
+        interaction = state.interaction = call_unary(state.client, state.request)
+        if state.request.get("background"):
+            if self.waiter is not None:
+                interaction = self.waiter(self, state, interaction)
             else:
-                interaction = seen["interaction"] = client.interactions.create(**request)
-                if request.get("background"):
-                    deadline = time.monotonic() + settings.timeout if settings.timeout else None
-                    interaction = _poll(client, interaction, deadline, seen)
-                result = result_from_interaction(interaction, **common)
-        finally:
+                interaction = self.wait(state, interaction)
+        return result_from_interaction(interaction, **state.view)
+
+    def wait(self, state: TurnState, interaction: Any) -> Any:
+        """The default waiter: poll the background run until it ends (or the timeout)."""
+        timeout = self.host.settings.timeout
+        deadline = self.clock() + timeout if timeout else None
+
+        def seen(snapshot: Any) -> None:
+            state.interaction = snapshot
+
+        return poll_background(state.client, interaction, deadline=deadline, on_snapshot=seen,
+                               clock=self.clock)
+
+    def stream(self, state: TurnState) -> InteractionResult:
+        """Stream into a fresh assembler, ticking the live view and the progress flusher; a
+        stored background run resumes after a drop (:func:`~gemini_nb.calls.consume_stream`)."""
+        assembler = state.assembler = StreamAssembler()
+        live = self.live
+        flusher = None
+        if state.row is not None:
+            flusher = self.flusher = ProgressFlusher(self.host, state.row, assembler,
+                                                     every=self.flush_every, clock=self.clock)
+        if live is not None:
+            live.start()
+
+        def on_event() -> None:
             if live is not None:
-                live.close()
-    except KeyboardInterrupt:
-        result = (assembler.result(status="interrupted", **common) if assembler is not None
-                  else result_from_interaction(seen.get("interaction"), **common))
-        result.status = "interrupted"  # a background run keeps going server-side: its id is kept
-        result.latency = time.monotonic() - started
-        if result.model is None:
-            result.model = request.get("model") or request.get("agent")
-        session.log_finish(row, result, "interrupted")
-        session.last = result
+                live.tick(assembler)
+            if flusher is not None:
+                flusher()
+
+        resumable = bool(state.request.get("background")) and state.request.get("store") is not False
+        consume_stream(state.client, state.request, assembler, on_event, resumable=resumable)
+        if not assembler.completed:
+            raise StreamError("stream_cut", "the stream ended before the interaction completed "
+                                            "(connection dropped)")
+        return assembler.result(**state.view)
+
+    def finish(self, state: TurnState, result: InteractionResult) -> InteractionResult:
+        """The one finish step: stamp, fail on a failed status, finishers, live view, chain, log,
+        the host's last result."""
+        host = self.host
+        self._stamp(state, result)
+        result.id = result.id or host.local_id()
+        if result.status == "failed":
+            message = failure_message(result, host.keeps_chain)
+            result.error = message
+            self._close_live(state, result)
+            self._end(state, result, message)
+            raise GeminiError(message, kind="failed", partial=result)
+        try:
+            for finisher in self.finishers:
+                result = finisher(self, state, result)
+        except GeminiError as error:
+            if error.partial is None:
+                error.partial = result
+            self._close_live(state, error.partial)
+            self._end(state, error.partial, str(error))
+            raise
+        except BaseException:
+            self._close_live(state)
+            raise
+        self._close_live(state)
+        result.id = turn_id = result.id or host.local_id()  # a finisher may have replaced it
+        host.chain.record(Turn(
+            id=turn_id, parent=state.parent.id if state.parent else None, prompt=state.prompt,
+            model=result.model, thread=state.thread, execution_count=state.opts.execution_count,
+            stored=state.opts.store, input_steps=[user_step(state.prompt)], output_steps=result.steps,
+            settings=state.settings, text=result.text[:200], result=result,
+        ), move_head=result.status in HEAD_MOVING)
+        self._end(state, result, None)
         return result
-    except Exception as exc:
-        if assembler is not None and assembler.events and _is_dropped_connection(exc):
+
+    # -- the other endings -----------------------------------------------------------------------
+    def interrupted(self, state: TurnState) -> InteractionResult:
+        """Ctrl-C: what had arrived, as a result (a background run keeps going server-side)."""
+        if state.assembler is not None:
+            result = state.assembler.result(status="interrupted", **state.view)
+        else:
+            result = result_from_interaction(state.interaction, **state.view)
+        result.status = "interrupted"
+        self._stamp(state, result)
+        self._end(state, result, "interrupted")
+        return result
+
+    def failed(self, state: TurnState, exc: Exception) -> GeminiError:
+        """The one-line error for ``exc``, with the partial answer kept everywhere."""
+        host = self.host
+        assembler = state.assembler
+        if assembler is not None and assembler.events and is_dropped_connection(exc):
             exc = StreamError("connection_dropped", "the connection dropped mid-stream")
-        error = describe(exc, request=request, base_url=backend.base_url, timeout=settings.timeout,
-                         attempts=settings.retry_attempts)
+        error = describe(exc, request=state.request, base_url=state.backend.base_url,
+                         timeout=host.settings.timeout, attempts=host.settings.retry_attempts,
+                         keeps_chain=host.keeps_chain)
         partial = None
-        if assembler is not None and (assembler.text or assembler.order):
-            partial = assembler.result(status="error", **common)
+        if assembler is not None and (assembler.text_length or assembler.order):
+            partial = assembler.result(status="error", **state.view)
             partial.error = str(error)
-            partial.latency = time.monotonic() - started
+            self._stamp(state, partial)
         error.partial = partial
         error.original = exc  # for debugging; never printed (tracebacks stop at the one line)
-        session.log_finish(row, partial, str(error))
-        if partial is not None:
-            session.last = partial
-        raise error from None
-    result.latency = time.monotonic() - started
-    if result.model is None:
-        result.model = request.get("model") or request.get("agent")
-    if result.id is None:
-        result.id = session.local_id()
-    if result.status == "failed":
-        message = _failure_message(result)
-        result.error = message
-        session.log_finish(row, result, message)
-        raise GeminiError(message, kind="failed", partial=result)
-    turn = Turn(
-        id=result.id, parent=parent.id if parent else None, prompt=prompt, model=result.model,
-        thread=thread, execution_count=opts.execution_count, stored=opts.store,
-        input_steps=[user_step(prompt)], output_steps=result.steps, settings=turn_settings,
-        text=result.text[:200], result=result,
-    )
-    session.chain.record(turn, move_head=result.status in HEAD_MOVING)
-    session.log_finish(row, result, None)
-    session.last = result
-    return result
+        self._close_live(state, partial)
+        self._end(state, partial, str(error))
+        return error
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _stamp(self, state: TurnState, result: InteractionResult) -> None:
+        result.latency = self.clock() - state.started
+        if result.model is None:
+            result.model = state.request.get("model") or state.request.get("agent")
+
+    def _end(self, state: TurnState, result: InteractionResult | None, error: str | None) -> None:
+        self.host.log_finish(state.row, result, error)
+        self.host.remember(result)
+
+    def _close_live(self, state: TurnState, failed: InteractionResult | None = None) -> None:
+        if self.live is None or not state.stream:
+            return
+        if failed is None:
+            self.live.close()
+        else:
+            self.live.close(failed)
 
 
-def _is_dropped_connection(exc: BaseException) -> bool:
-    """A connection error (not a timeout) after events arrived: the stream was cut."""
-    try:
-        from google.genai import _interactions as ix
-    except Exception:  # pragma: no cover
-        return False
-    return isinstance(exc, ix.APIConnectionError) and not isinstance(exc, ix.APITimeoutError)
-
-
-def _failure_message(result: Any) -> str:
+def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
+    """One line for an interaction that ended with status ``failed``."""
     for step in result.steps:
         err = step.get("error") if isinstance(step, dict) else None
         if err:
-            return f"The interaction failed: {err.get('message') or err}"
-    raw = result.raw
-    errors = getattr(raw, "errors", None) or []
+            return f"The interaction failed: {sentence(err.get('message') or err)}"
+    errors = getattr(result.raw, "errors", None) or []
     if errors:
         first = errors[0]
-        return f"The interaction failed: {getattr(first, 'message', None) or first}"
-    return "The interaction failed (status 'failed'); the chain head did not move."
+        return f"The interaction failed: {sentence(getattr(first, 'message', None) or first)}"
+    return f"The interaction failed (status 'failed'){head_note(keeps_chain)}."
 
 
-__all__ = ["OptionError", "TurnOptions", "run_turn", "build_request", "user_step", "MAIN"]
+def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
+             live: LiveView | None = None) -> InteractionResult:
+    """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`)."""
+    return TurnRunner(session, live).run(prompt, opts)
+
+
+__all__ = ["OptionError", "TurnOptions", "TurnRunner", "TurnState", "ProgressFlusher", "Finisher", "Waiter",
+           "run_turn", "build_request", "user_step", "failure_message", "MAIN", "HEAD_MOVING"]

@@ -186,3 +186,27 @@ def test_key_prompt_in_a_frontend_without_input_is_one_line(ip, monkeypatch):
     _, _, err = run_cell(ip, "%gemini key")
     lines = [l for l in err.splitlines() if l.strip()]
     assert len(lines) == 1 and "cannot prompt for a key" in lines[0] and "GEMINI_API_KEY" in lines[0]
+
+
+def test_one_place_chooses_the_live_view(ip, emu, session, monkeypatch):
+    from gemini_nb import api
+    from gemini_nb.render.live import LiveDisplay, TerminalLive
+    from gnb_fixtures import run_cell
+
+    opts = session.options(stream=True)
+    assert api.live_for(session, opts) is None  # a script: no preview
+    monkeypatch.setattr(api, "in_terminal", lambda: True)
+    assert api.live_for(session, opts) is None  # Session.ask does not echo to a terminal
+    assert isinstance(api.live_for(session, opts, echo=True), TerminalLive)
+    assert api.live_for(session, session.options(stream=True, raw=True), echo=True) is None
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    assert isinstance(api.live_for(session, opts), LiveDisplay)
+    assert api.live_for(session, session.options(stream=False)) is None
+    assert api.live_for(session, session.options(stream=True, quiet=True)) is None
+
+    callers = []
+    monkeypatch.setattr(api, "live_for", lambda s, o, echo=False: callers.append(echo))
+    session.ask("hello", stream=False)
+    result, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    assert result.success, err
+    assert callers == [False, True]  # Session.ask and the magics both ask live_for

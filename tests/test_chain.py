@@ -224,3 +224,10 @@ def test_resume_in_a_new_session_keeps_resending_the_chain_settings(ip, emu):
     assert body["previous_interaction_id"] == first.id
     assert body["system_instruction"] == "Answer in French."
     assert body["generation_config"]["temperature"] == 0.3
+
+
+def test_a_bad_reference_in_python_is_one_line_in_ipython(ip, emu):
+    result, out, err = run_cell(ip, "import gemini_nb\ngemini_nb.Session().ask('hi', from_='-9')")
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert not result.success and "Traceback" not in out + err
+    assert lines == ["ChainError: -9: the current chain has only 0 turn(s)"]

@@ -166,3 +166,158 @@ def test_mid_stream_error_partial_becomes_underscore(ip, emu):
     assert "boom" in _usage_line(err)
     partial = ip.user_ns["_"]
     assert partial.status == "error" and partial.text  # nothing partial is lost, like Ctrl-C
+
+
+# -- ask() / Session.ask() errors in a notebook (issue 7, item 7) ---------------------------------
+FAULTS = {
+    "in-stream error": dict(error_after_events=14, error_code="internal", message="boom"),
+    "clean EOF": dict(drop_after_events=14, drop_mode="eof"),
+    "aborted connection": dict(drop_after_events=14, drop_mode="abort"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS), ids=list(FAULTS))
+def test_ask_error_is_one_line_and_the_partial_is_reachable(ip, emu, fault):
+    import gemini_nb
+
+    emu.fault(times=1, **FAULTS[fault])
+    result, out, err = run_cell(ip, "import gemini_nb\ngemini_nb.ask('Count from 1 to 40', stream=True)")
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert not result.success and len(lines) == 1 and "Traceback" not in out + err, out + err
+    assert lines[0].startswith("GeminiError: The stream failed mid-answer")
+    assert "gemini_nb.last()" in lines[0] and "chain head" not in lines[0]
+    partial = gemini_nb.last()
+    assert partial is not None and partial.status == "error" and partial.text.startswith("1, 2")
+    assert result.error_in_exec.partial is partial  # err.partial is the same object
+
+
+def test_last_is_the_latest_outcome_never_an_older_answer(session):
+    import gemini_nb
+
+    ok = session.ask("hello", stream=False)
+    assert gemini_nb.last() is ok and session.last is ok
+    with pytest.raises(GeminiError) as info:
+        session.ask("hello", model="not-a-model", stream=False)
+    assert info.value.partial is None and gemini_nb.last() is None
+
+
+def test_session_ask_in_a_kernel_keeps_the_partial_on_screen(session, emu, monkeypatch):
+    from gemini_nb import api
+    from gemini_nb.render import live
+
+    messages = []
+
+    class Sink:
+        def display(self, data, display_id):
+            messages.append(("display", data))
+
+        def update(self, data, display_id):
+            messages.append(("update", data))
+
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    monkeypatch.setattr(live, "IPythonSink", Sink)
+    emu.fault(error_after_events=12, error_code="internal", message="boom", times=1)
+    with pytest.raises(GeminiError) as info:
+        session.ask("Count from 1 to 40", stream=True)
+    partial = info.value.partial
+    kind, data = messages[-1]
+    assert kind == "display"  # what streamed is shown in full, not left in an emptied preview
+    assert partial.text in data["text/markdown"] and "failed: The stream failed" in data["text/markdown"]
+
+
+# -- wording (issue 7, item 8) -------------------------------------------------------------------
+def test_messages_join_sentences_with_one_full_stop(session, emu):
+    emu.fault(error_after_events=6, error_code="gateway_timeout", times=1)  # the emulator's default text
+    with pytest.raises(GeminiError) as info:
+        session.ask("Count from 1 to 40", stream=True)
+    message = str(info.value)
+    assert "Deadline expired before operation could complete. The partial answer is kept" in message
+    assert ".." not in message and "…." not in message
+    emu.fault(error_after_events=6, error_code="gateway_timeout", message="Deadline expired…", times=1)
+    with pytest.raises(GeminiError) as info:
+        session.ask("Count from 1 to 40", stream=True)
+    assert "Deadline expired… The partial answer is kept" in str(info.value)
+    emu.fault(status=400, message="Invalid value at 'input'.", times=1)
+    with pytest.raises(GeminiError) as info:
+        session.ask("hello", stream=False)
+    assert str(info.value).endswith("Invalid value at 'input'.") and ".." not in str(info.value)
+
+
+def test_sentence_ends_with_exactly_one_stop():
+    from gemini_nb.errors import sentence
+
+    assert sentence("Deadline expired") == "Deadline expired."
+    assert sentence("Deadline expired.") == "Deadline expired."
+    assert sentence("Deadline expired...") == "Deadline expired…"
+    assert sentence("Deadline expired…") == "Deadline expired…"
+    assert sentence("Really?") == "Really?" and sentence("") == "(no details)."
+
+
+def test_only_turns_with_a_chain_head_mention_it(ip, emu, session):
+    import gemini_nb
+
+    emu.fault(error_after_events=6, error_code="internal", message="boom", times=2)
+    with pytest.raises(GeminiError) as one_off:
+        gemini_nb.ask("Count from 1 to 40", stream=True)
+    with pytest.raises(GeminiError) as chained:
+        session.ask("Count from 1 to 40", stream=True)
+    assert "chain head" not in str(one_off.value) and "chain head" not in one_off.value.partial.error
+    assert "the chain head did not move" in str(chained.value)
+    from gemini_nb.result import InteractionResult
+    from gemini_nb.turn import failure_message
+
+    failed = InteractionResult(status="failed")
+    assert failure_message(failed, keeps_chain=False) == "The interaction failed (status 'failed')."
+    assert "chain head did not move" in failure_message(failed, keeps_chain=True)
+
+
+# -- a dropped background stream resumes (issue 7, item 8) ----------------------------------------
+AGENT = "deep-research-pro-preview-12-2025"
+
+
+@pytest.mark.parametrize("mode", ["abort", "eof"])
+def test_dropped_background_stream_resumes_and_finishes(session, emu, monkeypatch, mode):
+    monkeypatch.setenv("GEMINI_NB_EMULATOR_AGENT_SECONDS", "0.5")
+    emu.fault(drop_after_events=5, drop_mode=mode, times=1)
+    result = session.ask("Research the history of tea", agent=AGENT, stream=True)
+    assert result.status == "completed" and result.text
+    resumes = [r for r in emu.requests() if r["method"] == "GET" and "last_event_id=evt_5" in r["query"]
+               and r["path"].endswith(result.id)]
+    assert len(resumes) == 1 and "stream=true" in resumes[0]["query"]
+    stored = session.client().interactions.get(result.id)
+    from gemini_nb.stream import result_from_interaction
+
+    assert result_from_interaction(stored).text == result.text  # nothing lost, nothing doubled
+    assert session.chain.head().id == result.id
+
+
+def test_dropped_foreground_stream_is_still_an_error(session, emu):
+    emu.fault(drop_after_events=5, drop_mode="eof", times=1)
+    with pytest.raises(GeminiError) as info:
+        session.ask("Count from 1 to 40", stream=True)
+    assert "ended before the interaction completed" in str(info.value)
+    assert not [r for r in emu.requests() if "last_event_id" in (r["query"] or "")]
+
+
+def test_magic_in_a_kernel_shows_a_failed_partial_once(ip, emu, monkeypatch):
+    from gemini_nb import api
+    from gemini_nb.render import live
+
+    messages = []
+
+    class Sink:
+        def display(self, data, display_id):
+            messages.append(("display", data))
+
+        def update(self, data, display_id):
+            messages.append(("update", data))
+
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    monkeypatch.setattr(live, "IPythonSink", Sink)
+    emu.fault(error_after_events=14, error_code="internal", message="boom", times=1)
+    _, out, err = run_cell(ip, "%%gemini --stream -o cut\nCount from 1 to 40")
+    assert "boom" in _usage_line(err)
+    cut = ip.user_ns["cut"]
+    shown = [data for kind, data in messages if kind == "display" and "text/markdown" in data]
+    assert len(shown) == 1 and cut.text in shown[0]["text/markdown"]
+    assert cut.text not in out  # the magics do not display it a second time

@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import struct
 
+import pytest
+
 from gemini_nb.render import LiveDisplay, pcm_to_wav, result_bundle
 from gemini_nb.render.media import audio_src
 from gemini_nb.result import InteractionResult, Usage
@@ -141,3 +143,101 @@ def test_terminal_live_writes_each_character_once():
     live.close()
     text = "".join(f"{i} " for i in range(100))
     assert out.getvalue() == f"[thinking] plan\n\n{text}\n"
+
+
+# -- bounded live updates (issue 9) ------------------------------------------------------------
+def _long_stream(live, clock, *, deltas, chunk, step):
+    """Feed ``deltas`` text deltas of ``chunk`` characters, ``step`` simulated seconds apart."""
+    asm = StreamAssembler()
+    live.start()
+    asm.feed({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
+    for i in range(deltas):
+        text = (f"{i:06d} " + "y" * chunk)[:chunk - 1] + ("\n" if i % 10 == 9 else " ")
+        asm.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": text}})
+        clock[0] += step
+        live.tick(asm)
+    asm.feed({"event_type": "interaction.completed", "interaction": {"id": "v1_long", "status": "completed"}})
+    return asm
+
+
+def _wire_bytes(data) -> int:
+    """A display message's bytes on IOPub: its JSON data plus the message envelope."""
+    import json
+
+    from gemini_nb.render.live import ENVELOPE
+
+    return len(json.dumps(data, ensure_ascii=False).encode()) + ENVELOPE
+
+
+@pytest.mark.parametrize("step", [0.0005, 0.05], ids=["fast-stream", "slow-stream"])
+def test_live_bytes_for_a_long_answer_stay_within_3x_of_the_answer(step):
+    """20,000 deltas (200 KB): every live update plus the final display < 3x the answer's bytes,
+    whatever the pace; updates stay at the throttle's rate."""
+    clock = [0.0]
+    sink = Sink()
+    live = LiveDisplay(sink, rate=20, emulated=True, clock=lambda: clock[0])
+    asm = _long_stream(live, clock, deltas=20_000, chunk=10, step=step)
+    live.close()
+    answer = asm.result(emulated=True)
+    final, _ = result_bundle(answer)
+    live_bytes = sum(_wire_bytes(data) for _, data in sink.messages)
+    assert live_bytes + _wire_bytes(final) <= 3 * len(answer.text.encode())
+    updates = [m for m in sink.messages if m[0] == "update"]
+    assert len(updates) <= 20 * clock[0] + 2
+    assert len(updates) >= min(20 * clock[0], 100) * 0.5  # still a live preview, not a frozen one
+    assert sink.messages[-1] == ("update", {"text/plain": ""})
+
+
+def test_live_updates_in_any_second_are_bounded_by_the_throttle():
+    clock = [0.0]
+    stamps = []
+
+    class Timed(Sink):
+        def update(self, data, display_id):
+            stamps.append(clock[0])
+
+    live = LiveDisplay(Timed(), rate=20, clock=lambda: clock[0])
+    _long_stream(live, clock, deltas=5_000, chunk=20, step=0.0003)
+    assert stamps and max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps) <= 21
+
+
+def test_live_preview_shows_a_bounded_tail():
+    clock = [0.0]
+    sink = Sink()
+    live = LiveDisplay(sink, rate=20, tail=2000, clock=lambda: clock[0])
+    _long_stream(live, clock, deltas=3_000, chunk=10, step=0.01)
+    sizes = [len(data["text/markdown"]) for kind, data in sink.messages if "text/markdown" in data]
+    assert sizes and max(sizes) <= 2000 + 300 and sink.messages[-1][1]["text/markdown"].startswith("… ")
+
+
+def test_failed_turn_keeps_its_partial_on_screen():
+    clock = [0.0]
+    sink = Sink()
+    live = LiveDisplay(sink, rate=20, emulated=True, clock=lambda: clock[0])
+    asm = _long_stream(live, clock, deltas=2_000, chunk=10, step=0.01)
+    partial = asm.result(status="error", emulated=True)
+    partial.error = "The stream failed mid-answer: boom."
+    live.close(partial)
+    assert sink.messages[-2] == ("update", {"text/plain": ""})  # nbval and nbclient agree...
+    kind, data = sink.messages[-1]
+    assert kind == "display" and live.shown  # ...on one complete display of the partial
+    markdown = data["text/markdown"]
+    assert partial.text in markdown and "failed: The stream failed mid-answer" in markdown
+
+
+def test_one_footer_for_every_surface():
+    from gemini_nb.render import echo_epilogue, footer, render_markdown, render_plain
+
+    result = _result()
+    assert render_markdown(result).endswith(footer(result))
+    assert footer(result).startswith("<sub>`emulated` · ")
+    assert render_plain(result).splitlines()[-1] == footer(result, "plain") == echo_epilogue(result)[-1]
+    assert echo_epilogue(result)[:-1] == ["[1 image(s), 1 audio part(s): see _.images / _.audio]",
+                                          "[→ call get_weather({'city': 'Paris'})]",
+                                          "[status: requires_action]"]
+
+
+def test_one_off_results_never_mention_a_chain_head():
+    chained = result_bundle(_result(status="interrupted"))[0]["text/markdown"]
+    one_off = result_bundle(_result(status="interrupted", keeps_chain=False))[0]["text/markdown"]
+    assert "the chain head did not move" in chained and "chain head" not in one_off

@@ -146,3 +146,53 @@ def test_non_streamed_interaction_and_legacy_outputs():
                                       "outputs": [{"type": "thought", "signature": "c2ln"},
                                                   {"type": "text", "text": "a"}, {"type": "text", "text": "b"}]})
     assert legacy.text == "ab" and legacy.thought_signatures == ["c2ln"]
+
+
+# -- linear reads (issue 9) -------------------------------------------------------------------
+@pytest.mark.parametrize("convert", [list, _sdk], ids=["dicts", "sdk-objects"])
+def test_cheap_reads_match_the_full_text(convert):
+    asm = StreamAssembler()
+    asm.feed(convert(THOUGHT_AND_TEXT[:1])[0])
+    events = [{"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}]
+    events += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": f"{i},"}}
+               for i in range(500)]
+    for event in convert(events):
+        asm.feed(event)
+    full = "".join(f"{i}," for i in range(500))
+    assert asm.text_length == len(full)
+    for n in (0, 1, 7, 100, len(full), len(full) + 5):
+        assert asm.text_tail(n) == (full[-n:] if n else "")
+    for start in (0, 10, len(full) - 3, len(full)):
+        assert asm.text_from(start) == full[start:]
+    assert asm.text == full and asm.text_joins == 1
+    assert asm.text == full and asm.text_joins == 1  # cached until more text arrives
+    asm.feed(convert([events[1]])[0])
+    assert asm.text_tail(4) == "9,0," and asm.text_joins == 1  # a tail never joins everything
+    assert asm.text == full + "0," and asm.text_joins == 2
+
+
+def test_text_for_an_earlier_step_after_a_later_one_still_reads_in_step_order():
+    asm = StreamAssembler()
+    for event in [
+        {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
+        {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "first "}},
+        {"event_type": "step.start", "index": 1,
+         "step": {"type": "model_output", "content": [{"type": "text", "text": "third"}]}},
+        {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "second "}},
+    ]:
+        asm.feed(event)
+    assert asm.text == "first second third" == asm.result().text
+    assert asm.text_tail(5) == "third" and asm.text_from(6) == "second third"
+
+
+def test_thought_reads_and_last_event_id():
+    asm = StreamAssembler()
+    events = [dict(e, event_id=f"evt_{i + 1}") for i, e in enumerate(THOUGHT_AND_TEXT)]
+    for event in _sdk(events[:6]):
+        asm.feed(event)
+    assert asm.thought_text == "Plan A\n\nPlan B" and asm.thought_length == 14
+    assert asm.thought_tail(6) == "Plan B" and asm.thought_from(8) == "Plan B"
+    assert asm.last_event_id == "evt_6"
+    for event in events[6:]:
+        asm.feed(event)
+    assert asm.last_event_id == f"evt_{len(events)}"

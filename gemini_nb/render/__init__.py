@@ -1,57 +1,19 @@
 """One renderer for every surface (magics, Python API, widgets).
 
 ``result_bundle(result)`` is the mime bundle + metadata a notebook stores for a turn;
-``LiveDisplay`` is the throttled streaming preview. Nothing here talks to the API.
+``footer(result)`` the one footer line; ``LiveDisplay``/``TerminalLive`` the streaming views.
+Nothing here talks to the API, and nothing here imports :mod:`gemini_nb.result` (the
+dependency goes one way: result -> render).
 """
 from __future__ import annotations
 
-from typing import Any
-
-from .live import IPythonSink, LiveDisplay
-from .markdown import render_markdown, render_plain, render_raw, usage_line
+from .bundle import media_bundle, plain_text, result_bundle, result_metadata
+from .live import IPythonSink, LiveDisplay, TerminalLive
+from .markdown import echo_epilogue, footer, render_markdown, render_plain, render_raw, usage_line
 from .media import audio_tag, image_tag, pcm_to_wav
 
 __all__ = [
-    "IPythonSink", "LiveDisplay", "result_bundle", "result_metadata", "plain_text", "media_bundle",
-    "render_markdown", "render_plain", "usage_line", "pcm_to_wav",
+    "IPythonSink", "LiveDisplay", "TerminalLive", "result_bundle", "result_metadata", "plain_text",
+    "media_bundle", "render_markdown", "render_plain", "render_raw", "usage_line", "footer",
+    "echo_epilogue", "pcm_to_wav", "audio_tag", "image_tag",
 ]
-
-
-def result_metadata(result: Any) -> dict[str, Any]:
-    """Output metadata: lets tools find the interaction behind any saved output."""
-    return {
-        "gemini_nb": {
-            "interaction_id": result.id,
-            "model": result.model,
-            "usage": result.usage.as_dict(),
-            "status": result.status,
-            "emulated": bool(result.emulated),
-        }
-    }
-
-
-def result_bundle(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    if result.render_mode == "raw":
-        data = {"text/plain": render_raw(result)}
-    else:
-        data = {"text/markdown": render_markdown(result), "text/plain": render_plain(result)}
-    return data, result_metadata(result)
-
-
-def plain_text(result: Any) -> str:
-    return render_plain(result)
-
-
-def media_bundle(media: Any) -> dict[str, Any]:
-    """A standalone bundle for one image or audio part (``result.images[0]``)."""
-    import base64
-
-    if media.mime_type.startswith("image/") and media.data:
-        return {media.mime_type: base64.b64encode(media.data).decode("ascii"),
-                "text/plain": f"<image {media.mime_type}, {len(media.data)} bytes>"}
-    if media.mime_type.startswith("image/"):
-        return {"text/html": image_tag(media.mime_type, None, media.uri), "text/plain": f"<image {media.uri}>"}
-    return {
-        "text/html": audio_tag(media.mime_type, media.data, media.uri, media.sample_rate),
-        "text/plain": f"<audio {media.mime_type}, {len(media.data or b'')} bytes>",
-    }

@@ -45,9 +45,36 @@ def usage_line(result: Any) -> str:
     return " · ".join(bits)
 
 
+def footer(result: Any, markup: str = "markdown") -> str:
+    """The one footer of every output: badge, model, tokens, latency, id.
+
+    ``markdown``: ``<sub>`emulated` · model · ...</sub>``; ``plain``: ``— [emulated] model · ...``
+    (terminal IPython, ``text/plain``, and the line printed after a terminal stream).
+    """
+    if markup == "plain":
+        return "— " + (BADGE_TEXT + " " if result.emulated else "") + usage_line(result)
+    return f"<sub>{BADGE_MD + ' · ' if result.emulated else ''}{usage_line(result)}</sub>"
+
+
+def echo_epilogue(result: Any) -> list[str]:
+    """What follows an answer already echoed to a terminal: media and calls it cannot show
+    inline, a non-final status, then the footer (the text itself is not repeated)."""
+    lines = []
+    if result.images or result.audio:
+        lines.append(f"[{len(result.images)} image(s), {len(result.audio)} audio part(s): "
+                     "see _.images / _.audio]")
+    for call in result.calls:
+        lines.append(f"[→ call {call['name']}({call['arguments']})]")
+    if result.status not in ("completed", None):
+        lines.append(f"[status: {result.status}]")
+    lines.append(footer(result, "plain"))
+    return lines
+
+
 def _status_note(result: Any) -> str | None:
     if result.status == "interrupted":
-        return "interrupted: partial answer kept; the chain head did not move"
+        head = "; the chain head did not move" if getattr(result, "keeps_chain", True) else ""
+        return f"interrupted: partial answer kept{head}"
     if result.status == "error":
         return f"failed: {result.error}" if result.error else "failed: partial answer kept"
     if result.status not in ("completed", None):
@@ -60,7 +87,8 @@ def _tool_md(step: dict[str, Any]) -> str:
     if kind == "function_call":
         return f"**→ call** `{step.get('name')}({_short_json(step.get('arguments') or {})})`"
     if kind == "function_result":
-        return f"**← result** `{step.get('name') or step.get('call_id')}`: `{_short_json(step.get('result'))}`"
+        name = step.get("name") or step.get("call_id")
+        return f"**← result** `{name}`: `{_short_json(step.get('result'))}`"
     payload = {k: v for k, v in step.items() if k not in ("type", "signature")}
     return (
         f"<details><summary>tool: {kind}</summary>\n\n```json\n"
@@ -79,9 +107,7 @@ def _tool_text(step: dict[str, Any]) -> str:
 
 
 def _media_md(item: dict[str, Any]) -> str:
-    from ..result import _b64decode
-
-    data = _b64decode(item.get("data"))
+    data = _media.decode_b64(item.get("data"))
     if item.get("type") == "image":
         return _media.image_tag(item.get("mime_type"), data, item.get("uri"))
     if item.get("type") == "audio":
@@ -90,9 +116,7 @@ def _media_md(item: dict[str, Any]) -> str:
 
 
 def _media_text(item: dict[str, Any]) -> str:
-    from ..result import _b64decode
-
-    data = _b64decode(item.get("data"))
+    data = _media.decode_b64(item.get("data"))
     size = f"{len(data)} bytes" if data else (item.get("uri") or "")
     return f"[{item.get('type')} {item.get('mime_type') or ''} {size}]".replace("  ", " ")
 
@@ -127,9 +151,7 @@ def render_markdown(result: Any) -> str:
             parts.append(_tool_md(step))
     if note:
         parts.append(f"> **{note}**")
-    footer = usage_line(result)
-    badge = f"{BADGE_MD} · " if result.emulated else ""
-    parts.append(f"<sub>{badge}{footer}</sub>")
+    parts.append(footer(result, "markdown"))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -154,7 +176,7 @@ def render_plain(result: Any) -> str:
     note = _status_note(result)
     if note:
         lines.append(f"[{note}]")
-    lines.append(("— " + (BADGE_TEXT + " " if result.emulated else "")) + usage_line(result))
+    lines.append(footer(result, "plain"))
     return "\n".join(lines)
 
 
@@ -162,17 +184,19 @@ def render_raw(result: Any) -> str:
     return result.text
 
 
-def live_markdown(thought_text: str, text: str, emulated: bool, tail: int = 8000) -> str:
-    """The streaming preview: thoughts region (open) then the answer so far, tail-trimmed."""
+def live_markdown(thoughts: str, text: str, emulated: bool, *, cut: bool = False,
+                  thoughts_open: bool = True) -> str:
+    """The streaming preview from bounded pieces: the thoughts' tail, then the answer's tail
+    (``cut``: earlier text is not shown; the final display has all of it)."""
     parts = []
-    if thought_text:
-        parts.append(_thoughts_md([thought_text[-tail:]], open_=True))
-    shown = text if len(text) <= tail else "…" + text[-tail:]
-    parts.append(shown + " ▌")
+    if thoughts:
+        parts.append(_thoughts_md([thoughts], open_=thoughts_open))
+    parts.append(("… " if cut else "") + text + " ▌")
     parts.append(f"<sub>{BADGE_MD + ' · ' if emulated else ''}streaming…</sub>")
     return "\n\n".join(parts)
 
 
-def live_plain(thought_text: str, text: str, tail: int = 8000) -> str:
-    shown = text if len(text) <= tail else "…" + text[-tail:]
-    return (f"[thinking] {thought_text[-200:]}\n" if thought_text and not text else "") + shown + " ▌"
+def live_plain(thoughts: str, text: str, *, cut: bool = False) -> str:
+    """The preview's ``text/plain`` twin (already bounded by the caller)."""
+    lead = f"[thinking] {thoughts}\n" if thoughts and not text else ""
+    return lead + ("…" if cut else "") + text + " ▌"

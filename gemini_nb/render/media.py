@@ -14,6 +14,18 @@ PCM_RATE = 24_000
 _RAW_PCM = ("audio/l16", "audio/pcm", "audio/raw", "audio/x-raw", "audio/s16le")
 
 
+def decode_b64(data: object) -> bytes | None:
+    """Inline media bytes as the API sends them (base64 text), tolerating bytes and bad input."""
+    if data is None:
+        return None
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
+    try:
+        return base64.b64decode(data)  # type: ignore[arg-type]
+    except Exception:
+        return None
+
+
 def is_raw_pcm(mime_type: str | None) -> bool:
     mime = (mime_type or "").lower()
     return mime.startswith(_RAW_PCM)
@@ -54,7 +66,8 @@ def image_tag(mime_type: str | None, data: bytes | None, uri: str | None = None,
     return f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt)}" style="max-width:100%"/>'
 
 
-def audio_tag(mime_type: str | None, data: bytes | None, uri: str | None = None, sample_rate: int | None = None) -> str:
+def audio_tag(mime_type: str | None, data: bytes | None, uri: str | None = None,
+              sample_rate: int | None = None) -> str:
     if data:
         mime, payload = audio_src(mime_type, data, sample_rate)
         src = f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"

@@ -1,0 +1,138 @@
+"""Request building: a turn's options + the chain -> the keyword arguments of ``interactions.create``.
+
+Why its own module: this is the part of a turn that is pure (no network, no display, no
+clock), so it is tested without an emulator, and later features that change *what* is sent
+(tools, a response schema, media parts) extend it here rather than inside the turn runner.
+
+Invariant: interaction-scoped settings (system instruction, generation config, tools, agent)
+are inherited from the parent turn and resent every turn, because the API does not carry them
+over from ``previous_interaction_id``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .chain import Chain, ChainError, Turn
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .config import Settings
+
+
+class RequestSource(Protocol):
+    """What building a request reads from a session (any :class:`~gemini_nb.seams.TurnHost`)."""
+
+    chain: Chain
+    settings: Settings
+
+
+class OptionError(ChainError):
+    """An option that cannot apply to this turn (one line; the magics show it as a UsageError)."""
+
+
+@dataclass
+class TurnOptions:
+    """Per-turn options (the ``%%gemini`` first line, or ``ask(**options)``)."""
+
+    model: str | None = None
+    agent: str | None = None
+    system: str | None = None
+    thinking: str | None = None
+    thoughts: bool | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    stream: bool | None = None
+    new: bool = False
+    from_ref: str | None = None
+    thread: str | None = None
+    store: bool = True
+    quiet: bool = False
+    raw: bool = False
+    tools: list[dict[str, Any]] | None = None
+    generation_config: dict[str, Any] = field(default_factory=dict)
+    execution_count: int | None = None
+
+    def logged(self) -> dict[str, Any]:
+        """The options as logged in history: those that differ from the defaults (so an explicit
+        ``--no-store``/``--no-stream``/``--no-thoughts`` is kept); no secrets exist here."""
+        defaults = asdict(TurnOptions())
+        return {k: v for k, v in asdict(self).items() if v != defaults[k]}
+
+
+def user_step(prompt: str) -> dict[str, Any]:
+    """The ``user_input`` step a prompt becomes (also what stateless history resends)."""
+    return {"type": "user_input", "content": [{"type": "text", "text": prompt}]}
+
+
+def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -> dict[str, Any]:
+    """Inherited interaction-scoped settings, with this turn's overrides applied."""
+    base = dict(parent.settings) if parent else {}
+    gc = dict(base.get("generation_config") or {})
+    gc.update(opts.generation_config or {})
+    if opts.temperature is not None:
+        gc["temperature"] = opts.temperature
+    if opts.max_tokens is not None:
+        gc["max_output_tokens"] = opts.max_tokens
+    if opts.thinking:
+        gc["thinking_level"] = opts.thinking
+    if opts.thoughts is True or (opts.thoughts is None and opts.thinking and show_thoughts):
+        gc["thinking_summaries"] = "auto"
+    elif opts.thoughts is False:
+        gc["thinking_summaries"] = "none"
+    settings: dict[str, Any] = {}
+    if gc:
+        settings["generation_config"] = gc
+    system = opts.system if opts.system is not None else base.get("system_instruction")
+    if system:
+        settings["system_instruction"] = system
+    tools = opts.tools if opts.tools is not None else base.get("tools")
+    if tools:
+        settings["tools"] = tools
+    return settings
+
+
+def build_request(session: RequestSource, prompt: str,
+                  opts: TurnOptions) -> tuple[dict[str, Any], Turn | None, dict[str, Any]]:
+    """(request kwargs for ``create``, parent turn, inherited settings)."""
+    chain = session.chain
+    thread = opts.thread or chain.thread
+    if opts.new:
+        parent = None
+    elif opts.from_ref is not None:
+        parent = chain.resolve(opts.from_ref, thread)
+    else:
+        parent = chain.head(thread)
+    settings = _settings_for(parent, opts, session.settings.show_thoughts)
+    request: dict[str, Any] = {}
+    agent = opts.agent or (parent.settings.get("agent") if parent and not opts.model else None)
+    if agent:
+        asked = (("--temperature", opts.temperature), ("--max-tokens", opts.max_tokens),
+                 ("--thinking", opts.thinking))
+        ignored = [name for name, value in asked if value is not None]
+        if opts.generation_config:
+            ignored.append("generation_config")
+        if ignored:  # never drop what the user asked for without saying so
+            how = ("" if opts.agent else
+                   f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead")
+            raise OptionError(f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
+                              f"generation settings){how}")
+        request["agent"] = agent
+        request["background"] = True
+        settings.pop("generation_config", None)
+    else:
+        request["model"] = opts.model or session.settings.model
+    if chain.needs_history(parent, opts.store):
+        request["input"] = [*chain.history_steps(parent), user_step(prompt)]
+    else:
+        request["input"] = prompt
+        if parent is not None:
+            request["previous_interaction_id"] = parent.id
+    if not opts.store:
+        request["store"] = False
+    request.update(settings)
+    if agent:
+        settings["agent"] = agent
+    return request, parent, settings
+
+
+__all__ = ["OptionError", "TurnOptions", "build_request", "user_step"]
