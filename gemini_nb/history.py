@@ -128,6 +128,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _use_wal(db: sqlite3.Connection, deadline_s: float = BUSY_TIMEOUT) -> None:
+    """Switch the file to WAL, retrying: SQLite answers ``database is locked`` at once (without
+    its busy handler) when another process holds a lock during the switch, which is exactly what
+    several kernels opening one fresh file do."""
+    deadline = time.monotonic() + deadline_s
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 class History:
     """One connection per process; all writes are small autocommitted statements."""
 
@@ -139,7 +156,7 @@ class History:
         # a generous busy timeout: other kernels may be migrating or writing the same file
         self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
                                   timeout=BUSY_TIMEOUT)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(self.db)
         # WAL + NORMAL: no fsync per commit, yet a committed row survives the process dying
         # (only an OS crash could lose the last commits); keeps logging off the hot path.
         self.db.execute("PRAGMA synchronous=NORMAL")
