@@ -29,19 +29,11 @@ def build(config: EmulatorConfig, brain: Any = None, on_ready: Callable[[], None
     replay directory) raise ValueError here, before anything listens."""
     import uvicorn
 
-    from .app import create_app
-    from .service import Emulator
+    from .app import create_app, new_emulator, standard_extensions
 
-    emulator = Emulator(config, brain)
+    emulator = new_emulator(config, brain)
     try:
-        if config.scenarios:
-            from .scenarios import book_for, load_path
-            book_for(emulator).add(load_path(config.scenarios))
-        if config.record_dir or config.replay_dir:
-            from .recording import create_mode_app
-            app = create_mode_app(emulator, on_ready)
-        else:
-            app = create_app(emulator, on_ready)
+        app = create_app(emulator, standard_extensions(emulator), on_ready)
     except Exception:
         emulator.close()
         raise

@@ -12,7 +12,7 @@ import hashlib
 import json
 import random
 import re
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable, Iterable
 
 from . import dialects, events as ev, runs
 from .brain.base import Brain, Reply, TurnContext
@@ -20,15 +20,15 @@ from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
+from .redact import scrub, scrub_headers, scrub_query, scrub_text
 from .store import Record, chain_history, open_store
 from .validate import normalize_input, validate_create
 
-TERMINAL = {"completed", "failed", "cancelled", "incomplete", "requires_action", "budget_exceeded"}
-LEGACY_STATUSES = {"in_progress", "requires_action", "completed", "failed", "cancelled"}
 
 
 class Emulator:
-    def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None):
+    def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None,
+                 files: Any = None):
         self.config = config or EmulatorConfig()
         self.store = open_store(self.config.db)
         self.ids = IdFactory(self.config.seed)
@@ -40,8 +40,10 @@ class Emulator:
         self.brain = brain
         self.runs: dict[str, runs.Run] = {}
         self.request_log: collections.deque = collections.deque(maxlen=2000)
-        self.files: Any = None
-        self.extensions: dict[str, Any] = {}
+        self.files: Any = files
+        """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
+        self.resets: list[Callable[[], None]] = []
+        """Extension state forgotten on reset; filled by :func:`gemini_nb.emulator.app.create_app`."""
 
     # -- control plane ----------------------------------------------------------------
     def reset(self) -> None:
@@ -51,20 +53,27 @@ class Emulator:
         self.store.clear()
         self.faults.clear()
         self.request_log.clear()
-        if self.files is not None and hasattr(self.files, "clear"):
-            self.files.clear()
+        for reset in self.resets:
+            reset()
 
     def reseed(self, seed: int | None) -> None:
         self.config.seed = seed
         self.ids.reseed(seed)
         self.faults.reseed(seed)
 
-    def log_request(self, method: str, path: str, query: str, headers: dict[str, str],
-                    body: Any) -> None:
-        safe = {k: ("***" if k.lower() in ("x-goog-api-key", "authorization") else v)
-                for k, v in headers.items()}
-        self.request_log.append({"method": method, "path": path, "query": query,
-                                 "headers": safe, "body": body})
+    def log_request(self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]],
+                    body: Any, known: Iterable[str] = ()) -> None:
+        """Log one API request with every credential redacted (headers, ``?key=``, body fields,
+        and the request's own key value wherever it appears); ``known`` adds more values."""
+        headers = list(headers)
+        lowered = {k.lower(): v for k, v in headers}
+        auth = lowered.get("authorization", "")
+        keys = [*known, lowered.get("x-goog-api-key"), auth[7:].strip() if auth[:7].lower() == "bearer "
+                else auth, *_query_keys(query)]
+        self.request_log.append({"method": method, "path": scrub_text(path, keys),
+                                 "query": scrub_query(query, keys),
+                                 "headers": scrub_headers(headers, keys, mask="***"),
+                                 "body": scrub(body, keys)})
 
     def match_fault(self, method: str, path: str, model: str | None) -> FaultRule | None:
         return self.faults.match(method, path, model)
@@ -127,7 +136,7 @@ class Emulator:
         else:
             reply = self._respond(ctx)
         status = reply.status
-        if dialect == dialects.LEGACY and status not in LEGACY_STATUSES:
+        if dialect == dialects.LEGACY and status not in dialects.LEGACY_STATUSES:
             status = "completed"
         background, stream = bool(req.get("background")), bool(req.get("stream"))
         store = req.get("store", True) is not False
@@ -354,6 +363,11 @@ class Emulator:
             if run.task is not None:
                 run.task.cancel()
         self.store.close()
+
+
+def _query_keys(query: str) -> list[str]:
+    from urllib.parse import parse_qsl
+    return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
 
 
 class StreamAborted(Exception):
