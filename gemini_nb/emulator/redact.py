@@ -24,13 +24,14 @@ from urllib.parse import parse_qsl, urlencode
 REDACTED = "REDACTED"
 SECRET_VALUE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}|ya29\.[0-9A-Za-z_\-.]+|(?i:bearer)\s+[\w.\-~+/]{8,}=*")
 # Headers and query parameters that carry credentials.
-SECRET_NAME = re.compile(r"(?i)^(x-goog-api-key|authorization|proxy-authorization|cookie|set-cookie|"
-                         r"key|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|id[_-]?token|"
-                         r"token|client[_-]?secret|password|passwd|secret)$")
+SECRET_NAME = re.compile(r"(?i)^(x-goog-api-key|(x-)?api[_-]?key|apikey|key|private[_-]?key|"
+                         r"authorization|proxy-authorization|cookie|set-cookie|credentials?|"
+                         r"((access|refresh|id|session|auth|bearer)[_-]?)?token|"
+                         r"client[_-]?secret|secret|password|passwd)$")
 # JSON fields of requests redacted by name, at any depth.
 SECRET_FIELD = SECRET_NAME
 # JSON fields of responses redacted by name: narrower, since a function's arguments may have a "key".
-RESPONSE_FIELD = re.compile(r"(?i)^(x-goog-api-key|authorization|api[_-]?key|apikey|access[_-]?token|"
+RESPONSE_FIELD = re.compile(r"(?i)^(x-goog-api-key|authorization|(x-)?api[_-]?key|apikey|access[_-]?token|"
                             r"refresh[_-]?token|id[_-]?token|client[_-]?secret)$")
 MIN_KNOWN = 12
 """Known key values shorter than this are not searched for (placeholders like ``k``)."""
