@@ -90,11 +90,21 @@ class FileStore:
             if record["name"] in self._items:
                 raise ApiError(409, f"File {record['name']} already exists.", "ALREADY_EXISTS")
             self._items[record["name"]] = record
+            victims = self._over_cap()
             if self.db:
                 with self._sql() as conn:
                     conn.execute("INSERT OR REPLACE INTO files(name, meta, data) VALUES(?,?,?)",
                                  (record["name"], json.dumps(meta), data))
+                    conn.executemany("DELETE FROM files WHERE name=?", [(v,) for v in victims])
         return record
+
+    def _over_cap(self) -> list[str]:
+        """Forget the oldest files beyond ``max_files`` (insertion order is upload order)."""
+        cap = getattr(self.config, "max_files", None) or len(self._items)
+        victims = list(self._items)[: max(0, len(self._items) - cap)]
+        for name in victims:
+            del self._items[name]
+        return victims
 
     def get(self, ref: str) -> dict[str, Any] | None:
         """The record for a name or URI (snake_case metadata, ``state`` now, ``content`` bytes)."""
@@ -130,7 +140,7 @@ class FileStore:
 
     def clear(self) -> None:
         with self._lock:
-            self._items.clear()
+            self._items = {}
             if self.db:
                 with self._sql() as conn:
                     conn.execute("DELETE FROM files")

@@ -21,7 +21,7 @@ from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
 from .redact import scrub, scrub_headers, scrub_query, scrub_text
-from .store import Record, chain_history, open_store
+from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
 
 
@@ -30,7 +30,11 @@ class Emulator:
     def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None,
                  files: Any = None):
         self.config = config or EmulatorConfig()
-        self.store = open_store(self.config.db)
+        self.store = open_store(self.config.db, self.config.max_interactions)
+        self.store.on_evict = self._evicted
+        self._chains: collections.OrderedDict[str, tuple[dict[str, Any], ...]] = collections.OrderedDict()
+        """Conversation up to and including each recently continued interaction (LRU), so a
+        create at turn 200 reads one record, not 200."""
         self.ids = IdFactory(self.config.seed)
         self.faults = Faults()
         self.faults.reseed(self.config.seed)
@@ -51,6 +55,7 @@ class Emulator:
             runs.abort(run, "aborted", "The emulator was reset; this interaction no longer exists.")
         self.runs.clear()
         self.store.clear()
+        self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
         for reset in self.resets:
@@ -94,21 +99,59 @@ class Emulator:
             agent_config=req.get("agent_config"), rng=random.Random(seed), ids=self.ids,
             files=self.files)
 
+    CHAIN_CACHE = 256
+
     def _history(self, previous_id: str | None) -> list[dict[str, Any]]:
         if not previous_id:
             return []
         if previous_id in self.runs and not self.runs[previous_id].finished:
             raise ApiError(400, f"Interaction {previous_id} is still in progress; wait for it to "
                                 "finish before continuing from it.", "FAILED_PRECONDITION")
-        records = chain_history(self.store, previous_id)
-        if not records or records[-1].id != previous_id:
+        head = self.store.get(previous_id)
+        if head is None:
             raise not_found(f"Interaction {previous_id} was not found. It may have been deleted, "
                             "expired, or created with store=false.")
-        steps: list[dict[str, Any]] = []
-        for rec in records:
-            steps.extend(rec.input_steps)
-            steps.extend(rec.output_steps)
-        return steps
+        return list(self._chain(head))
+
+    def _chain(self, head: Record) -> tuple[dict[str, Any], ...]:
+        """Every step of the chain ending at ``rid``: cached parents, so one read per new link.
+
+        Walks up only to the nearest cached ancestor (iteratively: no recursion limit), then
+        extends back down. A missing ancestor ends the walk, as a chain's history starts
+        after a deleted or evicted link.
+        """
+        cached = self._chains.get(head.id)
+        if cached is not None and head.status not in RUNNING:
+            self._chains.move_to_end(head.id)
+            return cached
+        pending: list[Record] = [head]
+        seen: set[str] = {head.id}
+        base: tuple[dict[str, Any], ...] = ()
+        cursor = head.previous_interaction_id
+        while cursor and cursor not in seen and len(pending) < 1000:
+            if cursor in self._chains:
+                base = self._chains[cursor]
+                break
+            seen.add(cursor)
+            rec = self.store.get(cursor)
+            if rec is None:
+                break
+            pending.append(rec)
+            cursor = rec.previous_interaction_id
+        for rec in reversed(pending):
+            base = (*base, *rec.input_steps, *rec.output_steps)
+            if rec.status not in RUNNING:
+                self._remember(rec.id, base)
+        return base
+
+    def _remember(self, rid: str, steps: tuple[dict[str, Any], ...]) -> None:
+        self._chains[rid] = steps
+        self._chains.move_to_end(rid)
+        while len(self._chains) > self.CHAIN_CACHE:
+            self._chains.popitem(last=False)
+
+    def _evicted(self, rid: str) -> None:
+        self._chains.pop(rid, None)
 
     def _respond(self, ctx: TurnContext) -> Reply:
         try:
@@ -353,6 +396,7 @@ class Emulator:
             runs.abort(run, "not_found", f"Interaction {rid} was deleted.")
             existed = True
         existed = self.store.delete(rid) or existed
+        self._chains.pop(rid, None)
         if not existed:
             raise not_found(f"Interaction {rid} was not found.")
         return {}
