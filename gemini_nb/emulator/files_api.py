@@ -13,7 +13,8 @@ The google-genai SDK uploads in two steps (both verified on the wire, 1.55 and 3
    SDK retries the chunk with back-off instead of reporting the error.
 
 Wired as :class:`FilesExtension` (see :mod:`gemini_nb.emulator.extension`): get/list/delete
-are authenticated routes and answer the camelCase JSON of the Developer API (``mimeType``, ``sizeBytes`` as a string...).
+are authenticated routes and answer the camelCase JSON of the Developer API (``mimeType``,
+``sizeBytes`` as a string...). At most ``max_files`` files are kept, the oldest deleted first.
 Media (video, audio) stays ``PROCESSING`` for ``files_processing_ms`` after upload, like the
 real service; the state is derived from the clock, so it also holds after a restart.
 """
@@ -308,7 +309,8 @@ async def list_files(emu: Any, store: FileStore, request: Request) -> Response:
     try:
         start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, f"Invalid value at 'page_token': {token!r} was not issued by this server.") from None
+        raise ApiError(400, f"Invalid value at 'page_token': {token!r} was not issued by this "
+                            "server.") from None
     page = []
     names = store.names()
     for name in names[start:start + size]:
