@@ -3,13 +3,13 @@
 Wiring (moto-style: each service is a self-contained extension, nothing registers itself)::
 
     emulator = Emulator(config, brain, files=FileStore(...))
-    app = create_app(emulator, [ScenariosExtension(...), FilesExtension(store), InteractionsApi()])
+    app = create_app(emulator, [FilesExtension(store), ScenariosExtension(...), InteractionsApi()])
 
 :func:`create_app` then, in this order:
 
-1. builds the **brain chain**: each extension's optional ``wrap_brain(brain)`` wraps the brain
-   so far, so later extensions sit in front of earlier ones (the Files check is outermost,
-   scenarios inside it, the pipeline innermost);
+1. builds the **brain chain**: each extension's optional ``wrap_brain(brain)`` wraps the brain,
+   the first extension of the list outermost: the Files check runs before anything, then
+   scripted scenarios, then layers of extensions added later, then the skill pipeline;
 2. builds the **control plane** (:class:`gemini_nb.emulator.control.ControlPlane`) with the
    scenario book it edits;
 3. builds the **routing table**: control plane first, then every extension's ``routes()`` in
@@ -61,8 +61,8 @@ def error_response(exc: ApiError, request: Request | None = None) -> JSONRespons
 
 
 def standard_extensions(emulator: Emulator) -> list[Any]:
-    """What a stock emulator serves: scenarios, then either the record/replay proxy or the
-    emulated Files and Interactions APIs. Bad settings raise ValueError here."""
+    """What a stock emulator serves: the emulated Files API, scenarios and the Interactions
+    API, or scenarios and the record/replay proxy. Bad settings raise ValueError here."""
     config = emulator.config
     scenarios = ScenariosExtension(load_path(config.scenarios) if config.scenarios else [])
     if config.record_dir or config.replay_dir:
@@ -70,7 +70,7 @@ def standard_extensions(emulator: Emulator) -> list[Any]:
         return [scenarios, ModeExtension(config)]
     if emulator.files is None:
         raise ValueError("the Files API needs Emulator(files=FileStore(...))")
-    return [scenarios, FilesExtension(emulator.files), InteractionsApi()]
+    return [FilesExtension(emulator.files), scenarios, InteractionsApi()]
 
 
 def new_emulator(config: Any, brain: Any = None) -> Emulator:
@@ -95,7 +95,7 @@ def create_app(emulator: Emulator, extensions: Sequence[Any] | None = None,
     if extensions is None:
         extensions = standard_extensions(emulator)
     brain = emulator.brain
-    for ext in extensions:
+    for ext in reversed(extensions):  # the first extension ends up outermost
         wrap = getattr(ext, "wrap_brain", None)
         if wrap is not None:
             brain = wrap(brain)

@@ -9,9 +9,12 @@ Required::
     def routes(self) -> Iterable[ApiRoute | tuple]:
         # (methods, path regex, async handler[, auth]); handler(emu, request, match) -> Response
 
+Served with ``gemini_nb.emulator.start(extensions=[...])`` (after the standard ones), or
+added to :func:`gemini_nb.emulator.app.standard_extensions` to ship with every emulator.
+
 Optional (looked up with ``getattr``; leave them out when not needed)::
 
-    def wrap_brain(self, brain) -> brain   # put a layer in front of the brain (files check, scenarios)
+    def wrap_brain(self, brain) -> brain   # a layer in front of the brain (earlier in the list = outer)
     def reset(self) -> None                # forget state on /_emulator/reset (and EmulatorHandle.reset)
     async def startup(self, emu) -> None   # once, before the first request
     async def shutdown(self) -> None       # once, after the last one
@@ -43,7 +46,9 @@ class ApiRoute(NamedTuple):
     auth: bool = True
 
     def allows(self, method: str) -> bool:
-        return self.methods == ANY or method in self.methods
+        if self.methods == ANY or method in self.methods:
+            return True
+        return method == "HEAD" and "GET" in self.methods
 
 
 class Extension(Protocol):

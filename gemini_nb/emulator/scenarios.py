@@ -379,8 +379,9 @@ class ScenarioBrain:
 class ScenariosExtension:
     """Scripted answers in front of the brain, and the book ``/_emulator/scenarios`` edits.
 
-    The stock pipeline already has a :class:`ScenarioSkill` as its first skill: its book is
-    adopted. A custom brain without one gets a :class:`ScenarioBrain` in front of it.
+    Always a :class:`ScenarioBrain` layer, so scenarios win over any layer inside it. The
+    stock pipeline's own :class:`ScenarioSkill` (its first skill, for brains used without
+    the app) shares the same book: a request the layer did not match cannot match there.
     """
 
     def __init__(self, scenarios: list[Scenario] | None = None):
@@ -395,8 +396,7 @@ class ScenariosExtension:
             if isinstance(skill, ScenarioSkill):
                 self.book = skill.book
                 break
-        else:
-            brain = ScenarioBrain(self.book, brain)
+        brain = ScenarioBrain(self.book, brain)
         self.book.add(self._initial)
         self._initial = []
         return brain
