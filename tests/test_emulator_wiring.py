@@ -5,6 +5,10 @@ needs them, ``wrap_brain``/``reset``/``startup``/``shutdown``; the app factory d
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+
 import httpx
 from starlette.responses import JSONResponse
 
@@ -91,15 +95,29 @@ def test_the_control_plane_edits_the_scenarios_the_brain_reads(emu, client):
 
 
 def test_no_module_global_changes_when_apps_are_built():
-    import gemini_nb.emulator.app as app_module
-    import gemini_nb.emulator.files_api as files_module
+    """In a fresh process: every list/dict/set at module level in the emulator is the same
+    before and after two apps are built and served (nothing registers itself globally)."""
+    script = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        import gemini_nb.emulator as pkg
+        from gemini_nb.emulator import start
+        names = [m.name for m in pkgutil.walk_packages(pkg.__path__, "gemini_nb.emulator.")]
+        mods = [importlib.import_module(n) for n in names if ".__main__" not in n]
 
-    modules = (app_module, files_module)
-    before = {name: id(value) for module in modules for name, value in vars(module).items()}
-    with start(), start():
-        pass
-    after = {name: id(value) for module in modules for name, value in vars(module).items()}
-    assert before == after
+        def snap():
+            return {(m.__name__, k): repr(v) for m in mods for k, v in vars(m).items()
+                    if isinstance(v, (list, dict, set)) and not k.startswith("__")}
+
+        before = snap()
+        with start(), start():
+            pass
+        after = snap()
+        changed = sorted(k for k in before if before[k] != after.get(k))
+        print(changed)
+        sys.exit(1 if changed else 0)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr[-2000:]
 
 
 def test_scenarios_win_over_layers_added_by_later_extensions(tmp_path):
