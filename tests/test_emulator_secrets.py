@@ -209,3 +209,10 @@ def test_control_plane_refuses_requests_that_carry_a_key(emu):
     for kwargs in ({"headers": {"x-goog-api-key": "k"}}, {"params": {"key": "k"}},
                    {"headers": {"authorization": "Bearer k"}}):
         assert httpx.get(base, **kwargs).status_code == 404
+
+
+def test_settings_never_show_a_key_in_the_upstream_url():
+    from gemini_nb.emulator.config import EmulatorConfig
+
+    shown = EmulatorConfig(upstream=f"https://example.com/api?key={KEY}&alt=sse", api_key=KEY).as_dict()
+    assert KEY not in json.dumps(shown) and shown["upstream"].endswith("alt=sse")

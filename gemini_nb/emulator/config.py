@@ -53,6 +53,10 @@ class EmulatorConfig:
         data = asdict(self)
         if data.get("api_key"):
             data["api_key"] = "***"
+        if data.get("upstream") and "?" in data["upstream"]:  # a curl-style ?key= in the URL
+            from .redact import scrub_query, scrub_text
+            base, _, query = data["upstream"].partition("?")
+            data["upstream"] = f"{scrub_text(base)}?{scrub_query(query)}"
         return data
 
 
