@@ -165,3 +165,23 @@ def test_cli_refuses_a_zero_cap(capsys):
 
     assert main(["--max-interactions", "0"]) == 2
     assert "--max-interactions must be at least 1" in capsys.readouterr().err
+
+
+def test_deleting_a_link_still_cuts_the_history_after_caching():
+    emu = Emulator(EmulatorConfig())
+
+    async def run() -> list:
+        ids = []
+        for i in range(3):
+            body = {"model": MODEL, "input": f"turn {i}"}
+            if ids:
+                body["previous_interaction_id"] = ids[-1]
+            ids.append((await emu.create(body, STEPS))["id"])
+        emu._history(ids[-1])  # cached now
+        emu.delete(ids[1])
+        return emu._history(ids[-1])
+
+    history = asyncio.run(run())
+    texts = [p["text"] for s in history if s.get("type") == "user_input" for p in s["content"]]
+    assert texts == ["turn 2"]
+    emu.close()

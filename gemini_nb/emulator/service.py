@@ -25,7 +25,6 @@ from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
 
 
-
 class Emulator:
     def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None,
                  files: Any = None):
@@ -114,11 +113,12 @@ class Emulator:
         return list(self._chain(head))
 
     def _chain(self, head: Record) -> tuple[dict[str, Any], ...]:
-        """Every step of the chain ending at ``rid``: cached parents, so one read per new link.
+        """Every step of the chain ending at ``head``: cached parents, so one read per new link.
 
         Walks up only to the nearest cached ancestor (iteratively: no recursion limit), then
-        extends back down. A missing ancestor ends the walk, as a chain's history starts
-        after a deleted or evicted link.
+        extends back down. A missing ancestor ends the walk: the history starts after a
+        deleted link (a delete empties the cache, so this always holds) or an evicted one
+        (a history cached before the eviction keeps the evicted turns: it was complete).
         """
         cached = self._chains.get(head.id)
         if cached is not None and head.status not in RUNNING:
@@ -396,7 +396,7 @@ class Emulator:
             runs.abort(run, "not_found", f"Interaction {rid} was deleted.")
             existed = True
         existed = self.store.delete(rid) or existed
-        self._chains.pop(rid, None)
+        self._chains = collections.OrderedDict()  # descendants' histories no longer hold it
         if not existed:
             raise not_found(f"Interaction {rid} was not found.")
         return {}
