@@ -216,3 +216,12 @@ def test_settings_never_show_a_key_in_the_upstream_url():
 
     shown = EmulatorConfig(upstream=f"https://example.com/api?key={KEY}&alt=sse", api_key=KEY).as_dict()
     assert KEY not in json.dumps(shown) and shown["upstream"].endswith("alt=sse")
+
+
+@pytest.mark.parametrize("fid", ["Bad_Name", "a.b", "-dash", "x" * 41, "%C3%A9t%C3%A9"])
+def test_malformed_file_ids_are_404_and_unknown_ones_403(emu, fid):
+    headers = {"x-goog-api-key": "k"}
+    for method in ("GET", "DELETE"):
+        resp = httpx.request(method, f"{emu.base_url}/v1beta/files/{fid}", headers=headers)
+        assert resp.status_code == 404 and resp.json()["error"]["status"] == "NOT_FOUND", (method, fid)
+    assert httpx.get(f"{emu.base_url}/v1beta/files/abc123", headers=headers).status_code == 403

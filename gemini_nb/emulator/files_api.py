@@ -326,6 +326,8 @@ async def list_files(emu: Any, store: FileStore, request: Request) -> Response:
 async def file_item(emu: Any, store: FileStore, request: Request, match: re.Match) -> Response:
     emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(), None)
     name = f"files/{match.group('id')}"
+    if not NAME_OK.match(match.group("id")):  # not a file id at all: never looked up
+        raise ApiError(404, f"File {name} was not found: not a valid file name.", "NOT_FOUND")
     if match.group("verb"):
         if match.group("verb") == ":download":
             raise ApiError(400, f"File {name} was uploaded, and only generated files can be "
