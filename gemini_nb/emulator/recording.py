@@ -40,7 +40,8 @@ from . import redact
 from .auth import request_key
 from .errors import ApiError
 from .extension import ANY, ApiRoute
-from .redact import REDACTED, RESPONSE_FIELD, SECRET_NAME, scrub_text
+from .redact import REDACTED as REDACTED  # re-exported: cassette readers compare with it
+from .redact import RESPONSE_FIELD, SECRET_NAME, scrub_text
 
 FORMAT = 1
 HOP_BY_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
