@@ -1,168 +1,82 @@
-"""The ASGI application: routing, auth, fault injection and the request log.
+"""The ASGI application, built in one visible place from the emulator and its extensions.
 
-Starlette gives us requests and lifespan; routing is one regex over the path because the
-SDKs put any prefix and any version segment in front of ``interactions`` (``/v1``,
-``/v1beta``, ``/proxy/v1alpha``...). Anything raised is turned into Google's error envelope;
-only a bug in the emulator itself can produce a 500, and it is logged.
+Wiring (moto-style: each service is a self-contained extension, nothing registers itself)::
+
+    emulator = Emulator(config, brain, files=FileStore(...))
+    app = create_app(emulator, [FilesExtension(store), ScenariosExtension(...), InteractionsApi()])
+
+:func:`create_app` then, in this order:
+
+1. builds the **brain chain**: each extension's optional ``wrap_brain(brain)`` wraps the brain,
+   the first extension of the list outermost: the Files check runs before anything, then
+   scripted scenarios, then layers of extensions added later, then the skill pipeline;
+2. builds the **control plane** (:class:`gemini_nb.emulator.control.ControlPlane`) with the
+   scenario book it edits;
+3. builds the **routing table**: control plane first, then every extension's ``routes()`` in
+   list order; the first route whose regex matches the decoded path and allows the method
+   answers (``auth`` routes check the API key first);
+4. registers each extension's optional ``reset()`` with the emulator (``/_emulator/reset``),
+   and its optional ``startup(emu)`` / ``shutdown()`` with the lifespan.
+
+The extension interface is documented in :mod:`gemini_nb.emulator.extension`. A new service
+(e.g. ``/{v}/agents``, ``/{v}/fileSearchStores``) is a module with a class whose ``routes()``
+returns ``(methods, path regex, async handler(emu, request, match))`` tuples, added to the
+list in :func:`standard_extensions`. Every request first passes
+:class:`gemini_nb.emulator.auth.PathGuard` (no encoded separators or dot segments). Anything
+raised is turned into Google's error envelope with the request's key scrubbed; only a bug in
+the emulator itself can produce a 500, and it is logged.
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import re
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import dialects
-from .control import control_routes
+from .auth import PathGuard, check_auth, request_key
+from .control import ControlPlane
 from .errors import ApiError
-from .service import Emulator, StreamAborted
-from .validate import loads_body
+from .extension import ApiRoute, as_route
+from .files_api import FileStore, FilesExtension
+from .interactions_api import InteractionsApi
+from .redact import install_log_filters, scrub_text
+from .scenarios import ScenariosExtension, load_path
+from .service import Emulator
 
 log = logging.getLogger("gemini_nb.emulator")
-
-INTERACTIONS = re.compile(
-    r"^(?P<prefix>/.*?)?/(?P<version>v\d+[a-z0-9]*)(?P<scope>/projects/[^/]+/locations/[^/]+)?"
-    r"/interactions(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$")
-# Extra routes registered by optional modules (e.g. the Files API): (regex, handler).
-EXTRA_ROUTES: list[tuple[re.Pattern, Callable[..., Any]]] = []
+METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"]
 
 
-def error_response(exc: ApiError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.code, headers=exc.headers)
+def error_response(exc: ApiError, request: Request | None = None) -> JSONResponse:
+    body = exc.body()
+    key = request_key(request) if request is not None else None
+    if key:  # an error message never repeats the caller's key
+        body["error"]["message"] = scrub_text(body["error"]["message"], (key,))
+    return JSONResponse(body, status_code=exc.code, headers=exc.headers)
 
 
-class SSEResponse:
-    """Streams SSE bytes, flushing per event; can abort the connection mid-body on purpose."""
-
-    headers = [(b"content-type", b"text/event-stream; charset=utf-8"),
-               (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
-
-    def __init__(self, chunks: Any):
-        self.chunks = chunks
-
-    async def __call__(self, scope, receive, send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
-        try:
-            async for chunk in self.chunks:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except StreamAborted:
-            return  # returning without the final body makes the server drop the connection
-        except (OSError, asyncio.CancelledError):
-            return
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+def standard_extensions(emulator: Emulator) -> list[Any]:
+    """What a stock emulator serves: the emulated Files API, scenarios and the Interactions
+    API, or scenarios and the record/replay proxy. Bad settings raise ValueError here."""
+    config = emulator.config
+    scenarios = ScenariosExtension(load_path(config.scenarios) if config.scenarios else [])
+    if config.record_dir or config.replay_dir:
+        from .recording import ModeExtension
+        return [scenarios, ModeExtension(config)]
+    if emulator.files is None:
+        raise ValueError("the Files API needs Emulator(files=FileStore(...))")
+    return [FilesExtension(emulator.files), scenarios, InteractionsApi()]
 
 
-def _api_key(request: Request) -> str | None:
-    key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
-    if not key:
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            key = auth[7:].strip()
-    return key or None
-
-
-def _check_auth(emu: Emulator, request: Request) -> None:
-    key = _api_key(request)
-    if key is None:
-        raise ApiError(401, "Method doesn't allow unregistered callers (callers without established "
-                            "identity). Please use an API key (x-goog-api-key header).",
-                       "UNAUTHENTICATED")
-    pinned = emu.config.api_key
-    if pinned and key != pinned:
-        raise ApiError(403, "API key not valid. Please pass a valid API key.", "PERMISSION_DENIED")
-
-
-def _flag(request: Request, name: str) -> bool | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    if value.lower() in ("true", "1"):
-        return True
-    if value.lower() in ("false", "0"):
-        return False
-    raise ApiError(400, f"Invalid value at '{name}': expected true or false, got {value!r}")
-
-
-async def _read_json(request: Request, emu: Emulator, required: bool) -> Any:
-    limit = emu.config.max_body_bytes
-    too_big = ApiError(400, f"Request payload size exceeds the limit: {limit} bytes.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_big  # refuse before reading anything
-    chunks, size = [], 0
-    async for chunk in request.stream():  # bounded: stop reading at the limit
-        size += len(chunk)
-        if size > limit:
-            raise too_big
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        if required:
-            raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
-        return None
-    return loads_body(raw)
-
-
-async def dispatch(request: Request) -> Response:
-    emu: Emulator = request.app.state.emulator
-    path, method = request.url.path, request.method
-    try:
-        for pattern, handler in EXTRA_ROUTES:
-            match = pattern.match(path)
-            if match:
-                _check_auth(emu, request)
-                return await handler(emu, request, match)
-        match = INTERACTIONS.match(path)
-        if not match:
-            raise ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
-        body = await _read_json(request, emu, required=False) if method in ("POST", "DELETE") else None
-        emu.log_request(method, path, request.url.query, dict(request.headers), body)
-        _check_auth(emu, request)
-        dialect = dialects.choose(request.headers, emu.config.schema)
-        model = body.get("model") if isinstance(body, dict) else None
-        fault = emu.match_fault(method, path, model)
-        if fault is not None:
-            if fault.latency_ms:
-                await asyncio.sleep(fault.latency_ms / 1000.0)
-            if fault.status:
-                raise fault.error()
-        rid, cancel = match.group("id"), match.group("cancel")
-        if rid is None:
-            if method != "POST":
-                raise ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
-            if body is None:
-                raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
-            result = await emu.create(body, dialect, fault)
-            if isinstance(result, dict):
-                return JSONResponse(result)
-            return SSEResponse(result)
-        if cancel:
-            if method != "POST":
-                raise ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
-            return JSONResponse(emu.cancel(rid, dialect))
-        if method == "DELETE":
-            return JSONResponse(emu.delete(rid))
-        if method != "GET":
-            raise ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
-        stream = _flag(request, "stream")
-        last_event_id = request.query_params.get("last_event_id")
-        if last_event_id and not stream:
-            raise ApiError(400, "Invalid value at 'last_event_id': only valid together with stream=true.")
-        if stream:
-            return SSEResponse(await emu.stream_get(rid, dialect, last_event_id, fault))
-        return JSONResponse(emu.get(rid, dialect, include_input=bool(_flag(request, "include_input"))))
-    except ApiError as exc:
-        return error_response(exc)
-    except Exception as exc:  # a bug in the emulator: say so in the envelope, log it
-        log.exception("emulator error on %s %s", method, path)
-        return error_response(ApiError(500, f"Internal emulator error: {type(exc).__name__}: {exc}",
-                                       "INTERNAL"))
+def new_emulator(config: Any, brain: Any = None) -> Emulator:
+    """An emulator with the stores its standard extensions use (Files only when emulating)."""
+    emulating = not (config.record_dir or config.replay_dir)
+    return Emulator(config, brain, files=FileStore(config.db, config) if emulating else None)
 
 
 class _QuietAbort(logging.Filter):
@@ -172,23 +86,61 @@ class _QuietAbort(logging.Filter):
         return "without completing response" not in record.getMessage()
 
 
-def create_app(emulator: Emulator, on_ready: Callable[[], None] | None = None) -> Starlette:
-    logging.getLogger("uvicorn.error").addFilter(_QuietAbort())
+def create_app(emulator: Emulator, extensions: Sequence[Any] | None = None,
+               on_ready: Callable[[], None] | None = None) -> Starlette:
+    """The app serving ``emulator`` through ``extensions`` (default: :func:`standard_extensions`)."""
+    if not any(isinstance(f, _QuietAbort) for f in logging.getLogger("uvicorn.error").filters):
+        logging.getLogger("uvicorn.error").addFilter(_QuietAbort())
+    install_log_filters()
+    if extensions is None:
+        extensions = standard_extensions(emulator)
+    brain = emulator.brain
+    for ext in reversed(extensions):  # the first extension ends up outermost
+        wrap = getattr(ext, "wrap_brain", None)
+        if wrap is not None:
+            brain = wrap(brain)
+    emulator.brain = brain
+    book = next((ext.book for ext in extensions if isinstance(ext, ScenariosExtension)), None)
+    control = ControlPlane(book if book is not None else ScenariosExtension().book)
+    routes: list[ApiRoute] = [*control.routes()]
+    for ext in extensions:
+        routes.extend(as_route(r) for r in ext.routes())
+    emulator.resets = [ext.reset for ext in extensions if callable(getattr(ext, "reset", None))]
+
+    async def dispatch(request: Request) -> Response:
+        path, method = request.url.path, request.method
+        try:
+            for route in routes:
+                match = route.pattern.match(path)
+                if match is None or not route.allows(method):
+                    continue
+                if route.auth:
+                    check_auth(emulator.config, request)
+                return await route.handler(emulator, request, match)
+            raise ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
+        except ApiError as exc:
+            return error_response(exc, request)
+        except Exception as exc:  # a bug in the emulator: say so in the envelope, log it
+            log.exception("emulator error on %s %s", method, path)
+            return error_response(ApiError(500, f"Internal emulator error: {type(exc).__name__}: {exc}",
+                                           "INTERNAL"), request)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
-        await emulator.resume_unfinished()
+        for ext in extensions:
+            if hasattr(ext, "startup"):
+                await ext.startup(emulator)
         if on_ready is not None:
             on_ready()
         try:
             yield
         finally:
+            for ext in extensions:
+                if hasattr(ext, "shutdown"):
+                    await ext.shutdown()
             emulator.close()
 
-    methods = ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"]
-    app = Starlette(routes=[*control_routes(), Route("/{path:path}", dispatch, methods=methods)],
-                    lifespan=lifespan)
+    app = Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)],
+                    middleware=[Middleware(PathGuard)], lifespan=lifespan)
     app.state.emulator = emulator
-    from .files_api import register as register_files
-    register_files(app)
     return app

@@ -37,6 +37,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", metavar="DIR", help="serve the cassettes recorded in DIR")
     p.add_argument("--replay-pacing", choices=["recorded", "instant"], default="recorded",
                    help="replay streams at the recorded pace (default) or instantly")
+    p.add_argument("--max-interactions", type=int, default=10_000, metavar="N",
+                   help="stored interactions kept; the oldest finished ones are evicted beyond N "
+                        "(default 10000)")
+    p.add_argument("--max-files", type=int, default=1_000, metavar="N",
+                   help="uploaded files kept; the oldest are deleted beyond N (default 1000)")
     p.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
     return p
 
@@ -45,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .server import bind, build
 
+    for flag, value in (("--max-interactions", args.max_interactions), ("--max-files", args.max_files)):
+        if value < 1:
+            print(f"gemini-nb emulator: {flag} must be at least 1", file=sys.stderr)
+            return 2
     if args.tokens_per_second is not None and args.tokens_per_second <= 0:
         print("gemini-nb emulator: --tokens-per-second must be positive", file=sys.stderr)
         return 2
@@ -54,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                             schema=args.schema, seed=args.seed,
                             files_processing_ms=args.files_processing_ms, scenarios=args.scenarios,
                             record_dir=args.record, upstream=args.upstream, replay_dir=args.replay,
-                            replay_pacing=args.replay_pacing)
+                            replay_pacing=args.replay_pacing, max_interactions=args.max_interactions,
+                            max_files=args.max_files)
     if args.upstream and not args.record:
         print("gemini-nb emulator: --upstream only makes sense with --record DIR", file=sys.stderr)
         return 2

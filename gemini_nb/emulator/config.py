@@ -32,13 +32,17 @@ class EmulatorConfig:
     replay_pacing: str = "recorded"
     files_processing_ms: float = 300.0
     """How long uploaded video/audio stays PROCESSING before it turns ACTIVE."""
+    max_interactions: int = 10_000
+    """Stored interactions kept; beyond it the oldest finished ones are evicted (then 404)."""
+    max_files: int = 1_000
+    """Uploaded files kept; beyond it the oldest are deleted."""
 
     def update(self, values: dict[str, Any]) -> dict[str, Any]:
         """Apply known keys from ``values`` (control plane); unknown keys raise ValueError."""
         known = {f.name: f for f in fields(self)}
         checked = {}
         for key, value in values.items():
-            if key not in known or key in ("db",):
+            if key not in known or key in ("db", "max_interactions", "max_files"):
                 raise ValueError(f"unknown or read-only emulator setting {key!r}")
             checked[key] = _check(key, value)
         for key, value in checked.items():  # all or nothing
@@ -49,6 +53,10 @@ class EmulatorConfig:
         data = asdict(self)
         if data.get("api_key"):
             data["api_key"] = "***"
+        if data.get("upstream") and "?" in data["upstream"]:  # a curl-style ?key= in the URL
+            from .redact import scrub_query, scrub_text
+            base, _, query = data["upstream"].partition("?")
+            data["upstream"] = f"{scrub_text(base)}?{scrub_query(query)}"
         return data
 
 

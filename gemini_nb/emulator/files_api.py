@@ -12,8 +12,9 @@ The google-genai SDK uploads in two steps (both verified on the wire, 1.55 and 3
    the authenticated catch-all. Every answer carries ``X-Goog-Upload-Status``: without it the
    SDK retries the chunk with back-off instead of reporting the error.
 
-get/list/delete go through :data:`gemini_nb.emulator.app.EXTRA_ROUTES` (authenticated) and
-answer the camelCase JSON of the Developer API (``mimeType``, ``sizeBytes`` as a string...).
+Wired as :class:`FilesExtension` (see :mod:`gemini_nb.emulator.extension`): get/list/delete
+are authenticated routes and answer the camelCase JSON of the Developer API (``mimeType``,
+``sizeBytes`` as a string...). At most ``max_files`` files are kept, the oldest deleted first.
 Media (video, audio) stays ``PROCESSING`` for ``files_processing_ms`` after upload, like the
 real service; the state is derived from the clock, so it also holds after a restart.
 """
@@ -32,9 +33,11 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from .auth import check_auth
 from .errors import ApiError
+from .extension import ApiRoute
+from .validate import loads_body
 
 _VER = r"(?P<version>v\d+[a-z0-9]*)"
 FILES_LIST = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/files/?$")
@@ -88,11 +91,21 @@ class FileStore:
             if record["name"] in self._items:
                 raise ApiError(409, f"File {record['name']} already exists.", "ALREADY_EXISTS")
             self._items[record["name"]] = record
+            victims = self._over_cap()
             if self.db:
                 with self._sql() as conn:
                     conn.execute("INSERT OR REPLACE INTO files(name, meta, data) VALUES(?,?,?)",
                                  (record["name"], json.dumps(meta), data))
+                    conn.executemany("DELETE FROM files WHERE name=?", [(v,) for v in victims])
         return record
+
+    def _over_cap(self) -> list[str]:
+        """Forget the oldest files beyond ``max_files`` (insertion order is upload order)."""
+        cap = getattr(self.config, "max_files", None) or len(self._items)
+        victims = list(self._items)[: max(0, len(self._items) - cap)]
+        for name in victims:
+            del self._items[name]
+        return victims
 
     def get(self, ref: str) -> dict[str, Any] | None:
         """The record for a name or URI (snake_case metadata, ``state`` now, ``content`` bytes)."""
@@ -128,7 +141,7 @@ class FileStore:
 
     def clear(self) -> None:
         with self._lock:
-            self._items.clear()
+            self._items = {}
             if self.db:
                 with self._sql() as conn:
                     conn.execute("DELETE FROM files")
@@ -161,10 +174,6 @@ class _Session:
         self.created = time.time()
 
 
-def _sessions(emu: Any) -> dict[str, _Session]:
-    return emu.extensions.setdefault("upload_sessions", {})
-
-
 def _upload_answer(status: str, body: Any = None, code: int = 200,
                    headers: dict[str, str] | None = None) -> Response:
     heads = {"x-goog-upload-status": status, **(headers or {})}
@@ -178,17 +187,15 @@ def _upload_error(exc: ApiError) -> Response:
     return _upload_answer("final", exc.body(), exc.code, exc.headers)
 
 
-async def _start_upload(emu: Any, request: Request, prefix: str, version: str) -> Response:
-    from .app import _check_auth
-
-    _check_auth(emu, request)
+async def _start_upload(emu: Any, files: "FilesExtension", request: Request, prefix: str,
+                        version: str) -> Response:
+    check_auth(emu.config, request)
     protocol = request.headers.get("x-goog-upload-protocol", "")
     command = request.headers.get("x-goog-upload-command", "")
     if protocol.lower() != "resumable" or command.strip().lower() != "start":
         raise ApiError(400, "Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
                             "resumable and X-Goog-Upload-Command: start.")
     raw = await request.body()
-    from .validate import loads_body
     body = loads_body(raw) if raw.strip() else {}
     info = body.get("file") if isinstance(body, dict) else None
     info = info if isinstance(info, dict) else {}
@@ -213,12 +220,12 @@ async def _start_upload(emu: Any, request: Request, prefix: str, version: str) -
             raise ApiError(400, f"Invalid value at 'file.name': {name!r} must be 1-40 lowercase "
                                 "letters, digits or dashes, not starting or ending with a dash.")
         name = f"files/{short}"
-        if emu.files.get(name) is not None:
+        if files.store.get(name) is not None:
             raise ApiError(409, f"File {name} already exists.", "ALREADY_EXISTS")
     display = info.get("display_name") or info.get("displayName")
     meta = {"name": name, "display_name": display, "mime_type": str(mime), "version": version}
     upload_id = uuid.uuid4().hex
-    sessions = _sessions(emu)
+    sessions = files.sessions
     for stale in [k for k, v in sessions.items() if v.created < time.time() - 86400]:
         sessions.pop(stale, None)  # abandoned uploads, like the real service's one-week expiry
     sessions[upload_id] = _Session(meta, size)
@@ -228,14 +235,15 @@ async def _start_upload(emu: Any, request: Request, prefix: str, version: str) -
                                                    "x-goog-upload-chunk-granularity": "262144"})
 
 
-async def _upload_chunk(emu: Any, request: Request, upload_id: str, prefix: str) -> Response:
-    session = _sessions(emu).get(upload_id)
+async def _upload_chunk(emu: Any, files: "FilesExtension", request: Request, upload_id: str,
+                        prefix: str) -> Response:
+    session = files.sessions.get(upload_id)
     if session is None:
         raise ApiError(404, f"Upload session {upload_id} was not found or has already finished.",
                        "NOT_FOUND")
     commands = {c.strip().lower() for c in request.headers.get("x-goog-upload-command", "").split(",")}
     if commands & {"cancel"}:
-        _sessions(emu).pop(upload_id, None)
+        files.sessions.pop(upload_id, None)
         return _upload_answer("cancelled")
     if "query" in commands:
         return _upload_answer("active", None,
@@ -253,20 +261,21 @@ async def _upload_chunk(emu: Any, request: Request, upload_id: str, prefix: str)
                                 "bytes received so far.")
         session.buffer.extend(data)
         if len(session.buffer) > session.size:
-            _sessions(emu).pop(upload_id, None)
+            files.sessions.pop(upload_id, None)
             raise ApiError(400, f"Received {len(session.buffer)} bytes but the upload declared "
                                 f"{session.size}.")
     if "finalize" not in commands:
         return _upload_answer("active")
-    _sessions(emu).pop(upload_id, None)
+    files.sessions.pop(upload_id, None)
     if len(session.buffer) != session.size:
         raise ApiError(400, f"Upload finalized with {len(session.buffer)} bytes but it declared "
                             f"{session.size}.")
-    record = _create(emu, request, session, prefix)
-    return _upload_answer("final", {"file": resource(record, emu.files.state(record))})
+    record = _create(emu, files.store, request, session, prefix)
+    return _upload_answer("final", {"file": resource(record, files.store.state(record))})
 
 
-def _create(emu: Any, request: Request, session: _Session, prefix: str) -> dict[str, Any]:
+def _create(emu: Any, store: FileStore, request: Request, session: _Session,
+            prefix: str) -> dict[str, Any]:
     meta = dict(session.meta)
     name = meta["name"] or emu.ids.file_name()
     data = bytes(session.buffer)
@@ -275,29 +284,10 @@ def _create(emu: Any, request: Request, session: _Session, prefix: str) -> dict[
     meta.update(name=name, size_bytes=len(data), create_ts=now, expire_ts=now + TTL_S,
                 sha256_hash=base64.b64encode(hashlib.sha256(data).hexdigest().encode()).decode(),
                 uri=f"{base}{prefix}/{meta.pop('version')}/{name}")
-    return emu.files.add(meta, data)
-
-
-async def upload_route(request: Request) -> Response:
-    """Both steps of a resumable upload share one path; the ``upload_id`` tells them apart."""
-    emu = request.app.state.emulator
-    match = UPLOAD.match(request.url.path)
-    if match is None:
-        return JSONResponse(ApiError(404, f"Method not found: POST {request.url.path}").body(), 404)
-    prefix = match.group("prefix") or ""
-    upload_id = request.query_params.get("upload_id")
-    emu.log_request(request.method, request.url.path, request.url.query, dict(request.headers),
-                    None if upload_id else _peek_json(await request.body()))
-    try:
-        if upload_id:
-            return await _upload_chunk(emu, request, upload_id, prefix)
-        return await _start_upload(emu, request, prefix, match.group("version"))
-    except ApiError as exc:
-        return _upload_error(exc)
+    return store.add(meta, data)
 
 
 def _peek_json(raw: bytes) -> Any:
-    from .validate import loads_body
     try:
         return loads_body(raw) if raw.strip() else None
     except ApiError:
@@ -306,8 +296,8 @@ def _peek_json(raw: bytes) -> Any:
 
 # -- get / list / delete ------------------------------------------------------------------
 
-async def list_files(emu: Any, request: Request, match: re.Match) -> Response:
-    emu.log_request(request.method, request.url.path, request.url.query, dict(request.headers), None)
+async def list_files(emu: Any, store: FileStore, request: Request) -> Response:
+    emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(), None)
     if request.method != "GET":
         raise ApiError(404, f"Method not found: {request.method} {request.url.path}", "NOT_FOUND")
     try:
@@ -319,11 +309,12 @@ async def list_files(emu: Any, request: Request, match: re.Match) -> Response:
     try:
         start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, f"Invalid value at 'page_token': {token!r} was not issued by this server.") from None
+        raise ApiError(400, f"Invalid value at 'page_token': {token!r} was not issued by this "
+                            "server.") from None
     page = []
-    names = emu.files.names()
+    names = store.names()
     for name in names[start:start + size]:
-        record = emu.files.get(name)
+        record = store.get(name)
         if record is not None:
             page.append(resource(record, record["state"]))
     body: dict[str, Any] = {"files": page} if page else {}
@@ -332,21 +323,23 @@ async def list_files(emu: Any, request: Request, match: re.Match) -> Response:
     return JSONResponse(body)
 
 
-async def file_item(emu: Any, request: Request, match: re.Match) -> Response:
-    emu.log_request(request.method, request.url.path, request.url.query, dict(request.headers), None)
+async def file_item(emu: Any, store: FileStore, request: Request, match: re.Match) -> Response:
+    emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(), None)
     name = f"files/{match.group('id')}"
+    if not NAME_OK.match(match.group("id")):  # not a file id at all: never looked up
+        raise ApiError(404, f"File {name} was not found: not a valid file name.", "NOT_FOUND")
     if match.group("verb"):
         if match.group("verb") == ":download":
             raise ApiError(400, f"File {name} was uploaded, and only generated files can be "
                                 "downloaded.", "FAILED_PRECONDITION")
         raise ApiError(404, f"Method not found: {request.method} {request.url.path}", "NOT_FOUND")
     if request.method == "GET":
-        record = emu.files.get(name)
+        record = store.get(name)
         if record is None:
             raise _not_found(name)
         return JSONResponse(resource(record, record["state"]))
     if request.method == "DELETE":
-        if not emu.files.delete(name):
+        if not store.delete(name):
             raise _not_found(name)
         return JSONResponse({})
     raise ApiError(404, f"Method not found: {request.method} {request.url.path}", "NOT_FOUND")
@@ -400,17 +393,42 @@ class FilesGuard:
         return getattr(self.inner, name)
 
 
-def register(app: Any) -> None:
-    """Give the app's emulator a file store and mount the Files routes (once per process)."""
-    from . import app as app_module
+class FilesExtension:
+    """The Files API as an extension: its routes, its upload sessions, the input check."""
 
-    emu = app.state.emulator
-    if emu.files is None:
-        emu.files = FileStore(emu.config.db, emu.config)
-    if not isinstance(emu.brain, FilesGuard):
-        emu.brain = FilesGuard(emu.brain, emu.files)
-    if not any(handler in (list_files, file_item) for _, handler in app_module.EXTRA_ROUTES):
-        app_module.EXTRA_ROUTES[:0] = [(FILES_LIST, list_files), (FILE_ITEM, file_item)]
-    app.router.routes.insert(0, Route("/{path:path}/upload/{version}/files", upload_route,
-                                      methods=["POST", "PUT"]))
-    app.router.routes.insert(0, Route("/upload/{version}/files", upload_route, methods=["POST", "PUT"]))
+    def __init__(self, store: FileStore):
+        self.store = store
+        self.sessions: dict[str, _Session] = {}
+
+    def routes(self) -> list[ApiRoute]:
+        methods = ("GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS")
+        # Upload chunks carry no API key (the session id is the credential): auth=False.
+        return [ApiRoute(("POST", "PUT"), UPLOAD, self.upload, auth=False),
+                ApiRoute(methods, FILES_LIST, self.list),
+                ApiRoute(methods, FILE_ITEM, self.item)]
+
+    def wrap_brain(self, brain: Any) -> Any:
+        return FilesGuard(brain, self.store)
+
+    def reset(self) -> None:
+        self.store.clear()
+        self.sessions.clear()
+
+    async def list(self, emu: Any, request: Request, match: re.Match) -> Response:
+        return await list_files(emu, self.store, request)
+
+    async def item(self, emu: Any, request: Request, match: re.Match) -> Response:
+        return await file_item(emu, self.store, request, match)
+
+    async def upload(self, emu: Any, request: Request, match: re.Match) -> Response:
+        """Both steps of a resumable upload share one path; the ``upload_id`` tells them apart."""
+        prefix = match.group("prefix") or ""
+        upload_id = request.query_params.get("upload_id")
+        emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(),
+                        None if upload_id else _peek_json(await request.body()))
+        try:
+            if upload_id:
+                return await _upload_chunk(emu, self, request, upload_id, prefix)
+            return await _start_upload(emu, self, request, prefix, match.group("version"))
+        except ApiError as exc:
+            return _upload_error(exc)

@@ -11,11 +11,19 @@ import hashlib
 import hmac
 import os
 import random
+import re
 import string
 import threading
 
 _ALPHABET = string.ascii_letters + string.digits
 _SECRET = b"gemini-nb-emulator-thought-signature-v1"
+INTERACTION_ID = re.compile(r"v1_[A-Za-z0-9_-]{1,256}")
+"""Ours are ``v1_`` + 30 letters/digits; the real service's are ``v1_`` + URL-safe base64."""
+
+
+def is_interaction_id(value: str) -> bool:
+    """True for a well-formed interaction id; anything else can never name one."""
+    return bool(INTERACTION_ID.fullmatch(value or ""))
 
 
 class IdFactory:
@@ -39,9 +47,6 @@ class IdFactory:
 
     def call_id(self) -> str:
         return self._chars(8, string.ascii_lowercase + string.digits)
-
-    def event_id(self, interaction_id: str, n: int) -> str:
-        return f"evt_{n}"
 
     def file_name(self) -> str:
         return "files/" + self._chars(12, string.ascii_lowercase + string.digits)

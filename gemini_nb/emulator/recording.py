@@ -30,29 +30,20 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
-from .control import control_routes
+from . import redact
+from .auth import request_key
 from .errors import ApiError
+from .extension import ANY, ApiRoute
+from .redact import REDACTED as REDACTED  # re-exported: cassette readers compare with it
+from .redact import RESPONSE_FIELD, SECRET_NAME, scrub_text
 
 FORMAT = 1
-REDACTED = "REDACTED"
-SECRET_VALUE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}|ya29\.[0-9A-Za-z_\-.]+|(?i:bearer)\s+[\w.\-~+/]{8,}=*")
-# Headers and query parameters dropped outright.
-SECRET_NAME = re.compile(r"(?i)^(x-goog-api-key|authorization|proxy-authorization|cookie|set-cookie|"
-                         r"key|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|id[_-]?token|"
-                         r"client[_-]?secret|password|secret)$")
-# JSON fields redacted by name: narrower, since a function's arguments may well have a "key".
-SECRET_FIELD = re.compile(r"(?i)^(x-goog-api-key|authorization|api[_-]?key|apikey|access[_-]?token|"
-                          r"refresh[_-]?token|id[_-]?token|client[_-]?secret)$")
-MIN_KNOWN = 12
-"""Known key values shorter than this are not searched for (placeholders like ``k``)."""
 HOP_BY_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
               "trailer", "upgrade", "accept-encoding", "content-encoding", "proxy-connection"}
 # Per-response headers the replaying server sets itself (duplicates would confuse clients).
@@ -63,17 +54,9 @@ ENV_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 # -- scrubbing and normalization ------------------------------------------------------------
 
 def scrub(value: Any, known: tuple[str, ...] = ()) -> Any:
-    """A copy of ``value`` with secret-named fields and secret-looking strings redacted."""
-    if isinstance(value, dict):
-        return {k: (REDACTED if SECRET_FIELD.match(str(k)) else scrub(v, known)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, known) for v in value]
-    if isinstance(value, str):
-        for secret in known:
-            if secret and len(secret) >= MIN_KNOWN:
-                value = value.replace(secret, REDACTED)
-        return SECRET_VALUE.sub(REDACTED, value)
-    return value
+    """Answers in a cassette: secret-looking strings and credential fields redacted, while a
+    model's ``{"key": ...}`` function argument is kept (it must replay intact)."""
+    return redact.scrub(value, known, RESPONSE_FIELD)
 
 
 def _headers(items: Any, known: tuple[str, ...]) -> dict[str, str]:
@@ -82,14 +65,13 @@ def _headers(items: Any, known: tuple[str, ...]) -> dict[str, str]:
         low = name.lower()
         if low in HOP_BY_HOP or low in VOLATILE or SECRET_NAME.match(low):
             continue
-        out[low] = scrub(value, known)
+        out[low] = scrub_text(value, known)
     return out
 
 
 def _json_or_none(raw: bytes) -> Any:
     if not raw.strip():
         return None
-    from .errors import ApiError
     from .validate import loads_body
     try:
         return loads_body(raw)
@@ -105,7 +87,7 @@ def normalize(method: str, path: str, query: str, raw: bytes,
     body = _json_or_none(raw)
     norm: dict[str, Any] = {"method": method.upper(), "path": path, "query": urlencode(pairs)}
     if body is not None:
-        norm["body"] = scrub(body, known)
+        norm["body"] = redact.scrub(body, known)  # what clients send: every credential field
     elif raw:
         norm["body_sha256"] = hashlib.sha256(raw).hexdigest()
         norm["body_size"] = len(raw)
@@ -121,14 +103,6 @@ def _describe(norm: dict[str, Any]) -> str:
     body = norm.get("body")
     text = json.dumps(body, sort_keys=True) if body is not None else norm.get("body_sha256", "")
     return f"{norm['method']} {norm['path']}?{norm['query']} {text}"[:4000]
-
-
-def _api_key(request: Request) -> str | None:
-    key = request.headers.get("x-goog-api-key") or request.query_params.get("key")
-    auth = request.headers.get("authorization", "")
-    if not key and auth.lower().startswith("bearer "):
-        key = auth[7:].strip()
-    return key or None
 
 
 def _relative_upload_url(url: str, upstream_path: str) -> str:
@@ -193,13 +167,13 @@ class Recorder:
     async def handle(self, request: Request) -> Response:
         emu = request.app.state.emulator
         raw = await request.body()
-        client_key = _api_key(request)
+        client_key = request_key(request)
         env_key = next((os.environ[k] for k in ENV_KEYS if os.environ.get(k)), None)
         key = env_key or client_key
         known = tuple(k for k in (client_key, env_key) if k)
         path, query = request.url.path, request.url.query
         norm = normalize(request.method, path, query, raw, known)
-        emu.log_request(request.method, path, scrub(query, known), dict(request.headers), norm.get("body"))
+        emu.log_request(request.method, path, query, request.headers.items(), norm.get("body"), known)
         forward = {k: v for k, v in request.headers.items()
                    if k.lower() not in HOP_BY_HOP and not SECRET_NAME.match(k)}
         forward["accept-encoding"] = "identity"  # pass SSE bytes through untouched
@@ -214,8 +188,8 @@ class Recorder:
                 self.client().build_request(request.method, url, headers=forward, content=raw),
                 stream=True)
         except Exception as exc:  # connection refused, DNS, TLS...
-            raise ApiError(502, f"Upstream {self.upstream} is unreachable: {type(exc).__name__}: {exc}",
-                           "UNAVAILABLE") from None
+            raise ApiError(502, scrub_text(f"Upstream {self.upstream} is unreachable: "
+                                           f"{type(exc).__name__}: {exc}", known), "UNAVAILABLE") from None
         headers = _headers(upstream.headers.items(), known)
         if "x-goog-upload-url" in headers:
             headers["x-goog-upload-url"] = _relative_upload_url(upstream.headers["x-goog-upload-url"],
@@ -349,7 +323,7 @@ class Replayer:
         raw = await request.body()
         # Patterns only: this client's key (often a placeholder) must not change what matches.
         norm = normalize(request.method, request.url.path, request.url.query, raw)
-        emu.log_request(request.method, request.url.path, request.url.query, dict(request.headers),
+        emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(),
                         norm.get("body"))
         picked = self.pick(norm)
         if picked is None:
@@ -411,47 +385,40 @@ class _Replay:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-# -- the app ----------------------------------------------------------------------------------
+# -- the extension ----------------------------------------------------------------------------
 
-def create_mode_app(emulator: Any, on_ready: Callable[[], None] | None = None) -> Starlette:
-    """The app for ``--record`` or ``--replay``: control plane plus a catch-all proxy/player."""
-    config = emulator.config
-    if config.record_dir and config.replay_dir:
-        raise ValueError("--record and --replay cannot be combined")
-    if config.replay_pacing not in ("recorded", "instant"):
-        raise ValueError(f"--replay-pacing must be 'recorded' or 'instant', got {config.replay_pacing!r}")
-    recorder = replayer = None
-    if config.record_dir:
-        if not config.upstream:
-            raise ValueError("--record needs --upstream URL (the real API, or another emulator)")
-        recorder = Recorder(config.record_dir, config.upstream)
-    else:
-        replayer = Replayer(config.replay_dir)
+class ModeExtension:
+    """``--record`` or ``--replay``: every API path (anything outside ``/_emulator/``) goes to
+    the proxy or the cassette player instead of the emulated services."""
 
-    async def catch_all(request: Request) -> Response:
-        try:
-            if recorder is not None:
-                return await recorder.handle(request)
-            return await replayer.serve(request, emulator.config.replay_pacing)
-        except ApiError as exc:
-            return JSONResponse(exc.body(), status_code=exc.code, headers=exc.headers)
+    ROUTE = re.compile(r"^/(?!_emulator(?:/|$))")
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette):
-        if on_ready is not None:
-            on_ready()
-        try:
-            yield
-        finally:
-            if recorder is not None:
-                await recorder.close()
-            emulator.close()
+    def __init__(self, config: Any):
+        if config.record_dir and config.replay_dir:
+            raise ValueError("--record and --replay cannot be combined")
+        if config.replay_pacing not in ("recorded", "instant"):
+            raise ValueError(f"--replay-pacing must be 'recorded' or 'instant', got {config.replay_pacing!r}")
+        self.config = config
+        self.recorder = self.replayer = None
+        if config.record_dir:
+            if not config.upstream:
+                raise ValueError("--record needs --upstream URL (the real API, or another emulator)")
+            self.recorder = Recorder(config.record_dir, config.upstream)
+        else:
+            self.replayer = Replayer(config.replay_dir)
 
-    methods = ["GET", "POST", "DELETE", "PUT", "PATCH"]
-    app = Starlette(routes=[*control_routes(), Route("/{path:path}", catch_all, methods=methods)],
-                    lifespan=lifespan)
-    app.state.emulator = emulator
-    app.state.recorder, app.state.replayer = recorder, replayer
-    if replayer is not None:
-        emulator.extensions["replayer"] = replayer
-    return app
+    def routes(self) -> list[ApiRoute]:
+        return [ApiRoute(ANY, self.ROUTE, self.handle, auth=False)]
+
+    async def handle(self, emu: Any, request: Request, match: re.Match) -> Response:
+        if self.recorder is not None:
+            return await self.recorder.handle(request)
+        return await self.replayer.serve(request, self.config.replay_pacing)
+
+    def reset(self) -> None:
+        if self.replayer is not None:  # replay the cassettes from the start again
+            self.replayer.reset()
+
+    async def shutdown(self) -> None:
+        if self.recorder is not None:
+            await self.recorder.close()

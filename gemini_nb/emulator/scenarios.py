@@ -376,23 +376,27 @@ class ScenarioBrain:
         return getattr(self.inner, name)
 
 
-def book_for(emulator: Any) -> ScenarioBook:
-    """The emulator's scenario book, wiring one in on first use (control plane, ``build()``)."""
-    book = emulator.extensions.get("scenarios")
-    if book is not None:
-        return book
-    for skill in getattr(emulator.brain, "skills", None) or []:
-        if isinstance(skill, ScenarioSkill):
-            book = skill.book
-            break
-    if book is None:
-        from .files_api import FilesGuard
+class ScenariosExtension:
+    """Scripted answers in front of the brain, and the book ``/_emulator/scenarios`` edits.
 
-        book = ScenarioBook()
-        host = emulator.brain if isinstance(emulator.brain, FilesGuard) else None
-        if host is not None:  # keep the Files check in front of everything
-            host.inner = ScenarioBrain(book, host.inner)
-        else:
-            emulator.brain = ScenarioBrain(book, emulator.brain)
-    emulator.extensions["scenarios"] = book
-    return book
+    Always a :class:`ScenarioBrain` layer, so scenarios win over any layer inside it. The
+    stock pipeline's own :class:`ScenarioSkill` (its first skill, for brains used without
+    the app) shares the same book: a request the layer did not match cannot match there.
+    """
+
+    def __init__(self, scenarios: list[Scenario] | None = None):
+        self.book = ScenarioBook()
+        self._initial = list(scenarios or [])
+
+    def routes(self) -> list:
+        return []  # edited through the control plane
+
+    def wrap_brain(self, brain: Any) -> Any:
+        for skill in getattr(brain, "skills", None) or []:
+            if isinstance(skill, ScenarioSkill):
+                self.book = skill.book
+                break
+        brain = ScenarioBrain(self.book, brain)
+        self.book.add(self._initial)
+        self._initial = []
+        return brain

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .config import EmulatorConfig
 
@@ -23,25 +23,18 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def build(config: EmulatorConfig, brain: Any = None, on_ready: Callable[[], None] | None = None,
-          log_level: str = "warning"):
+          log_level: str = "warning", extensions: Sequence[Any] = ()):
     """The emulator and its uvicorn server; ``--record``/``--replay`` settings swap the app
     for the proxy or the cassette player. Bad settings (a broken scenario file, a missing
-    replay directory) raise ValueError here, before anything listens."""
+    replay directory) raise ValueError here, before anything listens. ``extensions`` are served
+    after the standard ones (see :mod:`gemini_nb.emulator.extension`)."""
     import uvicorn
 
-    from .app import create_app
-    from .service import Emulator
+    from .app import create_app, new_emulator, standard_extensions
 
-    emulator = Emulator(config, brain)
+    emulator = new_emulator(config, brain)
     try:
-        if config.scenarios:
-            from .scenarios import book_for, load_path
-            book_for(emulator).add(load_path(config.scenarios))
-        if config.record_dir or config.replay_dir:
-            from .recording import create_mode_app
-            app = create_mode_app(emulator, on_ready)
-        else:
-            app = create_app(emulator, on_ready)
+        app = create_app(emulator, [*standard_extensions(emulator), *extensions], on_ready)
     except Exception:
         emulator.close()
         raise
@@ -117,6 +110,7 @@ async def _as_coro(fn, *args):
 
 
 def start(host: str = "127.0.0.1", port: int = 0, *, brain: Any = None, log_level: str = "warning",
+          extensions: Sequence[Any] = (),
           ready_timeout: float = 15.0, **settings: Any) -> EmulatorHandle:
     """Start an emulator in a daemon thread and return once it accepts requests.
 
@@ -127,7 +121,8 @@ def start(host: str = "127.0.0.1", port: int = 0, *, brain: Any = None, log_leve
 
     config = EmulatorConfig(**settings)
     ready = threading.Event()
-    emulator, server = build(config, brain, on_ready=ready.set, log_level=log_level)
+    emulator, server = build(config, brain, on_ready=ready.set, log_level=log_level,
+                             extensions=extensions)
     sock = bind(host, port)
     errors: list[BaseException] = []
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 import random
 import re
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable, Iterable
 
 from . import dialects, events as ev, runs
 from .brain.base import Brain, Reply, TurnContext
@@ -20,17 +20,20 @@ from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
-from .store import Record, chain_history, open_store
+from .redact import scrub, scrub_headers, scrub_query, scrub_text
+from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
-
-TERMINAL = {"completed", "failed", "cancelled", "incomplete", "requires_action", "budget_exceeded"}
-LEGACY_STATUSES = {"in_progress", "requires_action", "completed", "failed", "cancelled"}
 
 
 class Emulator:
-    def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None):
+    def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None,
+                 files: Any = None):
         self.config = config or EmulatorConfig()
-        self.store = open_store(self.config.db)
+        self.store = open_store(self.config.db, self.config.max_interactions)
+        self.store.on_evict = self._evicted
+        self._chains: collections.OrderedDict[str, tuple[dict[str, Any], ...]] = collections.OrderedDict()
+        """Conversation up to and including each recently continued interaction (LRU), so a
+        create at turn 200 reads one record, not 200."""
         self.ids = IdFactory(self.config.seed)
         self.faults = Faults()
         self.faults.reseed(self.config.seed)
@@ -40,8 +43,10 @@ class Emulator:
         self.brain = brain
         self.runs: dict[str, runs.Run] = {}
         self.request_log: collections.deque = collections.deque(maxlen=2000)
-        self.files: Any = None
-        self.extensions: dict[str, Any] = {}
+        self.files: Any = files
+        """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
+        self.resets: list[Callable[[], None]] = []
+        """Extension state forgotten on reset; filled by :func:`gemini_nb.emulator.app.create_app`."""
 
     # -- control plane ----------------------------------------------------------------
     def reset(self) -> None:
@@ -49,22 +54,30 @@ class Emulator:
             runs.abort(run, "aborted", "The emulator was reset; this interaction no longer exists.")
         self.runs.clear()
         self.store.clear()
+        self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
-        if self.files is not None and hasattr(self.files, "clear"):
-            self.files.clear()
+        for reset in self.resets:
+            reset()
 
     def reseed(self, seed: int | None) -> None:
         self.config.seed = seed
         self.ids.reseed(seed)
         self.faults.reseed(seed)
 
-    def log_request(self, method: str, path: str, query: str, headers: dict[str, str],
-                    body: Any) -> None:
-        safe = {k: ("***" if k.lower() in ("x-goog-api-key", "authorization") else v)
-                for k, v in headers.items()}
-        self.request_log.append({"method": method, "path": path, "query": query,
-                                 "headers": safe, "body": body})
+    def log_request(self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]],
+                    body: Any, known: Iterable[str] = ()) -> None:
+        """Log one API request with every credential redacted (headers, ``?key=``, body fields,
+        and the request's own key value wherever it appears); ``known`` adds more values."""
+        headers = list(headers)
+        lowered = {k.lower(): v for k, v in headers}
+        auth = lowered.get("authorization", "")
+        keys = [*known, lowered.get("x-goog-api-key"), auth[7:].strip() if auth[:7].lower() == "bearer "
+                else auth, *_query_keys(query)]
+        self.request_log.append({"method": method, "path": scrub_text(path, keys),
+                                 "query": scrub_query(query, keys),
+                                 "headers": scrub_headers(headers, keys, mask="***"),
+                                 "body": scrub(body, keys)})
 
     def match_fault(self, method: str, path: str, model: str | None) -> FaultRule | None:
         return self.faults.match(method, path, model)
@@ -85,21 +98,60 @@ class Emulator:
             agent_config=req.get("agent_config"), rng=random.Random(seed), ids=self.ids,
             files=self.files)
 
+    CHAIN_CACHE = 256
+
     def _history(self, previous_id: str | None) -> list[dict[str, Any]]:
         if not previous_id:
             return []
         if previous_id in self.runs and not self.runs[previous_id].finished:
             raise ApiError(400, f"Interaction {previous_id} is still in progress; wait for it to "
                                 "finish before continuing from it.", "FAILED_PRECONDITION")
-        records = chain_history(self.store, previous_id)
-        if not records or records[-1].id != previous_id:
+        head = self.store.get(previous_id)
+        if head is None:
             raise not_found(f"Interaction {previous_id} was not found. It may have been deleted, "
                             "expired, or created with store=false.")
-        steps: list[dict[str, Any]] = []
-        for rec in records:
-            steps.extend(rec.input_steps)
-            steps.extend(rec.output_steps)
-        return steps
+        return list(self._chain(head))
+
+    def _chain(self, head: Record) -> tuple[dict[str, Any], ...]:
+        """Every step of the chain ending at ``head``: cached parents, so one read per new link.
+
+        Walks up only to the nearest cached ancestor (iteratively: no recursion limit), then
+        extends back down. A missing ancestor ends the walk: the history starts after a
+        deleted link (a delete empties the cache, so this always holds) or an evicted one
+        (a history cached before the eviction keeps the evicted turns: it was complete).
+        """
+        cached = self._chains.get(head.id)
+        if cached is not None and head.status not in RUNNING:
+            self._chains.move_to_end(head.id)
+            return cached
+        pending: list[Record] = [head]
+        seen: set[str] = {head.id}
+        base: tuple[dict[str, Any], ...] = ()
+        cursor = head.previous_interaction_id
+        while cursor and cursor not in seen and len(pending) < 1000:
+            if cursor in self._chains:
+                base = self._chains[cursor]
+                break
+            seen.add(cursor)
+            rec = self.store.get(cursor)
+            if rec is None:
+                break
+            pending.append(rec)
+            cursor = rec.previous_interaction_id
+        for rec in reversed(pending):
+            base = (*base, *rec.input_steps, *rec.output_steps)
+            if rec.status not in RUNNING:
+                self._remember(rec.id, base)
+        return base
+
+    def _remember(self, rid: str, steps: tuple[dict[str, Any], ...]) -> None:
+        self._chains[rid] = steps
+        self._chains.move_to_end(rid)
+        while len(self._chains) > self.CHAIN_CACHE:
+            self._chains.popitem(last=False)
+
+    def _evicted(self, rid: str) -> None:
+        self._chains.pop(rid, None)
 
     def _respond(self, ctx: TurnContext) -> Reply:
         try:
@@ -127,7 +179,7 @@ class Emulator:
         else:
             reply = self._respond(ctx)
         status = reply.status
-        if dialect == dialects.LEGACY and status not in LEGACY_STATUSES:
+        if dialect == dialects.LEGACY and status not in dialects.LEGACY_STATUSES:
             status = "completed"
         background, stream = bool(req.get("background")), bool(req.get("stream"))
         store = req.get("store", True) is not False
@@ -344,6 +396,7 @@ class Emulator:
             runs.abort(run, "not_found", f"Interaction {rid} was deleted.")
             existed = True
         existed = self.store.delete(rid) or existed
+        self._chains = collections.OrderedDict()  # descendants' histories no longer hold it
         if not existed:
             raise not_found(f"Interaction {rid} was not found.")
         return {}
@@ -354,6 +407,11 @@ class Emulator:
             if run.task is not None:
                 run.task.cancel()
         self.store.close()
+
+
+def _query_keys(query: str) -> list[str]:
+    from urllib.parse import parse_qsl
+    return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
 
 
 class StreamAborted(Exception):

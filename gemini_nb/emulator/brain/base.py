@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 
 @dataclass
@@ -140,5 +140,3 @@ def text_step(text: str) -> dict[str, Any]:
     """A ``model_output`` step holding one text part."""
     return {"type": "model_output", "content": [{"type": "text", "text": text}]}
 
-
-SkillFn = Callable[[TurnContext], "Reply | None"]

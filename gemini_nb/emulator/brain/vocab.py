@@ -279,10 +279,6 @@ class Hint:
         ws = {stem(w) for w in self.words} | set(self.words)
         return any(n in ws for n in names)
 
-    def desc_has(self, *names: str) -> bool:
-        ws = set(split_words(self.description))
-        return any(n in ws for n in names)
-
 
 def _cities(info: PromptInfo) -> tuple[list[str], list[str]]:
     """City vocabulary (the prompt's country first) and cities the prompt names."""

@@ -1,0 +1,133 @@
+"""The Interactions API's routes: create, get (unary or streamed), cancel, delete.
+
+One regex covers the path because the SDKs put any prefix and any version segment in front
+of ``interactions`` (``/v1``, ``/v1beta``, ``/proxy/v1alpha``...). An id that is not shaped
+like an interaction id (:func:`gemini_nb.emulator.ids.is_interaction_id`) is a 404 before
+anything is looked up, so no id ever names another resource.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import dialects
+from .auth import check_auth
+from .errors import ApiError, not_found
+from .extension import ANY, ApiRoute
+from .ids import is_interaction_id
+from .service import Emulator, StreamAborted
+from .validate import loads_body
+
+INTERACTIONS = re.compile(
+    r"^(?P<prefix>/.*?)?/(?P<version>v\d+[a-z0-9]*)(?P<scope>/projects/[^/]+/locations/[^/]+)?"
+    r"/interactions(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$")
+
+
+class SSEResponse:
+    """Streams SSE bytes, flushing per event; can abort the connection mid-body on purpose."""
+
+    headers = [(b"content-type", b"text/event-stream; charset=utf-8"),
+               (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+
+    def __init__(self, chunks: Any):
+        self.chunks = chunks
+
+    async def __call__(self, scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        try:
+            async for chunk in self.chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except StreamAborted:
+            return  # returning without the final body makes the server drop the connection
+        except (OSError, asyncio.CancelledError):
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _flag(request: Request, name: str) -> bool | None:
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise ApiError(400, f"Invalid value at '{name}': expected true or false, got {value!r}")
+
+
+async def read_json(request: Request, limit: int, required: bool) -> Any:
+    """The JSON body, read at most ``limit`` bytes (refused before reading when declared larger)."""
+    too_big = ApiError(400, f"Request payload size exceeds the limit: {limit} bytes.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_big
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
+        return None
+    return loads_body(raw)
+
+
+def _no_method(method: str, path: str) -> ApiError:
+    return ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
+
+
+async def interactions(emu: Emulator, request: Request, match: re.Match) -> Response:
+    path, method = request.url.path, request.method
+    body = await read_json(request, emu.config.max_body_bytes, required=False) \
+        if method in ("POST", "DELETE") else None
+    emu.log_request(method, path, request.url.query, request.headers.items(), body)
+    check_auth(emu.config, request)
+    dialect = dialects.choose(request.headers, emu.config.schema)
+    model = body.get("model") if isinstance(body, dict) else None
+    fault = emu.match_fault(method, path, model)
+    if fault is not None:
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000.0)
+        if fault.status:
+            raise fault.error()
+    rid, cancel = match.group("id"), match.group("cancel")
+    if rid is None:
+        if method != "POST":
+            raise _no_method(method, path)
+        if body is None:
+            raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
+        result = await emu.create(body, dialect, fault)
+        return JSONResponse(result) if isinstance(result, dict) else SSEResponse(result)
+    if (method != "POST") if cancel else (method not in ("GET", "DELETE")):
+        raise _no_method(method, path)
+    if not is_interaction_id(rid):
+        raise not_found(f"Interaction {rid} was not found.")
+    if cancel:
+        return JSONResponse(emu.cancel(rid, dialect))
+    if method == "DELETE":
+        return JSONResponse(emu.delete(rid))
+    stream = _flag(request, "stream")
+    last_event_id = request.query_params.get("last_event_id")
+    if last_event_id and not stream:
+        raise ApiError(400, "Invalid value at 'last_event_id': only valid together with stream=true.")
+    if stream:
+        return SSEResponse(await emu.stream_get(rid, dialect, last_event_id, fault))
+    return JSONResponse(emu.get(rid, dialect, include_input=bool(_flag(request, "include_input"))))
+
+
+class InteractionsApi:
+    """The core service as an extension; it resumes runs a previous process left (``--db``)."""
+
+    def routes(self) -> list[ApiRoute]:
+        # auth=False: the handler logs the request first, then checks the key itself.
+        return [ApiRoute(ANY, INTERACTIONS, interactions, auth=False)]
+
+    async def startup(self, emu: Emulator) -> None:
+        await emu.resume_unfinished()
