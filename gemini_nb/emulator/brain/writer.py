@@ -271,6 +271,26 @@ def sections(form: Form, key: str) -> str:
     return "\n\n".join(parts)
 
 
+SHORT_STORY = ["Once, {name} dreamed of {t}.", "One day, {name} found {obj}.", "It changed everything.",
+               "{Name} followed where it led.", "The road was long and cold.", "A friend came along.",
+               "Together they kept going.", "At last, the way was clear.", "In the end, {name} was home."]
+
+
+def short_story(form: Form, name: str, obj: str) -> str:
+    """A tiny three-part story for word targets below what the full templates need."""
+    t = with_article(form.topic or "an adventure")
+    lines = [x.format(name=name, Name=name, t=t, obj=obj) for x in SHORT_STORY]
+    opening, middle_all, ending = lines[0], lines[1:-1], lines[-1]
+    budget = form.words - len(opening.split()) - len(ending.split())
+    middle: list[str] = []
+    for sentence in middle_all:
+        if budget - len(sentence.split()) < -2:
+            break
+        middle.append(sentence)
+        budget -= len(sentence.split())
+    return "\n\n".join([opening, " ".join(middle) or middle_all[0], ending])
+
+
 def with_article(topic: str) -> str:
     """'lighthouse keeper' -> 'a lighthouse keeper'; names, plurals and mass nouns stay as they are."""
     words = topic.split()
@@ -293,6 +313,8 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
               STORY_END[(s + 1) % len(STORY_END)].format(**fill)]
     # the middle follows one object through the templates in order, then a second one
     first_obj = s // 7 % len(STORY_OBJECTS)
+    if form.words and form.words < 60:
+        return short_story(form, name, STORY_OBJECTS[first_obj])
     def obj(i: int) -> str:  # "an old map" on first mention, "the old map" afterwards
         thing = STORY_OBJECTS[(first_obj + i // len(STORY_MIDDLE)) % len(STORY_OBJECTS)]
         return thing if i % len(STORY_MIDDLE) == 0 else re.sub(r"^an? ", "the ", thing)
