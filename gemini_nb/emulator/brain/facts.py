@@ -8,6 +8,7 @@ filler, unless a search tool is declared (the built-in tools skill answers those
 """
 from __future__ import annotations
 
+import math
 import re
 
 CAPITALS: dict[str, str] = {
@@ -156,9 +157,10 @@ def capital_answer(prompt: str) -> str | None:
 
 
 def _fmt(value: float) -> str:
-    if abs(value) >= 1000 or float(value).is_integer():
+    if abs(value) >= 1 or float(value).is_integer():
         return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{value:.4g}"
+    places = min(12, 3 - math.floor(math.log10(abs(value))))  # 4 significant digits, never 1e-05
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
 
 
 def _unit(word: str) -> str:
