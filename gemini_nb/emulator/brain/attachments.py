@@ -66,6 +66,11 @@ def _language(name: str, mime: str, text: str) -> str | None:
             return "python"
         if re.search(r"\bfunction \w+\s*\(|=>\s*\{|\bconst \w+ =", text):
             return "javascript"
+        for pattern, lang in ((r"^package \w+|^func \w+\(", "go"), (r"^\s*(?:pub )?fn \w+\(", "rust"),
+                              (r"\bpublic (?:static )?(?:class|void)\b", "java"),
+                              (r"#include <\w+(?:\.h)?>", "c")):
+            if re.search(pattern, text, re.M):
+                return lang
     return None
 
 
