@@ -245,8 +245,11 @@ class Picker:
         self._orders: dict[str, list[Any]] = {}
         self._cursor: dict[str, int] = {}
 
-    def pick(self, name: str, values: list[Any], preferred: list[Any] = ()) -> Any:
-        """Next value of ``values`` in a per-call shuffled order, ``preferred`` first."""
+    def pick(self, name: str, values: list[Any], preferred: list[Any] = (), cycle: bool = False) -> Any:
+        """Next value of ``values`` in a per-call shuffled order, ``preferred`` first.
+
+        Past the end, strings get a number ("Paris 2") so values stay distinct, unless
+        ``cycle`` (ingredients and steps may repeat across recipes)."""
         if name not in self._orders:
             rest = [v for v in values if v not in preferred]
             self.rng.shuffle(rest)
@@ -256,7 +259,7 @@ class Picker:
         i = self._cursor[name]
         self._cursor[name] = i + 1
         value = order[i % len(order)]
-        if i >= len(order) and isinstance(value, str):
+        if i >= len(order) and isinstance(value, str) and not cycle:
             value = f"{value} {i // len(order) + 1}"
         return value
 
@@ -358,9 +361,11 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return picker.pick("animal", ANIMALS)
     theme = food_theme(info.text)  # "pasta recipes" give pasta dishes and pasta ingredients
     if h("ingredient"):
-        return picker.pick("ingredient", theme["ingredients"] if theme else INGREDIENTS)
+        return picker.pick("ingredient", theme["ingredients"] if theme else INGREDIENTS, cycle=bool(theme))
     if h("step", "instruction", "direction", "method"):
-        return picker.pick("step", theme["steps"] if theme else STEPS)
+        if theme:  # a themed method reads in cooking order
+            return picker.pick("step", theme["steps"], theme["steps"], cycle=True)
+        return picker.pick("step", STEPS)
     if h("recipe", "dish", "meal") or (h("name", "title") and parent in ("recipe", "dish", "meal")):
         return picker.pick("recipe", theme["dishes"] if theme else RECIPES, [q for q in info.quoted])
     if h("food", "fruit", "vegetable", "snack"):
