@@ -202,6 +202,10 @@ def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + " " + text[end:]
     text = re.sub(r"https?://\S+", " ", text)
+    clauses = [c for c in re.split(r"(?<=[.!?\n])\s+", text.strip()) if c.strip(" .!?")]
+    if len(clauses) > 1:  # "My name is Ana. Explain tea." -> the clause that makes the request
+        asks = [c for c in clauses if "?" in c or _LEAD.match(c.strip())]
+        text = asks[-1] if asks else clauses[0]
     text = re.sub(r"\b(?:in|en|auf) (?:%s)\b" % "|".join(_LANG_REQUEST), " ", text, flags=re.I)
     text = re.sub(r"\b(?:in |as |using |with )?(?:a |an )?(?:bullet(?:ed)? (?:points?|list)|bullets|"
                   r"numbered list|markdown|prose|plain (?:text|english)|simple terms|layman'?s terms|"

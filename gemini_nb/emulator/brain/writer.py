@@ -168,8 +168,8 @@ class Sentences:
                            if self.k + j < len(self)]
                 _, j = min(options)
                 best = self.make(self.k + j)[0]
-                if len(best.split()) > remaining + remaining // 2 and out:
-                    break
+                if abs(remaining - len(best.split())) >= remaining and out:
+                    break  # adding it would land further from the target than stopping here
                 # swap it forward so the k-th slot stays unused and sentences stay distinct
                 self.k += j + 1
                 out.append(best)
