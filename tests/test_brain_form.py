@@ -200,3 +200,21 @@ def test_list_of_named_things_and_a_table_of_capitals():
     from gemini_nb.emulator.brain.facts import CAPITALS
     rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in table.splitlines()[2:]]
     assert len(rows) == 4 and all(CAPITALS[country] == capital for country, capital in rows)
+
+
+@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.facts", fromlist=["x"]).DEFINITIONS)),
+       st.integers(1, 6))
+@settings(max_examples=30, deadline=None)
+def test_known_terms_are_defined_first_and_counts_still_hold(term, n):
+    from gemini_nb.emulator.brain.facts import DEFINITIONS
+    text = answer(f"Explain {term} in {n} sentences")
+    assert text.startswith(DEFINITIONS[term]) and sentence_count(text) == n
+
+
+def test_stated_name_with_a_request_greets_and_answers():
+    text = answer("My name is Phil. Suggest a name for my cat.")
+    assert text.startswith("Nice to meet you, Phil! How about **")
+    one = answer("My name is Phil. Explain the Interactions API in one sentence.")
+    assert sentence_count(one) == 1 and one.startswith("The Interactions API is")
+    assert chat("My name is Phil. Explain the Interactions API in one sentence.", "What is my name?") \
+        == "Your name is Phil."

@@ -72,7 +72,7 @@ _LEAD = re.compile(
     r"^(?:(?:please|kindly|hey|ok|okay|now|so|and|then|can you|could you|would you|will you|"
     r"i want you to|i'd like you to|i would like you to|help me|let's|explain(?: to me)?|describe|"
     r"write(?: me)?|tell me(?: about)?|tell|give me|give|list|summari[sz]e|make|create|generate|provide|"
-    r"compose|compare|contrast|draft|outline|show me|this|that|these|those|teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
+    r"compose|compare|contrast|suggest|recommend|translate|draft|outline|show me|this|that|these|those|teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
     r"how (?:does|do|did|is|are|can)|why (?:is|are|does|do)|in|a|an|the|some|short|brief|quick|"
     r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|essay|article|"
     r"paragraph|report|note|list of|explanation of|description of)\b[\s,:]*)+", re.I)

@@ -30,6 +30,16 @@ THINGS: dict[str, list[str]] = {
     "sport": ["Football", "Basketball", "Tennis", "Cricket", "Swimming", "Cycling", "Volleyball", "Rugby"],
     "instrument": ["Piano", "Guitar", "Violin", "Drums", "Flute", "Cello", "Trumpet", "Saxophone"],
 }
+NAMES_FOR = {
+    "cat": ["Miso", "Pepper", "Luna", "Biscuit", "Mochi", "Juniper", "Ziggy"],
+    "dog": ["Maple", "Scout", "Bruno", "Pixel", "Olive", "Rocket", "Hazel"],
+    "pet": ["Nugget", "Pickle", "Willow", "Comet", "Toffee", "Basil", "Sprout"],
+    "baby": ["Ada", "Leo", "Iris", "Noah", "Mila", "Theo", "Nora"],
+    "project": ["Lighthouse", "Northstar", "Tidewater", "Keystone", "Bluebird", "Sparrow", "Atlas"],
+    "team": ["The Trailblazers", "Night Owls", "Code Crafters", "The Catalysts", "Blue Comets"],
+    "company": ["Brightpath", "Nimbus Labs", "Evergreen Works", "Lumen & Co", "Northwind Studio"],
+    "boat": ["Sea Breeze", "Wanderer", "Blue Heron", "Second Wind", "Salty Dog"],
+}
 FOODS: dict[str, dict[str, list[str]]] = {
     "pasta": {
         "dishes": ["Spaghetti Carbonara", "Penne all'Arrabbiata", "Fettuccine Alfredo", "Linguine alle Vongole",

@@ -119,6 +119,16 @@ def compose(ctx: TurnContext, prompt: str) -> str:
         if "name" in stated:
             return f"Nice to meet you, {facts['name']}! I'll remember that."
         return f"Got it: your {stated[0]} is {facts.get(stated[0], '')}. I'll remember that."
+    greeting = ""
+    if "name" in stated:  # "My name is Phil. Explain X": greet, then answer (unless counts are exact)
+        asked = forms.parse(prompt)
+        if not (asked.sentences or asked.words or asked.items):
+            greeting = f"Nice to meet you, {facts['name']}! "
+    return greeting + answer_request(ctx, prompt, facts)
+
+
+def answer_request(ctx: TurnContext, prompt: str, facts: dict[str, str]) -> str:
+    """The answer to a request that is not about the user's own stated facts."""
     count = re.search(r"\bcount\b(?:\s+from\s+(-?\d+))?\s+to\s+(-?\d+)", prompt, re.I)
     if count:
         lo, hi = int(count.group(1) or 1), int(count.group(2))
@@ -147,6 +157,14 @@ def compose(ctx: TurnContext, prompt: str) -> str:
         who = ctx.model or ctx.agent or "a Gemini model"
         return (f"I'm an emulated {who}, answering from gemini_nb's local Interactions API "
                 "emulator. My answers are deterministic stand-ins for the real model's.")
+    naming = re.search(r"\b(?:suggest|give me|recommend|pick|choose|think of|come up with)\b.*?\bnames? "
+                       r"for (?:my|a|an|our|the)?\s*(?:new |little |young )?(\w+)", prompt, re.I)
+    if naming and naming.group(1).lower().rstrip("s") in lexicon.NAMES_FOR:
+        names = lexicon.NAMES_FOR[naming.group(1).lower().rstrip("s")]
+        first = writer.seed(prompt) % len(names)
+        pick = names[first:] + names[:first]
+        return (f"How about **{pick[0]}**? It's short, friendly and easy to call out. "
+                f"Other ideas: {', '.join(pick[1:4])} or {pick[4]}.")
     if fact_table.is_live(prompt):
         return fact_table.live_answer(ctx.model or ctx.agent)
     pasted = attachments.pasted_document(prompt)

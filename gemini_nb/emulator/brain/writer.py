@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from .facts import definition
 from .form import Form
 from .vocab import FIRST_NAMES
 
@@ -130,8 +131,10 @@ def _cap(text: str) -> str:
 class Sentences:
     """Distinct sentences about one topic, in one language, in a seeded order."""
 
-    def __init__(self, topic: str, language: str = "en", key: str = ""):
+    def __init__(self, topic: str, language: str = "en", key: str = "", lead: str | None = None):
         self.lang = language if language in TEMPLATES else "en"
+        self.lead = lead if self.lang == "en" else None
+        """A known fact (a definition) said first, before the template sentences."""
         self.topic = topic or PHRASES[self.lang][1]
         self.templates, self.aspects = TEMPLATES[self.lang], ASPECTS[self.lang]
         self.start = seed(topic, key)
@@ -150,6 +153,9 @@ class Sentences:
         return text, aspect
 
     def next(self) -> str:
+        if self.lead:
+            text, self.lead = self.lead, None
+            return text
         text, _ = self.make(self.k)
         self.k += 1
         return text
@@ -161,6 +167,10 @@ class Sentences:
         """Sentences whose total word count is as close to ``target`` as the bank allows."""
         out: list[str] = []
         total = 0
+        if self.lead and len(self.lead.split()) <= target + 3:
+            out.append(self.next())
+            total += len(out[0].split())
+        self.lead = None
         while self.k < len(self) and total < target:
             remaining = target - total
             if remaining <= 16:  # last sentence: the candidate of the best-fitting length
@@ -190,7 +200,7 @@ def sentence_count(text: str) -> int:
 
 
 def prose(form: Form, key: str) -> str:
-    bank = Sentences(form.topic, form.language, key)
+    bank = Sentences(form.topic, form.language, key, definition(form.topic))
     if form.words:
         sentences = bank.words(min(form.words, 1500))
     else:
@@ -261,7 +271,7 @@ def table(form: Form, key: str, rows: list[str], cell=None) -> str:
 
 
 def sections(form: Form, key: str) -> str:
-    bank = Sentences(form.topic, form.language, key)
+    bank = Sentences(form.topic, form.language, key, definition(form.topic))
     per = 2
     if form.words:
         per = max(1, round(form.words / 11 / max(1, len(form.sections))))
@@ -313,7 +323,7 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
               STORY_END[(s + 1) % len(STORY_END)].format(**fill)]
     # the middle follows one object through the templates in order, then a second one
     first_obj = s // 7 % len(STORY_OBJECTS)
-    if form.words and form.words < 60:
+    if form.words and form.words < 46:
         return short_story(form, name, STORY_OBJECTS[first_obj])
     def obj(i: int) -> str:  # "an old map" on first mention, "the old map" afterwards
         thing = STORY_OBJECTS[(first_obj + i // len(STORY_MIDDLE)) % len(STORY_OBJECTS)]
@@ -323,6 +333,9 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
                   for i in range(len(STORY_MIDDLE) * len(STORY_OBJECTS))]
     middle_all = list(dict.fromkeys(middle_all))
     fixed = sum(len(x.split()) for x in opening + ending)
+    if form.words and form.words < fixed + 20:  # a short story: one opening and one closing sentence
+        opening, ending = opening[:1], ending[:1]
+        fixed = sum(len(x.split()) for x in opening + ending)
     middle: list[str] = []
     if form.words:
         target = max(0, min(form.words, 1500) - fixed)
@@ -334,8 +347,6 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
                 continue
             middle.append(sentence)
             total += len(sentence.split())
-        if not middle and form.words < fixed:
-            opening, ending = opening[:1], ending[:1]
     else:
         count = max(1, (form.sentences or 9) - 4)
         middle = middle_all[:count]
@@ -351,8 +362,10 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
 
 def default(form: Form, key: str) -> str:
     """No form requested: a short paragraph, then three key points (all sentences distinct)."""
-    bank = Sentences(form.topic, form.language, key)
-    intro = PHRASES[bank.lang][0].format(t=f"**{bank.topic}**")
+    known = definition(form.topic)
+    bank = Sentences(form.topic, form.language, key, known)
+    intro = known if bank.lead else PHRASES[bank.lang][0].format(t=f"**{bank.topic}**")
+    bank.lead = None
     paragraph = " ".join([intro, *bank.take(2)])
     points = []
     for k in range(bank.k, bank.k + 3):
