@@ -41,7 +41,8 @@ def make_pdf(lines: list[str], compress: bool = True) -> bytes:
     """A one-page PDF whose content stream shows ``lines`` with Tj (Flate-compressed or not)."""
     def esc(s: str) -> bytes:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
-    content = b"BT /F1 12 Tf 72 720 Td " + b" ".join(b"(" + esc(ln) + b") Tj 0 -14 Td" for ln in lines) + b" ET"
+    shown = b" ".join(b"(" + esc(ln) + b") Tj 0 -14 Td" for ln in lines)
+    content = b"BT /F1 12 Tf 72 720 Td " + shown + b" ET"
     body = zlib.compress(content) if compress else content
     filt = b" /Filter /FlateDecode" if compress else b""
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -78,7 +79,8 @@ def test_pdf_text_is_extracted_and_questions_answered(doc, compress):
     lines = re.split(r"(?<=\.) ", text)
     pdf = make_pdf(lines, compress)
     assert extract_text(pdf).splitlines() == lines
-    got = answer(QUESTIONS[doc[1]], parts=[{"type": "document", "mime_type": "application/pdf", "data": b64(pdf)}])
+    part = {"type": "document", "mime_type": "application/pdf", "data": b64(pdf)}
+    got = answer(QUESTIONS[doc[1]], parts=[part])
     assert "1 page" in got and f"\u201c{planted}\u201d" in got
 
 
@@ -174,7 +176,8 @@ def test_uploaded_file_is_read_through_the_sdk(client):
         import time
         time.sleep(0.1)
     result = client.interactions.create(model="gemini-3-flash-preview", input=[
-        {"type": "text", "text": QUESTIONS[2]}, {"type": "document", "uri": upload.uri, "mime_type": "text/plain"}])
+        {"type": "text", "text": QUESTIONS[2]},
+        {"type": "document", "uri": upload.uri, "mime_type": "text/plain"}])
     assert planted in result.output_text and "tour.txt" in result.output_text
 
 

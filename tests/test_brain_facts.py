@@ -92,7 +92,8 @@ def test_live_questions_are_declined_honestly(question):
 
 
 def test_live_questions_with_search_are_searched(client):
-    result = client.interactions.create(model="gemini-3-flash-preview", input="What's the weather today in Paris?",
+    result = client.interactions.create(model="gemini-3-flash-preview",
+                                        input="What's the weather today in Paris?",
                                         tools=[{"type": "google_search"}])
     types = [s.type for s in result.steps]
     assert "google_search_call" in types and "google_search_result" in types

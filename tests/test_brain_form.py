@@ -31,7 +31,8 @@ def sentences_of(text: str) -> list[str]:
 @SLOW
 @given(topics, st.integers(1, 12), st.booleans(),
        st.sampled_from(["Explain {t} in {n} sentences", "Describe {t} in {n} sentences.",
-                        "In {n} sentences, explain {t}", "Tell me about {t} in exactly {n} sentences please"]))
+                        "In {n} sentences, explain {t}",
+                        "Tell me about {t} in exactly {n} sentences please"]))
 def test_sentence_counts_are_exact_and_distinct(topic, n, as_word, template):
     prompt = template.format(t=topic, n=spelled(n, as_word)).replace(" 1 sentences", " one sentence") \
         .replace(" one sentences", " one sentence")
@@ -109,7 +110,8 @@ def test_story_is_narrative_with_beginning_middle_end(subject, n):
 
 
 FOREIGN = {
-    "fr": ["Explique {t} en deux phrases.", "Qu'est-ce que la {t} et pourquoi est-elle importante pour nous ?"],
+    "fr": ["Explique {t} en deux phrases.",
+           "Qu'est-ce que la {t} et pourquoi est-elle importante pour nous ?"],
     "es": ["Explica la {t} en dos frases.", "¿Qué es la {t} y por qué es importante para el mundo?"],
     "de": ["Erkläre mir bitte, was die {t} ist und warum sie für uns wichtig ist.",
            "Was ist die {t} und wie funktioniert sie?"],

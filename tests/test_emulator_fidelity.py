@@ -8,8 +8,12 @@ from gemini_nb.emulator.brain.writer import sentence_count, word_count
 MODEL = "gemini-3-flash-preview"
 
 
+def ask(client, prompt: str, **kw):
+    return client.interactions.create(model=MODEL, input=prompt, **kw)
+
+
 def test_two_sentences(client):
-    text = client.interactions.create(model=MODEL, input="Explain photosynthesis in two sentences").output_text
+    text = ask(client, "Explain photosynthesis in two sentences").output_text
     assert sentence_count(text) == 2 and "photosynthesis" in text.lower() and "- " not in text
 
 
@@ -29,21 +33,21 @@ def test_list_five_and_named_sections(client):
 
 
 def test_shorter_follow_up_and_name_recall(client):
-    first = client.interactions.create(model=MODEL, input="My name is Ana and I like tea. Explain tea in six sentences.")
+    first = ask(client, "My name is Ana and I like tea. Explain tea in six sentences.")
     shorter = client.interactions.create(model=MODEL, input="Make summary shorter please",
                                          previous_interaction_id=first.id)
     assert "summary shorter" not in shorter.output_text.lower() and "tea" in shorter.output_text.lower()
     assert sentence_count(shorter.output_text) < 6
-    name = client.interactions.create(model=MODEL, input="What is my name?", previous_interaction_id=shorter.id)
+    name = ask(client, "What is my name?", previous_interaction_id=shorter.id)
     assert name.output_text == "Your name is Ana."
 
 
 def test_capital_and_live_question(client):
-    assert "**Lima**" in client.interactions.create(model=MODEL, input="What is the capital of Peru?").output_text
-    text = client.interactions.create(model=MODEL, input="What's the latest news about the election?").output_text
+    assert "**Lima**" in ask(client, "What is the capital of Peru?").output_text
+    text = ask(client, "What's the latest news about the election?").output_text
     assert "can't know this offline" in text
 
 
 def test_french_prompt_french_answer(client):
-    text = client.interactions.create(model=MODEL, input="Explique la photosynthèse en deux phrases").output_text
+    text = ask(client, "Explique la photosynthèse en deux phrases").output_text
     assert sentence_count(text) == 2 and re.search(r"\b(la|le|de|on|il)\b", text)

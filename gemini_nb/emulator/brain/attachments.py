@@ -152,14 +152,16 @@ def explain_python(source: str) -> list[str] | None:
     doc = ast.get_docstring(tree)
     if doc:
         lines.append(f"Its module docstring says: {_quote(doc.strip().splitlines()[0])}.")
-    imports = sorted({a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+    imports = sorted({a.name.split(".")[0] for n in ast.walk(tree)
+                      if isinstance(n, (ast.Import, ast.ImportFrom))
                       for a in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])
                       if a.name})
     if imports:
         lines.append(f"It imports {', '.join(f'`{i}`' for i in imports)}.")
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            methods = [f"`{m.name}`" for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            methods = [f"`{m.name}`" for m in node.body
+                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
             bases = ", ".join(ast.unparse(b) for b in node.bases)
             lines.append(f"Class `{node.name}`" + (f" (based on {bases})" if bases else "")
                          + (f" with methods {', '.join(methods)}." if methods else "."))
@@ -168,8 +170,9 @@ def explain_python(source: str) -> list[str] | None:
                              for a in node.args.args)
             ret = f", returning {ast.unparse(node.returns)}" if node.returns else ""
             fdoc = ast.get_docstring(node)
+            said = f"; its docstring says {_quote(fdoc.splitlines()[0])}" if fdoc else ""
             lines.append(f"Function `{node.name}`" + (f" takes {args}" if args else " takes no arguments")
-                         + ret + (f"; its docstring says {_quote(fdoc.splitlines()[0])}" if fdoc else "") + ".")
+                         + ret + said + ".")
     loops = Counter(type(n).__name__ for n in ast.walk(tree)
                     if isinstance(n, (ast.For, ast.While, ast.ListComp, ast.DictComp, ast.SetComp,
                                       ast.GeneratorExp, ast.AsyncFor)))
@@ -190,7 +193,8 @@ def explain_python(source: str) -> list[str] | None:
 
 _FUNC_RES = [r"\bfunction\s+(\w+)\s*\(", r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:async\s*)?\([^)]*\)\s*=>",
              r"\bfn\s+(\w+)", r"\bfunc\s+(?:\([^)]*\)\s*)?(\w+)", r"\bdef\s+(\w+)",
-             r"^\s*(?:public|private|protected|static|final|inline|virtual|\s)*[\w<>\[\],]+\s+(\w+)\s*\([^;{]*\)\s*\{"]
+             r"^\s*(?:public|private|protected|static|final|inline|virtual|\s)*[\w<>\[\],]+\s+(\w+)"
+             r"\s*\([^;{]*\)\s*\{"]
 _TYPES = r"\b(int|long|float|double|char|bool|boolean|string|String|void|byte|u8|u32|u64|i32|i64|f32|f64|" \
          r"usize|Vec|HashMap|Map|List|Array|Promise|Optional|Result|Option|struct|interface|enum)\b"
 
@@ -298,7 +302,8 @@ def documents(ctx: TurnContext, parts: list[dict[str, Any]], infos: list[dict[st
 def pasted_document(prompt: str) -> tuple[str, str] | None:
     """(instruction, body) when the prompt pastes a long text after a summarize-style request."""
     m = re.match(r"\s*((?:please\s+)?(?:summari[sz]e|tl;?dr|give me the (?:key|main) points of|what are the "
-                 r"(?:key|main) points (?:of|in)|what is this (?:text|article) about)[^:\n]{0,80})[:\n]\s*(.+)",
+                 r"(?:key|main) points (?:of|in)|what is this (?:text|article) about)[^:\n]{0,80})"
+                 r"[:\n]\s*(.+)",
                  prompt, re.I | re.S)
     if m and len(m.group(2).split()) >= 30:
         return m.group(1), m.group(2)

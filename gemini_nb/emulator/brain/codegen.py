@@ -17,7 +17,8 @@ KNOWN = {
                   "function factorial(n) {\n  let result = 1;\n  for (let i = 2; i <= n; i++) result *= i;\n"
                   "  return result;\n}"),
     "fibonacci": ("fibonacci", "n: int", "list[int]",
-                  "seq = [0, 1]\n    while len(seq) < n:\n        seq.append(seq[-1] + seq[-2])\n    return seq[:n]",
+                  "seq = [0, 1]\n    while len(seq) < n:\n        seq.append(seq[-1] + seq[-2])\n"
+                  "    return seq[:n]",
                   "function fibonacci(n) {\n  const seq = [0, 1];\n  while (seq.length < n) "
                   "seq.push(seq.at(-1) + seq.at(-2));\n  return seq.slice(0, n);\n}"),
     "prime": ("is_prime", "n: int", "bool",
@@ -26,8 +27,10 @@ KNOWN = {
               "function isPrime(n) {\n  if (n < 2) return false;\n  for (let d = 2; d * d <= n; d++) "
               "if (n % d === 0) return false;\n  return true;\n}"),
     "palindrome": ("is_palindrome", "text: str", "bool",
-                   "cleaned = ''.join(c.lower() for c in text if c.isalnum())\n    return cleaned == cleaned[::-1]",
-                   "function isPalindrome(text) {\n  const s = text.toLowerCase().replace(/[^a-z0-9]/g, '');\n"
+                   "cleaned = ''.join(c.lower() for c in text if c.isalnum())\n"
+                   "    return cleaned == cleaned[::-1]",
+                   "function isPalindrome(text) {\n"
+                   "  const s = text.toLowerCase().replace(/[^a-z0-9]/g, '');\n"
                    "  return s === [...s].reverse().join('');\n}"),
     "sort": ("sort_numbers", "values: list[float]", "list[float]", "return sorted(values)",
              "function sortNumbers(values) {\n  return [...values].sort((a, b) => a - b);\n}"),

@@ -121,54 +121,81 @@ EVENTS: list[tuple[tuple[str, ...], str]] = [
 
 # term -> one-sentence definition, used as the first sentence of answers about that term
 DEFINITIONS: dict[str, str] = {
-    "interactions api": "The Interactions API is Google's interface to Gemini models and agents: each call "
-                        "creates an interaction that can continue an earlier one, stream its steps and use tools.",
-    "gemini": "Gemini is Google's family of multimodal AI models, able to work with text, images, audio, "
-              "video and code.",
-    "jupyter": "Jupyter is an open-source notebook environment where code, its output and prose live together "
-               "in cells.",
-    "python": "Python is a general-purpose programming language known for its readable syntax and large "
-              "ecosystem of libraries.",
-    "photosynthesis": "Photosynthesis is the process by which plants, algae and some bacteria use light energy "
-                      "to turn carbon dioxide and water into sugar and oxygen.",
-    "machine learning": "Machine learning is a branch of AI in which programs learn patterns from data instead of "
-                        "following hand-written rules.",
-    "black hole": "A black hole is a region of space where gravity is so strong that nothing, not even light, "
-                  "can escape it.",
-    "dna": "DNA is the molecule that carries the genetic instructions of living organisms, written in four "
-           "chemical bases.",
-    "json": "JSON is a lightweight text format for data made of objects, arrays, strings, numbers, booleans "
-            "and null.",
-    "api": "An API is a defined interface through which one program can request data or actions from another.",
-    "http": "HTTP is the request-response protocol that web browsers and servers use to exchange documents "
-            "and data.",
-    "gravity": "Gravity is the force by which masses attract one another; it keeps planets in orbit and "
-               "objects on the ground.",
-    "evolution": "Evolution is the change in the inherited traits of populations over generations, driven "
-                 "largely by natural selection.",
-    "inflation": "Inflation is the general rise in prices over time, which reduces what a unit of money can buy.",
-    "blockchain": "A blockchain is a shared ledger of records linked by cryptographic hashes, so past entries "
-                  "are hard to alter.",
-    "climate change": "Climate change is the long-term shift in temperatures and weather patterns, driven mainly "
-                      "by greenhouse gases from burning fossil fuels.",
-    "volcano": "A volcano is an opening in a planet's crust through which molten rock, ash and gases escape.",
-    "democracy": "Democracy is a system of government in which power rests with the people, who rule directly "
-                 "or through elected representatives.",
-    "quantum computing": "Quantum computing uses qubits, which can hold superpositions of states, to solve some "
-                         "problems faster than classical computers.",
-    "neural network": "A neural network is a model made of layers of simple connected units whose weights are "
-                      "learned from data.",
-    "compound interest": "Compound interest is interest earned on both the original amount and the interest "
-                         "already added to it.",
-    "water cycle": "The water cycle is the continuous movement of water through evaporation, condensation, "
-                   "precipitation and runoff.",
-    "plate tectonics": "Plate tectonics is the theory that Earth's outer shell is split into plates that move "
-                       "slowly over the mantle.",
-    "honey bee": "Honey bees are social insects that live in colonies, pollinate many crops and make honey "
-                 "from nectar.",
-    "coral reef": "Coral reefs are underwater structures built by colonies of tiny animals called corals, home "
-                  "to about a quarter of marine species.",
-    "solar power": "Solar power is electricity or heat produced from sunlight, usually with photovoltaic panels.",
+    "interactions api":
+        "The Interactions API is Google's interface to Gemini models and agents: each call creates an "
+        "interaction that can continue an earlier one, stream its steps and use tools.",
+    "gemini":
+        "Gemini is Google's family of multimodal AI models, able to work with text, images, audio, video "
+        "and code.",
+    "jupyter":
+        "Jupyter is an open-source notebook environment where code, its output and prose live together in"
+        " cells.",
+    "python":
+        "Python is a general-purpose programming language known for its readable syntax and large "
+        "ecosystem of libraries.",
+    "photosynthesis":
+        "Photosynthesis is the process by which plants, algae and some bacteria use light energy to turn "
+        "carbon dioxide and water into sugar and oxygen.",
+    "machine learning":
+        "Machine learning is a branch of AI in which programs learn patterns from data instead of "
+        "following hand-written rules.",
+    "black hole":
+        "A black hole is a region of space where gravity is so strong that nothing, not even light, can "
+        "escape it.",
+    "dna":
+        "DNA is the molecule that carries the genetic instructions of living organisms, written in four "
+        "chemical bases.",
+    "json":
+        "JSON is a lightweight text format for data made of objects, arrays, strings, numbers, booleans "
+        "and null.",
+    "api":
+        "An API is a defined interface through which one program can request data or actions from "
+        "another.",
+    "http":
+        "HTTP is the request-response protocol that web browsers and servers use to exchange documents "
+        "and data.",
+    "gravity":
+        "Gravity is the force by which masses attract one another; it keeps planets in orbit and objects "
+        "on the ground.",
+    "evolution":
+        "Evolution is the change in the inherited traits of populations over generations, driven largely "
+        "by natural selection.",
+    "inflation":
+        "Inflation is the general rise in prices over time, which reduces what a unit of money can buy.",
+    "blockchain":
+        "A blockchain is a shared ledger of records linked by cryptographic hashes, so past entries are "
+        "hard to alter.",
+    "climate change":
+        "Climate change is the long-term shift in temperatures and weather patterns, driven mainly by "
+        "greenhouse gases from burning fossil fuels.",
+    "volcano":
+        "A volcano is an opening in a planet's crust through which molten rock, ash and gases escape.",
+    "democracy":
+        "Democracy is a system of government in which power rests with the people, who rule directly or "
+        "through elected representatives.",
+    "quantum computing":
+        "Quantum computing uses qubits, which can hold superpositions of states, to solve some problems "
+        "faster than classical computers.",
+    "neural network":
+        "A neural network is a model made of layers of simple connected units whose weights are learned "
+        "from data.",
+    "compound interest":
+        "Compound interest is interest earned on both the original amount and the interest already added "
+        "to it.",
+    "water cycle":
+        "The water cycle is the continuous movement of water through evaporation, condensation, "
+        "precipitation and runoff.",
+    "plate tectonics":
+        "Plate tectonics is the theory that Earth's outer shell is split into plates that move slowly "
+        "over the mantle.",
+    "honey bee":
+        "Honey bees are social insects that live in colonies, pollinate many crops and make honey from "
+        "nectar.",
+    "coral reef":
+        "Coral reefs are underwater structures built by colonies of tiny animals called corals, home to "
+        "about a quarter of marine species.",
+    "solar power":
+        "Solar power is electricity or heat produced from sunlight, usually with photovoltaic panels.",
 }
 
 
@@ -252,7 +279,8 @@ _DEGREE = r"(?:°\s*|degrees?\s+)?"
 _CONVERT = re.compile(
     r"(-?\d+(?:\.\d+)?)\s*" + _DEGREE + r"([A-Za-z]+)\.?\s+(?:is|are|equals?|in|to|into|as)\s+"
     r"(?:how many\s+)?" + _DEGREE + r"([A-Za-z]+)", re.I)
-_HOW_MANY = re.compile(r"how many ([A-Za-z]+) (?:are |is )?(?:there )?in (?:a |an |one )?(-?\d+(?:\.\d+)?)?\s*"
+_HOW_MANY = re.compile(r"how many ([A-Za-z]+) (?:are |is )?(?:there )?in (?:a |an |one )?"
+                       r"(-?\d+(?:\.\d+)?)?\s*"
                        r"([A-Za-z]+)", re.I)
 
 

@@ -32,7 +32,8 @@ LANG_STOP = {
            "cuál", "explica", "escribe", "cómo", "sobre", "me", "en", "lo", "se", "su", "sus", "al",
            "conviene", "cuando", "primero", "suelen", "habla", "aquí", "tienes", "porqué", "mundo"},
     "de": {"der", "die", "das", "und", "ist", "ein", "eine", "nicht", "mit", "von", "zu", "was", "wie",
-           "warum", "erkläre", "schreibe", "über", "mir", "ich", "den", "dem", "auf", "für", "sich", "lohnt",
+           "warum", "erkläre", "schreibe", "über", "mir", "ich", "den", "dem", "auf", "für", "sich",
+           "lohnt",
            "wer", "oft", "sie", "vor", "allem", "um", "seine", "sein", "ihre", "hier", "uns", "wichtig"},
     "it": {"il", "lo", "gli", "della", "di", "che", "è", "e", "una", "un", "per", "con", "cosa", "come",
            "perché", "spiega", "scrivi", "sul", "sulla", "mi", "del", "nel", "si", "quando", "prima",
@@ -72,7 +73,8 @@ _LEAD = re.compile(
     r"^(?:(?:please|kindly|hey|ok|okay|now|so|and|then|can you|could you|would you|will you|"
     r"i want you to|i'd like you to|i would like you to|help me|let's|explain(?: to me)?|describe|"
     r"write(?: me)?|tell me(?: about)?|tell|give me|give|list|summari[sz]e|make|create|generate|provide|"
-    r"compose|compare|contrast|suggest|recommend|translate|draft|outline|show me|this|that|these|those|teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
+    r"compose|compare|contrast|suggest|recommend|translate|draft|outline|show me|this|that|these|those|"
+    r"teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
     r"how (?:does|do|did|is|are|can)|why (?:is|are|does|do)|in|a|an|the|some|short|brief|quick|"
     r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|essay|article|"
     r"paragraph|report|note|list of|explanation of|description of)\b[\s,:]*)+", re.I)
@@ -134,7 +136,8 @@ def parse(prompt: str) -> Form:
             spans.append(m.span())
         return m
 
-    if m := find(r"\b(?:in|using|with|within|of)?\s*(?:exactly |just |only )?" + _NUM + r"\s+" + _SENTENCE + r"\b"):
+    if m := find(r"\b(?:in|using|with|within|of)?\s*(?:exactly |just |only )?" + _NUM + r"\s+"
+                 + _SENTENCE + r"\b"):
         form.sentences = number(m.group(1))
     elif find(r"\b(?:in |with |using )?(?:a single|one|a) (?:short )?sentence\b"):
         form.sentences = 1

@@ -42,14 +42,16 @@ NAMES_FOR = {
 }
 FOODS: dict[str, dict[str, list[str]]] = {
     "pasta": {
-        "dishes": ["Spaghetti Carbonara", "Penne all'Arrabbiata", "Fettuccine Alfredo", "Linguine alle Vongole",
+        "dishes": ["Spaghetti Carbonara", "Penne all'Arrabbiata", "Fettuccine Alfredo",
+                   "Linguine alle Vongole",
                    "Pasta e Fagioli", "Spaghetti Aglio e Olio", "Lasagna alla Bolognese", "Pesto Trofie",
                    "Cacio e Pepe", "Rigatoni alla Norma"],
         "ingredients": ["400 g spaghetti", "200 g guanciale", "3 egg yolks", "60 g pecorino romano",
                         "2 cloves garlic", "4 tbsp olive oil", "400 g canned tomatoes", "1 chilli",
                         "a handful of basil", "50 g parmesan", "salt and black pepper", "300 g penne"],
         "steps": ["Bring a large pot of salted water to the boil.", "Cook the pasta until al dente.",
-                  "Fry the garlic gently in olive oil.", "Add the sauce ingredients and simmer for 10 minutes.",
+                  "Fry the garlic gently in olive oil.",
+                  "Add the sauce ingredients and simmer for 10 minutes.",
                   "Toss the drained pasta with the sauce.", "Finish with grated cheese and serve at once."],
     },
     "salad": {
@@ -82,7 +84,8 @@ FOODS: dict[str, dict[str, list[str]]] = {
         "ingredients": ["2 onions", "3 cloves garlic", "1 thumb ginger", "2 tsp garam masala",
                         "400 ml coconut milk", "1 tsp turmeric", "400 g chickpeas", "fresh coriander"],
         "steps": ["Fry the onions until golden.", "Add garlic, ginger and spices.",
-                  "Stir in the main ingredient and the liquid.", "Simmer for 20 minutes and serve with rice."],
+                  "Stir in the main ingredient and the liquid.",
+                  "Simmer for 20 minutes and serve with rice."],
     },
     "pizza": {
         "dishes": ["Margherita Pizza", "Pizza Marinara", "Quattro Formaggi", "Pizza Diavola", "Capricciosa"],

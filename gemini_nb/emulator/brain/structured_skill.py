@@ -208,6 +208,6 @@ class StructuredSkill:
             if schema is None:
                 return None
             text = structured_text(ctx, JsonRequest(schema, "prompt"), prompt)
-            return Reply(steps=[text_step(f"```json\n{json.dumps(json.loads(text), indent=2, ensure_ascii=False)}"
-                                          "\n```")])
+            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            return Reply(steps=[text_step(f"```json\n{pretty}\n```")])
         return Reply(steps=[text_step(structured_text(ctx, request, ctx.task_text()))])

@@ -29,7 +29,8 @@ ASPECTS = {
            "seine Grenzen", "verbreitete Irrtümer", "seine Messung", "seine Zukunft"],
     "it": ["la sua storia", "i suoi principi di base", "gli usi quotidiani", "i vantaggi principali",
            "i suoi limiti", "i malintesi comuni", "la sua misura", "il suo futuro"],
-    "pt": ["a sua história", "os seus princípios básicos", "os usos do dia a dia", "as principais vantagens",
+    "pt": ["a sua história", "os seus princípios básicos", "os usos do dia a dia",
+           "as principais vantagens",
            "os seus limites", "os equívocos comuns", "a sua medição", "o seu futuro"],
 }
 LABELS = {"en": ["History", "Core principle", "Everyday use", "Benefits", "Limitations", "Misconceptions",
@@ -64,7 +65,8 @@ TEMPLATES = {
            "Gli esperti di {t} studiano da vicino {a}.", "Un buon riassunto di {t} menziona {a}.",
            "I principianti trascurano spesso {a} quando scoprono {t}.",
            "Il dibattito su {t} riguarda soprattutto {a}."],
-    "pt": ["Para entender {t}, vale a pena olhar para {a}.", "Quando se fala de {t}, menciona-se primeiro {a}.",
+    "pt": ["Para entender {t}, vale a pena olhar para {a}.",
+           "Quando se fala de {t}, menciona-se primeiro {a}.",
            "Os especialistas em {t} estudam de perto {a}.", "Um bom resumo de {t} menciona {a}.",
            "Os principiantes ignoram muitas vezes {a} quando conhecem {t}.",
            "O debate sobre {t} centra-se sobretudo em {a}."],
@@ -304,7 +306,8 @@ def short_story(form: Form, name: str, obj: str) -> str:
 def with_article(topic: str) -> str:
     """'lighthouse keeper' -> 'a lighthouse keeper'; names, plurals and mass nouns stay as they are."""
     words = topic.split()
-    if not words or words[0].lower() in ("a", "an", "the", "my", "his", "her", "their", "our", "two", "three") \
+    determiners = ("a", "an", "the", "my", "his", "her", "their", "our", "two", "three")
+    if not words or words[0].lower() in determiners \
             or topic[:1].isupper() or words[-1].endswith("s") or len(words) == 1:
         return topic
     return ("an " if topic[:1].lower() in "aeiou" else "a ") + topic
