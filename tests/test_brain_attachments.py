@@ -11,7 +11,7 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from brain_helpers import answer, chat, make_ctx, model, user
+from brain_helpers import answer, make_ctx, model
 from gemini_nb.emulator.brain import attachments
 from gemini_nb.emulator.brain.pdf_text import extract_text
 from gemini_nb.emulator.brain.text import TextSkill
@@ -192,3 +192,10 @@ def test_inline_pdf_through_the_sdk(client):
 @pytest.mark.parametrize("mime", ["image/png", "audio/wav"])
 def test_non_text_media_are_not_read(mime):
     assert attachments.read_part({"type": "image", "data": "AAAA"}, {"mime_type": mime}, None) is None
+
+
+def test_unrelated_follow_ups_do_not_reread_the_document():
+    first = make_ctx("Here is my report.", parts=[doc_part(" ".join(FILLER))])
+    history = [first.input_steps[0], model("ok")]
+    got = answer("Write a python function that reverses a string", history=history)
+    assert "```python" in got and "\u201c" not in got

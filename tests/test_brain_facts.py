@@ -110,3 +110,13 @@ def test_search_answer_states_and_cites_the_fact(client):
     found = next(s for s in result.steps if s.type == "google_search_result")
     assert first.url in [r.url for r in found.result]
     assert "The capital of Peru is Lima." in found.result[0].rendered_content
+
+
+def test_url_context_answer_states_and_cites_the_fact(client):
+    url = "https://en.wikipedia.org/wiki/Peru"
+    result = client.interactions.create(model="gemini-3-flash-preview", tools=[{"type": "url_context"}],
+                                        input=f"What is the capital of Peru according to {url} ?")
+    part = result.steps[-1].content[0]
+    assert part.text.startswith("The capital of Peru is Lima.")
+    first = part.annotations[0]
+    assert first.url == url and part.text[first.start_index:first.end_index] == "The capital of Peru is Lima."

@@ -44,7 +44,7 @@ LANG_STOP = {
 }
 _FOREIGN_VERBS = {"explique", "expliquez", "décris", "écris", "donne", "raconte", "erkläre", "erklär",
                   "beschreibe", "schreibe", "gib", "bitte", "explica", "describe", "escribe", "dame",
-                  "cuéntame", "spiega", "descrivi", "scrivi", "dammi", "explique", "descreva", "escreva",
+                  "cuéntame", "spiega", "descrivi", "scrivi", "dammi", "descreva", "escreva",
                   "funktioniert", "fonctionne", "funciona", "funziona", "s'il", "vous", "plaît", "por",
                   "favor", "favore", "wie", "comment", "cómo", "come", "como"}
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
@@ -63,10 +63,10 @@ INSTRUCTION_WORDS = {
     "answer", "response", "reply", "version", "text", "rewrite", "rephrase", "simpler", "simply",
     "can", "could", "would", "you", "me", "i", "a", "an", "the", "in", "of", "about", "on", "and", "for",
     "bullet", "bullets", "points", "point", "sentence", "sentences", "words", "word", "paragraph",
-    "paragraphs", "table", "markdown", "list", "numbered", "format", "as", "into", "with", "sections",
+    "paragraphs", "table", "markdown", "numbered", "format", "as", "into", "with", "sections",
     "now", "one", "two", "three", "four", "five", "some", "do", "so", "bit", "lot", "just", "what",
     "is", "are", "how", "why", "quick", "quickly", "overview", "concise", "concisely", "keep", "try",
-    "expand", "elaborate", "continue", "go", "on", "than", "use", "using", "only", "way", "instead",
+    "expand", "elaborate", "continue", "go", "than", "use", "using", "only", "way", "instead",
     "turn", "convert", "put", "show", "form", "style", "tone", "to", "be", "by", "also", "too",
 }
 _LEAD = re.compile(

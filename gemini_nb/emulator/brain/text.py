@@ -308,8 +308,8 @@ def _media_detail(info: dict[str, Any], part: dict[str, Any]) -> str | None:
     return None
 
 
-_REFERS = re.compile(r"\b(document|file|pdf|attachment|code|script|csv|the text|the notes|it says|"
-                     r"the paper|the report|the article|the function|the class)\b", re.I)
+_REFERS = re.compile(r"\b(?:the|this|that|my|attached|uploaded) (?:document|file|pdf|attachment|code|script|"
+                     r"csv|text|notes|paper|report|article|function|class)\b|\bit says\b", re.I)
 
 
 def _earlier_parts(ctx: TurnContext) -> list[dict[str, Any]]:
@@ -345,7 +345,7 @@ def describe_media(ctx: TurnContext, prompt: str) -> str | None:
     lines = [] if follow_up else [f"You sent me {_join([describe_part(i) for i in infos])}."]
     if not follow_up:
         lines += [d for d in (_media_detail(i, p) for i, p in zip(infos, parts)) if d]
-    for doc, info in zip(docs, infos):
+    for doc in docs:
         if doc is not None:
             label = f"**{doc.name}**: " if len(parts) > 1 and doc.name else ""
             lines.append(label + attachments.answer_doc(doc, prompt))

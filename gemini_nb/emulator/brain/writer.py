@@ -260,7 +260,7 @@ def table(form: Form, key: str, rows: list[str], cell=None) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r, row in enumerate(rows):
         cells = [row]
-        for c, column in enumerate(columns[1:], 1):
+        for column in columns[1:]:
             value = cell(row, column) if cell else None
             if value is None:
                 if len(columns) == 2 and column.lower() in ("description", "notes", "details", "summary"):
