@@ -200,10 +200,14 @@ DEFINITIONS: dict[str, str] = {
 
 
 def definition(topic: str) -> str | None:
-    """The table's one-sentence definition for a topic that names a listed term (None otherwise)."""
-    low = " " + re.sub(r"[^a-z0-9 ]+", " ", topic.lower()) + " "
+    """The table's definition when a topic *is* a listed term ('black holes', 'how black holes
+    form', 'the Interactions API'); None otherwise, e.g. when the term is only mentioned."""
+    low = re.sub(r"[^a-z0-9 ]+", " ", topic.lower()).split()
+    while low and low[0] in ("how", "why", "what", "the", "a", "an"):
+        low = low[1:]
+    text = " ".join(low)
     for term in sorted(DEFINITIONS, key=len, reverse=True):
-        if re.search(r" %s(?:s|es)? " % re.escape(term), low):
+        if re.match(r"%s(?:s|es)?(?: \w+)?$" % re.escape(term), text):
             return DEFINITIONS[term]
     return None
 

@@ -73,7 +73,7 @@ _LEAD = re.compile(
     r"^(?:(?:please|kindly|hey|ok|okay|now|so|and|then|can you|could you|would you|will you|"
     r"i want you to|i'd like you to|i would like you to|help me|let's|explain(?: to me)?|describe|"
     r"write(?: me)?|tell me(?: about)?|tell|give me|give|list|summari[sz]e|make|create|generate|provide|"
-    r"compose|compare|contrast|suggest|recommend|translate|draft|outline|show me|this|that|these|those|"
+    r"compose|compare|contrast|suggest|recommend|translate|plan|organi[sz]e|design|draft|outline|show me|this|that|these|those|"
     r"teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
     r"how (?:does|do|did|is|are|can)|why (?:is|are|does|do)|in|a|an|the|some|short|brief|quick|"
     r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|essay|article|"
@@ -144,6 +144,8 @@ def parse(prompt: str) -> Form:
     if m := find(r"\b(?:in |of |about |around |under |roughly |approximately )*" + _NUM +
                  r"[- ]words?\b(?:\s+or (?:less|fewer))?"):
         form.words = number(m.group(1))
+    if find(r"\b(?:in |using )?(?:a )?few words\b|\bin a nutshell\b"):
+        form.sentences, form.words = form.sentences or 1, None
     if m := find(r"\b(?:in )?" + _NUM + r"\s+paragraphs?\b"):
         form.paragraphs = number(m.group(1))
     if m := find(r"\b(?:list|give me|name|suggest|top|with|in|write|provide|share|recommend)?\s*"
@@ -177,7 +179,7 @@ def parse(prompt: str) -> Form:
             form.kind = "numbered" if re.search(r"\b(list|top|steps?|rank)\b", low) else "bullets"
         elif form.sentences or form.words or form.paragraphs:
             form.kind = "prose"
-        elif re.search(r"\blist\b", low):
+        elif re.match(r"\s*(?:please\s+)?list\b", low) or re.search(r"\b(?:as|in|into) a list\b", low):
             form.kind = "bullets"
     for lang in ("python", "javascript", "typescript", "java", "go", "rust", "sql", "bash", "c\\+\\+",
                  "ruby", "r"):
@@ -192,12 +194,31 @@ def parse(prompt: str) -> Form:
     elif re.search(r"\b(longer|more detail(?:s|ed)?|expand|elaborate|go deeper|tell me more)\b", low):
         form.refinement = "longer"
     form.topic = extract_topic(text, spans)
-    how = re.match(r"\s*(how|why) (?:do|does|did|is|are|can) (.+?)[?.!]*$", text, re.I)
-    if how and form.language == "en" and form.topic and not form.sentences and not form.words:
-        form.topic = f"{how.group(1).lower()} {how.group(2).strip()}"
-    elif how and form.language == "en" and form.topic:
-        form.topic = f"{how.group(1).lower()} " + re.sub(r"\s+in\s*$", "", form.topic)
+    how = re.match(r"\s*(how|why) (do|does|did|is|are|was|were|can) (.+?)[?.!]*$", text, re.I)
+    if how and form.language == "en" and form.topic:
+        article = re.match(r"(the|a|an) ", how.group(3), re.I)
+        rest = form.topic
+        if article and not rest.lower().startswith(article.group(0).lower()):
+            rest = article.group(0).lower() + rest
+        form.topic = clause(how.group(1), how.group(2), rest)
     return form
+
+
+def clause(wh: str, aux: str, rest: str) -> str:
+    """'why' 'is' 'the sky blue' -> 'why the sky is blue'; 'how' 'does' 'a bee fly' -> 'how a bee flies'."""
+    words = rest.split()
+    aux = aux.lower()
+    if len(words) < 2:
+        return f"{wh.lower()} {rest}"
+    *subject, last = words
+    if aux in ("is", "are", "was", "were", "can"):
+        return f"{wh.lower()} {' '.join(subject)} {aux} {last}"
+    if aux == "does":
+        last = last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou" else (
+            last + "es" if last.endswith(("s", "sh", "ch", "x", "o")) else last + "s")
+    elif aux == "did":
+        return f"{wh.lower()} {' '.join(subject)} did {last}"
+    return f"{wh.lower()} {' '.join(subject)} {last}"
 
 
 def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
@@ -229,4 +250,7 @@ def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
         words = [w for w in words if w.lower().strip(",") not in LANG_STOP[lang] | _FOREIGN_VERBS][:6]
     if not words or all(w.lower().strip(",") in INSTRUCTION_WORDS for w in words):
         return ""
-    return " ".join(words[:8])
+    words = words[:10]
+    while len(words) > 1 and words[-1].lower() in ("in", "of", "a", "an", "the", "and", "to", "for", "with", "on"):
+        words.pop()
+    return " ".join(words)

@@ -303,12 +303,16 @@ def short_story(form: Form, name: str, obj: str) -> str:
     return "\n\n".join([opening, " ".join(middle) or middle_all[0], ending])
 
 
+_MASS = re.compile(r"(?:ship|ness|ity|ism|ion|ence|ance|dom|hood|ing|ment|love|hope|time|music|life|"
+                   r"water|nature|art|fear|magic|courage|peace|war|history|science|space)$")
+
+
 def with_article(topic: str) -> str:
     """'lighthouse keeper' -> 'a lighthouse keeper'; names, plurals and mass nouns stay as they are."""
     words = topic.split()
     determiners = ("a", "an", "the", "my", "his", "her", "their", "our", "two", "three")
     if not words or words[0].lower() in determiners \
-            or topic[:1].isupper() or words[-1].endswith("s") or len(words) == 1:
+            or topic[:1].isupper() or words[-1].endswith("s") or _MASS.search(words[-1]):
         return topic
     return ("an " if topic[:1].lower() in "aeiou" else "a ") + topic
 
