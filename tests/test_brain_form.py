@@ -220,3 +220,13 @@ def test_stated_name_with_a_request_greets_and_answers():
     assert sentence_count(one) == 1 and one.startswith("The Interactions API is")
     assert chat("My name is Phil. Explain the Interactions API in one sentence.", "What is my name?") \
         == "Your name is Phil."
+
+
+@given(topics, st.integers(2, 16), st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_poem_line_counts(topic, n, as_word):
+    text = answer(f"Write a {spelled(n, as_word)}-line poem about {topic}")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    assert len(lines) == n and len(set(lines)) == n
+    haiku = answer(f"Write a haiku about {topic}")
+    assert len(haiku.splitlines()) == 3 and topic.split()[-1].lower() in haiku.lower()

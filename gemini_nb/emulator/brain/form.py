@@ -76,7 +76,7 @@ _LEAD = re.compile(
     r"compose|compare|contrast|suggest|recommend|translate|plan|organi[sz]e|design|draft|outline|show me|this|that|these|those|"
     r"teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
     r"how (?:does|do|did|is|are|can)|why (?:is|are|does|do)|in|a|an|the|some|short|brief|quick|"
-    r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|essay|article|"
+    r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|haiku|limerick|essay|article|"
     r"paragraph|report|note|list of|explanation of|description of)\b[\s,:]*)+", re.I)
 
 
@@ -85,7 +85,9 @@ class Form:
     """The shape an answer must take."""
 
     kind: str = "default"
-    """default | prose | bullets | numbered | table | code | sections | story"""
+    """default | prose | bullets | numbered | table | code | sections | story | poem"""
+    lines: int | None = None
+    """Lines of a poem ('a four-line poem', 'in 6 lines')."""
     sentences: int | None = None
     words: int | None = None
     items: int | None = None
@@ -169,6 +171,12 @@ def parse(prompt: str) -> Form:
         names = _split_names(m.group(1))
         if len(names) >= 2 or (names and ":" in low):
             form.kind, form.sections = "sections", names
+    if m := find(r"\b(?:in )?" + _NUM + r"[- ]lines?\b"):
+        form.lines = number(m.group(1))
+    if m := find(r"\b(?:in )?" + _NUM + r"\s+stanzas?\b"):
+        form.paragraphs = number(m.group(1))
+    if form.kind == "default" and re.search(r"\b(poem|haiku|limerick|verse|sonnet|rhyme)\b", low):
+        form.kind = "poem"
     if form.kind == "default":
         if re.search(r"\b(story|tale|fable|bedtime|narrative|short fiction)\b", low):
             form.kind = "story"
@@ -177,6 +185,8 @@ def parse(prompt: str) -> Form:
             form.kind = "code"
         elif form.items:
             form.kind = "numbered" if re.search(r"\b(list|top|steps?|rank)\b", low) else "bullets"
+        elif form.lines:
+            form.kind = "poem"
         elif form.sentences or form.words or form.paragraphs:
             form.kind = "prose"
         elif re.match(r"\s*(?:please\s+)?list\b", low) or re.search(r"\b(?:as|in|into) a list\b", low):

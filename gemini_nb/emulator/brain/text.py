@@ -226,6 +226,8 @@ def write(ctx: TurnContext, prompt: str) -> str:
     if form.kind == "story":
         names = [m.group(1) for m in re.finditer(r"\b(?:named|called) ([A-Z][a-z]+)", prompt)]
         return writer.story(form, key, names[0] if names else None)
+    if form.kind == "poem":
+        return writer.poem(form, key, haiku=bool(re.search(r"\bhaiku\b", prompt, re.I)))
     if form.kind == "sections":
         return writer.sections(form, key)
     if form.kind == "table":

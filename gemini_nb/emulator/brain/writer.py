@@ -367,6 +367,32 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
     return "\n\n".join(c for c in chunks if c)
 
 
+POEM_LINES = [
+    "{T} arrives without a sound,", "and lingers where the light is thin;", "the morning keeps it close at hand,",
+    "a quiet thing the heart lets in.", "We speak of {t} in lowered voices,", "as if the word could break apart;",
+    "it gathers in the smallest places,", "and settles, patient, in the heart.", "The evening turns to {t} again,",
+    "the way a tide returns to shore;", "whatever else the day has taken,", "it leaves a little something more.",
+    "So here is {t}, plain and simple,", "a lamp left burning in the hall;", "not everything is meant for keeping,",
+    "but this, it seems, outlasts it all.",
+]
+HAIKU = [["{T} at first light", "{T} in the still air", "Soft {t} returning"],
+         ["a slow breath moves through the trees", "the river carries the sky downstream",
+          "the old roof listens to rain"],
+         ["the world holds its breath", "and the day begins again", "nothing asks for more"]]
+
+
+def poem(form: Form, key: str, haiku: bool = False) -> str:
+    """Verse about the topic: a three-line haiku, or quatrains of distinct lines."""
+    s = seed(form.topic, key)
+    fill = {"t": form.topic or "the quiet", "T": _cap(form.topic or "the quiet")}
+    if haiku:
+        return "\n".join(HAIKU[i][(s // (i + 1)) % len(HAIKU[i])].format(**fill) for i in range(3))
+    n = min(form.lines or 4 * (form.paragraphs or 2), len(POEM_LINES))
+    lines = [POEM_LINES[i].format(**fill) for i in range(n)]
+    lines[-1] = lines[-1].rstrip(",;") + ("" if lines[-1].endswith(".") else ".")
+    return "\n\n".join("\n".join(lines[i:i + 4]) for i in range(0, n, 4))
+
+
 def default(form: Form, key: str) -> str:
     """No form requested: a short paragraph, then three key points (all sentences distinct)."""
     known = definition(form.topic)
