@@ -120,3 +120,17 @@ def test_url_context_answer_states_and_cites_the_fact(client):
     assert part.text.startswith("The capital of Peru is Lima.")
     first = part.annotations[0]
     assert first.url == url and part.text[first.start_index:first.end_index] == "The capital of Peru is Lima."
+
+
+@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.lexicon", fromlist=["x"]).PHRASES)),
+       st.sampled_from(["French", "Spanish", "German", "Italian", "Portuguese"]),
+       st.sampled_from(["Translate {p} into {l}", "Please translate \"{p}\" to {l}."]))
+@settings(max_examples=40, deadline=None)
+def test_phrase_bank_translations(phrase, language, template):
+    from gemini_nb.emulator.brain.lexicon import PHRASES, TRANSLATION_LANGUAGES
+    text = answer(template.format(p=phrase, l=language))
+    assert f"**{PHRASES[phrase][TRANSLATION_LANGUAGES.index(language.lower())]}**" in text
+
+
+def test_unknown_translation_is_declined():
+    assert "can't translate" in answer("Translate the whole of Hamlet into German")

@@ -73,7 +73,8 @@ _LEAD = re.compile(
     r"^(?:(?:please|kindly|hey|ok|okay|now|so|and|then|can you|could you|would you|will you|"
     r"i want you to|i'd like you to|i would like you to|help me|let's|explain(?: to me)?|describe|"
     r"write(?: me)?|tell me(?: about)?|tell|give me|give|list|summari[sz]e|make|create|generate|provide|"
-    r"compose|compare|contrast|suggest|recommend|translate|plan|organi[sz]e|design|draft|outline|show me|this|that|these|those|"
+    r"compose|compare|contrast|suggest|recommend|translate|plan|organi[sz]e|design|draft|outline|show me|"
+    r"this|that|these|those|"
     r"teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
     r"how (?:does|do|did|is|are|can)|why (?:is|are|does|do)|in|a|an|the|some|short|brief|quick|"
     r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|haiku|limerick|essay|article|"
@@ -261,6 +262,7 @@ def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
     if not words or all(w.lower().strip(",") in INSTRUCTION_WORDS for w in words):
         return ""
     words = words[:10]
-    while len(words) > 1 and words[-1].lower() in ("in", "of", "a", "an", "the", "and", "to", "for", "with", "on"):
+    dangling = ("in", "of", "a", "an", "the", "and", "to", "for", "with", "on")
+    while len(words) > 1 and words[-1].lower() in dangling:
         words.pop()
     return " ".join(words)

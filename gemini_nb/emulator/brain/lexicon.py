@@ -40,6 +40,37 @@ NAMES_FOR = {
     "company": ["Brightpath", "Nimbus Labs", "Evergreen Works", "Lumen & Co", "Northwind Studio"],
     "boat": ["Sea Breeze", "Wanderer", "Blue Heron", "Second Wind", "Salty Dog"],
 }
+# phrase -> translations (fr, es, de, it, pt): enough for "translate hello into French"
+PHRASES: dict[str, tuple[str, str, str, str, str]] = {
+    "hello": ("bonjour", "hola", "hallo", "ciao", "olá"),
+    "goodbye": ("au revoir", "adiós", "auf Wiedersehen", "arrivederci", "adeus"),
+    "thank you": ("merci", "gracias", "danke", "grazie", "obrigado"),
+    "thanks": ("merci", "gracias", "danke", "grazie", "obrigado"),
+    "please": ("s'il vous plaît", "por favor", "bitte", "per favore", "por favor"),
+    "yes": ("oui", "sí", "ja", "sì", "sim"),
+    "no": ("non", "no", "nein", "no", "não"),
+    "good morning": ("bonjour", "buenos días", "guten Morgen", "buongiorno", "bom dia"),
+    "good night": ("bonne nuit", "buenas noches", "gute Nacht", "buona notte", "boa noite"),
+    "how are you": ("comment allez-vous ?", "¿cómo estás?", "wie geht es dir?", "come stai?",
+                    "como está?"),
+    "i love you": ("je t'aime", "te quiero", "ich liebe dich", "ti amo", "eu te amo"),
+    "sorry": ("désolé", "lo siento", "Entschuldigung", "mi dispiace", "desculpe"),
+    "welcome": ("bienvenue", "bienvenido", "willkommen", "benvenuto", "bem-vindo"),
+    "cheers": ("santé", "salud", "prost", "salute", "saúde"),
+    "good luck": ("bonne chance", "buena suerte", "viel Glück", "buona fortuna", "boa sorte"),
+}
+TRANSLATION_LANGUAGES = ("french", "spanish", "german", "italian", "portuguese")
+
+
+def translate(phrase: str, language: str) -> str | None:
+    """The phrase bank's translation of ``phrase`` into ``language`` (None if not listed)."""
+    row = PHRASES.get(phrase.lower().strip(" .!?\"'“”"))
+    lang = language.lower()
+    if row is None or lang not in TRANSLATION_LANGUAGES:
+        return None
+    return row[TRANSLATION_LANGUAGES.index(lang)]
+
+
 FOODS: dict[str, dict[str, list[str]]] = {
     "pasta": {
         "dishes": ["Spaghetti Carbonara", "Penne all'Arrabbiata", "Fettuccine Alfredo",

@@ -165,6 +165,15 @@ def answer_request(ctx: TurnContext, prompt: str, facts: dict[str, str]) -> str:
         pick = names[first:] + names[:first]
         return (f"How about **{pick[0]}**? It's short, friendly and easy to call out. "
                 f"Other ideas: {', '.join(pick[1:4])} or {pick[4]}.")
+    translate = re.search(r"\btranslate\s+[\"'“]?(.+?)[\"'”]?\s+(?:in)?to\s+(\w+)\s*[.?!]?\s*$",
+                          prompt, re.I)
+    if translate:
+        phrase, language = translate.group(1), translate.group(2).capitalize()
+        said = lexicon.translate(phrase, language)
+        if said:
+            return f"\u201c{phrase}\u201d in {language} is **{said}**."
+        return (f"I can't translate \u201c{phrase[:200]}\u201d into {language} offline: as an emulator "
+                "I only know a small phrase bank (hello, thank you, good morning and the like).")
     if fact_table.is_live(prompt):
         return fact_table.live_answer(ctx.model or ctx.agent)
     pasted = attachments.pasted_document(prompt)

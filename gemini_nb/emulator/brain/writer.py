@@ -368,12 +368,14 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
 
 
 POEM_LINES = [
-    "{T} arrives without a sound,", "and lingers where the light is thin;", "the morning keeps it close at hand,",
-    "a quiet thing the heart lets in.", "We speak of {t} in lowered voices,", "as if the word could break apart;",
-    "it gathers in the smallest places,", "and settles, patient, in the heart.", "The evening turns to {t} again,",
-    "the way a tide returns to shore;", "whatever else the day has taken,", "it leaves a little something more.",
-    "So here is {t}, plain and simple,", "a lamp left burning in the hall;", "not everything is meant for keeping,",
-    "but this, it seems, outlasts it all.",
+    "{T} arrives without a sound,", "and lingers where the light is thin;",
+    "the morning keeps it close at hand,", "a quiet thing the heart lets in.",
+    "We speak of {t} in lowered voices,", "as if the word could break apart;",
+    "it gathers in the smallest places,", "and settles, patient, in the heart.",
+    "The evening turns to {t} again,", "the way a tide returns to shore;",
+    "whatever else the day has taken,", "it leaves a little something more.",
+    "So here is {t}, plain and simple,", "a lamp left burning in the hall;",
+    "not everything is meant for keeping,", "but this, it seems, outlasts it all.",
 ]
 HAIKU = [["{T} at first light", "{T} in the still air", "Soft {t} returning"],
          ["a slow breath moves through the trees", "the river carries the sky downstream",
