@@ -230,3 +230,12 @@ def test_poem_line_counts(topic, n, as_word):
     assert len(lines) == n and len(set(lines)) == n
     haiku = answer(f"Write a haiku about {topic}")
     assert len(haiku.splitlines()) == 3 and topic.split()[-1].lower() in haiku.lower()
+
+
+def test_terse_system_instruction_keeps_one_informative_sentence():
+    from brain_helpers import make_ctx
+    from gemini_nb.emulator.brain.text import TextSkill
+    for prompt in ("Tell me about coral reefs", "Tell me about sourdough baking"):
+        reply = TextSkill().respond(make_ctx(prompt, system_instruction="Be terse."))
+        text = reply.steps[0]["content"][0]["text"]
+        assert sentence_count(text) == 1 and not text.startswith("Here is")

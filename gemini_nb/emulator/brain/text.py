@@ -263,8 +263,10 @@ def style(ctx: TurnContext, text: str) -> str:
     if not si:
         return text
     if re.search(r"\b(terse|concise|brief|one sentence|short)\b", si):
-        first = re.split(r"(?<=[.!?])\s", text.replace("\n\n- ", " ").strip(), maxsplit=1)[0]
-        text = first
+        flat = re.sub(r"\n+(?:[-*] |\d+\. )?", " ", text).strip()
+        sentences = [s for s in re.split(r"(?<=[.!?])\s", flat) if s.strip()] or [flat]
+        # the first sentence that says something (not the "Here is a short overview" opener)
+        text = next((s for s in sentences if not s.startswith(writer.INTRO_PREFIXES)), sentences[0])
     if "pirate" in si:
         text = "Arr! " + text
     if re.search(r"\b(upper ?case|all caps|shout)\b", si):

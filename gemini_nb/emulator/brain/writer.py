@@ -122,6 +122,10 @@ STORY_END = [
 ]
 
 
+INTRO_PREFIXES = tuple(p[0].split("{")[0] for p in PHRASES.values())
+"""How each language's overview opener starts (a terse answer skips it)."""
+
+
 def seed(*parts: object) -> int:
     return int(hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest(), 16)
 
