@@ -102,3 +102,16 @@ def test_response_format_pasta_through_the_sdk(client):
                                         response_format=RECIPE_LIST)
     value = json.loads(result.output_text)
     assert len(value) == 2 and all(r["recipe_name"] in FOODS["pasta"]["dishes"] for r in value)
+
+
+@given(st.sampled_from(sorted(FOODS)), st.sampled_from(["Give me a recipe for {d}", "How do I make {d}?"]))
+@settings(max_examples=30, deadline=None)
+def test_recipe_requests_use_the_dish_theme(theme, template):
+    from brain_helpers import answer
+    dish = FOODS[theme]["dishes"][0]
+    text = answer(template.format(d=dish.lower()))
+    items = re.findall(r"^- (.+)$", text, re.MULTILINE)
+    steps = re.findall(r"^\d+\. (.+)$", text, re.MULTILINE)
+    assert text.startswith(f"## {dish.lower().capitalize()}")
+    assert items and all(i in FOODS[theme]["ingredients"] for i in items)
+    assert steps == FOODS[theme]["steps"]

@@ -126,6 +126,16 @@ FOODS: dict[str, dict[str, list[str]]] = {
                   "Spread the sauce and add the toppings.", "Bake for 8 to 10 minutes."],
     },
 }
+FOODS["breakfast"] = {
+    "dishes": ["Buttermilk Pancakes", "French Toast", "Belgian Waffles", "Cheese Omelette", "Crepes",
+               "Blueberry Muffins", "Granola Bowl"],
+    "ingredients": ["200 g flour", "2 eggs", "300 ml milk", "1 tbsp sugar", "2 tsp baking powder",
+                    "a pinch of salt", "30 g melted butter", "maple syrup to serve"],
+    "steps": ["Whisk the dry ingredients together.", "Beat in the eggs and milk until smooth.",
+              "Rest the batter for 10 minutes.", "Heat a lightly buttered pan over medium heat.",
+              "Cook until golden on both sides.", "Serve warm with syrup or fruit."],
+    "aliases": ["pancake", "waffle", "crepe", "french toast", "omelette", "breakfast", "muffin"],
+}
 FOODS["dessert"]["aliases"] = ["cake", "cookie", "dessert", "sweet", "baking", "brownie"]
 FOODS["pasta"]["aliases"] = ["pasta", "spaghetti", "noodle", "italian", "lasagna", "penne"]
 
@@ -143,6 +153,9 @@ def things(noun: str) -> list[str] | None:
 def food_theme(text: str) -> dict[str, list[str]] | None:
     """The food theme ('pasta', 'soup', ...) a prompt is about, or None."""
     low = text.lower()
+    for theme in FOODS.values():  # a dish of the theme, named in full
+        if any(dish.lower() in low for dish in theme["dishes"]):
+            return theme
     for name, theme in FOODS.items():
         for alias in theme.get("aliases", [name]):
             if re.search(r"\b%s" % re.escape(alias), low):

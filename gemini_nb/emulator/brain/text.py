@@ -235,6 +235,14 @@ def write(ctx: TurnContext, prompt: str) -> str:
     if form.kind == "story":
         names = [m.group(1) for m in re.finditer(r"\b(?:named|called) ([A-Z][a-z]+)", prompt)]
         return writer.story(form, key, names[0] if names else None)
+    wants_recipe = re.search(r"\brecipe (?:for|of) (?:an? |the )?([\w' \-]+)|\bhow (?:do|can) i (?:make|cook|bake) "
+                             r"(?:an? |the |some )?([\w' \-]+)", prompt, re.I)
+    if wants_recipe and form.kind == "default":
+        dish = (wants_recipe.group(1) or wants_recipe.group(2)).strip()
+        theme = lexicon.food_theme(prompt)
+        from .vocab import INGREDIENTS, STEPS
+        return writer.recipe(form, key, dish, theme["ingredients"] if theme else INGREDIENTS,
+                             theme["steps"] if theme else STEPS[:6])
     if form.kind == "poem":
         return writer.poem(form, key, haiku=bool(re.search(r"\bhaiku\b", prompt, re.I)))
     if form.kind == "sections":

@@ -399,6 +399,16 @@ def poem(form: Form, key: str, haiku: bool = False) -> str:
     return "\n\n".join("\n".join(lines[i:i + 4]) for i in range(0, n, 4))
 
 
+def recipe(form: Form, key: str, dish: str, ingredients: list[str], steps: list[str]) -> str:
+    """A recipe: the dish, an ingredient list and numbered steps (from a food theme)."""
+    s = seed(dish, key)
+    n = min(len(ingredients), 6)
+    picked = [ingredients[(s + i) % len(ingredients)] for i in range(n)]
+    lines = [f"## {_cap(dish)}", "", "**Ingredients**", "", *[f"- {i}" for i in dict.fromkeys(picked)], "",
+             "**Steps**", "", *[f"{i}. {step}" for i, step in enumerate(steps, 1)]]
+    return "\n".join(lines)
+
+
 def default(form: Form, key: str) -> str:
     """No form requested: a short paragraph, then three key points (all sentences distinct)."""
     known = definition(form.topic)
