@@ -18,7 +18,7 @@ from . import attachments, facts as fact_table, form as forms, lexicon, tables, 
 from .base import Reply, TurnContext, content_text, text_step
 from .codegen import code_answer
 from .media_inspect import describe_part, inspect_part
-from .vocab import singular
+from .vocab import INGREDIENTS, STEPS, singular
 
 JOKES = [
     "Why do programmers prefer dark mode? Because light attracts bugs.",
@@ -235,12 +235,11 @@ def write(ctx: TurnContext, prompt: str) -> str:
     if form.kind == "story":
         names = [m.group(1) for m in re.finditer(r"\b(?:named|called) ([A-Z][a-z]+)", prompt)]
         return writer.story(form, key, names[0] if names else None)
-    wants_recipe = re.search(r"\brecipe (?:for|of) (?:an? |the )?([\w' \-]+)|\bhow (?:do|can) i (?:make|cook|bake) "
-                             r"(?:an? |the |some )?([\w' \-]+)", prompt, re.I)
+    wants_recipe = re.search(r"\brecipe (?:for|of) (?:an? |the )?([\w' \-]+)|"
+                             r"\bhow (?:do|can) i (?:make|cook|bake) (?:an? |the |some )?([\w' \-]+)", prompt, re.I)
     if wants_recipe and form.kind == "default":
         dish = (wants_recipe.group(1) or wants_recipe.group(2)).strip()
         theme = lexicon.food_theme(prompt)
-        from .vocab import INGREDIENTS, STEPS
         return writer.recipe(form, key, dish, theme["ingredients"] if theme else INGREDIENTS,
                              theme["steps"] if theme else STEPS[:6])
     if form.kind == "poem":
