@@ -236,7 +236,8 @@ def write(ctx: TurnContext, prompt: str) -> str:
         names = [m.group(1) for m in re.finditer(r"\b(?:named|called) ([A-Z][a-z]+)", prompt)]
         return writer.story(form, key, names[0] if names else None)
     wants_recipe = re.search(r"\brecipe (?:for|of) (?:an? |the )?([\w' \-]+)|"
-                             r"\bhow (?:do|can) i (?:make|cook|bake) (?:an? |the |some )?([\w' \-]+)", prompt, re.I)
+                             r"\bhow (?:do|can) i (?:make|cook|bake) (?:an? |the |some )?([\w' \-]+)",
+                             prompt, re.I)
     if wants_recipe and form.kind == "default":
         dish = (wants_recipe.group(1) or wants_recipe.group(2)).strip()
         theme = lexicon.food_theme(prompt)
