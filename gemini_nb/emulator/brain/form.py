@@ -250,11 +250,16 @@ def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
     if about and len(about.group(1).split()) >= 1:
         text = about.group(1)
     text = re.split(r"[.?!;:\n]|,\s+(?:and |please|then|but|so)\b", text.strip(), maxsplit=1)[0]
-    text = _LEAD.sub("", text.strip())
+    before = text.strip()
+    text = _LEAD.sub("", before)
+    # keep a definite article that belongs to the topic ("the water cycle", "the sea")
+    the = re.search(r"\bthe\s+$", before[: len(before) - len(text)], re.I)
     text = re.sub(r"\s+(?:please|for me|for a beginner|for beginners|for kids|for a child|briefly|"
                   r"quickly|now|again|in detail|like i'?m five|to me|to a child)\b.*$", "", text, flags=re.I)
     text = re.sub(r"^(?:the|a|an|of|on|for|to|with)\s+", "", text.strip(), flags=re.I)
     text = re.sub(r"\s+", " ", text).strip(" ,\"'“”*-")
+    if the and text and not text[:1].isupper():
+        text = "the " + text
     words = text.split()
     lang = detect_language(" ".join(words))
     if lang != "en":  # foreign prompts: keep content words only (no lead-verb grammar for them)
