@@ -89,6 +89,8 @@ def test_pdf_strings_with_escapes_and_tj_arrays():
     pdf = b"%PDF-1.4\n1 0 obj << /Length 40 >>\nstream\n" + stream + b"\nendstream\nendobj\n"
     assert extract_text(pdf) == "Hello (x)\ncaf\u00e9"
     assert extract_text(b"not a pdf") == ""
+    odd = b"%PDF-1.4\n<< /Length 20 >>\nstream\nBT (a\\8b\\q) Tj ET\nendstream\n"
+    assert extract_text(odd) == "a8bq"  # unknown escapes drop the backslash, as the spec says
 
 
 def test_summary_quotes_key_sentences():
@@ -199,3 +201,12 @@ def test_unrelated_follow_ups_do_not_reread_the_document():
     history = [first.input_steps[0], model("ok")]
     got = answer("Write a python function that reverses a string", history=history)
     assert "```python" in got and "\u201c" not in got
+
+
+@given(st.binary(max_size=300), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_pdf_extractor_never_crashes_on_garbage(junk, compress):
+    body = zlib.compress(b"BT " + junk + b" ET") if compress else b"BT (" + junk + b") Tj [(" + junk + b")] TJ ET"
+    pdf = b"%PDF-1.4\n1 0 obj << /Length 9 /Filter /FlateDecode >>\nstream\n" + body + b"\nendstream\n"
+    assert isinstance(extract_text(pdf), str)
+    assert isinstance(extract_text(b"%PDF-1.4\n<< >>stream\n" + junk + b"\nendstream"), str)

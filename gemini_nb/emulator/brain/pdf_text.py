@@ -31,7 +31,7 @@ def _unescape(raw: bytes) -> bytes:
         if nxt in _ESC:
             out += _ESC[nxt]
             i += 2
-        elif nxt.isdigit():
+        elif re.match(rb"[0-7]", nxt):
             m = re.match(rb"[0-7]{1,3}", raw[i + 1:i + 4])
             out.append(int(m.group(), 8) & 0xFF)
             i += 1 + len(m.group())
