@@ -206,7 +206,8 @@ def test_unrelated_follow_ups_do_not_reread_the_document():
 @given(st.binary(max_size=300), st.booleans())
 @settings(max_examples=200, deadline=None)
 def test_pdf_extractor_never_crashes_on_garbage(junk, compress):
-    body = zlib.compress(b"BT " + junk + b" ET") if compress else b"BT (" + junk + b") Tj [(" + junk + b")] TJ ET"
+    plain = b"BT (" + junk + b") Tj [(" + junk + b")] TJ ET"
+    body = zlib.compress(b"BT " + junk + b" ET") if compress else plain
     pdf = b"%PDF-1.4\n1 0 obj << /Length 9 /Filter /FlateDecode >>\nstream\n" + body + b"\nendstream\n"
     assert isinstance(extract_text(pdf), str)
     assert isinstance(extract_text(b"%PDF-1.4\n<< >>stream\n" + junk + b"\nendstream"), str)
