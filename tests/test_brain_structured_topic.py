@@ -115,3 +115,16 @@ def test_recipe_requests_use_the_dish_theme(theme, template):
     assert text.startswith(f"## {dish.lower().capitalize()}")
     assert items and all(i in FOODS[theme]["ingredients"] for i in items)
     assert steps == FOODS[theme]["steps"]
+
+
+@given(st.lists(st.sampled_from(["return", "JSON", "with", "fields", "keys", "name", "age", "and", ",", "list",
+                                 "of", "3", "ten", "items", "as", "json", "object", "is_ok", "tags", "price"]),
+                max_size=20).map(" ".join))
+@settings(max_examples=200, deadline=None)
+def test_any_json_prose_prompt_gives_parseable_json_or_nothing(prompt):
+    reply = StructuredSkill().respond(make_ctx(prompt or "x"))
+    if reply is not None:
+        text = reply.steps[0]["content"][0]["text"]
+        value = json.loads(text[8:-4])
+        schema = prose_schema(prompt)
+        Draft202012Validator(schema).validate(value)
