@@ -241,10 +241,11 @@ def test_terse_system_instruction_keeps_one_informative_sentence():
         assert sentence_count(text) == 1 and not text.startswith("Here is")
 
 
-WORDS = st.sampled_from(["explain", "list", "5", "three", "sentences", "words", "table", "columns", "with",
-                         "sections", "story", "poem", "lines", "about", "the", "capital", "of", "Peru", "convert",
-                         "0", "-3.5", "km", "to", "miles", "in", "French", "translate", "my", "name", "is", "Ana",
-                         "?", ",", "and", "shorter", "JSON", "fields", "recipe", "for", "how", "does", "why"])
+WORDS = st.sampled_from([
+    "explain", "list", "5", "three", "sentences", "words", "table", "columns", "with", "sections", "story",
+    "poem", "lines", "about", "the", "capital", "of", "Peru", "convert", "0", "-3.5", "km", "to", "miles",
+    "in", "French", "translate", "my", "name", "is", "Ana", "?", ",", "and", "shorter", "JSON", "fields",
+    "recipe", "for", "how", "does", "why"])
 
 
 @given(st.one_of(st.text(max_size=200), st.lists(WORDS, max_size=25).map(" ".join)))

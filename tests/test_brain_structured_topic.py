@@ -117,9 +117,11 @@ def test_recipe_requests_use_the_dish_theme(theme, template):
     assert steps == FOODS[theme]["steps"]
 
 
-@given(st.lists(st.sampled_from(["return", "JSON", "with", "fields", "keys", "name", "age", "and", ",", "list",
-                                 "of", "3", "ten", "items", "as", "json", "object", "is_ok", "tags", "price"]),
-                max_size=20).map(" ".join))
+PROSE_WORDS = ["return", "JSON", "with", "fields", "keys", "name", "age", "and", ",", "list", "of", "3",
+               "ten", "items", "as", "json", "object", "is_ok", "tags", "price"]
+
+
+@given(st.lists(st.sampled_from(PROSE_WORDS), max_size=20).map(" ".join))
 @settings(max_examples=200, deadline=None)
 def test_any_json_prose_prompt_gives_parseable_json_or_nothing(prompt):
     reply = StructuredSkill().respond(make_ctx(prompt or "x"))
