@@ -14,7 +14,8 @@ uses (and cites) the result. This skill reproduces that shape for every built-in
   predefined ``function_call`` and stops with ``requires_action`` (see :mod:`.builtin_more`).
 
 Results are deterministic (the "web" is :mod:`.web_corpus`), except code execution, which
-really runs in :mod:`.sandbox`.
+really runs in :mod:`.sandbox`. When the question has an answer in the fact table
+(:mod:`.facts`), the first search result states it and the answer leads with it, cited.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from . import builtin_more, sandbox
+from . import builtin_more, facts, sandbox
 from .builtin_more import ToolRun, signed
 from .base import Reply, TurnContext
 from .web_corpus import QUESTION, CitedText, keywords, queries_for, search, search_suggestions_html, \
@@ -74,6 +75,10 @@ def google_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRu
     subject = subject_phrase(prompt)
     pages = [p for i, q in enumerate(queries)
              for p in search(q, 3 if i == 0 else 1, offset=i * 3, about=subject)]
+    known = _plain(facts.answer(prompt))
+    if known:  # the first result states the fact, and the answer leads with it
+        pages[0].facts.insert(0, known)
+        pages[0].snippet = f"{known} {pages[0].snippet}"
     call_id = ctx.ids.call_id()
     call = {"type": "google_search_call", "id": call_id, "arguments": {"queries": queries}}
     if tool.get("search_types"):
@@ -83,9 +88,12 @@ def google_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRu
     result = {"type": "google_search_result", "call_id": call_id, "result": items, "is_error": False}
 
     def write(out: CitedText) -> None:
+        if known:
+            out.add(known, url_citation(pages[0])).add("\n\n")
         out.add(f"Here's what I found about **{subject}**:\n\n")
         for page in pages:
-            out.add("- ").add(page.facts[0], url_citation(page)).add("\n")
+            fact = page.facts[1] if known and page is pages[0] else page.facts[0]
+            out.add("- ").add(fact, url_citation(page)).add("\n")
         out.add("\nSources:\n")
         for n, page in enumerate(pages, 1):
             out.add(f"{n}. ").add(page.title, url_citation(page)).add(f" ({page.url})\n")
@@ -94,6 +102,11 @@ def google_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRu
 
 
 PAYWALLED = ("wsj.com", "ft.com", "nytimes.com", "economist.com", "bloomberg.com")
+
+
+def _plain(text: str | None) -> str | None:
+    """A fact-table sentence without markdown emphasis (as a web page would state it)."""
+    return text.replace("**", "") if text else None
 
 
 def url_status(url: str) -> str:
@@ -131,6 +144,11 @@ def url_context(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
 
     def write(out: CitedText) -> None:
         ok = sum(1 for _, s in statuses if s == "success")
+        known = _plain(facts.answer(URL_RE.sub(" ", prompt)))
+        first = next((u for u, s in statuses if s == "success"), None)
+        if known and first:
+            out.add(known, {"type": "url_citation", "url": first,
+                            "title": f"{_url_topic(first)} ({urlsplit(first).hostname})"}).add("\n\n")
         out.add(f"I read {ok} of the {len(statuses)} page{'s' if len(statuses) != 1 else ''} "
                 "you linked.\n\n")
         for url, status in statuses:

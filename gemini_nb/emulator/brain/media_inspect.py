@@ -255,6 +255,20 @@ def inspect_part(part: dict, files: Any = None) -> dict[str, Any]:
     return info
 
 
+def part_bytes(part: dict, files: Any = None) -> bytes | None:
+    """The bytes of a media part: inline base64 ``data``, or the content of a Files API upload
+    the emulator holds (None for other references, which it cannot fetch)."""
+    data, uri = part.get("data"), part.get("uri")
+    if data not in (None, ""):
+        return _decode_b64(data, str(part.get("type") or "document"))
+    if uri and files is not None and _is_files_uri(str(uri)):
+        record = files.get(str(uri))
+        content = _record_get(record, "content") if record else None
+        if isinstance(content, (bytes, bytearray)):
+            return bytes(content)
+    return None
+
+
 def _analyze(raw: bytes, mime: str, part: dict) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if mime.startswith("image/") or raw[:4] in (b"\x89PNG", b"GIF8") or raw[:2] == b"\xff\xd8":

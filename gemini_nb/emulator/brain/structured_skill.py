@@ -12,6 +12,10 @@ form a client can use (see the module-level :func:`json_request`):
 * the legacy ``response_mime_type: "application/json"`` (with or without a schema) and
   ``"text/x.enum"`` (answer with one enum value as plain text).
 
+Without any of those, a prompt that asks for JSON in words ("return JSON with fields name,
+age and city") gets a fenced ```json block, as a model answers outside JSON mode, shaped by
+:func:`prose_schema`.
+
 Image/audio/video formats belong to the media skill, which runs earlier; when a list mixes
 them with a JSON text format, the media skill answers (it owns interleaved output).
 Bad schemas raise :class:`.schema_gen.SchemaError` (a ValueError, hence a 400) whose message
@@ -20,12 +24,13 @@ names the offending ``response_format...`` path, as the real service does.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .base import Reply, TurnContext, text_step
 from .schema_gen import SchemaError, check_schema, generate
-from .vocab import analyze_prompt, split_words
+from .vocab import NUMBER_WORDS, analyze_prompt, split_words
 
 JSON_MIME = "application/json"
 ENUM_MIME = "text/x.enum"
@@ -121,6 +126,60 @@ def free_schema(prompt: str) -> dict[str, Any]:
         "key_points": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "string"}}}}
 
 
+_ASKS_JSON = re.compile(r"\b(?:as|into|return|returns|output|respond with|reply with|give me|produce|"
+                        r"format(?:ted)? as)\s+(?:a |an |valid |the )?json\b|\bin json format\b|"
+                        r"\bjson (?:object|array|list)\b", re.I)
+_FIELDS = re.compile(r"\b(?:fields?|keys?|properties|attributes|columns)\s*(?::|called|named)?\s*"
+                     r"([\w\-]+(?:\s*,\s*(?:and\s+)?[\w\-]+|\s+and\s+[\w\-]+)*)", re.I)
+_INT_WORDS = ("age", "count", "year", "quantity", "number", "rank", "population", "minutes", "servings",
+              "pages", "id", "calories")
+_NUM_WORDS = ("price", "score", "rating", "amount", "cost", "temperature", "height", "weight", "salary")
+_LIST_WORDS = ("ingredients", "tags", "steps", "items", "skills", "hobbies", "keywords", "authors", "genres")
+
+
+_COUNT_WORDS = "|".join(w for w in NUMBER_WORDS if w not in ("few", "couple", "pair"))
+
+
+def _field_schema(name: str) -> dict[str, Any]:
+    words = split_words(name)
+    if words and words[0] in ("is", "has", "can", "should"):
+        return {"type": "boolean"}
+    if any(w in _LIST_WORDS for w in words):
+        return {"type": "array", "items": {"type": "string"}}
+    if any(w in _INT_WORDS for w in words):
+        return {"type": "integer"}
+    if any(w in _NUM_WORDS for w in words):
+        return {"type": "number"}
+    return {"type": "string"}
+
+
+def prose_schema(prompt: str) -> dict[str, Any] | None:
+    """The schema a prompt describes in words, or None when it does not ask for JSON.
+
+    "Return JSON with fields name, age and city" gives an object with exactly those keys
+    (types guessed from the names); "a JSON list of 3 books with fields title and author"
+    gives an array of 3 such objects. Without named fields, :func:`free_schema` applies.
+    """
+    if not _ASKS_JSON.search(prompt):
+        return None
+    fields = _FIELDS.search(prompt)
+    if not fields:
+        return free_schema(prompt)
+    names = [n.strip() for n in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", fields.group(1)) if n.strip()]
+    names = list(dict.fromkeys("_".join(split_words(n)) for n in names if split_words(n)))[:20]
+    if not names:
+        return free_schema(prompt)
+    obj = {"type": "object", "properties": {n: _field_schema(n) for n in names}, "required": names,
+           "additionalProperties": False}
+    many = re.search(r"\b(?:list|array) of (\d{1,2}|%s)\b|\b(\d{1,2}|%s) [a-z]+s? (?:with|having|each with)"
+                     % (_COUNT_WORDS, _COUNT_WORDS), prompt, re.I)
+    if many:
+        word = (many.group(1) or many.group(2)).lower()
+        n = int(word) if word.isdigit() else NUMBER_WORDS[word]
+        return {"type": "array", "minItems": n, "maxItems": n, "items": obj}
+    return obj
+
+
 def structured_text(ctx: TurnContext, request: JsonRequest, prompt: str) -> str:
     """The answer text for ``request``: compact-ish JSON, or the bare value for enum mode."""
     schema = request.schema if request.schema is not None else free_schema(prompt)
@@ -142,5 +201,13 @@ class StructuredSkill:
             return None
         request = json_request(ctx)
         if request is None:
-            return None
+            if ctx.response_format is not None or ctx.tools:
+                return None
+            prompt = ctx.last_user_text()
+            schema = prose_schema(prompt)
+            if schema is None:
+                return None
+            text = structured_text(ctx, JsonRequest(schema, "prompt"), prompt)
+            pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            return Reply(steps=[text_step(f"```json\n{pretty}\n```")])
         return Reply(steps=[text_step(structured_text(ctx, request, ctx.task_text()))])

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lexicon import food_theme, things
+
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
@@ -243,8 +245,11 @@ class Picker:
         self._orders: dict[str, list[Any]] = {}
         self._cursor: dict[str, int] = {}
 
-    def pick(self, name: str, values: list[Any], preferred: list[Any] = ()) -> Any:
-        """Next value of ``values`` in a per-call shuffled order, ``preferred`` first."""
+    def pick(self, name: str, values: list[Any], preferred: list[Any] = (), cycle: bool = False) -> Any:
+        """Next value of ``values`` in a per-call shuffled order, ``preferred`` first.
+
+        Past the end, strings get a number ("Paris 2") so values stay distinct, unless
+        ``cycle`` (ingredients and steps may repeat across recipes)."""
         if name not in self._orders:
             rest = [v for v in values if v not in preferred]
             self.rng.shuffle(rest)
@@ -254,7 +259,7 @@ class Picker:
         i = self._cursor[name]
         self._cursor[name] = i + 1
         value = order[i % len(order)]
-        if i >= len(order) and isinstance(value, str):
+        if i >= len(order) and isinstance(value, str) and not cycle:
             value = f"{value} {i // len(order) + 1}"
         return value
 
@@ -283,6 +288,9 @@ class Hint:
 def _cities(info: PromptInfo) -> tuple[list[str], list[str]]:
     """City vocabulary (the prompt's country first) and cities the prompt names."""
     named = [e for e in info.entities if e in CITY_INFO]
+    named += [m for m in re.findall(r"\b(?:lives? in|living in|based in|from|in|to|visit(?:ing)?)\s+"
+                                    r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)", info.text)
+              if m not in named and m not in COUNTRIES and m.lower() not in _NOT_PEOPLE]
     if info.country:
         pool = [c[0] for c in COUNTRIES[info.country][2]]
     else:
@@ -301,7 +309,7 @@ _DESCRIPTORS = {w.lower() for w in [*LANGUAGES, *WEEKDAYS, *MONTHS]} | {
 def _person_entities(info: PromptInfo) -> list[str]:
     """Prompt names that can be people (not places, nationalities, languages or dates)."""
     return [e for e in info.entities if e not in CITY_INFO and e.lower() not in _NOT_PEOPLE
-            and e.lower() not in STOPWORDS and len(e) > 2]
+            and e.lower() not in STOPWORDS and len(e) > 2 and not e.isupper()]
 
 
 def topic_of(info: PromptInfo, hint: Hint) -> str:
@@ -347,12 +355,15 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return picker.pick("color", COLORS)
     if h("animal", "species", "pet", "breed"):
         return picker.pick("animal", ANIMALS)
+    theme = food_theme(info.text)  # "pasta recipes" give pasta dishes and pasta ingredients
     if h("ingredient"):
-        return picker.pick("ingredient", INGREDIENTS)
+        return picker.pick("ingredient", theme["ingredients"] if theme else INGREDIENTS, cycle=bool(theme))
     if h("step", "instruction", "direction", "method"):
+        if theme:  # a themed method reads in cooking order
+            return picker.pick("step", theme["steps"], theme["steps"], cycle=True)
         return picker.pick("step", STEPS)
     if h("recipe", "dish", "meal") or (h("name", "title") and parent in ("recipe", "dish", "meal")):
-        return picker.pick("recipe", RECIPES, [q for q in info.quoted])
+        return picker.pick("recipe", theme["dishes"] if theme else RECIPES, [q for q in info.quoted])
     if h("food", "fruit", "vegetable", "snack"):
         return picker.pick("food", FOODS)
     if h("language", "lang"):
@@ -384,7 +395,7 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         pool = [w for w in split_words(info.topic) if w not in STOPWORDS and len(w) > 3
                 and w not in named and not w.isdigit() and w not in ("aged", "describe", "about")]
         return picker.pick("tag", TAGS, pool)
-    subjects = [e for e in info.entities if e.lower() not in _DESCRIPTORS]
+    subjects = [e for e in info.entities if e.lower() not in _DESCRIPTORS and not e.isupper()]
     if h("name") and hint.top and subjects:
         return picker.pick("entity", subjects)
     if h("title", "name") and parent in _WORKS:
@@ -397,6 +408,9 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         people = _person_entities(info)
         full = picker.pick("person", [f"{f} {l}" for f, l in zip(FIRST_NAMES, LAST_NAMES)], people)
         return full.lower().replace(" ", "_") if h("username") else full
+    listed = things(parent) if parent and h("name", "title") else None
+    if listed:  # items of "planets", "fruits", "countries": real names
+        return picker.pick(f"thing:{parent}", listed, [e for e in info.entities if e in listed])
     if h("name") and parent and parent not in STOPWORDS:
         return f"{picker.pick('adj', ADJECTIVES)} {parent}".capitalize()
     topic = topic_of(info, hint)
@@ -471,6 +485,10 @@ def prompt_number(hint: Hint, info: PromptInfo) -> float | None:
     for value, near in info.numbers:
         if names & set(near):
             return value
+    if "age" in names:  # "Ana Lima, 34": the one person-like number
+        ages = [v for v, _ in info.numbers if v.is_integer() and 1 <= v <= 120]
+        if len(ages) == 1:
+            return ages[0]
     if names & {"year", "founded", "released", "published"}:
         return next((v for v, _ in info.numbers if v.is_integer() and 1800 <= v <= 2100), None)
     return None
