@@ -48,7 +48,7 @@ def client(emu):
 
 def legacy_python() -> str | None:
     """Python of a virtualenv with google-genai 1.55 (legacy outputs schema), if any."""
-    candidate = os.environ.get("GEMINI_NB_LEGACY_PYTHON") or "/work/venv155/bin/python"
+    candidate = os.environ.get("GEMINI_NB_LEGACY_PYTHON")
     return candidate if candidate and shutil.which(candidate) else None
 
 
