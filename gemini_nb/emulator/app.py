@@ -191,4 +191,6 @@ def create_app(emulator: Emulator, on_ready: Callable[[], None] | None = None) -
     app.state.emulator = emulator
     from .files_api import register as register_files
     register_files(app)
+    from .agents_api import register as register_agents
+    register_agents(app)
     return app

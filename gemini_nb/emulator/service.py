@@ -15,6 +15,7 @@ import re
 from typing import Any, AsyncIterator
 
 from . import dialects, events as ev, runs
+from .brain.agents import background_only
 from .brain.base import Brain, Reply, TurnContext
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
@@ -53,6 +54,9 @@ class Emulator:
         self.request_log.clear()
         if self.files is not None and hasattr(self.files, "clear"):
             self.files.clear()
+        for ext in list(self.extensions.values()):
+            if hasattr(ext, "on_reset"):
+                ext.on_reset()
 
     def reseed(self, seed: int | None) -> None:
         self.config.seed = seed
@@ -113,10 +117,10 @@ class Emulator:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: Any, dialect: str,
                      fault: FaultRule | None = None) -> dict[str, Any] | AsyncIterator[bytes]:
-        req = validate_create(body)
+        req = validate_create(body, agents=self.extensions.get("agents") or ())
         if req.get("continuation_token"):
             raise ApiError(400, "Unknown continuation_token: this server never issued it.")
-        if req.get("agent") and not req.get("background"):
+        if req.get("agent") and not req.get("background") and background_only(self._base_agent(req["agent"])):
             raise ApiError(400, f"Agent {req['agent']} runs only in the background: set "
                                 "background=true and poll or stream the interaction.")
         input_steps = normalize_input(req.get("input"), self.ids)
@@ -149,6 +153,11 @@ class Emulator:
         if background and not stream:
             return dialects.render(record, dialect, output_steps=[])
         return self._sse(run, 0, fault)
+
+    def _base_agent(self, agent: str) -> str:
+        """The built-in agent behind ``agent`` (itself, or a saved custom agent's base)."""
+        from .agents_api import resolve
+        return resolve(self, agent)[0]
 
     def _heavy(self, req: dict[str, Any]) -> bool:
         """Requests whose brain work may take long enough to be worth a worker thread."""

@@ -19,7 +19,8 @@ The emulator reproduces that *shape* quickly and deterministically:
 * agent and model turns mix in one chain: the research topic falls back to earlier user
   turns when the new prompt is only a follow-up ("go deeper", "yes, proceed").
 
-Requests without ``background: true`` never get here: the service rejects them (400).
+Deep Research requests without ``background: true`` never get here: the service rejects
+them (400, see :func:`background_only`); Antigravity-style agents also run synchronously.
 """
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ def profile(agent: str) -> dict[str, Any]:
     if agent.startswith("deep-research"):
         return {"kind": "research", "pace": 1.0, "rounds": 2, "per_query": 2, "sections": 3}
     return {"kind": "worker", "pace": 0.5, "rounds": 0, "per_query": 0, "sections": 0}
+
+
+def background_only(agent: str) -> bool:
+    """Whether the API refuses ``agent`` without ``background=true``.
+
+    Deep Research runs for minutes and is documented as background-only; Antigravity (and
+    agents built on it) runs in the foreground, its stream open for the whole loop.
+    """
+    return profile(agent)["kind"] == "research"
 
 
 def agent_seconds() -> float:
