@@ -193,4 +193,6 @@ def create_app(emulator: Emulator, on_ready: Callable[[], None] | None = None) -
     register_files(app)
     from .agents_api import register as register_agents
     register_agents(app)
+    from .file_search_api import register as register_file_search
+    register_file_search(app)
     return app

@@ -262,6 +262,9 @@ async def _upload_chunk(emu: Any, request: Request, upload_id: str, prefix: str)
     if len(session.buffer) != session.size:
         raise ApiError(400, f"Upload finalized with {len(session.buffer)} bytes but it declared "
                             f"{session.size}.")
+    finish = getattr(session, "finish", None)  # uploads started by another API (File Search)
+    if finish is not None:
+        return _upload_answer("final", finish(bytes(session.buffer)))
     record = _create(emu, request, session, prefix)
     return _upload_answer("final", {"file": resource(record, emu.files.state(record))})
 

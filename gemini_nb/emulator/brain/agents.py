@@ -28,7 +28,7 @@ import os
 import re
 from typing import Any
 
-from . import sandbox, usage
+from . import persona, sandbox, usage
 from .agent_report import aspects_for, figure_part, write_report
 from .base import Reply, TurnContext, content_text
 from .text import compose
@@ -223,5 +223,6 @@ def _worker(ctx: TurnContext, config: dict[str, Any]) -> Reply:
     text = (f"## Task\n\n{prompt.strip()[:300]}\n\n## What I did\n\n" + "\n\n".join(lines) +
             f"\n\n## Result\n\nDone in {len(steps)} step{'s' if len(steps) != 1 else ''} "
             f"(run {digest(ctx.agent, prompt) % 9000 + 1000}).{footer}")
+    text = persona.apply(ctx.system_instruction, text)
     steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
     return Reply(steps=steps)

@@ -30,6 +30,7 @@ import random
 import re
 from typing import Any
 
+from . import persona
 from .base import Reply, TurnContext, text_step
 from .builtin_more import PREDEFINED
 from .functions import answer_with_results, plan_calls
@@ -200,7 +201,9 @@ class FunctionSkill:
                 items.append({"name": call.get("name") or step.get("name"),
                               "arguments": call.get("arguments") or {},
                               "result": step.get("result"), "is_error": step.get("is_error")})
-        text = answer_with_results(prompt, items)
+        text = answer_with_results(prompt, items, persona.language(ctx.system_instruction))
         if structured is not None:
             text = structured_text(ctx, structured, f"{prompt}\n{text}")
+        else:
+            text = persona.apply(ctx.system_instruction, text)
         return Reply(steps=[text_step(text)])

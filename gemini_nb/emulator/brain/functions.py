@@ -13,6 +13,7 @@ import random
 import re
 from typing import Any
 
+from .persona import PHRASES
 from .schema_gen import SchemaError, generate
 from .schema_match import Matcher, is_type, norm_types
 from .vocab import CITY_INFO, STOPWORDS, split_words, stem
@@ -413,7 +414,8 @@ def _action_sentence(words: list[str], args: dict, text: str) -> str:
     return f"{verb}{' the ' + subject if subject else ''}{with_args} gives {text}."
 
 
-def _sentence(item: dict) -> str:
+def _sentence(item: dict, ph: dict[str, str] | None = None) -> str:
+    ph = ph or PHRASES["en"]
     name = str(item.get("name") or "the function")
     args = item.get("arguments") or {}
     result = item.get("result")
@@ -426,27 +428,30 @@ def _sentence(item: dict) -> str:
         where = where.rsplit("/", 1)[-1].replace("_", " ")
     to = next((str(v) for k, v in args.items() if set(split_words(k)) & {"to", "recipient"} and v), None)
     other = next((str(v) for v in args.values() if isinstance(v, (str, int, float)) and str(v) != where), None)
-    qual = f" in {where}" if where else f" to {to}" if to else f" for {other}" if other else ""
+    qual = ph["in"].format(where=where) if where else ph["to"].format(who=to) if to else \
+        ph["for"].format(what=other) if other else ""
     error = item.get("is_error") or (isinstance(result, dict) and "error" in result and len(result) <= 2)
     if error:
         detail = render(result.get("error") if isinstance(result, dict) else result)
-        return f"I couldn't get the {subject}{qual}: {detail}."
+        return ph["error"].format(subject=subject, qual=qual, detail=detail)
     text = render(result)
-    if words and words[0] in _ACTIONS:
+    if words and words[0] in _ACTIONS and ph is PHRASES["en"]:
         return _action_sentence(words, args, text)
     if getter:
-        verb = "are" if subject.endswith("s") and not subject.endswith("ss") else "is"
-        return f"The {subject}{qual} {verb} {text}."
-    return f"{subject[:1].upper()}{subject[1:]}{qual}: {text}."
+        plural = subject.endswith("s") and not subject.endswith("ss")
+        return ph["results" if plural else "result"].format(subject=subject, qual=qual, text=text)
+    return ph["plain"].format(Subject=subject[:1].upper() + subject[1:], qual=qual, text=text)
 
 
-def answer_with_results(prompt: str, calls_and_results: list[dict]) -> str:
+def answer_with_results(prompt: str, calls_and_results: list[dict], lang: str = "en") -> str:
     """A natural-language answer that states every function result, one sentence each.
 
     Items are ``{"name", "arguments", "result"}`` (``is_error`` optional); results may be
-    strings, numbers, objects, lists or lists of text Content blocks.
+    strings, numbers, objects, lists or lists of text Content blocks. ``lang`` picks the
+    framing words (see :data:`.persona.PHRASES`); the values are the results' own.
     """
+    ph = PHRASES.get(lang, PHRASES["en"])
     if not calls_and_results:
-        return "I don't have any results to report yet."
-    sentences = [_sentence(item) for item in calls_and_results]
+        return ph["none"]
+    sentences = [_sentence(item, ph) for item in calls_and_results]
     return " ".join(s[:1].upper() + s[1:] for s in sentences)
