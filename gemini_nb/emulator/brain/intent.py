@@ -146,8 +146,11 @@ def implied_value(prompt: str, key: str, schema: dict[str, Any]) -> Any:
             if name not in words and stem(name) not in {stem(w) for w in words}:
                 continue
             if isinstance(value, dict):
-                said = f"{key} {schema.get('description', '')} {prompt}".lower()
-                return value["f"] if re.search(r"fahrenheit|°f|\bf\b|imperial", said) else value["c"]
+                from .arguments import wanted_unit
+                unit = wanted_unit(key, str(schema.get("description") or ""))
+                if unit is None and re.search(r"fahrenheit|°f", prompt, re.I):
+                    unit = "f"
+                return value["f"] if unit == "f" else value["c"]
             return value
     return None
 
