@@ -3,6 +3,7 @@
 Property tests draw random function sets, values and chains; the fixed examples are the
 cases the issue names (a thermostat for "I'm freezing", a quoted book title, an id lookup).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,12 @@ NONSENSE = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=4, max_size=8)
 
 
 def fn(fn_name, description="", **props):
-    return {"type": "function", "name": fn_name, "description": description,
-            "parameters": {"type": "object", "properties": props, "required": list(props)}}
+    return {
+        "type": "function",
+        "name": fn_name,
+        "description": description,
+        "parameters": {"type": "object", "properties": props, "required": list(props)},
+    }
 
 
 def plan(prompt, fns, choice="auto"):
@@ -31,18 +36,23 @@ def plan(prompt, fns, choice="auto"):
 
 
 # -- fixed examples ------------------------------------------------------------------------------
-THERMOSTAT = fn("set_thermostat", "Set the target temperature of the home heating",
-                temperature={"type": "number", "minimum": 10, "maximum": 30, "description": "degrees Celsius"})
+THERMOSTAT = fn(
+    "set_thermostat",
+    "Set the target temperature of the home heating",
+    temperature={"type": "number", "minimum": 10, "maximum": 30, "description": "degrees Celsius"},
+)
 LIGHTS = fn("toggle_lights", "Turn the lights on or off", on={"type": "boolean"})
 BOOK = fn("find_book", "Look up a book in the library catalogue", title={"type": "string"})
 
 
 def test_intent_without_the_functions_words():
     assert plan("I'm freezing, do something", [THERMOSTAT, LIGHTS]) == [
-        {"name": "set_thermostat", "arguments": {"temperature": 23}}]
+        {"name": "set_thermostat", "arguments": {"temperature": 23}}
+    ]
     assert plan("Ugh, it's boiling in here", [THERMOSTAT, LIGHTS])[0]["arguments"]["temperature"] < 21
     assert plan("It's too dark in here", [THERMOSTAT, LIGHTS]) == [
-        {"name": "toggle_lights", "arguments": {"on": True}}]
+        {"name": "toggle_lights", "arguments": {"on": True}}
+    ]
     assert plan("Tell me a joke about cats", [THERMOSTAT, LIGHTS, BOOK]) == []
 
 
@@ -54,33 +64,58 @@ def test_fahrenheit_units_follow_the_parameter():
 
 def test_quoted_title_passed_exactly_and_enum_by_meaning():
     assert plan('Do you have "The Name of the Wind" by Patrick Rothfuss?', [BOOK, THERMOSTAT]) == [
-        {"name": "find_book", "arguments": {"title": "The Name of the Wind"}}]
-    ticket = fn("set_priority", "Set a ticket's priority", ticket_id={"type": "string"},
-                priority={"type": "string", "enum": ["low", "medium", "high"]})
+        {"name": "find_book", "arguments": {"title": "The Name of the Wind"}}
+    ]
+    ticket = fn(
+        "set_priority",
+        "Set a ticket's priority",
+        ticket_id={"type": "string"},
+        priority={"type": "string", "enum": ["low", "medium", "high"]},
+    )
     assert plan("Ticket T-991 is urgent, bump it", [ticket]) == [
-        {"name": "set_priority", "arguments": {"ticket_id": "T-991", "priority": "high"}}]
+        {"name": "set_priority", "arguments": {"ticket_id": "T-991", "priority": "high"}}
+    ]
 
 
 def test_event_title_date_colour_and_duration():
-    event = fn("create_event", "Add an event to the calendar", title={"type": "string"},
-               date={"type": "string", "format": "date"}, color={"type": "string", "pattern": "^#[0-9A-F]{6}$"},
-               duration_minutes={"type": "integer"})
+    event = fn(
+        "create_event",
+        "Add an event to the calendar",
+        title={"type": "string"},
+        date={"type": "string", "format": "date"},
+        color={"type": "string", "pattern": "^#[0-9A-F]{6}$"},
+        duration_minutes={"type": "integer"},
+    )
     assert plan("Add a team lunch on March 5th 2026 in sky blue for 1.5 hours", [event]) == [
-        {"name": "create_event", "arguments": {"title": "team lunch", "date": "2026-03-05",
-                                                 "color": "#87CEEB", "duration_minutes": 90}}]
+        {
+            "name": "create_event",
+            "arguments": {
+                "title": "team lunch",
+                "date": "2026-03-05",
+                "color": "#87CEEB",
+                "duration_minutes": 90,
+            },
+        }
+    ]
 
 
 def test_relative_dates():
     today = dt.date(2026, 11, 29)  # a Sunday
     assert arguments.dates("tomorrow and next Friday, or in 2 weeks", today) == [
-        "2026-11-30", "2026-12-04", "2026-12-13"]
+        "2026-11-30",
+        "2026-12-04",
+        "2026-12-13",
+    ]
     assert arguments.dates("on 3/4/2027 or 4 July", today) == ["2027-03-04", "2027-07-04"]
 
 
 # -- properties ----------------------------------------------------------------------------------
 # words that are instructions rather than subjects ("show", "get") never name a function
-GROUPS = [w for w in (sorted(x for x in g if x not in STOPWORDS and "-" not in x) for g in intent.SYNONYMS)
-          if len(w) >= 2]
+GROUPS = [
+    w
+    for w in (sorted(x for x in g if x not in STOPWORDS and "-" not in x) for g in intent.SYNONYMS)
+    if len(w) >= 2
+]
 
 
 @FAST
@@ -96,21 +131,42 @@ def test_the_function_named_by_a_synonym_is_picked(group, data, distractors):
     assert calls and calls[0]["name"] == target["name"]
 
 
-QUOTE = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters=" &,-!?:"),
-                min_size=2, max_size=30).map(str.strip).filter(lambda q: len(q) >= 2)
+QUOTE = (
+    st.text(
+        alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters=" &,-!?:"),
+        min_size=2,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(lambda q: len(q) >= 2)
+)
 
 
 @FAST
-@given(QUOTE, st.integers(min_value=1, max_value=5000), st.dates(dt.date(1990, 1, 1), dt.date(2090, 12, 31)),
-       st.sampled_from(["iso", "month_day", "day_month", "dotted"]))
+@given(
+    QUOTE,
+    st.integers(min_value=1, max_value=5000),
+    st.dates(dt.date(1990, 1, 1), dt.date(2090, 12, 31)),
+    st.sampled_from(["iso", "month_day", "day_month", "dotted"]),
+)
 def test_quoted_strings_numbers_and_dates_reach_the_arguments(quote, n, day, style):
-    written = {"iso": day.isoformat(), "month_day": f"{MONTHS[day.month - 1]} {day.day}, {day.year}",
-               "day_month": f"{day.day} {MONTHS[day.month - 1]} {day.year}",
-               "dotted": f"{day.day:02d}.{day.month:02d}.{day.year}"}[style]
-    note = fn("save_note", "Save a note", title={"type": "string"}, copies={"type": "integer"},
-              due={"type": "string", "format": "date"})
+    written = {
+        "iso": day.isoformat(),
+        "month_day": f"{MONTHS[day.month - 1]} {day.day}, {day.year}",
+        "day_month": f"{day.day} {MONTHS[day.month - 1]} {day.year}",
+        "dotted": f"{day.day:02d}.{day.month:02d}.{day.year}",
+    }[style]
+    note = fn(
+        "save_note",
+        "Save a note",
+        title={"type": "string"},
+        copies={"type": "integer"},
+        due={"type": "string", "format": "date"},
+    )
     calls = plan(f'Save a note titled "{quote}" with {n} copies due {written}', [note])
-    assert calls == [{"name": "save_note", "arguments": {"title": quote, "copies": n, "due": day.isoformat()}}]
+    assert calls == [
+        {"name": "save_note", "arguments": {"title": quote, "copies": n, "due": day.isoformat()}}
+    ]
 
 
 @FAST
@@ -127,20 +183,38 @@ THINGS = ["invoices", "tasks", "readings", "trips", "members", "shipments", "rev
 
 
 def _ctx(input_steps, history, tools):
-    return TurnContext(request={"input": input_steps}, model="gemini-3-flash-preview", agent=None,
-                       input_steps=input_steps, history=history, tools=tools, ids=IdFactory(7))
+    return TurnContext(
+        request={"input": input_steps},
+        model="gemini-3-flash-preview",
+        agent=None,
+        input_steps=input_steps,
+        history=history,
+        tools=tools,
+        ids=IdFactory(7),
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(ENTITIES), st.sampled_from(THINGS), st.sampled_from(FIRST_NAMES),
-       st.sampled_from(LAST_NAMES), st.from_regex(r"[A-Z]{2}-[0-9]{3,6}", fullmatch=True), st.booleans())
+@given(
+    st.sampled_from(ENTITIES),
+    st.sampled_from(THINGS),
+    st.sampled_from(FIRST_NAMES),
+    st.sampled_from(LAST_NAMES),
+    st.from_regex(r"[A-Z]{2}-[0-9]{3,6}", fullmatch=True),
+    st.booleans(),
+)
 def test_random_chains_use_the_id_from_the_first_result(entity, things, first, last, ident, nested):
     """find_<entity>(name) then get_<things>(<entity>_id): the second call carries the id the
     first call returned, and the final answer states both results."""
-    finder = fn(f"find_{entity}", f"Find a {entity} by name and return the {entity} id", name={"type": "string"})
+    finder = fn(
+        f"find_{entity}", f"Find a {entity} by name and return the {entity} id", name={"type": "string"}
+    )
     lister = fn(f"get_{things}", f"List the {things} of a {entity}", **{f"{entity}_id": {"type": "string"}})
     tools = [lister, finder]
-    user = {"type": "user_input", "content": [{"type": "text", "text": f"Show me the {things} of {first} {last}"}]}
+    user = {
+        "type": "user_input",
+        "content": [{"type": "text", "text": f"Show me the {things} of {first} {last}"}],
+    }
     skill = FunctionSkill()
     one = skill.respond(_ctx([user], [], tools))
     assert one.status == "requires_action"
@@ -148,11 +222,14 @@ def test_random_chains_use_the_id_from_the_first_result(entity, things, first, l
     assert call1["name"] == finder["name"] and call1["arguments"] == {"name": f"{first} {last}"}
     result = {"data": {f"{entity}Id": ident, "name": first}} if nested else {"id": ident}
     history = [user, *one.steps]
-    two = skill.respond(_ctx([{"type": "function_result", "call_id": call1["id"], "result": result}], history, tools))
+    two = skill.respond(
+        _ctx([{"type": "function_result", "call_id": call1["id"], "result": result}], history, tools)
+    )
     [call2] = two.steps
     assert call2["name"] == lister["name"] and call2["arguments"] == {f"{entity}_id": ident}
     history += [{"type": "function_result", "call_id": call1["id"], "result": result}, *two.steps]
-    three = skill.respond(_ctx([{"type": "function_result", "call_id": call2["id"], "result": "3 open"}],
-                               history, tools))
+    three = skill.respond(
+        _ctx([{"type": "function_result", "call_id": call2["id"], "result": "3 open"}], history, tools)
+    )
     assert three.status == "completed" and ident in three.steps[0]["content"][0]["text"]
     assert "3 open" in three.steps[0]["content"][0]["text"]

@@ -2,6 +2,7 @@
 
 Everything goes through the unmodified google-genai 3.x SDK against the in-process emulator.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,12 +23,18 @@ def _fast_agents(monkeypatch):
 
 
 def test_create_get_list_delete(client):
-    made = client.agents.create(id="code-reviewer", base_agent=ANTIGRAVITY, description="Reviews code",
-                                system_instruction="You are a senior code reviewer.",
-                                tools=[{"type": "code_execution"}])
+    made = client.agents.create(
+        id="code-reviewer",
+        base_agent=ANTIGRAVITY,
+        description="Reviews code",
+        system_instruction="You are a senior code reviewer.",
+        tools=[{"type": "code_execution"}],
+    )
     assert (made.id, made.base_agent, made.description) == ("code-reviewer", ANTIGRAVITY, "Reviews code")
     got = client.agents.get("code-reviewer")
-    assert got.system_instruction == "You are a senior code reviewer." and got.tools[0].type == "code_execution"
+    assert (
+        got.system_instruction == "You are a senior code reviewer." and got.tools[0].type == "code_execution"
+    )
     client.agents.create(id="second-agent", system_instruction="Be brief.")
     listed = client.agents.list()
     assert [a.id for a in listed.agents] == ["code-reviewer", "second-agent"]
@@ -51,9 +58,13 @@ def test_list_pages(client):
 def test_bad_definitions_are_400_naming_the_field(emu):
     url = f"{emu.base_url}/v1/agents"
     head = {"x-goog-api-key": "k"}
-    bad = [({"id": "Bad_Id"}, "'id'"), ({"id": DEEP}, "built-in"), ({"id": "ok", "base_agent": "nope"},
-                                                                     "'base_agent'"),
-           ({"id": "ok", "tools": [{"type": "teleport"}]}, "tools[0].type"), ({"id": "ok", "colour": 1}, "colour")]
+    bad = [
+        ({"id": "Bad_Id"}, "'id'"),
+        ({"id": DEEP}, "built-in"),
+        ({"id": "ok", "base_agent": "nope"}, "'base_agent'"),
+        ({"id": "ok", "tools": [{"type": "teleport"}]}, "tools[0].type"),
+        ({"id": "ok", "colour": 1}, "colour"),
+    ]
     for body, needle in bad:
         answer = httpx.post(url, json=body, headers=head)
         assert answer.status_code == 400 and needle in answer.json()["error"]["message"], body
@@ -77,7 +88,9 @@ def test_builtin_antigravity_is_synchronous_deep_research_is_not(client):
     client.agents.create(id="my-researcher", base_agent=DEEP, system_instruction="Cover costs.")
     with pytest.raises(gx.BadRequestError, match="background"):
         client.interactions.create(agent="my-researcher", input="Research solar panels")
-    started = client.interactions.create(agent="my-researcher", input="Research solar panels", background=True)
+    started = client.interactions.create(
+        agent="my-researcher", input="Research solar panels", background=True
+    )
     deadline = time.monotonic() + 20
     while (got := client.interactions.get(started.id)).status not in ("completed", "failed"):
         assert time.monotonic() < deadline

@@ -12,6 +12,7 @@ Wiring (today's mechanism, see :func:`register`): the routes go into
 agent reaches the skills as a turn for its base agent. The service asks
 :func:`lookup` whether an unknown agent name is a saved one.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,15 @@ AGENTS_LIST = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/agents/?$")
 AGENT_ITEM = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/agents/(?P<id>[^/:]+)/?$")
 ID_OK = re.compile(r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 DEFAULT_BASE = "antigravity-preview-09-2026"
-FIELDS = ("id", "base_agent", "description", "system_instruction", "tools", "agent_config",
-          "base_environment")
+FIELDS = (
+    "id",
+    "base_agent",
+    "description",
+    "system_instruction",
+    "tools",
+    "agent_config",
+    "base_environment",
+)
 
 
 def _iso(ts: float) -> str:
@@ -95,13 +103,17 @@ def _check(body: Any, emu: Any) -> dict[str, Any]:
         raise invalid(unknown[0], f'Unknown name "{unknown[0]}": Cannot find field.')
     agent_id = body.get("id") or emu.ids.file_name().split("/", 1)[-1]
     if not isinstance(agent_id, str) or not ID_OK.match(agent_id):
-        raise invalid("id", f"{agent_id!r} must be 1-63 lowercase letters, digits or dashes, "
-                            "starting with a letter and not ending with a dash.")
+        raise invalid(
+            "id",
+            f"{agent_id!r} must be 1-63 lowercase letters, digits or dashes, "
+            "starting with a letter and not ending with a dash.",
+        )
     if agent_id in KNOWN_AGENTS or AGENT_RE.match(agent_id):
         raise invalid("id", f"{agent_id!r} is the name of a built-in agent; choose another id.")
     base = body.get("base_agent") or DEFAULT_BASE
-    if not isinstance(base, str) or (base not in KNOWN_AGENTS and not AGENT_RE.match(base)
-                                     and lookup(emu, base) is None):
+    if not isinstance(base, str) or (
+        base not in KNOWN_AGENTS and not AGENT_RE.match(base) and lookup(emu, base) is None
+    ):
         raise invalid("base_agent", f"{base!r} is not a known agent.")
     for key in ("description", "system_instruction"):
         if body.get(key) is not None and not isinstance(body[key], str):
@@ -110,8 +122,7 @@ def _check(body: Any, emu: Any) -> dict[str, Any]:
         _validate_tools(body["tools"])
     if body.get("agent_config") is not None and not isinstance(body["agent_config"], dict):
         raise invalid("agent_config", "expected an object")
-    return {**{k: body.get(k) for k in FIELDS}, "id": agent_id, "base_agent": base,
-            "_created": time.time()}
+    return {**{k: body.get(k) for k in FIELDS}, "id": agent_id, "base_agent": base, "_created": time.time()}
 
 
 def resolve(emu: Any, agent_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -145,8 +156,10 @@ class AgentsGuard:
             for agent in reversed(chain):
                 config.update(agent.get("agent_config") or {})
             ctx.agent = base
-            ctx.system_instruction = "\n\n".join([*instructions, *([ctx.system_instruction]
-                                                                   if ctx.system_instruction else [])]) or None
+            ctx.system_instruction = (
+                "\n\n".join([*instructions, *([ctx.system_instruction] if ctx.system_instruction else [])])
+                or None
+            )
             ctx.tools = [*tools, *ctx.tools]
             ctx.agent_config = {**config, **(ctx.agent_config or {})} or None
         return self.inner.respond(ctx)
@@ -183,7 +196,7 @@ async def agents_collection(emu: Any, request: Request, match: re.Match) -> Resp
     except (ValueError, UnicodeDecodeError):
         raise invalid("page_token", f"{token!r} was not issued by this server") from None
     ids = registry.ids()
-    page = [public(a) for a in (registry.get(i) for i in ids[start:start + size]) if a is not None]
+    page = [public(a) for a in (registry.get(i) for i in ids[start : start + size]) if a is not None]
     body: dict[str, Any] = {"agents": page}
     if start + size < len(ids):
         body["next_page_token"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()

@@ -17,6 +17,7 @@ Wiring (today's mechanism): routes in :data:`gemini_nb.emulator.app.EXTRA_ROUTES
 ``emu.extensions["file_search"]``, and :class:`FileSearchGuard` around the brain puts the
 store on ``ctx.stores`` for the ``file_search`` tool.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,11 +36,19 @@ from .errors import ApiError, invalid
 _VER = r"(?P<version>v\d+[a-z0-9]*)"
 _ID = r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?"
 STORES = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/fileSearchStores/?$")
-STORE = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/fileSearchStores/(?P<store>[^/:]+)(?::(?P<verb>[A-Za-z]+))?/?$")
+STORE = re.compile(
+    rf"^(?P<prefix>/.*?)?/{_VER}/fileSearchStores/(?P<store>[^/:]+)(?::(?P<verb>[A-Za-z]+))?/?$"
+)
 DOCS = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/fileSearchStores/(?P<store>[^/:]+)/documents/?$")
-DOC = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/fileSearchStores/(?P<store>[^/:]+)/documents/(?P<doc>[^/:]+)/?$")
-OPERATION = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/(?P<name>fileSearchStores/[^/:]+/(?:upload/)?operations/[^/:]+)/?$")
-UPLOAD = re.compile(rf"^(?P<prefix>/.*?)?/upload/{_VER}/fileSearchStores/(?P<store>[^/:]+):uploadToFileSearchStore/?$")
+DOC = re.compile(
+    rf"^(?P<prefix>/.*?)?/{_VER}/fileSearchStores/(?P<store>[^/:]+)/documents/(?P<doc>[^/:]+)/?$"
+)
+OPERATION = re.compile(
+    rf"^(?P<prefix>/.*?)?/{_VER}/(?P<name>fileSearchStores/[^/:]+/(?:upload/)?operations/[^/:]+)/?$"
+)
+UPLOAD = re.compile(
+    rf"^(?P<prefix>/.*?)?/upload/{_VER}/fileSearchStores/(?P<store>[^/:]+):uploadToFileSearchStore/?$"
+)
 IMPORT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.ImportFileResponse"
 UPLOAD_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.UploadToFileSearchStoreResponse"
 
@@ -70,8 +79,13 @@ class FileSearchState:
             stem = _slug(display_name) or "store"
             name = f"fileSearchStores/{stem}-{self._suffix(display_name)}"
             now = time.time()
-            store = {"name": name, "display_name": display_name, "create_ts": now, "update_ts": now,
-                     "docs": {}}
+            store = {
+                "name": name,
+                "display_name": display_name,
+                "create_ts": now,
+                "update_ts": now,
+                "docs": {},
+            }
             self.stores[name] = store
             return store
 
@@ -82,17 +96,29 @@ class FileSearchState:
             raise ApiError(404, f"FileSearchStore {name} not found.", "NOT_FOUND")
         return store
 
-    def add_document(self, store_name: str, data: bytes, mime_type: str, display_name: str | None,
-                     metadata: list[dict[str, Any]] | None) -> dict[str, Any]:
+    def add_document(
+        self,
+        store_name: str,
+        data: bytes,
+        mime_type: str,
+        display_name: str | None,
+        metadata: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
         store = self.store(store_name)
         with self._lock:
             stem = _slug(display_name) or "document"
             name = f"{store_name}/documents/{stem}-{self._suffix(store_name, display_name)}"
             now = time.time()
-            doc = {"name": name, "display_name": display_name, "mime_type": mime_type or
-                   "application/octet-stream", "size_bytes": len(data), "create_ts": now,
-                   "custom_metadata": metadata or [], "text": extract_text(data, mime_type),
-                   "store": store_name}
+            doc = {
+                "name": name,
+                "display_name": display_name,
+                "mime_type": mime_type or "application/octet-stream",
+                "size_bytes": len(data),
+                "create_ts": now,
+                "custom_metadata": metadata or [],
+                "text": extract_text(data, mime_type),
+                "store": store_name,
+            }
             store["docs"][name] = doc
             store["update_ts"] = now
             return doc
@@ -101,9 +127,15 @@ class FileSearchState:
         with self._lock:
             path = "upload/operations" if kind == "upload" else "operations"
             name = f"{store_name}/{path}/{kind}-{self._suffix(doc['name'])}"
-            op = {"name": name, "done": True,
-                  "response": {"@type": UPLOAD_TYPE if kind == "upload" else IMPORT_TYPE,
-                               "parent": store_name, "documentName": doc["name"]}}
+            op = {
+                "name": name,
+                "done": True,
+                "response": {
+                    "@type": UPLOAD_TYPE if kind == "upload" else IMPORT_TYPE,
+                    "parent": store_name,
+                    "documentName": doc["name"],
+                },
+            }
             self.operations[name] = op
             return op
 
@@ -121,8 +153,11 @@ class FileSearchState:
     def delete_store(self, name: str, force: bool) -> None:
         store = self.store(name)
         if store["docs"] and not force:
-            raise ApiError(400, f"FileSearchStore {name} is not empty; delete its documents first or "
-                                "pass force=true.", "FAILED_PRECONDITION")
+            raise ApiError(
+                400,
+                f"FileSearchStore {name} is not empty; delete its documents first or " "pass force=true.",
+                "FAILED_PRECONDITION",
+            )
         with self._lock:
             self.stores.pop(name, None)
 
@@ -133,18 +168,27 @@ class FileSearchState:
 
 
 def store_resource(store: dict[str, Any]) -> dict[str, Any]:
-    body = {"name": store["name"], "createTime": _iso(store["create_ts"]),
-            "updateTime": _iso(store["update_ts"]), "activeDocumentsCount": str(len(store["docs"])),
-            "sizeBytes": str(sum(d["size_bytes"] for d in store["docs"].values()))}
+    body = {
+        "name": store["name"],
+        "createTime": _iso(store["create_ts"]),
+        "updateTime": _iso(store["update_ts"]),
+        "activeDocumentsCount": str(len(store["docs"])),
+        "sizeBytes": str(sum(d["size_bytes"] for d in store["docs"].values())),
+    }
     if store.get("display_name"):
         body["displayName"] = store["display_name"]
     return body
 
 
 def document_resource(doc: dict[str, Any]) -> dict[str, Any]:
-    body = {"name": doc["name"], "state": "STATE_ACTIVE", "sizeBytes": str(doc["size_bytes"]),
-            "mimeType": doc["mime_type"], "createTime": _iso(doc["create_ts"]),
-            "updateTime": _iso(doc["create_ts"])}
+    body = {
+        "name": doc["name"],
+        "state": "STATE_ACTIVE",
+        "sizeBytes": str(doc["size_bytes"]),
+        "mimeType": doc["mime_type"],
+        "createTime": _iso(doc["create_ts"]),
+        "updateTime": _iso(doc["create_ts"]),
+    }
     if doc.get("display_name"):
         body["displayName"] = doc["display_name"]
     if doc.get("custom_metadata"):
@@ -168,14 +212,15 @@ def _page(request: Request, items: list[Any], default: int = 10) -> tuple[list[A
     except (ValueError, UnicodeDecodeError):
         raise invalid("page_token", f"{token!r} was not issued by this server") from None
     nxt = base64.urlsafe_b64encode(str(start + size).encode()).decode() if start + size < len(items) else None
-    return items[start:start + size], nxt
+    return items[start : start + size], nxt
 
 
 def _metadata(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(m, dict) and isinstance(m.get("key"), str)
-                                              for m in value):
+    if not isinstance(value, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("key"), str) for m in value
+    ):
         raise invalid("customMetadata", "expected a list of {key, stringValue|numericValue|stringListValue}")
     return value
 
@@ -225,10 +270,16 @@ async def store_item(emu: Any, request: Request, match: re.Match) -> Response:
         state.store(name)
         record = emu.files.get(file_name) if emu.files is not None else None
         if record is None:
-            raise invalid("fileName", f"file {file_name} does not exist (it may have been deleted or expired).")
-        doc = state.add_document(name, record["content"], record["mime_type"],
-                                 record.get("display_name") or record["name"].split("/", 1)[-1],
-                                 _metadata(body.get("customMetadata", body.get("custom_metadata"))))
+            raise invalid(
+                "fileName", f"file {file_name} does not exist (it may have been deleted or expired)."
+            )
+        doc = state.add_document(
+            name,
+            record["content"],
+            record["mime_type"],
+            record.get("display_name") or record["name"].split("/", 1)[-1],
+            _metadata(body.get("customMetadata", body.get("custom_metadata"))),
+        )
         return JSONResponse(state.operation(name, "import", doc))
     _log(emu, request)
     if request.method == "GET":
@@ -286,19 +337,30 @@ async def upload_start(emu: Any, request: Request, match: re.Match) -> Response:
     body = await _read_json(request, emu, required=False) or {}
     _log(emu, request, body)
     state.store(name)
-    if request.headers.get("x-goog-upload-protocol", "").lower() != "resumable" or \
-            request.headers.get("x-goog-upload-command", "").strip().lower() != "start":
-        raise ApiError(400, "Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
-                            "resumable and X-Goog-Upload-Command: start.")
+    if (
+        request.headers.get("x-goog-upload-protocol", "").lower() != "resumable"
+        or request.headers.get("x-goog-upload-command", "").strip().lower() != "start"
+    ):
+        raise ApiError(
+            400,
+            "Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
+            "resumable and X-Goog-Upload-Command: start.",
+        )
     if not isinstance(body, dict):
         raise ApiError(400, "Invalid JSON payload received: the request body must be a JSON object.")
-    mime = request.headers.get("x-goog-upload-header-content-type") or body.get("mimeType") or \
-        "application/octet-stream"
+    mime = (
+        request.headers.get("x-goog-upload-header-content-type")
+        or body.get("mimeType")
+        or "application/octet-stream"
+    )
     try:
         size = int(request.headers.get("x-goog-upload-header-content-length", ""))
     except ValueError:
-        raise ApiError(400, "Invalid value at 'X-Goog-Upload-Header-Content-Length': the size of the "
-                            "upload in bytes is required.") from None
+        raise ApiError(
+            400,
+            "Invalid value at 'X-Goog-Upload-Header-Content-Length': the size of the "
+            "upload in bytes is required.",
+        ) from None
     if size < 0 or size > emu.config.max_body_bytes * 32:
         raise ApiError(400, f"Invalid upload size {size}.")
     display = body.get("displayName", body.get("display_name"))
@@ -313,10 +375,18 @@ async def upload_start(emu: Any, request: Request, match: re.Match) -> Response:
     upload_id = hashlib.sha256(f"{name}{time.time()}{id(session)}".encode()).hexdigest()[:32]
     files_api._sessions(emu)[upload_id] = session
     prefix, version = match.group("prefix") or "", match.group("version")
-    url = f"{str(request.base_url).rstrip('/')}{prefix}/upload/{version}/files?upload_id={upload_id}" \
-          "&upload_protocol=resumable"
-    return Response(b"", headers={"x-goog-upload-status": "active", "x-goog-upload-url": url,
-                                  "x-goog-upload-chunk-granularity": "262144"})
+    url = (
+        f"{str(request.base_url).rstrip('/')}{prefix}/upload/{version}/files?upload_id={upload_id}"
+        "&upload_protocol=resumable"
+    )
+    return Response(
+        b"",
+        headers={
+            "x-goog-upload-status": "active",
+            "x-goog-upload-url": url,
+            "x-goog-upload-chunk-granularity": "262144",
+        },
+    )
 
 
 class FileSearchGuard:
@@ -333,8 +403,14 @@ class FileSearchGuard:
         return getattr(self.inner, name)
 
 
-ROUTES = [(UPLOAD, upload_start), (OPERATION, operation_item), (DOCS, documents_collection),
-          (DOC, document_item), (STORES, stores_collection), (STORE, store_item)]
+ROUTES = [
+    (UPLOAD, upload_start),
+    (OPERATION, operation_item),
+    (DOCS, documents_collection),
+    (DOC, document_item),
+    (STORES, stores_collection),
+    (STORE, store_item),
+]
 
 
 def register(app: Any) -> None:

@@ -79,10 +79,11 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
     background = [fact(2)]
     body: list[list[tuple[Page | None, str]]] = []
     for i, title in enumerate(titles):  # each section opens on its own subject, then the evidence
-        lead = ANALYSIS[(digest(subject, title) + i) % len(ANALYSIS)].format(topic=subject, aspect=title.lower())
+        template = ANALYSIS[(digest(subject, title) + i) % len(ANALYSIS)]
+        lead = template.format(topic=subject, aspect=title.lower())
         body.append([(None, lead), fact(3 + i)])
     limitation = fact(len(facts) - 1)
-    short = words is not None and words < 120 + 45 * len(titles)
+    dropped: set[str] = set()  # parts left out to meet a length
 
     def render() -> CitedText:
         out = CitedText()
@@ -99,22 +100,25 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
         cite(*summary[0])
         out.add(" ")
         cite(*summary[1])
-        if not short:
+        if "commentary" not in dropped:
             out.add(f" Overall, the {len(pages)} sources reviewed agree on the broad picture but differ "
                     "on the details, which the sections below set out.")
+        if "background" not in dropped:
             out.add("\n\n## Background\n\n")
             cite(*background[0])
         out.add("\n\n## Key findings\n\n")
         for i, (title, sentences) in enumerate(zip(titles, body)):
             out.add(f"### {i + 1}. {title}\n\n")
-            for k, (page, sentence) in enumerate(sentences):
+            lead_out = "leads" in dropped and sentences[0][0] is None
+            shown = sentences[1:] if lead_out else sentences
+            for k, (page, sentence) in enumerate(shown):
                 if k:
                     out.add(" ")
                 if page is None:
                     out.add(sentence)
                 else:
                     cite(page, sentence)
-            if not short and words is None:
+            if words is None:
                 out.add(f" Sources that discuss {title.lower()} in depth tend to emphasize its practical "
                         f"consequences for {subject}.")
             out.add("\n\n")
@@ -127,14 +131,17 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
             out.add("\n")
         if figure:
             out.add("Figure 1 (above) compares how often each theme appears across the sources.\n\n")
-        if not short:
+        if "limitations" not in dropped:
             out.add("## Open questions and limitations\n\n")
             cite(*limitation)
-            out.add(" Several sources rely on estimates rather than direct measurement, so the figures "
-                    "should be read as indicative.\n\n")
+            if "commentary" not in dropped:
+                out.add(" Several sources rely on estimates rather than direct measurement, so the "
+                        "figures should be read as indicative.")
+            out.add("\n\n")
         out.add("## Conclusion\n\n")
         out.add(f"The evidence on {subject} is consistent on the fundamentals; the most useful next "
-                f"step is to look closely at {titles[0].lower()} for the specific context you care about.\n\n")
+                f"step is to look closely at {titles[0].lower()} for the specific context you "
+                "care about.\n\n")
         out.add("## Sources\n\n")
         for n, page in enumerate(pages, 1):
             out.add(f"{n}. [").add(page.title, url_citation(page)).add(f"]({page.url})\n")
@@ -143,7 +150,11 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
 
 
     extra = 0
-    if words is not None and not short:
+    for part in ("commentary", "background", "limitations", "leads"):  # too long: leave parts out
+        if words is None or body_words(render().text) <= words * 1.15:
+            break
+        dropped.add(part)
+    if words is not None and body_words(render().text) < words * 0.9:
         analysis = [(i, t) for t in ANALYSIS for i in range(len(titles))
                     if t.format(topic=subject, aspect=titles[i].lower()) not in {x for _, x in body[i]}]
         for _ in range(len(facts) + len(analysis)):

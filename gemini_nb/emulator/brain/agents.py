@@ -78,7 +78,8 @@ def _user_texts(steps: list[dict[str, Any]]) -> list[str]:
 def research_subject(ctx: TurnContext) -> tuple[str, str | None]:
     """(subject, earlier context): the new prompt's topic, or the chain's for a follow-up."""
     prompt = strip_form(ctx.last_user_text())
-    earlier = [strip_form(t) for t in _user_texts(ctx.history) if len(keywords(t)) >= 2 and not APPROVAL.match(t)]
+    earlier = [strip_form(t) for t in _user_texts(ctx.history)
+               if len(keywords(t)) >= 2 and not APPROVAL.match(t)]
     context = subject_phrase(earlier[-1]) if earlier else None
     if len(keywords(prompt)) >= 2 and not APPROVAL.match(prompt):
         subject = subject_phrase(prompt)
@@ -100,7 +101,8 @@ def _requests(ctx: TurnContext) -> str:
     """The user's words since the last finished report: where form requests (table, length) are."""
     texts: list[str] = []
     for step in ctx.conversation:
-        if step.get("type") == "model_output" and "a research report" in content_text(step.get("content"))[:300]:
+        text = content_text(step.get("content")) if step.get("type") == "model_output" else ""
+        if "a research report" in text[:300]:
             texts = []
         elif step.get("type") == "user_input":
             texts.append(content_text(step.get("content")))
@@ -167,7 +169,8 @@ def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) ->
         titles = pending.sections
     else:
         subject, context = research_subject(ctx)
-        titles = requested_sections(prompt) or [a[:1].upper() + a[1:] for a in aspects_for(subject, prof["sections"])]
+        titles = requested_sections(prompt) or [a[:1].upper() + a[1:]
+                                                for a in aspects_for(subject, prof["sections"])]
     aspects = [t.lower() for t in titles] or aspects_for(subject, prof["sections"])
     collaborative = bool(config.get("collaborative_planning"))
     if collaborative and (pending is None or not APPROVAL.match(prompt)):
@@ -175,7 +178,8 @@ def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) ->
         if pending is not None:
             refined, changes = refine(pending, prompt)
             note = ("Updated plan: " + "; ".join(changes) + ".") if changes else \
-                "I couldn't tell what to change, so the plan is as before: say what to add or drop, or confirm it."
+                ("I couldn't tell what to change, so the plan is as before: say what to add or drop, "
+                 "or confirm it.")
             titles = refined.sections
         plan = think("Planning the research", f"I'm proposing {len(titles)} sections on \"{subject}\" "
                                               "and will wait for confirmation before searching.")

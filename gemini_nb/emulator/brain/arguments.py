@@ -6,6 +6,7 @@ do that for the function-calling planner (:mod:`.functions`). Relative dates ("t
 "next Friday") are resolved against ``today``, which callers pass in (the planner uses the
 UTC date, the one input here that is not in the request).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,20 +15,62 @@ import re
 from .vocab import MONTHS, NUMBER_WORDS, WEEKDAYS
 
 COLORS = {
-    "black": "#000000", "white": "#FFFFFF", "red": "#FF0000", "green": "#008000", "lime": "#00FF00",
-    "blue": "#0000FF", "yellow": "#FFFF00", "cyan": "#00FFFF", "aqua": "#00FFFF", "magenta": "#FF00FF",
-    "fuchsia": "#FF00FF", "silver": "#C0C0C0", "gray": "#808080", "grey": "#808080", "maroon": "#800000",
-    "olive": "#808000", "purple": "#800080", "teal": "#008080", "navy": "#000080", "orange": "#FFA500",
-    "pink": "#FFC0CB", "brown": "#A52A2A", "gold": "#FFD700", "beige": "#F5F5DC", "coral": "#FF7F50",
-    "crimson": "#DC143C", "indigo": "#4B0082", "violet": "#EE82EE", "lavender": "#E6E6FA",
-    "turquoise": "#40E0D0", "salmon": "#FA8072", "khaki": "#F0E68C", "ivory": "#FFFFF0",
-    "mint": "#98FF98", "tan": "#D2B48C", "chocolate": "#D2691E", "tomato": "#FF6347",
-    "sky blue": "#87CEEB", "light blue": "#ADD8E6", "dark blue": "#00008B", "royal blue": "#4169E1",
-    "dark green": "#006400", "light green": "#90EE90", "forest green": "#228B22",
-    "dark red": "#8B0000", "light gray": "#D3D3D3", "light grey": "#D3D3D3", "dark gray": "#A9A9A9",
-    "dark grey": "#A9A9A9", "hot pink": "#FF69B4", "sea green": "#2E8B57", "steel blue": "#4682B4",
+    "black": "#000000",
+    "white": "#FFFFFF",
+    "red": "#FF0000",
+    "green": "#008000",
+    "lime": "#00FF00",
+    "blue": "#0000FF",
+    "yellow": "#FFFF00",
+    "cyan": "#00FFFF",
+    "aqua": "#00FFFF",
+    "magenta": "#FF00FF",
+    "fuchsia": "#FF00FF",
+    "silver": "#C0C0C0",
+    "gray": "#808080",
+    "grey": "#808080",
+    "maroon": "#800000",
+    "olive": "#808000",
+    "purple": "#800080",
+    "teal": "#008080",
+    "navy": "#000080",
+    "orange": "#FFA500",
+    "pink": "#FFC0CB",
+    "brown": "#A52A2A",
+    "gold": "#FFD700",
+    "beige": "#F5F5DC",
+    "coral": "#FF7F50",
+    "crimson": "#DC143C",
+    "indigo": "#4B0082",
+    "violet": "#EE82EE",
+    "lavender": "#E6E6FA",
+    "turquoise": "#40E0D0",
+    "salmon": "#FA8072",
+    "khaki": "#F0E68C",
+    "ivory": "#FFFFF0",
+    "mint": "#98FF98",
+    "tan": "#D2B48C",
+    "chocolate": "#D2691E",
+    "tomato": "#FF6347",
+    "sky blue": "#87CEEB",
+    "light blue": "#ADD8E6",
+    "dark blue": "#00008B",
+    "royal blue": "#4169E1",
+    "dark green": "#006400",
+    "light green": "#90EE90",
+    "forest green": "#228B22",
+    "dark red": "#8B0000",
+    "light gray": "#D3D3D3",
+    "light grey": "#D3D3D3",
+    "dark gray": "#A9A9A9",
+    "dark grey": "#A9A9A9",
+    "hot pink": "#FF69B4",
+    "sea green": "#2E8B57",
+    "steel blue": "#4682B4",
 }
-_COLOR_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, COLORS), key=len, reverse=True)) + r")\b", re.I)
+_COLOR_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, COLORS), key=len, reverse=True)) + r")\b", re.I
+)
 _HEX_RE = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
 _MONTH = {m.lower(): i for i, m in enumerate(MONTHS, 1)} | {m[:3].lower(): i for i, m in enumerate(MONTHS, 1)}
 _MON_RE = r"(" + "|".join(sorted(_MONTH, key=len, reverse=True)) + r")\.?"
@@ -86,8 +129,13 @@ def dates(text: str, today: dt.date) -> list[str]:
     for m in re.finditer(rf"\b{_DAY_RE}\s+(?:of\s+)?{_MON_RE}\b(?:,?\s+(\d{{4}}))?", text, re.I):
         day, month = int(m.group(1)), _MONTH[m.group(2).lower()]
         add(m.start(), _date(int(m.group(3)), month, day) if m.group(3) else upcoming(month, day))
-    for word, delta in (("today", 0), ("tonight", 0), ("tomorrow", 1), ("yesterday", -1),
-                        ("day after tomorrow", 2)):
+    for word, delta in (
+        ("today", 0),
+        ("tonight", 0),
+        ("tomorrow", 1),
+        ("yesterday", -1),
+        ("day after tomorrow", 2),
+    ):
         for m in re.finditer(rf"\b{word}\b", text, re.I):
             add(m.start(), today + dt.timedelta(days=delta))
     for m in re.finditer(r"\bin\s+(\d+|\w+)\s+(day|week)s?\b", text, re.I):
@@ -108,16 +156,46 @@ def _num(text: str) -> float | None:
     return float(NUMBER_WORDS[text.lower()]) if text.lower() in NUMBER_WORDS else None
 
 
-_UNITS = {"c": ("temp", "c"), "°c": ("temp", "c"), "celsius": ("temp", "c"), "degrees celsius": ("temp", "c"),
-          "f": ("temp", "f"), "°f": ("temp", "f"), "fahrenheit": ("temp", "f"), "degrees fahrenheit": ("temp", "f"),
-          "km": ("len", "km"), "kilometers": ("len", "km"), "kilometres": ("len", "km"),
-          "mi": ("len", "mi"), "miles": ("len", "mi"), "mile": ("len", "mi"),
-          "kg": ("mass", "kg"), "kilograms": ("mass", "kg"), "lb": ("mass", "lb"), "lbs": ("mass", "lb"),
-          "pounds": ("mass", "lb"), "%": ("pct", "%"), "percent": ("pct", "%"),
-          "minutes": ("dur", "min"), "min": ("dur", "min"), "mins": ("dur", "min"), "hours": ("dur", "h"),
-          "hour": ("dur", "h"), "h": ("dur", "h"), "seconds": ("dur", "s"), "secs": ("dur", "s"), "s": ("dur", "s")}
-_QTY_RE = re.compile(r"(-?\d+(?:\.\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r"))\s*(" +
-                     "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")(?![\w°])", re.I)
+_UNITS = {
+    "c": ("temp", "c"),
+    "°c": ("temp", "c"),
+    "celsius": ("temp", "c"),
+    "degrees celsius": ("temp", "c"),
+    "f": ("temp", "f"),
+    "°f": ("temp", "f"),
+    "fahrenheit": ("temp", "f"),
+    "degrees fahrenheit": ("temp", "f"),
+    "km": ("len", "km"),
+    "kilometers": ("len", "km"),
+    "kilometres": ("len", "km"),
+    "mi": ("len", "mi"),
+    "miles": ("len", "mi"),
+    "mile": ("len", "mi"),
+    "kg": ("mass", "kg"),
+    "kilograms": ("mass", "kg"),
+    "lb": ("mass", "lb"),
+    "lbs": ("mass", "lb"),
+    "pounds": ("mass", "lb"),
+    "%": ("pct", "%"),
+    "percent": ("pct", "%"),
+    "minutes": ("dur", "min"),
+    "min": ("dur", "min"),
+    "mins": ("dur", "min"),
+    "hours": ("dur", "h"),
+    "hour": ("dur", "h"),
+    "h": ("dur", "h"),
+    "seconds": ("dur", "s"),
+    "secs": ("dur", "s"),
+    "s": ("dur", "s"),
+}
+_QTY_RE = re.compile(
+    r"(-?\d+(?:\.\d+)?|\b(?:"
+    + "|".join(NUMBER_WORDS)
+    + r"))\s*("
+    + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+    + r")(?![\w°])",
+    re.I,
+)
 
 
 def quantities(text: str) -> list[tuple[int, float, str, str]]:
@@ -135,11 +213,20 @@ def convert(value: float, unit: str, wanted: str) -> float:
     """``value`` from ``unit`` into ``wanted`` (same kind); rounded to 1 decimal."""
     if unit == wanted:
         return value
-    table = {("f", "c"): lambda v: (v - 32) * 5 / 9, ("c", "f"): lambda v: v * 9 / 5 + 32,
-             ("mi", "km"): lambda v: v * 1.609344, ("km", "mi"): lambda v: v / 1.609344,
-             ("lb", "kg"): lambda v: v * 0.45359237, ("kg", "lb"): lambda v: v / 0.45359237,
-             ("h", "min"): lambda v: v * 60, ("min", "h"): lambda v: v / 60, ("s", "min"): lambda v: v / 60,
-             ("min", "s"): lambda v: v * 60, ("h", "s"): lambda v: v * 3600, ("s", "h"): lambda v: v / 3600}
+    table = {
+        ("f", "c"): lambda v: (v - 32) * 5 / 9,
+        ("c", "f"): lambda v: v * 9 / 5 + 32,
+        ("mi", "km"): lambda v: v * 1.609344,
+        ("km", "mi"): lambda v: v / 1.609344,
+        ("lb", "kg"): lambda v: v * 0.45359237,
+        ("kg", "lb"): lambda v: v / 0.45359237,
+        ("h", "min"): lambda v: v * 60,
+        ("min", "h"): lambda v: v / 60,
+        ("s", "min"): lambda v: v / 60,
+        ("min", "s"): lambda v: v * 60,
+        ("h", "s"): lambda v: v * 3600,
+        ("s", "h"): lambda v: v / 3600,
+    }
     fn = table.get((unit, wanted))
     return round(fn(value), 1) if fn else value
 

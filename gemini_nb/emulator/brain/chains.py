@@ -6,6 +6,7 @@ prompt does say. A model calls ``find_user`` first, reads the id from its result
 ``get_orders`` with it. :func:`split_dependencies` finds such pairs in a planned round of
 calls; :func:`fill_from_results` puts the earlier results' values into the later call.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ def _missing_ids(call: dict[str, Any], fn: dict[str, Any], prompt: str) -> list[
     return [k for k in required if _entity(k) and str(call["arguments"].get(k, "")).lower() not in said]
 
 
-def split_dependencies(calls: list[dict[str, Any]], fns: list[dict[str, Any]], prompt: str,
-                       plan: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def split_dependencies(
+    calls: list[dict[str, Any]], fns: list[dict[str, Any]], prompt: str, plan: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(first round, second round) for ``calls``; the second is empty when nothing depends.
 
     ``plan(prompt, [fn])`` plans a call of one function (the planner's own argument filling).
@@ -98,8 +100,12 @@ def _find(value: Any, key: str, depth: int = 0) -> Any:
             return v
     for k, v in value.items():
         words = split_words(k)
-        if words and words[-1] in ID_WORDS and (len(words) == 1 or {stem(w) for w in words[:-1]} & entity) \
-                and not isinstance(v, (dict, list)):
+        if (
+            words
+            and words[-1] in ID_WORDS
+            and (len(words) == 1 or {stem(w) for w in words[:-1]} & entity)
+            and not isinstance(v, (dict, list))
+        ):
             return v
     for v in value.values():
         if isinstance(v, (dict, list)):
@@ -109,8 +115,9 @@ def _find(value: Any, key: str, depth: int = 0) -> Any:
     return None
 
 
-def fill_from_results(call: dict[str, Any], fn: dict[str, Any],
-                      results: list[dict[str, Any]]) -> dict[str, Any]:
+def fill_from_results(
+    call: dict[str, Any], fn: dict[str, Any], results: list[dict[str, Any]]
+) -> dict[str, Any]:
     """``call`` (without its ``needs`` mark) with each needed value read from ``results``.
 
     ``results`` are ``{"name", "result"}`` of the earlier round. A value is used only when

@@ -6,6 +6,7 @@ shared word stems (with the query's instruction words removed), deterministicall
 passages it cites are ones that really contain the asked-about words. Pure functions: the
 store itself lives in :mod:`gemini_nb.emulator.file_search_api`.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,50 @@ from typing import Any
 
 from .vocab import STOPWORDS, split_words, stem
 
-TEXT_MIMES = ("text/", "application/json", "application/xml", "application/x-python",
-              "application/javascript", "application/x-yaml", "application/yaml", "application/csv",
-              "application/x-sh", "application/sql")
-_QUERY_NOISE = {"what", "whats", "who", "when", "where", "which", "why", "how", "does", "did", "say",
-                "says", "according", "document", "documents", "doc", "docs", "file", "files", "our",
-                "tell", "me", "about", "please", "uploaded", "store", "search", "find", "is", "are"}
+TEXT_MIMES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/x-python",
+    "application/javascript",
+    "application/x-yaml",
+    "application/yaml",
+    "application/csv",
+    "application/x-sh",
+    "application/sql",
+)
+_QUERY_NOISE = {
+    "what",
+    "whats",
+    "who",
+    "when",
+    "where",
+    "which",
+    "why",
+    "how",
+    "does",
+    "did",
+    "say",
+    "says",
+    "according",
+    "document",
+    "documents",
+    "doc",
+    "docs",
+    "file",
+    "files",
+    "our",
+    "tell",
+    "me",
+    "about",
+    "please",
+    "uploaded",
+    "store",
+    "search",
+    "find",
+    "is",
+    "are",
+}
 
 
 @dataclass
@@ -94,8 +133,9 @@ def chunks(text: str, max_chars: int = 600) -> list[str]:
 
 def query_stems(query: str) -> set[str]:
     """Content stems of a question, without question and instruction words."""
-    return {stem(w) for w in split_words(query)
-            if w not in STOPWORDS and w not in _QUERY_NOISE and len(w) > 1}
+    return {
+        stem(w) for w in split_words(query) if w not in STOPWORDS and w not in _QUERY_NOISE and len(w) > 1
+    }
 
 
 def score(query: set[str], text: str) -> float:
@@ -130,8 +170,9 @@ def _matches(meta: list[dict[str, Any]] | None, flt: str | None) -> bool:
     return True
 
 
-def retrieve(query: str, documents: list[dict[str, Any]], top_k: int = 3,
-             metadata_filter: str | None = None) -> list[Passage]:
+def retrieve(
+    query: str, documents: list[dict[str, Any]], top_k: int = 3, metadata_filter: str | None = None
+) -> list[Passage]:
     """The ``top_k`` best chunks of ``documents`` for ``query`` (none when nothing matches).
 
     Each document is ``{"name", "display_name", "store", "text", "custom_metadata"}``.
@@ -144,11 +185,18 @@ def retrieve(query: str, documents: list[dict[str, Any]], top_k: int = 3,
         for piece in chunks(doc.get("text") or ""):
             s = score(wanted, piece)
             if s > 0:
-                found.append(Passage(piece, doc.get("display_name") or doc["name"].rsplit("/", 1)[-1],
-                                     doc["store"], doc["name"], s))
+                found.append(
+                    Passage(
+                        piece,
+                        doc.get("display_name") or doc["name"].rsplit("/", 1)[-1],
+                        doc["store"],
+                        doc["name"],
+                        s,
+                    )
+                )
     found.sort(key=lambda p: (-p.score, p.document, p.text))
     best = found[0].score if found else 0.0
-    return [p for p in found[:max(1, top_k)] if p.score >= best / 2]
+    return [p for p in found[: max(1, top_k)] if p.score >= best / 2]
 
 
 def best_sentence(query: set[str], passage: str) -> str:
@@ -179,15 +227,19 @@ def from_stores(ctx: Any, tool: dict[str, Any], prompt: str) -> Any:
     wanted = query_stems(prompt)
     call_id = ctx.ids.call_id()
     call = {"type": "file_search_call", "id": call_id}
-    result = {"type": "file_search_result", "call_id": call_id,
-              "result": [{"title": p.title, "text": p.text, "file_search_store": p.store} for p in passages]}
+    result = {
+        "type": "file_search_result",
+        "call_id": call_id,
+        "result": [{"title": p.title, "text": p.text, "file_search_store": p.store} for p in passages],
+    }
 
     def write(out: Any) -> None:
         if not passages:
-            subject = " ".join(w for w in dict.fromkeys(split_words(prompt))
-                               if stem(w) in wanted) or "that"
-            out.add(f"I searched {len(docs)} document{'s' if len(docs) != 1 else ''} in "
-                    f"{', '.join(names)} and found nothing about {subject}.\n")
+            subject = " ".join(w for w in dict.fromkeys(split_words(prompt)) if stem(w) in wanted) or "that"
+            out.add(
+                f"I searched {len(docs)} document{'s' if len(docs) != 1 else ''} in "
+                f"{', '.join(names)} and found nothing about {subject}.\n"
+            )
             return
         out.add("According to your documents:\n\n")
         seen: set[str] = set()
@@ -196,7 +248,14 @@ def from_stores(ctx: Any, tool: dict[str, Any], prompt: str) -> Any:
             if sentence in seen:
                 continue
             seen.add(sentence)
-            out.add("- ").add(sentence, {"type": "file_citation", "file_name": p.title, "source": p.store,
-                                         "document_uri": p.document}).add(f" ({p.title})\n")
+            out.add("- ").add(
+                sentence,
+                {
+                    "type": "file_citation",
+                    "file_name": p.title,
+                    "source": p.store,
+                    "document_uri": p.document,
+                },
+            ).add(f" ({p.title})\n")
 
     return ToolRun([signed(ctx, call), signed(ctx, result)], write)

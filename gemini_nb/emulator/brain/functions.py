@@ -144,9 +144,11 @@ class _Filler:
         unquoted = re.sub(r"\"[^\"]*\"|[“”][^“”]*[“”]", lambda m: " " * len(m.group(0)), segment)
         dated = re.sub(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b",
                        lambda m: " " * len(m.group(0)), unquoted)
-        self.numbers = [(m.start(), float(m.group(0))) for m in re.finditer(r"(?<![\w#])-?\d+(?:\.\d+)?", dated)]
-        self.numbers += [(m.start(), float(NUMBER_WORDS[m.group(0).lower()])) for m in re.finditer(
-            r"\b(?:%s)\b" % "|".join(k for k in NUMBER_WORDS if k not in ("few", "couple", "pair")), dated, re.I)]
+        self.numbers = [(m.start(), float(m.group(0)))
+                        for m in re.finditer(r"(?<![\w#])-?\d+(?:\.\d+)?", dated)]
+        spelled = "|".join(k for k in NUMBER_WORDS if k not in ("few", "couple", "pair"))
+        self.numbers += [(m.start(), float(NUMBER_WORDS[m.group(0).lower()]))
+                         for m in re.finditer(rf"\b(?:{spelled})\b", dated, re.I)]
         self.numbers.sort()
         self.quantities = arguments.quantities(dated)
         self.dates = arguments.dates(unquoted, _today())
@@ -182,7 +184,8 @@ class _Filler:
                 self.used.add(n)
         if n is None:
             implied = intent.implied_value(self.prompt, key, schema)
-            n = float(implied) if isinstance(implied, (int, float)) and not isinstance(implied, bool) else None
+            numeric = isinstance(implied, (int, float)) and not isinstance(implied, bool)
+            n = float(implied) if numeric else None
         if n is None:
             return None
         return int(round(n)) if "integer" in types or float(n).is_integer() else n
@@ -212,7 +215,8 @@ class _Filler:
         seg = self.seg
         for rx in (arguments._QTY_RE, QUOTED, re.compile(r"#[0-9a-fA-F]{3,6}\b"), arguments._COLOR_RE,
                    re.compile(rf"\b{arguments._MON_RE}\s+{arguments._DAY_RE}\b(?:,?\s+\d{{4}})?", re.I),
-                   re.compile(rf"\b{arguments._DAY_RE}\s+(?:of\s+)?{arguments._MON_RE}\b(?:,?\s+\d{{4}})?", re.I),
+                   re.compile(rf"\b{arguments._DAY_RE}\s+(?:of\s+)?{arguments._MON_RE}\b"
+                              r"(?:,?\s+\d{4})?", re.I),
                    re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b(?:today|tonight|tomorrow|yesterday)\b|"
                               r"\b(?:next\s+|this\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)):
             seg = rx.sub("\x00", seg)
@@ -263,7 +267,8 @@ class _Filler:
                     schema.get("description", "")).lower() or not self._named_color(code) else \
                     self._named_color(code)
             return None
-        if self.quoted and words & (_QUERY_KEYS | {"name", "title", "book", "song", "movie", "film", "album"}):
+        titled = {"name", "title", "book", "song", "movie", "film", "album"}
+        if self.quoted and words & (_QUERY_KEYS | titled):
             quote = next((q for q in self.quoted if q not in self.used), None)
             if quote is not None:
                 self.used.add(quote)

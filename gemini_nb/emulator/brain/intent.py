@@ -7,6 +7,7 @@ the same thing) and (b) the concepts of a small intent lexicon (:data:`INTENTS`:
 imply an action, with the values they imply, e.g. freezing -> heat, warmer, temperature 23 °C).
 Everything is a table lookup: deterministic, explainable, and easy to extend.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,16 +72,39 @@ def _i(rx: str, concepts: str, **values: Any) -> Intent:
 
 
 INTENTS: list[Intent] = [
-    _i(r"\b(freezing|cold|chilly|shivering|frozen|too cool|warm (it|things|the \w+) up|heat (it|things) up)\b",
-       "thermostat temperature heat heating warm warmer set increase",
-       temperature={"c": 23, "f": 74}, mode="heat", action="increase", direction="up"),
-    _i(r"\b(boiling|sweltering|too (hot|warm)|roasting|sweating|cool (it|things|the \w+) down)\b",
-       "thermostat temperature cool cooling cooler air set decrease",
-       temperature={"c": 19, "f": 66}, mode="cool", action="decrease", direction="down"),
-    _i(r"\b(too dark|can'?t see|pitch black|it'?s dark)\b", "light lamp brightness turn on",
-       state="on", power="on", on=True, brightness=80),
-    _i(r"\b(too bright|lights? off|going to (bed|sleep))\b", "light lamp brightness turn off",
-       state="off", power="off", on=False, brightness=10),
+    _i(
+        r"\b(freezing|cold|chilly|shivering|frozen|too cool|warm (it|things|the \w+) up|"
+        r"heat (it|things) up)\b",
+        "thermostat temperature heat heating warm warmer set increase",
+        temperature={"c": 23, "f": 74},
+        mode="heat",
+        action="increase",
+        direction="up",
+    ),
+    _i(
+        r"\b(boiling|sweltering|too (hot|warm)|roasting|sweating|cool (it|things|the \w+) down)\b",
+        "thermostat temperature cool cooling cooler air set decrease",
+        temperature={"c": 19, "f": 66},
+        mode="cool",
+        action="decrease",
+        direction="down",
+    ),
+    _i(
+        r"\b(too dark|can'?t see|pitch black|it'?s dark)\b",
+        "light lamp brightness turn on",
+        state="on",
+        power="on",
+        on=True,
+        brightness=80,
+    ),
+    _i(
+        r"\b(too bright|lights? off|going to (bed|sleep))\b",
+        "light lamp brightness turn off",
+        state="off",
+        power="off",
+        on=False,
+        brightness=10,
+    ),
     _i(r"\b(hungry|starving|famished|something to eat)\b", "restaurant food meal eat order find"),
     _i(r"\b(bored|entertain me|something to watch)\b", "movie music play recommend"),
     _i(r"\b(put on|play)\b.*\b(music|song|tune|jazz|rock|playlist)\b|\bsome music\b", "music play song"),
@@ -91,15 +115,22 @@ INTENTS: list[Intent] = [
     _i(r"\b(i'?m lost|how do i get|way to|directions)\b", "direction route navigate map"),
     _i(r"\b(umbrella|should i wear|what to wear|will it rain|is it going to rain)\b", "weather forecast"),
     _i(r"\b(how much is|how much does|what does .* cost|price of)\b", "price cost"),
-    _i(r"\b(where is my (order|package|parcel)|has my .* shipped|when will .* arrive)\b",
-       "order shipment track status"),
+    _i(
+        r"\b(where is my (order|package|parcel)|has my .* shipped|when will .* arrive)\b",
+        "order shipment track status",
+    ),
     _i(r"\b(lock up|lock the door|secure the house)\b", "door lock", state="locked", locked=True),
     _i(r"\b(let (them|him|her) in|unlock)\b", "door unlock", state="unlocked", locked=False),
     _i(r"\b(what'?s on my (calendar|schedule)|am i free|my (day|agenda))\b", "calendar event list"),
     _i(r"\b(let .* know|tell .* that|drop .* a line|write to)\b", "email message send"),
     _i(r"\b(what does .* mean|meaning of)\b", "definition define"),
-    _i(r"\b(urgent|asap|critical|emergency|bump (it|this)|escalate)\b", "priority escalate urgent",
-       priority="high", severity="high", urgency="high"),
+    _i(
+        r"\b(urgent|asap|critical|emergency|bump (it|this)|escalate)\b",
+        "priority escalate urgent",
+        priority="high",
+        severity="high",
+        urgency="high",
+    ),
     _i(r"\b(no rush|whenever|low priority|not urgent)\b", "priority", priority="low", urgency="low"),
     _i(r"\b(do you have|have you got|is there a copy|in stock|available)\b", "find search lookup catalog"),
     _i(r"[\"“'][^\"”']{2,}[\"”']\s+by\s+[A-Z][\w'-]+", "book author title novel"),
@@ -147,6 +178,7 @@ def implied_value(prompt: str, key: str, schema: dict[str, Any]) -> Any:
                 continue
             if isinstance(value, dict):
                 from .arguments import wanted_unit
+
                 unit = wanted_unit(key, str(schema.get("description") or ""))
                 if unit is None and re.search(r"fahrenheit|°f", prompt, re.I):
                     unit = "f"

@@ -7,37 +7,101 @@ what can be done faithfully: a language (the framing words of function answers h
 templates in French, Spanish, German, Italian and Portuguese; see :data:`PHRASES`), a pirate's
 voice (a few pronouns and greetings only), upper case, brevity.
 """
+
 from __future__ import annotations
 
 import re
 
-LANGUAGES = {"french": "fr", "français": "fr", "francais": "fr", "spanish": "es", "español": "es",
-             "espanol": "es", "german": "de", "deutsch": "de", "italian": "it", "italiano": "it",
-             "portuguese": "pt", "português": "pt", "english": "en"}
-_LANG_RE = re.compile(r"\b(?:answer|respond|reply|speak|write|talk)\w*\b[^.]{0,30}?\b(?:in|en|auf)\s+"
-                      r"(" + "|".join(LANGUAGES) + r")\b|\ben (français|francais|español|espanol)\b", re.I)
-PHRASES = {
-    "en": {"result": "The {subject}{qual} is {text}.", "results": "The {subject}{qual} are {text}.",
-           "plain": "{Subject}{qual}: {text}.", "error": "I couldn't get the {subject}{qual}: {detail}.",
-           "in": " in {where}", "for": " for {what}", "to": " to {who}", "none": "I don't have any results to report yet."},
-    "fr": {"result": "Résultat ({subject}{qual}) : {text}.", "results": "Résultats ({subject}{qual}) : {text}.",
-           "plain": "{Subject}{qual} : {text}.", "error": "Je n'ai pas pu obtenir {subject}{qual} : {detail}.",
-           "in": " à {where}", "for": " pour {what}", "to": " à {who}", "none": "Je n'ai encore aucun résultat."},
-    "es": {"result": "Resultado ({subject}{qual}): {text}.", "results": "Resultados ({subject}{qual}): {text}.",
-           "plain": "{Subject}{qual}: {text}.", "error": "No pude obtener {subject}{qual}: {detail}.",
-           "in": " en {where}", "for": " para {what}", "to": " a {who}", "none": "Todavía no tengo resultados."},
-    "de": {"result": "Ergebnis ({subject}{qual}): {text}.", "results": "Ergebnisse ({subject}{qual}): {text}.",
-           "plain": "{Subject}{qual}: {text}.", "error": "Ich konnte {subject}{qual} nicht abrufen: {detail}.",
-           "in": " in {where}", "for": " für {what}", "to": " an {who}", "none": "Ich habe noch keine Ergebnisse."},
-    "it": {"result": "Risultato ({subject}{qual}): {text}.", "results": "Risultati ({subject}{qual}): {text}.",
-           "plain": "{Subject}{qual}: {text}.", "error": "Non sono riuscito a ottenere {subject}{qual}: {detail}.",
-           "in": " a {where}", "for": " per {what}", "to": " a {who}", "none": "Non ho ancora risultati."},
-    "pt": {"result": "Resultado ({subject}{qual}): {text}.", "results": "Resultados ({subject}{qual}): {text}.",
-           "plain": "{Subject}{qual}: {text}.", "error": "Não consegui obter {subject}{qual}: {detail}.",
-           "in": " em {where}", "for": " para {what}", "to": " para {who}", "none": "Ainda não tenho resultados."},
+LANGUAGES = {
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "german": "de",
+    "deutsch": "de",
+    "italian": "it",
+    "italiano": "it",
+    "portuguese": "pt",
+    "português": "pt",
+    "english": "en",
 }
-_PIRATE = [(r"\byou\b", "ye"), (r"\bYou\b", "Ye"), (r"\byour\b", "yer"), (r"\bYour\b", "Yer"),
-           (r"\bHello\b", "Ahoy"), (r"\bhello\b", "ahoy")]
+_LANG_RE = re.compile(
+    r"\b(?:answer|respond|reply|speak|write|talk)\w*\b[^.]{0,30}?\b(?:in|en|auf)\s+"
+    r"(" + "|".join(LANGUAGES) + r")\b|\ben (français|francais|español|espanol)\b",
+    re.I,
+)
+PHRASES = {
+    "en": {
+        "result": "The {subject}{qual} is {text}.",
+        "results": "The {subject}{qual} are {text}.",
+        "plain": "{Subject}{qual}: {text}.",
+        "error": "I couldn't get the {subject}{qual}: {detail}.",
+        "in": " in {where}",
+        "for": " for {what}",
+        "to": " to {who}",
+        "none": "I don't have any results to report yet.",
+    },
+    "fr": {
+        "result": "Résultat ({subject}{qual}) : {text}.",
+        "results": "Résultats ({subject}{qual}) : {text}.",
+        "plain": "{Subject}{qual} : {text}.",
+        "error": "Je n'ai pas pu obtenir {subject}{qual} : {detail}.",
+        "in": " à {where}",
+        "for": " pour {what}",
+        "to": " à {who}",
+        "none": "Je n'ai encore aucun résultat.",
+    },
+    "es": {
+        "result": "Resultado ({subject}{qual}): {text}.",
+        "results": "Resultados ({subject}{qual}): {text}.",
+        "plain": "{Subject}{qual}: {text}.",
+        "error": "No pude obtener {subject}{qual}: {detail}.",
+        "in": " en {where}",
+        "for": " para {what}",
+        "to": " a {who}",
+        "none": "Todavía no tengo resultados.",
+    },
+    "de": {
+        "result": "Ergebnis ({subject}{qual}): {text}.",
+        "results": "Ergebnisse ({subject}{qual}): {text}.",
+        "plain": "{Subject}{qual}: {text}.",
+        "error": "Ich konnte {subject}{qual} nicht abrufen: {detail}.",
+        "in": " in {where}",
+        "for": " für {what}",
+        "to": " an {who}",
+        "none": "Ich habe noch keine Ergebnisse.",
+    },
+    "it": {
+        "result": "Risultato ({subject}{qual}): {text}.",
+        "results": "Risultati ({subject}{qual}): {text}.",
+        "plain": "{Subject}{qual}: {text}.",
+        "error": "Non sono riuscito a ottenere {subject}{qual}: {detail}.",
+        "in": " a {where}",
+        "for": " per {what}",
+        "to": " a {who}",
+        "none": "Non ho ancora risultati.",
+    },
+    "pt": {
+        "result": "Resultado ({subject}{qual}): {text}.",
+        "results": "Resultados ({subject}{qual}): {text}.",
+        "plain": "{Subject}{qual}: {text}.",
+        "error": "Não consegui obter {subject}{qual}: {detail}.",
+        "in": " em {where}",
+        "for": " para {what}",
+        "to": " para {who}",
+        "none": "Ainda não tenho resultados.",
+    },
+}
+_PIRATE = [
+    (r"\byou\b", "ye"),
+    (r"\bYou\b", "Ye"),
+    (r"\byour\b", "yer"),
+    (r"\bYour\b", "Yer"),
+    (r"\bHello\b", "Ahoy"),
+    (r"\bhello\b", "ahoy"),
+]
 _GREETING = {"en": "Arr! ", "fr": "Arr ! ", "es": "¡Arr! ", "de": "Arr! ", "it": "Arr! ", "pt": "Arr! "}
 
 

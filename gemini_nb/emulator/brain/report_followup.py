@@ -6,6 +6,7 @@ context; the emulator does the same mechanically: it finds the report in the cha
 its sentences by shared words with the question, and quotes the best ones with the citations
 they carried. Nothing new is searched or invented.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,18 @@ from .file_search import query_stems, score
 from .web_corpus import CitedText
 
 _MARK = "a research report"
-_SUMMARY = re.compile(r"\b(summari[sz]e|summary|tl;?dr|key (points|takeaways|findings)|in short|recap|"
-                      r"main points)\b", re.I)
-_ASK = re.compile(r"\?\s*$|^\s*(who|what|when|where|which|why|how|is|are|does|did|do|can|could|tell me|"
-                  r"explain|list|give me|according)\b", re.I)
-_NEW_RESEARCH = re.compile(r"^\s*(now\s+|please\s+|also\s+)?(research|investigate|look into|study|"
-                           r"find out about|dig into)\b", re.I)
+_SUMMARY = re.compile(
+    r"\b(summari[sz]e|summary|tl;?dr|key (points|takeaways|findings)|in short|recap|" r"main points)\b", re.I
+)
+_ASK = re.compile(
+    r"\?\s*$|^\s*(who|what|when|where|which|why|how|is|are|does|did|do|can|could|tell me|"
+    r"explain|list|give me|according)\b",
+    re.I,
+)
+_NEW_RESEARCH = re.compile(
+    r"^\s*(now\s+|please\s+|also\s+)?(research|investigate|look into|study|" r"find out about|dig into)\b",
+    re.I,
+)
 
 
 def latest_report(ctx: TurnContext) -> dict[str, Any] | None:
@@ -30,8 +37,11 @@ def latest_report(ctx: TurnContext) -> dict[str, Any] | None:
         if step.get("type") != "model_output":
             continue
         for part in step.get("content") or []:
-            if isinstance(part, dict) and part.get("type") == "text" and \
-                    _MARK in str(part.get("text", "")).split("\n", 1)[0]:
+            if (
+                isinstance(part, dict)
+                and part.get("type") == "text"
+                and _MARK in str(part.get("text", "")).split("\n", 1)[0]
+            ):
                 return part
     return None
 
@@ -55,8 +65,9 @@ def _sentences(text: str) -> list[tuple[int, int, str]]:
             heading = line.lstrip("#").strip()
         elif line.strip() and not line.startswith(("|", "*")):
             for m in re.finditer(r"[^.!?]+[.!?](?:\s*\[\d+\])?", line):
-                out.append((pos + m.start() + (len(m.group(0)) - len(m.group(0).lstrip())),
-                            pos + m.end(), heading))
+                out.append(
+                    (pos + m.start() + (len(m.group(0)) - len(m.group(0).lstrip())), pos + m.end(), heading)
+                )
         pos += len(line) + 1
     return out
 
@@ -74,8 +85,10 @@ def answer_from_report(ctx: TurnContext) -> Reply:
         lead = f"In short, the report on {title} found:\n\n"
     else:
         wanted = query_stems(prompt)
-        ranked = sorted(((score(wanted, text[a:b]) + 0.5 * score(wanted, h), a, b, h) for a, b, h in sentences),
-                        key=lambda x: (-x[0], x[1]))
+        ranked = sorted(
+            ((score(wanted, text[a:b]) + 0.5 * score(wanted, h), a, b, h) for a, b, h in sentences),
+            key=lambda x: (-x[0], x[1]),
+        )
         picked = [(a, b, h) for sc, a, b, h in ranked[:2] if sc > 0]
         lead = f"From the report on {title}:\n\n"
     out = CitedText()
@@ -88,8 +101,9 @@ def answer_from_report(ctx: TurnContext) -> Reply:
         quote = re.sub(r"\s*\[\d+\]$", "", text[a:b]).strip()
         cite = next((n for n in notes if a <= n.get("start_index", -1) < b), None)
         where = f" ({heading})" if heading else ""
-        out.add("- ").add(quote, {k: v for k, v in cite.items() if k not in ("start_index", "end_index")}
-                          if cite else None).add(f"{where}\n")
+        out.add("- ").add(
+            quote, {k: v for k, v in cite.items() if k not in ("start_index", "end_index")} if cite else None
+        ).add(f"{where}\n")
     return Reply(steps=[{"type": "model_output", "content": [out.part()]}], duration_s=0.1)
 
 

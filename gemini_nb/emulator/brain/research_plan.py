@@ -7,22 +7,38 @@ the user answers the proposed plan with refinements ("also cover regulation", "d
 in the chain (the plan the agent last showed is parsed back), so no state lives outside the
 conversation. Confirmation is a separate, explicit reply (:data:`APPROVAL`).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-APPROVAL = re.compile(r"^\s*(yes|yep|ok|okay|sure|go ahead|proceed|looks good|sounds good|perfect|great|"
-                      r"approved?|confirm(ed)?|do it|start|lgtm|go for it|that works)\b[^?]*$", re.I)
+APPROVAL = re.compile(
+    r"^\s*(yes|yep|ok|okay|sure|go ahead|proceed|looks good|sounds good|perfect|great|"
+    r"approved?|confirm(ed)?|do it|start|lgtm|go for it|that works)\b[^?]*$",
+    re.I,
+)
 PLAN_TITLE = "## Proposed research plan"
-_ADD = re.compile(r"\b(?:also\s+)?(?:cover|include|add|look (?:at|into)|research|discuss|investigate|"
-                  r"focus on|a section (?:on|about))\s+(?:a section (?:on|about)\s+)?(.+)", re.I)
-_DROP = re.compile(r"\b(?:drop|remove|skip|leave out|omit|exclude|cut|no need for|don'?t (?:cover|include))"
-                   r"\s+(?:the\s+)?(.+)", re.I)
-_SECTIONS = re.compile(r"\b(?:sections?|chapters?|parts?|headings?)\s+(?:on|about|for|covering|titled|named|:)\s*"
-                       r"(.+?)(?:[.;\n]|$)", re.I)
-_WORDS = re.compile(r"\b(?:about|around|roughly|approximately|at least|at most|under|no more than|"
-                    r"max(?:imum)?|in)?\s*(\d{2,5})[-\s]*words?\b", re.I)
+_ADD = re.compile(
+    r"\b(?:also\s+)?(?:cover|include|add|look (?:at|into)|research|discuss|investigate|"
+    r"focus on|a section (?:on|about))\s+(?:a section (?:on|about)\s+)?(.+)",
+    re.I,
+)
+_DROP = re.compile(
+    r"\b(?:drop|remove|skip|leave out|omit|exclude|cut|no need for|don'?t (?:cover|include))"
+    r"\s+(?:the\s+)?(.+)",
+    re.I,
+)
+_SECTIONS = re.compile(
+    r"\b(?:sections?|chapters?|parts?|headings?)\s+(?:on|about|for|covering|titled|named|:)\s*"
+    r"(.+?)(?:[.;\n]|$)",
+    re.I,
+)
+_WORDS = re.compile(
+    r"\b(?:about|around|roughly|approximately|at least|at most|under|no more than|"
+    r"max(?:imum)?|in)?\s*(\d{2,5})[-\s]*words?\b",
+    re.I,
+)
 
 
 @dataclass
@@ -35,9 +51,11 @@ class Plan:
     def markdown(self, note: str | None = None) -> str:
         lines = "\n".join(f"{i + 1}. {s}" for i, s in enumerate(self.sections))
         head = f"{PLAN_TITLE}\n\n" + (f"*{note}*\n\n" if note else "")
-        return (f"{head}Topic: **{self.topic}**\n\nSections:\n\n{lines}\n\nThe report ends with a "
-                "synthesis and cited sources. Reply to confirm this plan, or tell me what to change "
-                "(\"also cover ...\", \"drop section 2\"), and I'll start the research.")
+        return (
+            f"{head}Topic: **{self.topic}**\n\nSections:\n\n{lines}\n\nThe report ends with a "
+            "synthesis and cited sources. Reply to confirm this plan, or tell me what to change "
+            '("also cover ...", "drop section 2"), and I\'ll start the research.'
+        )
 
 
 def parse_plan(text: str) -> Plan | None:
@@ -61,11 +79,14 @@ def _items(text: str) -> list[str]:
     return out
 
 
-_FORM = re.compile(r",?\s*\b(?:with|including|include|and|plus)?\s*(?:a|an|one)?\s*(?:comparison\s+|summary\s+)?"
-                   r"(?:tables?|charts?)\b(?:\s+(?:comparing|of|with)\s+[^,.;]+)?|"
-                   r",?\s*\b(?:in|of)?\s*(?:about|around|roughly|approximately|at least|at most|under|"
-                   r"no more than)?\s*\d{2,5}[-\s]*words?\b|"
-                   r",?\s*\b(?:with|in)\s+(?:\w+\s+)?(?:sections?|chapters?|parts?)\b[^.;]*", re.I)
+_FORM = re.compile(
+    r",?\s*\b(?:with|including|include|and|plus)?\s*(?:a|an|one)?\s*(?:comparison\s+|summary\s+)?"
+    r"(?:tables?|charts?)\b(?:\s+(?:comparing|of|with)\s+[^,.;]+)?|"
+    r",?\s*\b(?:in|of)?\s*(?:about|around|roughly|approximately|at least|at most|under|"
+    r"no more than)?\s*\d{2,5}[-\s]*words?\b|"
+    r",?\s*\b(?:with|in)\s+(?:\w+\s+)?(?:sections?|chapters?|parts?)\b[^.;]*",
+    re.I,
+)
 
 
 def strip_form(prompt: str) -> str:
@@ -97,8 +118,11 @@ def refine(plan: Plan, reply: str) -> tuple[Plan, list[str]]:
     """
     sections = list(plan.sections)
     changes: list[str] = []
-    for clause in re.split(r"(?<=[.;!])\s+|,\s*(?:and\s+)?(?=(?:also|drop|remove|skip|add|include|cover)\b)|"
-                           r"\band\s+(?=(?:also|drop|remove|skip|add|include|cover)\b)", reply):
+    for clause in re.split(
+        r"(?<=[.;!])\s+|,\s*(?:and\s+)?(?=(?:also|drop|remove|skip|add|include|cover)\b)|"
+        r"\band\s+(?=(?:also|drop|remove|skip|add|include|cover)\b)",
+        reply,
+    ):
         drop = _DROP.search(clause)
         if drop:
             target = drop.group(1).strip(" .!")
@@ -107,8 +131,9 @@ def refine(plan: Plan, reply: str) -> tuple[Plan, list[str]]:
                 removed = sections.pop(int(number.group(1)) - 1)
             else:
                 words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", target)} - {"section", "the", "part"}
-                hit = next((s for s in sections if words & {w.lower() for w in re.findall(r"[A-Za-z]{3,}", s)}),
-                           None)
+                hit = next(
+                    (s for s in sections if words & {w.lower() for w in re.findall(r"[A-Za-z]{3,}", s)}), None
+                )
                 if hit is None:
                     continue
                 sections.remove(hit)
