@@ -98,6 +98,15 @@ def test_builtin_antigravity_is_synchronous_deep_research_is_not(client):
     assert got.status == "completed" and "solar panels" in got.output_text.lower()
 
 
+def test_custom_agent_streams_in_the_foreground(client):
+    client.agents.create(id="shouty", system_instruction="Answer in all caps.")
+    events = list(client.interactions.create(agent="shouty", input="Say hello to the team", stream=True))
+    kinds = [e.event_type for e in events]
+    assert kinds[0] == "interaction.created" and kinds[-1] == "interaction.completed"
+    text = "".join(e.delta.text for e in events if e.event_type == "step.delta" and e.delta.type == "text")
+    assert text and text == text.upper()
+
+
 def test_reset_forgets_agents(client, emu):
     client.agents.create(id="temp-agent")
     emu.reset()

@@ -15,7 +15,6 @@ import re
 from typing import Any, AsyncIterator
 
 from . import dialects, events as ev, runs
-from .brain.agents import background_only
 from .brain.base import Brain, Reply, TurnContext
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
@@ -120,7 +119,7 @@ class Emulator:
         req = validate_create(body, agents=self.extensions.get("agents") or ())
         if req.get("continuation_token"):
             raise ApiError(400, "Unknown continuation_token: this server never issued it.")
-        if req.get("agent") and not req.get("background") and background_only(self._base_agent(req["agent"])):
+        if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
             raise ApiError(400, f"Agent {req['agent']} runs only in the background: set "
                                 "background=true and poll or stream the interaction.")
         input_steps = normalize_input(req.get("input"), self.ids)
@@ -154,10 +153,11 @@ class Emulator:
             return dialects.render(record, dialect, output_steps=[])
         return self._sse(run, 0, fault)
 
-    def _base_agent(self, agent: str) -> str:
-        """The built-in agent behind ``agent`` (itself, or a saved custom agent's base)."""
+    def _background_only(self, agent: str) -> bool:
+        """Whether ``agent`` (or the built-in agent a saved custom agent extends) needs background."""
         from .agents_api import resolve
-        return resolve(self, agent)[0]
+        from .brain.agents import background_only
+        return background_only(resolve(self, agent)[0])
 
     def _heavy(self, req: dict[str, Any]) -> bool:
         """Requests whose brain work may take long enough to be worth a worker thread."""
