@@ -233,3 +233,27 @@ def test_random_chains_use_the_id_from_the_first_result(entity, things, first, l
     )
     assert three.status == "completed" and ident in three.steps[0]["content"][0]["text"]
     assert "3 open" in three.steps[0]["content"][0]["text"]
+
+
+def _unique_words():
+    """Synonym-group words that belong to exactly one group (so their meaning is unambiguous)."""
+    from collections import Counter
+
+    seen = Counter(w for g in intent.SYNONYMS for w in g)
+    groups = [sorted(w for w in g if seen[w] == 1 and w not in STOPWORDS and w.isalpha()) for g in intent.SYNONYMS]
+    return [g for g in groups if len(g) >= 2]
+
+
+UNIQUE = _unique_words()
+
+
+@FAST
+@given(st.lists(st.sampled_from(range(len(UNIQUE))), min_size=2, max_size=5, unique=True), st.data())
+def test_enums_are_chosen_by_meaning(picked, data):
+    """Enum values from different synonym groups: the prompt says a synonym of one of them."""
+    values = [data.draw(st.sampled_from(UNIQUE[g])) for g in picked]
+    target = data.draw(st.integers(min_value=0, max_value=len(values) - 1))
+    said = data.draw(st.sampled_from([w for w in UNIQUE[picked[target]] if w != values[target]]))
+    assert intent.enum_by_meaning(f"please use the {said} one", values) == values[target]
+    choose = fn("choose_option", "Pick an option", option={"type": "string", "enum": values})
+    assert plan(f"choose the option for {said}", [choose])[0]["arguments"] == {"option": values[target]}
