@@ -12,6 +12,8 @@ import httpx
 import pytest
 from google.genai import _interactions as gx
 
+from gemini_nb.emulator.agents_api import ID_OK
+
 warnings.filterwarnings("ignore", message="Agents usage is experimental")
 ANTIGRAVITY = "antigravity-preview-05-2026"
 DEEP = "deep-research-pro-preview-12-2025"
@@ -71,6 +73,17 @@ def test_bad_definitions_are_400_naming_the_field(emu):
     assert httpx.post(url, json={"id": "twice"}, headers=head).status_code == 200
     again = httpx.post(url, json={"id": "twice"}, headers=head)
     assert again.status_code == 409 and again.json()["error"]["status"] == "ALREADY_EXISTS"
+
+
+def test_agents_created_without_an_id_get_a_valid_one(emu):
+    """The id the emulator picks follows the id grammar (a letter first), every time."""
+    made = [httpx.post(f"{emu.base_url}/v1/agents", json={"description": f"n{i}"},
+                       headers={"x-goog-api-key": "k"}) for i in range(25)]
+    assert [m.status_code for m in made] == [200] * 25
+    ids = [m.json()["id"] for m in made]
+    assert len(set(ids)) == 25 and all(ID_OK.match(i) for i in ids)
+    got = httpx.get(f"{emu.base_url}/v1/agents/{ids[0]}", headers={"x-goog-api-key": "k"})
+    assert got.json()["description"] == "n0"
 
 
 def test_custom_agent_runs_synchronously_with_its_instruction(client):

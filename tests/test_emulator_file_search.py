@@ -206,3 +206,24 @@ def test_legacy_sdk_file_search_store(legacy_py, emu):
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
     assert got["docs"] == 1 and "tango seven" in got["text"]
+
+
+def test_upload_into_a_store_deleted_meanwhile_ends_with_one_clear_404(emu):
+    """The chunks go through the Files API's session; finalizing calls back into File Search."""
+    head = {"x-goog-api-key": "k"}
+    store = httpx.post(f"{emu.base_url}/v1beta/fileSearchStores", json={}, headers=head).json()["name"]
+    start = httpx.post(
+        f"{emu.base_url}/upload/v1beta/{store}:uploadToFileSearchStore",
+        json={"displayName": "late.txt"},
+        headers={**head, "x-goog-upload-protocol": "resumable", "x-goog-upload-command": "start",
+                 "x-goog-upload-header-content-length": "4",
+                 "x-goog-upload-header-content-type": "text/plain"},
+    )
+    url = start.headers["x-goog-upload-url"]
+    assert start.status_code == 200 and "/upload/v1beta/files?upload_id=" in url
+    assert httpx.delete(f"{emu.base_url}/v1beta/{store}", headers=head).status_code == 200
+    last = httpx.post(url, content=b"late", headers={"x-goog-upload-command": "upload, finalize",
+                                                     "x-goog-upload-offset": "0"})
+    assert last.status_code == 404 and last.headers["x-goog-upload-status"] == "final"
+    assert store in last.json()["error"]["message"]
+    assert httpx.get(f"{emu.base_url}/v1beta/files", headers=head).json() == {}  # no stray file

@@ -321,15 +321,14 @@ class FileSearchExtension:
     async def store(self, emu: Any, request: Request, match: re.Match) -> Response:
         """``GET``/``DELETE`` a store, ``POST ...:importFile`` a Files API upload into it."""
         verb = match.group("verb")
-        if verb:
-            if verb != "importFile" or request.method != "POST":
-                _log(emu, request)
-                raise _no_method(request)
+        if verb == "importFile" and request.method == "POST":
             body = await read_json(request, emu.config.max_body_bytes, required=True)
             _log(emu, request, body)
             return JSONResponse(self._import(_store_name(match), body))
         _log(emu, request)
         name = _store_name(match)
+        if verb:
+            raise _no_method(request)
         if request.method == "GET":
             return JSONResponse(store_resource(self.state.store(name)))
         if request.method == "DELETE":
@@ -390,7 +389,9 @@ class FileSearchExtension:
         """``GET`` an import or upload operation (``client.operations.get``)."""
         _log(emu, request)
         _store_name(match)
-        op = self.state.operations.get(match.group("name")) if ID_OK.match(match.group("op")) else None
+        if not ID_OK.match(match.group("op")):
+            raise not_found(f"Operation {match.group('name')} not found: not a valid operation id.")
+        op = self.state.operations.get(match.group("name"))
         if op is None or request.method != "GET":
             raise not_found(f"Operation {match.group('name')} not found.")
         return JSONResponse(op)
