@@ -73,6 +73,36 @@ def _exercise(base: str) -> list[str]:
     seen.append(client.files.get(name=upload.name).model_dump_json())
     seen.append("".join(f.model_dump_json() for f in client.files.list()))
     client.files.delete(name=upload.name)
+    seen.extend(_exercise_agents_and_stores(base, client))
+    return seen
+
+
+def _exercise_agents_and_stores(base: str, client) -> list[str]:
+    """The custom-agent and File Search routes, the key sent all three ways."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Agents usage is experimental")
+    seen = [client.agents.create(id="vault-agent", system_instruction="Be brief.").model_dump_json(),
+            client.agents.get("vault-agent").model_dump_json(), client.agents.list().model_dump_json()]
+    store = client.file_search_stores.create(config={"display_name": "vault"})
+    op = client.file_search_stores.upload_to_file_search_store(
+        file_search_store_name=store.name, file=io.BytesIO(b"The vault opens at nine."),
+        config={"mime_type": "text/plain", "display_name": "vault.txt"})
+    seen += [store.model_dump_json(), op.model_dump_json(), client.operations.get(op).model_dump_json()]
+    with httpx.Client(base_url=base, timeout=30) as raw:
+        for params, headers in (({"key": KEY}, {}), ({}, {"authorization": f"Bearer {KEY}"}),
+                                ({}, {"x-goog-api-key": KEY})):
+            for method, path, body in (
+                    ("POST", "/v1beta/agents", {"id": "leaky", "api_key": BODY}),
+                    ("GET", "/v1beta/agents/vault-agent", None), ("GET", "/v1beta/agents/Bad_Id", None),
+                    ("POST", "/v1beta/fileSearchStores", {"displayName": "x", "password": BODY}),
+                    ("GET", f"/v1beta/{store.name}", None), ("GET", f"/v1beta/{store.name}/documents", None),
+                    ("GET", f"/v1beta/{op.response.document_name}", None),
+                    ("POST", f"/v1beta/{store.name}:importFile", {"fileName": "files/none", "token": BODY}),
+                    ("GET", "/v1beta/fileSearchStores/Bad.Id", None)):
+                seen.append(raw.request(method, path, params=params, headers=headers, json=body).text)
+    client.file_search_stores.delete(name=store.name, config={"force": True})
+    client.agents.delete("vault-agent")
     return seen
 
 
@@ -109,6 +139,21 @@ def test_request_log_keeps_redacted_names(emu):
     headers = entry["body"]["tools"][0]["headers"]
     assert headers["Authorization"] != f"Token {BODY}" and headers["nested"]["password"] != BODY
     assert entry["body"]["input"] == "hi"
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/v1beta/agents", {"id": "logged-agent", "description": "d", "api_key": BODY}),
+    ("/v1beta/fileSearchStores", {"displayName": "logged", "password": BODY}),
+])
+def test_new_services_log_through_the_redaction(emu, path, body):
+    httpx.post(emu.base_url + path, params={"key": KEY, "alt": "json"},
+               headers={"cookie": f"sid={KEY}", "x-goog-api-key": KEY}, json=body)
+    entry = emu.requests()[-1]
+    assert entry["path"] == path and entry["query"].startswith("key=") and "alt=json" in entry["query"]
+    assert entry["headers"]["cookie"] == "***" and entry["headers"]["x-goog-api-key"] == "***"
+    _assert_clean("the request log", json.dumps(entry))
+    kept = {k: v for k, v in body.items() if k not in ("api_key", "password")}
+    assert {k: entry["body"][k] for k in kept} == kept
 
 
 def test_record_mode_keeps_no_secret(tmp_path, caplog):
@@ -166,6 +211,14 @@ def test_sdk_crafted_ids_never_reach_the_control_plane(emu, client):
     "/%5Femulator/faults",
     "/_emulator%2Ffaults",
     "/v1beta/interactions/v1_a%00",
+    "/v1beta/agents/..%2F..%2F_emulator%2Ffaults",
+    "/v1beta/agents/%2E%2E",
+    "/v1beta/fileSearchStores/..%2Ffiles%2Fabc",
+    "/v1beta/fileSearchStores/s%2Fdocuments%2Fd",
+    "/v1beta/fileSearchStores/s/documents/..%2F..%2F..%2F_emulator%2Ffaults",
+    "/v1beta/fileSearchStores/s/operations/%2E%2E%5Cx",
+    "/upload/v1beta/fileSearchStores/..%2F_emulator:uploadToFileSearchStore",
+    "/v1beta/fileSearchStores/s/../../_emulator/faults",
 ])
 def test_encoded_separators_and_dots_are_404(emu, path):
     emu.add_fault(path="never-matches", status=500)
@@ -192,6 +245,49 @@ def test_malformed_interaction_ids_are_404_without_lookup(emu, rid):
         resp = httpx.request(method, f"{emu.base_url}/v1beta/interactions/{rid}{suffix}",
                              headers={"x-goog-api-key": "k"})
         assert resp.status_code == 404 and resp.json()["error"]["status"] == "NOT_FOUND", (method, rid)
+
+
+def test_sdk_crafted_agent_and_store_names_never_reach_the_control_plane(emu, client):
+    import warnings
+
+    from google.genai import _interactions as gx
+    from google.genai import errors
+
+    warnings.filterwarnings("ignore", message="Agents usage is experimental")
+    emu.add_fault(path="never-matches", status=500)
+    for call in (lambda: client.agents.delete("../../_emulator/faults"),
+                 lambda: client.agents.get("../../_emulator/health")):
+        with pytest.raises(gx.NotFoundError):
+            call()
+    up = "fileSearchStores/s/documents/../../../../_emulator"
+    for call in (lambda: client.file_search_stores.delete(name="fileSearchStores/../../_emulator/faults"),
+                 lambda: client.file_search_stores.get(name="fileSearchStores/../../_emulator/health"),
+                 lambda: client.file_search_stores.documents.delete(name=up + "/faults"),
+                 lambda: client.file_search_stores.import_file(
+                     file_search_store_name="fileSearchStores/../../_emulator/reset", file_name="files/a")):
+        with pytest.raises(errors.ClientError) as refused:
+            call()
+        assert refused.value.code == 404
+    assert len(httpx.get(emu.base_url + "/_emulator/faults").json()["rules"]) == 1
+
+
+@pytest.mark.parametrize("path", [
+    "/v1beta/agents/{bad}", "/v1beta/fileSearchStores/{bad}", "/v1beta/fileSearchStores/{bad}/documents",
+    "/v1beta/fileSearchStores/{store}/documents/{bad}", "/v1beta/fileSearchStores/{bad}/operations/op-1",
+    "/v1beta/fileSearchStores/{store}/operations/{bad}", "/v1beta/fileSearchStores/{bad}:importFile",
+    "/upload/v1beta/fileSearchStores/{bad}:uploadToFileSearchStore",
+])
+def test_malformed_agent_store_and_document_ids_are_404_without_lookup(emu, path):
+    """Ids off the grammar (upper case, dots, underscores, too long, %-encoded) name nothing."""
+    head = {"x-goog-api-key": "k"}
+    store = httpx.post(emu.base_url + "/v1beta/fileSearchStores", json={}, headers=head).json()["name"]
+    for bad in ("Bad", "a.b", "a_b", "-a", "a" * 70, "%C3%A9", "a%20b"):
+        url = emu.base_url + path.format(bad=bad, store=store.split("/")[1])
+        for method in ("GET", "DELETE", "POST"):
+            resp = httpx.request(method, url, headers=head, json={})
+            assert resp.status_code == 404 and resp.json()["error"]["status"] == "NOT_FOUND", (method, url)
+            if method == "GET":
+                assert "not a valid" in resp.json()["error"]["message"], url
 
 
 def test_real_api_shaped_ids_are_accepted_as_ids(emu, client):

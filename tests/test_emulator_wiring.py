@@ -10,6 +10,8 @@ import sys
 import textwrap
 
 import httpx
+import pytest
+from google.genai import _interactions as gx
 from starlette.responses import JSONResponse
 
 from conftest import make_client
@@ -128,3 +130,116 @@ def test_scenarios_win_over_layers_added_by_later_extensions(tmp_path):
         assert client.interactions.create(model=MODEL, input="shout now").output_text == "scripted"
         listed = httpx.get(emu.base_url + "/_emulator/scenarios").json()["scenarios"]
         assert [s["hits"] for s in listed] == [1]
+
+
+# -- the standard services wired as extensions (custom agents, File Search) ---------------------
+
+def _chain(brain) -> list[str]:
+    names = []
+    while brain is not None:
+        names.append(type(brain).__name__)
+        brain = vars(brain).get("inner")
+    return names
+
+
+def test_standard_services_are_extensions_in_brain_chain_order():
+    from gemini_nb.emulator.agents_api import AgentsExtension
+    from gemini_nb.emulator.app import create_app, new_emulator, standard_extensions
+    from gemini_nb.emulator.config import EmulatorConfig
+    from gemini_nb.emulator.file_search_api import FileSearchExtension
+    from gemini_nb.emulator.files_api import FilesExtension
+
+    emulator = new_emulator(EmulatorConfig())
+    try:
+        exts = standard_extensions(emulator)
+        kinds = [type(e).__name__ for e in exts]
+        assert kinds == ["FilesExtension", "ScenariosExtension", "AgentsExtension", "FileSearchExtension",
+                         "InteractionsApi"]
+        files, agents, search = exts[0], exts[2], exts[3]
+        assert isinstance(files, FilesExtension) and isinstance(agents, AgentsExtension)
+        assert isinstance(search, FileSearchExtension) and search.files is files  # given, not global
+        assert emulator.agents is agents.registry  # what create() validates against
+        create_app(emulator, exts)
+        # Files check outermost, then scenarios, then the two guards, then the skill pipeline
+        assert _chain(emulator.brain)[:4] == ["FilesGuard", "ScenarioBrain", "AgentsGuard", "FileSearchGuard"]
+        assert emulator.resets == [files.reset, agents.reset, search.reset]
+    finally:
+        emulator.close()
+
+
+def test_each_emulator_keeps_its_own_agents_and_stores():
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Agents usage is experimental")
+    with start() as one, start() as two:
+        first, second = make_client(one.base_url), make_client(two.base_url)
+        first.agents.create(id="only-here")
+        first.file_search_stores.create(config={"display_name": "only here"})
+        assert [a.id for a in first.agents.list().agents] == ["only-here"]
+        assert not second.agents.list().agents and list(second.file_search_stores.list()) == []
+        assert "only-here" in one.emulator.agents and "only-here" not in two.emulator.agents
+        done = first.interactions.create(agent="only-here", input="Say hi")
+        assert done.status == "completed"
+        with pytest.raises(gx.NotFoundError):
+            second.interactions.create(agent="only-here", input="Say hi")
+        one.reset()
+        assert not first.agents.list().agents and list(first.file_search_stores.list()) == []
+
+
+def test_scenarios_see_a_custom_agent_by_its_own_id(tmp_path):
+    """Scenarios sit before the agents layer: they match the agent the request named."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Agents usage is experimental")
+    path = tmp_path / "s.yaml"
+    path.write_text("scenarios:\n  - match: {agent: my-helper}\n    respond: [{text: scripted helper}]\n")
+    with start(scenarios=str(path)) as emu:
+        client = make_client(emu.base_url)
+        client.agents.create(id="my-helper", system_instruction="You are a pirate.")
+        client.agents.create(id="other-helper", system_instruction="You are a pirate.")
+        assert client.interactions.create(agent="my-helper", input="Greet the crew").output_text == \
+            "scripted helper"
+        other = client.interactions.create(agent="other-helper", input="Greet the crew of the ship")
+        assert "Arr" in other.output_text  # the saved instruction reached the skills
+
+
+def test_another_api_finishes_an_upload_through_the_files_sessions():
+    """``FilesExtension.open_upload`` with a ``finish`` callback: chunks follow the Files rules,
+    finalizing answers what ``finish`` returns and stores no file; its refusals end the upload."""
+    from starlette.testclient import TestClient
+
+    from gemini_nb.emulator.app import create_app, new_emulator, standard_extensions
+    from gemini_nb.emulator.config import EmulatorConfig
+    from gemini_nb.emulator.errors import ApiError
+    from gemini_nb.emulator.files_api import UploadSession
+
+    emulator = new_emulator(EmulatorConfig())
+    exts = standard_extensions(emulator)
+    files = exts[0]
+    got: list[bytes] = []
+
+    def finish(data: bytes) -> dict:
+        got.append(data)
+        if data == b"nope!":
+            raise ApiError(404, "the target went away", "NOT_FOUND")
+        return {"done": True, "size": len(data)}
+
+    with TestClient(create_app(emulator, exts)) as http:
+        for data, code, answer in ((b"hello", 200, {"done": True, "size": 5}), (b"nope!", 404, None)):
+            upload_id = files.open_upload(UploadSession({"mime_type": "text/plain"}, 5, finish))
+            url = f"/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
+            bad = http.post(url, content=b"xx", headers={"x-goog-upload-command": "upload",
+                                                          "x-goog-upload-offset": "3"})
+            assert bad.status_code == 400 and bad.headers["x-goog-upload-status"] == "final"
+            part = http.post(url, content=data[:2], headers={"x-goog-upload-command": "upload",
+                                                              "x-goog-upload-offset": "0"})
+            assert part.headers["x-goog-upload-status"] == "active"
+            last = http.post(url, content=data[2:], headers={"x-goog-upload-command": "upload, finalize",
+                                                              "x-goog-upload-offset": "2"})
+            assert last.status_code == code and last.headers["x-goog-upload-status"] == "final"
+            if answer is not None:
+                assert last.json() == answer
+            else:
+                assert "went away" in last.json()["error"]["message"]
+            assert upload_id not in files.sessions
+    assert got == [b"hello", b"nope!"] and files.store.names() == []

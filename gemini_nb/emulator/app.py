@@ -2,14 +2,19 @@
 
 Wiring (moto-style: each service is a self-contained extension, nothing registers itself)::
 
-    emulator = Emulator(config, brain, files=FileStore(...))
-    app = create_app(emulator, [FilesExtension(store), ScenariosExtension(...), InteractionsApi()])
+    emulator = Emulator(config, brain, files=FileStore(...), agents=AgentRegistry())
+    files = FilesExtension(emulator.files)
+    app = create_app(emulator, [files, ScenariosExtension(...), AgentsExtension(emulator.agents),
+                                FileSearchExtension(files), InteractionsApi()])
 
 :func:`create_app` then, in this order:
 
 1. builds the **brain chain**: each extension's optional ``wrap_brain(brain)`` wraps the brain,
    the first extension of the list outermost: the Files check runs before anything, then
-   scripted scenarios, then layers of extensions added later, then the skill pipeline;
+   scripted scenarios (they match the request as sent, a custom agent by its own id), then
+   the custom-agent layer (a saved agent becomes its base agent with the saved instruction
+   and tools), then the File Search layer (``ctx.stores``), then layers of extensions added
+   later, then the skill pipeline;
 2. builds the **control plane** (:class:`gemini_nb.emulator.control.ControlPlane`) with the
    scenario book it edits;
 3. builds the **routing table**: control plane first, then every extension's ``routes()`` in
@@ -19,9 +24,12 @@ Wiring (moto-style: each service is a self-contained extension, nothing register
    and its optional ``startup(emu)`` / ``shutdown()`` with the lifespan.
 
 The extension interface is documented in :mod:`gemini_nb.emulator.extension`. A new service
-(e.g. ``/{v}/agents``, ``/{v}/fileSearchStores``) is a module with a class whose ``routes()``
+(like ``/{v}/agents`` and ``/{v}/fileSearchStores``) is a module with a class whose ``routes()``
 returns ``(methods, path regex, async handler(emu, request, match))`` tuples, added to the
-list in :func:`standard_extensions`. Every request first passes
+list in :func:`standard_extensions`. What one extension needs from another is passed to its
+constructor there (File Search gets the Files API); what the core service needs from one
+(the saved agents, the uploaded files) is an attribute of :class:`Emulator` set in
+:func:`new_emulator`. Every request first passes
 :class:`gemini_nb.emulator.auth.PathGuard` (no encoded separators or dot segments). Anything
 raised is turned into Google's error envelope with the request's key scrubbed; only a bug in
 the emulator itself can produce a 500, and it is logged.
@@ -42,6 +50,8 @@ from .auth import PathGuard, check_auth, request_key
 from .control import ControlPlane
 from .errors import ApiError
 from .extension import ApiRoute, as_route
+from .agents_api import AgentRegistry, AgentsExtension
+from .file_search_api import FileSearchExtension
 from .files_api import FileStore, FilesExtension
 from .interactions_api import InteractionsApi
 from .redact import install_log_filters, scrub_text
@@ -61,8 +71,9 @@ def error_response(exc: ApiError, request: Request | None = None) -> JSONRespons
 
 
 def standard_extensions(emulator: Emulator) -> list[Any]:
-    """What a stock emulator serves: the emulated Files API, scenarios and the Interactions
-    API, or scenarios and the record/replay proxy. Bad settings raise ValueError here."""
+    """What a stock emulator serves: the emulated Files API, scenarios, custom agents, File
+    Search stores and the Interactions API, or scenarios and the record/replay proxy. The
+    order is the brain chain's (see the module docstring). Bad settings raise ValueError here."""
     config = emulator.config
     scenarios = ScenariosExtension(load_path(config.scenarios) if config.scenarios else [])
     if config.record_dir or config.replay_dir:
@@ -70,13 +81,19 @@ def standard_extensions(emulator: Emulator) -> list[Any]:
         return [scenarios, ModeExtension(config)]
     if emulator.files is None:
         raise ValueError("the Files API needs Emulator(files=FileStore(...))")
-    return [FilesExtension(emulator.files), scenarios, InteractionsApi()]
+    if emulator.agents is None:
+        raise ValueError("custom agents need Emulator(agents=AgentRegistry())")
+    files = FilesExtension(emulator.files)
+    return [files, scenarios, AgentsExtension(emulator.agents), FileSearchExtension(files),
+            InteractionsApi()]
 
 
 def new_emulator(config: Any, brain: Any = None) -> Emulator:
-    """An emulator with the stores its standard extensions use (Files only when emulating)."""
-    emulating = not (config.record_dir or config.replay_dir)
-    return Emulator(config, brain, files=FileStore(config.db, config) if emulating else None)
+    """An emulator with the stores its standard extensions use (only when emulating): the
+    Files store and the saved agents, which the core service reads too."""
+    if config.record_dir or config.replay_dir:
+        return Emulator(config, brain)
+    return Emulator(config, brain, files=FileStore(config.db, config), agents=AgentRegistry())
 
 
 class _QuietAbort(logging.Filter):

@@ -17,6 +17,10 @@ are authenticated routes and answer the camelCase JSON of the Developer API (``m
 ``sizeBytes`` as a string...). At most ``max_files`` files are kept, the oldest deleted first.
 Media (video, audio) stays ``PROCESSING`` for ``files_processing_ms`` after upload, like the
 real service; the state is derived from the clock, so it also holds after a restart.
+
+Other APIs that take a resumable upload (File Search's ``uploadToFileSearchStore``) reuse the
+chunk handling: they open an :class:`UploadSession` with a ``finish`` callback through
+:meth:`FilesExtension.open_upload` and answer the start with :meth:`FilesExtension.started`.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -167,9 +171,13 @@ def _not_found(name: str) -> ApiError:
 
 # -- resumable upload ---------------------------------------------------------------------
 
-class _Session:
-    def __init__(self, meta: dict[str, Any], size: int):
-        self.meta, self.size = meta, size
+class UploadSession:
+    """One resumable upload in progress: what was declared, the bytes so far, and what
+    finalizing does (``finish(data) -> JSON answer``; None stores a file in the FileStore)."""
+
+    def __init__(self, meta: dict[str, Any], size: int,
+                 finish: Callable[[bytes], dict[str, Any]] | None = None):
+        self.meta, self.size, self.finish = meta, size, finish
         self.buffer = bytearray()
         self.created = time.time()
 
@@ -224,15 +232,7 @@ async def _start_upload(emu: Any, files: "FilesExtension", request: Request, pre
             raise ApiError(409, f"File {name} already exists.", "ALREADY_EXISTS")
     display = info.get("display_name") or info.get("displayName")
     meta = {"name": name, "display_name": display, "mime_type": str(mime), "version": version}
-    upload_id = uuid.uuid4().hex
-    sessions = files.sessions
-    for stale in [k for k, v in sessions.items() if v.created < time.time() - 86400]:
-        sessions.pop(stale, None)  # abandoned uploads, like the real service's one-week expiry
-    sessions[upload_id] = _Session(meta, size)
-    base = str(request.base_url).rstrip("/")
-    url = f"{base}{prefix}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
-    return _upload_answer("active", None, headers={"x-goog-upload-url": url,
-                                                   "x-goog-upload-chunk-granularity": "262144"})
+    return files.started(request, prefix, version, files.open_upload(UploadSession(meta, size)))
 
 
 async def _upload_chunk(emu: Any, files: "FilesExtension", request: Request, upload_id: str,
@@ -270,11 +270,13 @@ async def _upload_chunk(emu: Any, files: "FilesExtension", request: Request, upl
     if len(session.buffer) != session.size:
         raise ApiError(400, f"Upload finalized with {len(session.buffer)} bytes but it declared "
                             f"{session.size}.")
+    if session.finish is not None:  # an upload another API started (File Search)
+        return _upload_answer("final", session.finish(bytes(session.buffer)))
     record = _create(emu, files.store, request, session, prefix)
     return _upload_answer("final", {"file": resource(record, files.store.state(record))})
 
 
-def _create(emu: Any, store: FileStore, request: Request, session: _Session,
+def _create(emu: Any, store: FileStore, request: Request, session: UploadSession,
             prefix: str) -> dict[str, Any]:
     meta = dict(session.meta)
     name = meta["name"] or emu.ids.file_name()
@@ -398,7 +400,8 @@ class FilesExtension:
 
     def __init__(self, store: FileStore):
         self.store = store
-        self.sessions: dict[str, _Session] = {}
+        self.sessions: dict[str, UploadSession] = {}
+        """Uploads in progress by id; other APIs add theirs through :meth:`open_upload`."""
 
     def routes(self) -> list[ApiRoute]:
         methods = ("GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS")
@@ -413,6 +416,28 @@ class FilesExtension:
     def reset(self) -> None:
         self.store.clear()
         self.sessions.clear()
+
+    # -- the upload session machinery, shared with APIs that take uploads (File Search) --------
+    def open_upload(self, session: UploadSession) -> str:
+        """Keep ``session`` for its chunks and return its id (the chunks' only credential).
+
+        Another API that accepts a resumable upload opens a session with a ``finish``
+        callback: the chunks then go through this API's upload route (offsets, sizes,
+        query/cancel) and finalizing answers ``finish(data)`` instead of storing a file."""
+        now = time.time()
+        for stale in [k for k, v in self.sessions.items() if v.created < now - 86400]:
+            self.sessions.pop(stale, None)  # abandoned uploads, like the real service's expiry
+        upload_id = uuid.uuid4().hex
+        self.sessions[upload_id] = session
+        return upload_id
+
+    @staticmethod
+    def started(request: Request, prefix: str, version: str, upload_id: str) -> Response:
+        """The answer to an upload's ``start`` command: where to send the chunks."""
+        base = str(request.base_url).rstrip("/")
+        url = f"{base}{prefix}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
+        return _upload_answer("active", None, headers={"x-goog-upload-url": url,
+                                                       "x-goog-upload-chunk-granularity": "262144"})
 
     async def list(self, emu: Any, request: Request, match: re.Match) -> Response:
         return await list_files(emu, self.store, request)

@@ -27,7 +27,7 @@ from .validate import normalize_input, validate_create
 
 class Emulator:
     def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None,
-                 files: Any = None):
+                 files: Any = None, agents: Any = None):
         self.config = config or EmulatorConfig()
         self.store = open_store(self.config.db, self.config.max_interactions)
         self.store.on_evict = self._evicted
@@ -45,6 +45,9 @@ class Emulator:
         self.request_log: collections.deque = collections.deque(maxlen=2000)
         self.files: Any = files
         """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
+        self.agents: Any = agents
+        """Saved custom agents (``id in agents``, ``agents.resolve(id) -> (built-in, chain)``),
+        accepted as ``agent`` by create; None without the agents API."""
         self.resets: list[Callable[[], None]] = []
         """Extension state forgotten on reset; filled by :func:`gemini_nb.emulator.app.create_app`."""
 
@@ -165,10 +168,10 @@ class Emulator:
     # -- create -------------------------------------------------------------------------
     async def create(self, body: Any, dialect: str,
                      fault: FaultRule | None = None) -> dict[str, Any] | AsyncIterator[bytes]:
-        req = validate_create(body)
+        req = validate_create(body, agents=self.agents if self.agents is not None else ())
         if req.get("continuation_token"):
             raise ApiError(400, "Unknown continuation_token: this server never issued it.")
-        if req.get("agent") and not req.get("background"):
+        if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
             raise ApiError(400, f"Agent {req['agent']} runs only in the background: set "
                                 "background=true and poll or stream the interaction.")
         input_steps = normalize_input(req.get("input"), self.ids)
@@ -201,6 +204,11 @@ class Emulator:
         if background and not stream:
             return dialects.render(record, dialect, output_steps=[])
         return self._sse(run, 0, fault)
+
+    def _background_only(self, agent: str) -> bool:
+        """Whether ``agent`` (or the built-in agent a saved custom agent extends) needs background."""
+        from .brain.agents import background_only
+        return background_only(self.agents.resolve(agent)[0] if self.agents is not None else agent)
 
     def _heavy(self, req: dict[str, Any]) -> bool:
         """Requests whose brain work may take long enough to be worth a worker thread."""

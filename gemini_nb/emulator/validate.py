@@ -147,8 +147,11 @@ def _expect(value: Any, kind: type | tuple, field: str, what: str) -> None:
         raise invalid(field, f"expected {what}, got {type(value).__name__}")
 
 
-def validate_create(body: Any) -> dict[str, Any]:
-    """Check a create body; return it normalized (snake_case, lower-case enums)."""
+def validate_create(body: Any, agents: Any = ()) -> dict[str, Any]:
+    """Check a create body; return it normalized (snake_case, lower-case enums).
+
+    ``agents``: ids of saved custom agents (anything with ``in``), accepted as ``agent``.
+    """
     if not isinstance(body, dict):
         raise ApiError(400, "Invalid JSON payload received: the request body must be a JSON object.")
     unknown = sorted(set(body) - TOP_LEVEL)
@@ -169,7 +172,7 @@ def validate_create(body: Any) -> dict[str, Any]:
             raise invalid("agent_config", "'agent_config' can only be used with 'agent'.")
     if agent is not None:
         _expect(agent, str, "agent", "a string")
-        if agent not in KNOWN_AGENTS and not AGENT_RE.match(agent):
+        if agent not in KNOWN_AGENTS and not AGENT_RE.match(agent) and agent not in agents:
             raise ApiError(404, f"agents/{agent} is not found.", "NOT_FOUND")
         if body.get("generation_config") is not None:
             raise invalid("generation_config", "'generation_config' cannot be used with 'agent'; "
@@ -309,6 +312,25 @@ def _validate_generation_config(gc: Any) -> None:
 
 # -- input normalization --------------------------------------------------------------
 
+def standard_base64(data: str, field: str) -> str:
+    """``data`` in the standard base64 alphabet; URL-safe base64 (``-``/``_``, padding optional)
+    is accepted, as the real service does, and translated so every reader decodes it alike."""
+    try:
+        base64.b64decode(data, validate=True)
+        return data
+    except (binascii.Error, ValueError):
+        pass
+    if re.fullmatch(r"[A-Za-z0-9_\-]*={0,2}", data):
+        fixed = data.rstrip("=").replace("-", "+").replace("_", "/")
+        fixed += "=" * (-len(fixed) % 4)
+        try:
+            base64.b64decode(fixed, validate=True)
+            return fixed
+        except (binascii.Error, ValueError):
+            pass
+    raise invalid(field, "is not valid base64")
+
+
 def _check_content(item: Any, field: str) -> dict[str, Any]:
     if isinstance(item, str):
         return {"type": "text", "text": item}
@@ -331,10 +353,7 @@ def _check_content(item: Any, field: str) -> dict[str, Any]:
         if data is not None:
             if not isinstance(data, str):
                 raise invalid(f"{field}.data", "expected a base64 string")
-            try:
-                base64.b64decode(data, validate=True)
-            except (binascii.Error, ValueError):
-                raise invalid(f"{field}.data", "is not valid base64") from None
+            item = {**item, "data": standard_base64(data, f"{field}.data")}
         if uri is not None and not isinstance(uri, str):
             raise invalid(f"{field}.uri", "expected a string")
         if item.get("mime_type") is not None and not isinstance(item["mime_type"], str):

@@ -9,6 +9,7 @@ here it is a real PNG bar chart drawn with nothing but ``zlib`` so notebooks can
 from __future__ import annotations
 
 import base64
+import re
 import struct
 import zlib
 from typing import Any
@@ -34,51 +35,148 @@ def aspects_for(subject: str, n: int) -> list[str]:
     return [ASPECTS[(start + 5 * i) % len(ASPECTS)] for i in range(n)]
 
 
+ANALYSIS = [
+    "Taken together, the sources suggest that {topic} matters most where {aspect} is concerned.",
+    "The evidence on {aspect} is uneven: a few detailed studies sit beside many brief mentions.",
+    "For {topic}, {aspect} is where practical decisions are usually made.",
+    "Several sources connect {aspect} to the wider debate about {topic}.",
+    "Where figures on {aspect} are given, they come with wide margins and differing definitions.",
+    "Readers comparing options should weigh {aspect} against cost and feasibility.",
+    "The more recent sources treat {aspect} as settled less often than older ones do.",
+    "Case descriptions of {aspect} show how much local conditions change the picture.",
+]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
 def write_report(subject: str, pages: list[Page], *, sections: int = 3, context: str | None = None,
-                 figure: bool = False, plan_note: str | None = None) -> CitedText:
-    """The markdown report; every finding cites one of ``pages`` by number and annotation."""
-    out = CitedText()
-    title = _title(subject)
+                 figure: bool = False, plan_note: str | None = None, titles: list[str] | None = None,
+                 table: bool = False, words: int | None = None) -> CitedText:
+    """The markdown report; every finding cites one of ``pages`` by number and annotation.
+
+    ``titles`` names the finding sections (default: ``sections`` aspects of the subject);
+    ``table`` adds a markdown table of the findings; ``words`` is a target length for the
+    body (sources excluded): short targets drop background and commentary, long ones add
+    further cited findings and analysis, distinct sentences only.
+    """
+    titles = titles or [_title(a) for a in aspects_for(subject, sections)]
     numbers = {page.url: n for n, page in enumerate(pages, 1)}
+    facts = [(p, f) for p in pages for f in p.facts]
+    distinct = len({f for _, f in facts})
+    used: set[str] = set()
 
-    def cite(page: Page, sentence: str) -> None:
-        out.add(sentence, url_citation(page)).add(f" [{numbers[page.url]}]")
+    def fact(i: int) -> tuple[Page, str]:
+        for k in range(len(facts)):
+            page, text = facts[(i + k) % len(facts)]
+            if text not in used:
+                used.add(text)
+                return page, text
+        return facts[i % len(facts)]
 
-    out.add(f"# {title}: a research report\n\n")
-    if context:
-        out.add(f"*This report builds on our earlier conversation about {context}.*\n\n")
-    if plan_note:
-        out.add(f"*{plan_note}*\n\n")
-    out.add("## Executive summary\n\n")
-    cite(pages[0], pages[0].facts[0])
-    out.add(" ")
-    cite(pages[1 % len(pages)], pages[1 % len(pages)].facts[1])
-    out.add(f" Overall, the {len(pages)} sources reviewed agree on the broad picture but differ "
-            "on the details, which the sections below set out.\n\n")
-    out.add("## Background\n\n")
-    cite(pages[2 % len(pages)], pages[2 % len(pages)].facts[0])
-    out.add("\n\n## Key findings\n\n")
-    for i, aspect in enumerate(aspects_for(subject, sections)):
-        page = pages[(i + 3) % len(pages)]
-        out.add(f"### {i + 1}. {_title(aspect)}\n\n")
-        cite(page, page.facts[i % len(page.facts)])
-        out.add(f" Sources that discuss {aspect} in depth tend to emphasize its practical "
-                f"consequences for {subject}.\n\n")
-    if figure:
-        out.add("Figure 1 (above) compares how often each theme appears across the sources.\n\n")
-    out.add("## Open questions and limitations\n\n")
-    page = pages[-1]
-    cite(page, page.facts[-1])
-    out.add(" Several sources rely on estimates rather than direct measurement, so the figures "
-            "should be read as indicative.\n\n")
-    out.add("## Conclusion\n\n")
-    out.add(f"The evidence on {subject} is consistent on the fundamentals; the most useful next "
-            f"step is to look closely at {aspects_for(subject, 1)[0]} for the specific context "
-            "you care about.\n\n")
-    out.add("## Sources\n\n")
-    for n, page in enumerate(pages, 1):
-        out.add(f"{n}. [").add(page.title, url_citation(page)).add(f"]({page.url})\n")
-    return out
+    summary = [fact(0), fact(1)]
+    background = [fact(2)]
+    body: list[list[tuple[Page | None, str]]] = []
+    for i, title in enumerate(titles):  # each section opens on its own subject, then the evidence
+        template = ANALYSIS[(digest(subject, title) + i) % len(ANALYSIS)]
+        lead = template.format(topic=subject, aspect=title.lower())
+        body.append([(None, lead), fact(3 + i)])
+    limitation = fact(len(facts) - 1)
+    dropped: set[str] = set()  # parts left out to meet a length
+
+    def render() -> CitedText:
+        out = CitedText()
+
+        def cite(page: Page, sentence: str) -> None:
+            out.add(sentence, url_citation(page)).add(f" [{numbers[page.url]}]")
+
+        out.add(f"# {_title(subject)}: a research report\n\n")
+        if context:
+            out.add(f"*This report builds on our earlier conversation about {context}.*\n\n")
+        if plan_note:
+            out.add(f"*{plan_note}*\n\n")
+        out.add("## Executive summary\n\n")
+        cite(*summary[0])
+        out.add(" ")
+        cite(*summary[1])
+        if "commentary" not in dropped:
+            out.add(f" Overall, the {len(pages)} sources reviewed agree on the broad picture but differ "
+                    "on the details, which the sections below set out.")
+        if "background" not in dropped:
+            out.add("\n\n## Background\n\n")
+            cite(*background[0])
+        out.add("\n\n## Key findings\n\n")
+        for i, (title, sentences) in enumerate(zip(titles, body)):
+            out.add(f"### {i + 1}. {title}\n\n")
+            lead_out = "leads" in dropped and sentences[0][0] is None
+            shown = sentences[1:] if lead_out else sentences
+            for k, (page, sentence) in enumerate(shown):
+                if k:
+                    out.add(" ")
+                if page is None:
+                    out.add(sentence)
+                else:
+                    cite(page, sentence)
+            if words is None:
+                out.add(f" Sources that discuss {title.lower()} in depth tend to emphasize its practical "
+                        f"consequences for {subject}.")
+            out.add("\n\n")
+        if table:
+            out.add("| Section | Main finding | Source |\n|---|---|---|\n")
+            for title, sentences in zip(titles, body):
+                page, sentence = next(((p, t) for p, t in sentences if p is not None), (pages[0], ""))
+                cell = sentence.replace("|", "/")
+                out.add(f"| {title} | ").add(cell, url_citation(page)).add(f" | [{numbers[page.url]}] |\n")
+            out.add("\n")
+        if figure:
+            out.add("Figure 1 (above) compares how often each theme appears across the sources.\n\n")
+        if "limitations" not in dropped:
+            out.add("## Open questions and limitations\n\n")
+            cite(*limitation)
+            if "commentary" not in dropped:
+                out.add(" Several sources rely on estimates rather than direct measurement, so the "
+                        "figures should be read as indicative.")
+            out.add("\n\n")
+        out.add("## Conclusion\n\n")
+        out.add(f"The evidence on {subject} is consistent on the fundamentals; the most useful next "
+                f"step is to look closely at {titles[0].lower()} for the specific context you "
+                "care about.\n\n")
+        out.add("## Sources\n\n")
+        for n, page in enumerate(pages, 1):
+            out.add(f"{n}. [").add(page.title, url_citation(page)).add(f"]({page.url})\n")
+        return out
+
+
+
+    extra = 0
+    for part in ("commentary", "background", "limitations", "leads"):  # too long: leave parts out
+        if words is None or body_words(render().text) <= words * 1.15:
+            break
+        dropped.add(part)
+    if words is not None and body_words(render().text) < words * 0.9:
+        analysis = [(i, t) for t in ANALYSIS for i in range(len(titles))
+                    if t.format(topic=subject, aspect=titles[i].lower()) not in {x for _, x in body[i]}]
+        for _ in range(len(facts) + len(analysis)):
+            if body_words(render().text) >= words * 0.9:
+                break
+            sec_i = _ % len(body)
+            if len(used) < distinct:
+                body[sec_i].append(fact(sec_i))
+            elif extra < len(analysis):
+                k, tpl = analysis[extra]
+                extra += 1
+                body[k].append((None, tpl.format(topic=subject, aspect=titles[k].lower())))
+            else:
+                break
+    return render()
+
+
+def body_words(report: str) -> int:
+    """Words of a report without its title line and source list (what a length request means)."""
+    text = report.split("\n## Sources", 1)[0]
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(("# ", "|---")))
+    return len(re.sub(r"\[\d+\]|[#|*]", " ", text).split())
 
 
 def chart_png(values: list[float], width: int = 480, height: int = 240) -> bytes:

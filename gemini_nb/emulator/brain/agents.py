@@ -17,27 +17,31 @@ The emulator reproduces that *shape* quickly and deterministically:
   ``visualization: "auto"`` adds a real PNG chart, ``collaborative_planning: true`` first
   answers with a research plan and researches once the next turn confirms it;
 * agent and model turns mix in one chain: the research topic falls back to earlier user
-  turns when the new prompt is only a follow-up ("go deeper", "yes, proceed").
+  turns when the new prompt is only a follow-up ("go deeper", "yes, proceed");
+* the form asked for is kept (:mod:`.research_plan`): named sections, a table, a length in
+  words; a collaborative plan is refined by replies ("also cover X", "drop section 2") and
+  researched only after an explicit confirmation; a question about a finished report is
+  answered from the report (:mod:`.report_followup`), without new research.
 
-Requests without ``background: true`` never get here: the service rejects them (400).
+Deep Research requests without ``background: true`` never get here: the service rejects
+them (400, see :func:`background_only`); Antigravity-style agents also run synchronously.
 """
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
-from . import sandbox, usage
+from . import persona, sandbox, usage
 from .agent_report import aspects_for, figure_part, write_report
+from .report_followup import answer_from_report, is_follow_up
+from .research_plan import APPROVAL, Plan, parse_plan, refine, requested_sections, strip_form, \
+    target_words, wants_table
 from .base import Reply, TurnContext, content_text
 from .text import compose
 from .web_corpus import Page, digest, keywords, queries_for, search, subject_phrase
 
 AGENT_SECONDS_ENV = "GEMINI_NB_EMULATOR_AGENT_SECONDS"
 DEFAULT_SECONDS = 1.5
-APPROVAL = re.compile(r"^\s*(yes|yep|ok|okay|sure|go ahead|proceed|looks good|sounds good|"
-                      r"approved?|confirm(ed)?|do it|start|lgtm)\b", re.I)
-PLAN_TITLE = "## Proposed research plan"
 
 
 def profile(agent: str) -> dict[str, Any]:
@@ -47,6 +51,15 @@ def profile(agent: str) -> dict[str, Any]:
     if agent.startswith("deep-research"):
         return {"kind": "research", "pace": 1.0, "rounds": 2, "per_query": 2, "sections": 3}
     return {"kind": "worker", "pace": 0.5, "rounds": 0, "per_query": 0, "sections": 0}
+
+
+def background_only(agent: str) -> bool:
+    """Whether the API refuses ``agent`` without ``background=true``.
+
+    Deep Research runs for minutes and is documented as background-only; Antigravity (and
+    agents built on it) runs in the foreground, its stream open for the whole loop.
+    """
+    return profile(agent)["kind"] == "research"
 
 
 def agent_seconds() -> float:
@@ -64,8 +77,9 @@ def _user_texts(steps: list[dict[str, Any]]) -> list[str]:
 
 def research_subject(ctx: TurnContext) -> tuple[str, str | None]:
     """(subject, earlier context): the new prompt's topic, or the chain's for a follow-up."""
-    prompt = ctx.last_user_text()
-    earlier = [t for t in _user_texts(ctx.history) if len(keywords(t)) >= 2 and not APPROVAL.match(t)]
+    prompt = strip_form(ctx.last_user_text())
+    earlier = [strip_form(t) for t in _user_texts(ctx.history)
+               if len(keywords(t)) >= 2 and not APPROVAL.match(t)]
     context = subject_phrase(earlier[-1]) if earlier else None
     if len(keywords(prompt)) >= 2 and not APPROVAL.match(prompt):
         subject = subject_phrase(prompt)
@@ -75,12 +89,24 @@ def research_subject(ctx: TurnContext) -> tuple[str, str | None]:
     return subject_phrase(prompt or "the requested topic"), None
 
 
-def _pending_plan(ctx: TurnContext) -> bool:
-    """True when the chain's last model answer was a research plan awaiting confirmation."""
+def _pending_plan(ctx: TurnContext) -> Plan | None:
+    """The research plan the chain's last model answer proposed (awaiting confirmation), or None."""
     for step in reversed(ctx.history):
         if step.get("type") == "model_output":
-            return content_text(step.get("content")).startswith(PLAN_TITLE)
-    return False
+            return parse_plan(content_text(step.get("content")))
+    return None
+
+
+def _requests(ctx: TurnContext) -> str:
+    """The user's words since the last finished report: where form requests (table, length) are."""
+    texts: list[str] = []
+    for step in ctx.conversation:
+        text = content_text(step.get("content")) if step.get("type") == "model_output" else ""
+        if "a research report" in text[:300]:
+            texts = []
+        elif step.get("type") == "user_input":
+            texts.append(content_text(step.get("content")))
+    return "\n".join(texts)
 
 
 class AgentSkill:
@@ -133,23 +159,43 @@ def _search_round(ctx: TurnContext, queries: list[str], per_query: int, offset: 
 
 
 def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) -> Reply:
-    subject, context = research_subject(ctx)
+    pending = _pending_plan(ctx)
+    prompt = ctx.last_user_text()
+    if pending is None and is_follow_up(ctx):
+        return answer_from_report(ctx)
     think = _Thoughts(ctx, config)
-    aspects = aspects_for(subject, prof["sections"])
+    if pending is not None:
+        subject, context = pending.topic, None
+        titles = pending.sections
+    else:
+        subject, context = research_subject(ctx)
+        titles = requested_sections(prompt) or [a[:1].upper() + a[1:]
+                                                for a in aspects_for(subject, prof["sections"])]
+    aspects = [t.lower() for t in titles] or aspects_for(subject, prof["sections"])
+    collaborative = bool(config.get("collaborative_planning"))
+    if collaborative and (pending is None or not APPROVAL.match(prompt)):
+        note = None
+        if pending is not None:
+            refined, changes = refine(pending, prompt)
+            note = ("Updated plan: " + "; ".join(changes) + ".") if changes else \
+                ("I couldn't tell what to change, so the plan is as before: say what to add or drop, "
+                 "or confirm it.")
+            titles = refined.sections
+        plan = think("Planning the research", f"I'm proposing {len(titles)} sections on \"{subject}\" "
+                                              "and will wait for confirmation before searching.")
+        text = Plan(subject, titles).markdown(note)
+        return Reply(steps=[plan, {"type": "model_output", "content": [{"type": "text", "text": text}]}],
+                     duration_s=0.3)
     questions = "; ".join(f"({chr(97 + i)}) what is known about its {a}" for i, a in enumerate(aspects))
     plan = think("Planning the research",
                  f"I'm breaking \"{subject}\" into {len(aspects)} questions: {questions}. "
                  "I'll start broad, then follow the most promising sources.")
-    if config.get("collaborative_planning") and not _pending_plan(ctx):
-        lines = "\n".join(f"{i + 1}. Research the {a} of {subject}." for i, a in enumerate(aspects))
-        text = (f"{PLAN_TITLE}\n\nTopic: **{subject}**\n\n{lines}\n{len(aspects) + 1}. Synthesize "
-                "the findings into a cited report.\n\nReply to confirm this plan, or tell me what to "
-                "change, and I'll start the research.")
-        return Reply(steps=[plan, {"type": "model_output", "content": [{"type": "text", "text": text}]}],
-                     duration_s=0.3)
+    asked = _requests(ctx)
+    words = target_words(asked)
     steps: list[dict[str, Any]] = [plan]
     pages: list[Page] = []
-    for rnd in range(prof["rounds"]):
+    rounds = max(prof["rounds"], min(6, (words or 0) // 250))  # long reports need more sources
+    for rnd in range(rounds):
         base = queries_for(subject, 3) if rnd == 0 else \
             [f"{subject} {aspects[(rnd + k) % len(aspects)]}" for k in range(2)]
         found, new = _search_round(ctx, base, prof["per_query"], rnd * 6, subject)
@@ -176,9 +222,9 @@ def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) ->
     figure = config.get("visualization") == "auto"
     if figure:
         steps.append({"type": "model_output", "content": [figure_part(subject, pages)]})
-    plan_note = "Research plan confirmed; here are the results." if _pending_plan(ctx) else None
+    plan_note = "Research plan confirmed; here are the results." if pending is not None else None
     report = write_report(subject, pages, sections=len(aspects), context=context, figure=figure,
-                          plan_note=plan_note)
+                          plan_note=plan_note, titles=titles, table=wants_table(asked), words=words)
     steps.append({"type": "model_output", "content": [report.part()]})
     return Reply(steps=steps)
 
@@ -215,5 +261,6 @@ def _worker(ctx: TurnContext, config: dict[str, Any]) -> Reply:
     text = (f"## Task\n\n{prompt.strip()[:300]}\n\n## What I did\n\n" + "\n\n".join(lines) +
             f"\n\n## Result\n\nDone in {len(steps)} step{'s' if len(steps) != 1 else ''} "
             f"(run {digest(ctx.agent, prompt) % 9000 + 1000}).{footer}")
+    text = persona.apply(ctx.system_instruction, text)
     steps.append({"type": "model_output", "content": [{"type": "text", "text": text}]})
     return Reply(steps=steps)

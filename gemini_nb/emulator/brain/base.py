@@ -46,6 +46,8 @@ class TurnContext:
     ids: "IdSource" = None  # type: ignore[assignment]
     files: Any = None
     """Lookup for Files API uris (``files.get(uri) -> dict | None``), or None."""
+    stores: Any = None
+    """File Search stores (``stores.documents([names]) -> [doc]``, ``name in stores``), or None."""
 
     # -- helpers every skill wants ------------------------------------------------
     @property

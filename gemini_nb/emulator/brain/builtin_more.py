@@ -116,6 +116,11 @@ def mcp_server(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
 
 # -- file_search ----------------------------------------------------------------------------------
 def file_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
+    from .file_search import from_stores  # documents really stored in this emulator
+    real = from_stores(ctx, tool, prompt)
+    if real is not None:
+        steps, write = real
+        return ToolRun([signed(ctx, step) for step in steps], write)
     stores = [str(s) for s in tool.get("file_search_store_names") or []] or \
         ["fileSearchStores/default-store"]
     top_k = max(1, min(int(tool.get("top_k") or 3), 5))

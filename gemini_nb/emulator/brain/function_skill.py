@@ -15,7 +15,9 @@ module adds is the protocol around them:
   ``{"allowed_tools": {...}}``) is forwarded to the planner;
 * chaining: a prompt with sequential clauses ("get X, *then* do Y") is called one phase
   per turn. Each round of results moves on to the next phase, like a model that waits for
-  one answer before it decides the next call;
+  one answer before it decides the next call. A call that needs an id the prompt lacks
+  (``get_orders(user_id)``) waits for a function about that entity (``find_user(name)``)
+  and takes the id from its result (:mod:`.chains`);
 * with a JSON ``response_format``, the answer after the results is structured output
   (see :mod:`.structured_skill`), never the calls themselves.
 
@@ -30,8 +32,10 @@ import random
 import re
 from typing import Any
 
+from . import persona
 from .base import Reply, TurnContext, text_step
 from .builtin_more import PREDEFINED
+from .chains import fill_from_results, split_dependencies
 from .functions import answer_with_results, plan_calls
 from .schema_gen import check_schema
 from .structured_skill import json_request, structured_text
@@ -102,7 +106,14 @@ def plan_phases(prompt: str, fns: list[dict[str, Any]], choice: Any) -> list[lis
             texts[-1] += sep + piece
         else:
             texts.append(piece)
-    phases = [c for c in (plan_calls(t, fns, tool_choice=soft, rng=_rng(t, fns)) for t in texts) if c]
+    phases = []
+    for text in texts:
+        calls = plan_calls(text, fns, tool_choice=soft, rng=_rng(text, fns))
+        if not calls:
+            continue
+        first, later = split_dependencies(
+            calls, fns, text, lambda p, f: plan_calls(p, f, tool_choice="any", rng=_rng(p, f)))
+        phases.extend([first, later] if later else [first])
     if not phases and mode == "any":
         forced = plan_calls(prompt, fns, tool_choice=choice, rng=_rng(prompt, fns))
         phases = [forced] if forced else []
@@ -185,14 +196,6 @@ class FunctionSkill:
         prompt = ctx.task_text()
         recent = _since_last_user(ctx)
         rounds = _rounds(recent)
-        if fns and prompt.strip() and rounds < _MAX_ROUNDS:
-            phases = plan_phases(prompt, fns, ctx.generation_config.get("tool_choice"))
-            if rounds < len(phases):  # the next sequential clause still has calls to make
-                done = [(s.get("name"), s.get("arguments") or {}) for s in recent
-                        if s.get("type") == "function_call"]
-                missing = [c for c in phases[rounds] if (c["name"], c["arguments"]) not in done]
-                if missing:
-                    return self._call(ctx, missing)
         items = []
         for step in recent:
             if step.get("type") == "function_result" and step.get("call_id") in calls:
@@ -200,7 +203,20 @@ class FunctionSkill:
                 items.append({"name": call.get("name") or step.get("name"),
                               "arguments": call.get("arguments") or {},
                               "result": step.get("result"), "is_error": step.get("is_error")})
-        text = answer_with_results(prompt, items)
+        if fns and prompt.strip() and rounds < _MAX_ROUNDS:
+            phases = plan_phases(prompt, fns, ctx.generation_config.get("tool_choice"))
+            if rounds < len(phases):  # the next sequential clause still has calls to make
+                done = [(s.get("name"), s.get("arguments") or {}) for s in recent
+                        if s.get("type") == "function_call"]
+                by_name = {f.get("name"): f for f in fns}
+                ready = [fill_from_results(c, by_name.get(c["name"], {}), items) if c.get("needs") else c
+                         for c in phases[rounds]]
+                missing = [c for c in ready if (c["name"], c["arguments"]) not in done]
+                if missing:
+                    return self._call(ctx, missing)
+        text = answer_with_results(prompt, items, persona.language(ctx.system_instruction))
         if structured is not None:
             text = structured_text(ctx, structured, f"{prompt}\n{text}")
+        else:
+            text = persona.apply(ctx.system_instruction, text)
         return Reply(steps=[text_step(text)])

@@ -9,13 +9,21 @@ only when they still validate. Hence arguments always satisfy the declared schem
 """
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from typing import Any
 
+from . import arguments, intent
+from .persona import PHRASES
 from .schema_gen import SchemaError, generate
 from .schema_match import Matcher, is_type, norm_types
-from .vocab import CITY_INFO, STOPWORDS, split_words, stem
+from .vocab import CITY_INFO, NUMBER_WORDS, STOPWORDS, split_words, stem
+
+
+def _today() -> dt.date:
+    """The reference day for relative dates ("tomorrow"): the UTC date."""
+    return dt.datetime.now(dt.timezone.utc).date()
 
 __all__ = ["plan_calls", "answer_with_results", "score_function"]
 
@@ -58,16 +66,41 @@ def _stems(text: str) -> set[str]:
     return out
 
 
+def _param_text(props: dict) -> str:
+    """Parameter names, descriptions and enum values: what a model reads about the arguments."""
+    parts = []
+    for key, sub in props.items():
+        parts.append(str(key))
+        if isinstance(sub, dict):
+            parts.append(str(sub.get("description") or ""))
+            parts.extend(str(v) for v in sub.get("enum") or [] if isinstance(v, str))
+    return " ".join(parts)
+
+
+QUOTED = re.compile(r"\"[^\"]*\"|[“”][^“”]*[“”]|(?<!\w)'[^']{2,}'(?!\w)")
+
+
+def blank_quotes(text: str) -> str:
+    """``text`` with quoted strings replaced by spaces (same offsets): values, not requests."""
+    return QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def score_function(prompt: str, fn: dict) -> float:
-    """Overlap between ``prompt`` and a function: name words 3, description/parameter words 1."""
-    words = _stems(prompt)
+    """How well a function fits ``prompt``.
+
+    Words the prompt says: name 3, description 1, parameters 0.5. Words it only implies
+    (synonyms, intent concepts from :mod:`.intent`): name 2, description 0.5, parameters 0.25.
+    """
+    words = _stems(blank_quotes(prompt))
+    implied = (intent.expand(words) | intent.concepts(prompt)) - words
     name = _stems(fn.get("name", ""))
     desc = _stems(str(fn.get("description") or "")) - name
     schema = fn.get("parameters")
     props = schema.get("properties") if isinstance(schema, dict) else None
     props = props if isinstance(props, dict) else {}
-    params = set().union(*[_stems(k) for k in props]) - name - desc if props else set()
-    return 3.0 * len(words & name) + len(words & desc) + 0.5 * len(words & params)
+    params = _stems(_param_text(props)) - name - desc if props else set()
+    return (3.0 * len(words & name) + len(words & desc) + 0.5 * len(words & params)
+            + 2.0 * len(implied & name) + 0.5 * len(implied & desc) + 0.25 * len(implied & params))
 
 
 def _parse_choice(tool_choice: Any) -> tuple[str, set[str] | None]:
@@ -88,7 +121,7 @@ def _parse_choice(tool_choice: Any) -> tuple[str, set[str] | None]:
 def _entities(prompt: str) -> list[tuple[int, str]]:
     """(offset, text) of capitalized names, skipping sentence-initial question words."""
     out = []
-    for m in _ENTITY_RE.finditer(prompt):
+    for m in _ENTITY_RE.finditer(blank_quotes(prompt)):
         text = m.group(0)
         first = text.split()[0].lower().strip("'")
         at_start = m.start() == 0 or prompt[:m.start()].rstrip()[-1:] in ".!?"
@@ -106,11 +139,56 @@ class _Filler:
     def __init__(self, fn: dict, segment: str, offset: int, prompt: str):
         self.fn, self.seg, self.prompt = fn, segment, prompt
         self.entities = [e for o, e in _entities(prompt) if offset <= o < offset + len(segment)]
-        self.quoted = [a or b for a, b in re.findall(r"\"([^\"]+)\"|'([^']{2,})'(?!\w)", segment)]
-        self.numbers = [(m.start(), float(m.group(0))) for m in re.finditer(r"-?\d+(?:\.\d+)?", segment)]
+        self.quoted = [a or b or c for a, b, c in re.findall(
+            r"\"([^\"]+)\"|[“”]([^“”]+)[“”]|(?<!\w)'([^']{2,})'(?!\w)", segment)]
+        unquoted = re.sub(r"\"[^\"]*\"|[“”][^“”]*[“”]", lambda m: " " * len(m.group(0)), segment)
+        dated = re.sub(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b",
+                       lambda m: " " * len(m.group(0)), unquoted)
+        self.numbers = [(m.start(), float(m.group(0)))
+                        for m in re.finditer(r"(?<![\w#])-?\d+(?:\.\d+)?", dated)]
+        spelled = "|".join(k for k in NUMBER_WORDS if k not in ("few", "couple", "pair"))
+        self.numbers += [(m.start(), float(NUMBER_WORDS[m.group(0).lower()]))
+                         for m in re.finditer(rf"\b(?:{spelled})\b", dated, re.I)]
+        self.numbers.sort()
+        self.quantities = arguments.quantities(dated)
+        self.dates = arguments.dates(unquoted, _today())
+        self.colors = arguments.colors(unquoted)
         self.codes = re.findall(r"\b[A-Z]{3}\b", segment)
         self.used: set[Any] = set()
         self.name_words = set(split_words(fn.get("name", "")))
+
+    def _named_color(self, code: str) -> str | None:
+        """The colour as the prompt named it ('sky blue'), when it was named rather than written."""
+        for name, hexcode in arguments.COLORS.items():
+            if hexcode == code and re.search(rf"\b{re.escape(name)}\b", self.seg, re.I):
+                return name
+        return None
+
+    def _number(self, key: str, schema: dict, words: set[str], types: list[str]) -> Any:
+        """A number for ``key``: one written with a unit (converted to the unit the parameter
+        wants), else the nearest one, else one an intent implies ("I'm freezing" -> 23 °C)."""
+        want = arguments.wanted_unit(key, str(schema.get("description") or ""))
+        n = None
+        if want is not None:
+            kinds = {arguments._UNITS[u][0] for u in arguments._UNITS if arguments._UNITS[u][1] == want}
+            for pos, value, kind, unit in self.quantities:
+                if kind in kinds and value not in self.used:
+                    self.used.add(value)
+                    n = arguments.convert(value, unit, want)
+                    break
+        if n is None:
+            near = [(pos, v) for pos, v in self.numbers if v not in self.used]
+            hit = [v for pos, v in near if words & set(split_words(self.seg[max(0, pos - 20):pos + 20]))]
+            n = (hit or [v for _, v in near] or [None])[0]
+            if n is not None:
+                self.used.add(n)
+        if n is None:
+            implied = intent.implied_value(self.prompt, key, schema)
+            numeric = isinstance(implied, (int, float)) and not isinstance(implied, bool)
+            n = float(implied) if numeric else None
+        if n is None:
+            return None
+        return int(round(n)) if "integer" in types or float(n).is_integer() else n
 
     def mentioned(self, values: list) -> Any:
         for text in (self.seg.lower(), self.prompt.lower()):
@@ -131,10 +209,23 @@ class _Filler:
         return next((e for e in self.entities if e.lower() not in enum_words and e not in self.used), None)
 
     def residual(self) -> str | None:
-        """The clause minus instruction words: 'search for python tutorials' -> 'python tutorials'."""
-        m = re.search(r"\b(?:for|about|on|regarding|called|named)\s+(.+)$", self.seg)
-        text = m.group(1) if m else self.seg
-        names = {stem(x) for x in self.name_words}
+        """The clause minus instruction words and the values other parameters take:
+        'search for python tutorials' -> 'python tutorials'; 'add a team lunch on March 5th
+        in sky blue' -> 'team lunch'."""
+        seg = self.seg
+        for rx in (arguments._QTY_RE, QUOTED, re.compile(r"#[0-9a-fA-F]{3,6}\b"), arguments._COLOR_RE,
+                   re.compile(rf"\b{arguments._MON_RE}\s+{arguments._DAY_RE}\b(?:,?\s+\d{{4}})?", re.I),
+                   re.compile(rf"\b{arguments._DAY_RE}\s+(?:of\s+)?{arguments._MON_RE}\b"
+                              r"(?:,?\s+\d{4})?", re.I),
+                   re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b(?:today|tonight|tomorrow|yesterday)\b|"
+                              r"\b(?:next\s+|this\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)):
+            seg = rx.sub("\x00", seg)
+        seg = re.sub(r"\b(?:on|in|at|for|by|with|from|to|of|until|before|after|as)\s*\x00", "\x00", seg)
+        seg = re.sub(r"\s*\x00[\s\x00]*", " ", seg).strip()
+        m = re.search(r"\b(?:about|regarding|called|named|titled)\s+(.+)$", seg) or \
+            re.search(r"\b(?:for|on)\s+(.+)$", seg)
+        text = m.group(1) if m else seg
+        names = {s for x in self.name_words for s in intent.synonyms(stem(x))}
         words = [w for w in re.findall(r"[\w'\-]+", text)
                  if w.lower() not in _LEADERS | _QUESTION and stem(w.lower()) not in names]
         while words and words[0].lower() in STOPWORDS:
@@ -150,22 +241,38 @@ class _Filler:
         words = set(split_words(key)) | set(split_words(str(schema.get("title", ""))))
         enum = schema.get("enum")
         if enum:
-            return self.mentioned(enum)
+            return self.mentioned(enum) or intent.enum_by_meaning(self.seg, enum) or \
+                intent.enum_by_meaning(self.prompt, enum)
         types = norm_types(schema) or ["string"]
         if "integer" in types or "number" in types:
-            near = [(pos, n) for pos, n in self.numbers if n not in self.used]
-            hit = [n for pos, n in near if words & set(split_words(self.seg[max(0, pos - 20):pos + 20]))]
-            n = (hit or [n for _, n in near] or [None])[0]
-            if n is not None:
-                self.used.add(n)
-                return int(n) if "integer" in types or n.is_integer() else n
-            return None
+            return self._number(key, schema, words, types)
+        if "boolean" in types:
+            implied = intent.implied_value(self.prompt, key, schema)
+            return implied if isinstance(implied, bool) else None
         if "string" not in types:
             return None
         fmt = schema.get("format", "")
-        if fmt == "date" or words & {"date", "day", "when"}:
-            m = re.search(r"\b\d{4}-\d{2}-\d{2}\b", self.seg)
-            return m.group(0) if m else None
+        if fmt in ("date", "date-time") or words & {"date", "day", "when", "deadline", "due", "birthday"}:
+            day = next((d for d in self.dates if d not in self.used), None)
+            if day is not None:
+                self.used.add(day)
+                return day if fmt != "date-time" else f"{day}T09:00:00Z"
+            return None
+        pattern = str(schema.get("pattern") or "")
+        if words & {"color", "colour", "hex", "rgb"} or "#" in pattern:
+            code = next((c for c in self.colors if c not in self.used), None)
+            if code is not None:
+                self.used.add(code)
+                return code if "#" in pattern or words & {"hex", "rgb"} or "hex" in str(
+                    schema.get("description", "")).lower() or not self._named_color(code) else \
+                    self._named_color(code)
+            return None
+        titled = {"name", "title", "book", "song", "movie", "film", "album"}
+        if self.quoted and words & (_QUERY_KEYS | titled):
+            quote = next((q for q in self.quoted if q not in self.used), None)
+            if quote is not None:
+                self.used.add(quote)
+                return quote
         if words & {"email", "mail", "recipient"}:
             m = re.search(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", self.seg)
             return m.group(0) if m else None
@@ -192,6 +299,9 @@ class _Filler:
             if words & {"timezone", "tz", "zone"} and loc in CITY_INFO:
                 return CITY_INFO[loc][2]
             return loc
+        implied = intent.implied_value(self.prompt, key, schema)
+        if isinstance(implied, str):
+            return implied
         if words & {"name", "person", "user", "who", "contact", "recipient", "author"}:
             ent = next((e for e in self.entities if e not in CITY_INFO and e not in self.used), None)
             return ent or (self.quoted[0] if self.quoted else None)
@@ -297,7 +407,10 @@ def plan_calls(prompt: str, functions: list[dict], *, tool_choice: Any = "auto",
     entities = [o for o, _ in _entities(prompt)]
     for offset, seg in _segments(prompt):
         best = max(fns, key=lambda f: score_function(seg, f))
-        if score_function(seg, best) >= THRESHOLD:
+        fresh = bool(re.search(r"\d|[\"“']", seg)) or any(offset <= o < offset + len(seg) for o in entities)
+        if score_function(seg, best) >= THRESHOLD and groups and groups[-1][0] is best and not fresh:
+            groups[-1][2] = offset + len(seg)  # "ticket T-9 is urgent, bump it": one call, not two
+        elif score_function(seg, best) >= THRESHOLD:
             groups.append([best, offset, offset + len(seg)])
         elif groups and any(offset <= o < offset + len(seg) for o in entities):
             groups.append([groups[-1][0], offset, offset + len(seg)])
@@ -413,7 +526,8 @@ def _action_sentence(words: list[str], args: dict, text: str) -> str:
     return f"{verb}{' the ' + subject if subject else ''}{with_args} gives {text}."
 
 
-def _sentence(item: dict) -> str:
+def _sentence(item: dict, ph: dict[str, str] | None = None) -> str:
+    ph = ph or PHRASES["en"]
     name = str(item.get("name") or "the function")
     args = item.get("arguments") or {}
     result = item.get("result")
@@ -426,27 +540,30 @@ def _sentence(item: dict) -> str:
         where = where.rsplit("/", 1)[-1].replace("_", " ")
     to = next((str(v) for k, v in args.items() if set(split_words(k)) & {"to", "recipient"} and v), None)
     other = next((str(v) for v in args.values() if isinstance(v, (str, int, float)) and str(v) != where), None)
-    qual = f" in {where}" if where else f" to {to}" if to else f" for {other}" if other else ""
+    qual = ph["in"].format(where=where) if where else ph["to"].format(who=to) if to else \
+        ph["for"].format(what=other) if other else ""
     error = item.get("is_error") or (isinstance(result, dict) and "error" in result and len(result) <= 2)
     if error:
         detail = render(result.get("error") if isinstance(result, dict) else result)
-        return f"I couldn't get the {subject}{qual}: {detail}."
+        return ph["error"].format(subject=subject, qual=qual, detail=detail)
     text = render(result)
-    if words and words[0] in _ACTIONS:
+    if words and words[0] in _ACTIONS and ph is PHRASES["en"]:
         return _action_sentence(words, args, text)
     if getter:
-        verb = "are" if subject.endswith("s") and not subject.endswith("ss") else "is"
-        return f"The {subject}{qual} {verb} {text}."
-    return f"{subject[:1].upper()}{subject[1:]}{qual}: {text}."
+        plural = subject.endswith("s") and not subject.endswith("ss")
+        return ph["results" if plural else "result"].format(subject=subject, qual=qual, text=text)
+    return ph["plain"].format(Subject=subject[:1].upper() + subject[1:], qual=qual, text=text)
 
 
-def answer_with_results(prompt: str, calls_and_results: list[dict]) -> str:
+def answer_with_results(prompt: str, calls_and_results: list[dict], lang: str = "en") -> str:
     """A natural-language answer that states every function result, one sentence each.
 
     Items are ``{"name", "arguments", "result"}`` (``is_error`` optional); results may be
-    strings, numbers, objects, lists or lists of text Content blocks.
+    strings, numbers, objects, lists or lists of text Content blocks. ``lang`` picks the
+    framing words (see :data:`.persona.PHRASES`); the values are the results' own.
     """
+    ph = PHRASES.get(lang, PHRASES["en"])
     if not calls_and_results:
-        return "I don't have any results to report yet."
-    sentences = [_sentence(item) for item in calls_and_results]
+        return ph["none"]
+    sentences = [_sentence(item, ph) for item in calls_and_results]
     return " ".join(s[:1].upper() + s[1:] for s in sentences)

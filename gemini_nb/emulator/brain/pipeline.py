@@ -30,6 +30,9 @@ def default_skills() -> list[Skill]:
     # 5. media output (images, speech) -- media_skill.py
     from .media_skill import MediaSkill
     skills.append(MediaSkill())
+    # 5b. questions about the chain's research report -- report_followup.py
+    from .report_followup import ReportFollowUpSkill
+    skills.append(ReportFollowUpSkill())
     # 6. structured output (response_format JSON schema) -- structured_skill.py
     from .structured_skill import StructuredSkill
     skills.append(StructuredSkill())
