@@ -38,9 +38,9 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register the magics (``%load_ext gemini_nb``); nothing contacts a server yet."""
-    from .magics import GeminiMagics
+    from gemini_nb.magics import GeminiMagics
 
-    from .question_mark import protect_question_mark
+    from gemini_nb.question_mark import protect_question_mark
 
     magics = GeminiMagics(shell=ipython)
     ipython.register_magics(magics)
@@ -52,9 +52,9 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Remove the magics and their ``%config`` entry."""
-    from .magics import GeminiMagics
+    from gemini_nb.magics import GeminiMagics
 
-    from .question_mark import protect_question_mark
+    from gemini_nb.question_mark import protect_question_mark
 
     cleanup = getattr(ipython, "input_transformers_cleanup", None)
     if cleanup is not None and protect_question_mark in cleanup:

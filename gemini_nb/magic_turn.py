@@ -11,10 +11,10 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from . import api, templating
-from .chain import ChainError
-from .errors import GeminiError, redact
-from .options import Parsed
+from gemini_nb import api, templating
+from gemini_nb.chain import ChainError
+from gemini_nb.errors import GeminiError, redact
+from gemini_nb.options import Parsed
 
 
 def fill_template(prompt: str, namespace: dict[str, Any], interpolate: bool) -> str:
@@ -39,7 +39,7 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
     for notice in session.pop_notices():
         print(notice)
     live = api.live_for(session, opts, echo=True)
-    from .turn import run_turn
+    from gemini_nb.turn import run_turn
 
     try:
         result = run_turn(session, prompt, opts, live=live)
@@ -81,7 +81,7 @@ def _keep_partial(shell: Any, partial: Any, parsed: Parsed, live: Any) -> None:
 def _after_terminal_stream(shell: Any, result: Any) -> None:
     """The answer is already on screen: print the rest (media, calls, footer) once, and still
     make the result the cell's value (``_``) without printing it again."""
-    from .render import echo_epilogue
+    from gemini_nb.render import echo_epilogue
 
     for line in echo_epilogue(result):
         print(line)

@@ -22,10 +22,10 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.utils.text import dedent
 
-from . import api, commands, options
-from .config import GeminiConfig
-from .errors import redact
-from .magic_turn import fill_template, run_prompt
+from gemini_nb import api, commands, options
+from gemini_nb.config import GeminiConfig
+from gemini_nb.errors import redact
+from gemini_nb.magic_turn import fill_template, run_prompt
 
 
 def increments_first(version: tuple[int, ...] | None = None) -> bool:

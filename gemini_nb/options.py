@@ -18,8 +18,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .errors import redact
-from .turn import TurnOptions
+from gemini_nb.errors import redact
+from gemini_nb.turn import TurnOptions
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 

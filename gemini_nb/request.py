@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .chain import Chain, ChainError, Turn
+from gemini_nb.chain import Chain, ChainError, Turn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .config import Settings
+    from gemini_nb.config import Settings
 
 
 class RequestSource(Protocol):

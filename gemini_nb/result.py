@@ -16,7 +16,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from .render.media import decode_b64
+from gemini_nb.render.media import decode_b64
 
 CALL_TYPES_SUFFIX = "_call"
 RESULT_TYPES_SUFFIX = "_result"
@@ -73,7 +73,7 @@ class Media:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Show the media on its own (``result.images[0]`` in a cell)."""
-        from .render import media_bundle
+        from gemini_nb.render import media_bundle
 
         return media_bundle(self)
 
@@ -192,12 +192,12 @@ class InteractionResult:
 
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .render import result_bundle
+        from gemini_nb.render import result_bundle
 
         return result_bundle(self)
 
     def __repr__(self) -> str:
-        from .render import plain_text
+        from gemini_nb.render import plain_text
 
         return plain_text(self)
 

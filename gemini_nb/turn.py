@@ -32,16 +32,16 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .calls import call_unary, consume_stream, is_dropped_connection, poll_background
-from .chain import MAIN, Turn
-from .errors import GeminiError, describe, head_note, sentence
-from .request import OptionError, TurnOptions, build_request, user_step
-from .result import InteractionResult
-from .stream import StreamAssembler, StreamError, result_from_interaction
+from gemini_nb.calls import call_unary, consume_stream, is_dropped_connection, poll_background
+from gemini_nb.chain import MAIN, Turn
+from gemini_nb.errors import GeminiError, describe, head_note, sentence
+from gemini_nb.request import OptionError, TurnOptions, build_request, user_step
+from gemini_nb.result import InteractionResult
+from gemini_nb.stream import StreamAssembler, StreamError, result_from_interaction
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .backend import Backend
-    from .seams import LiveView, Transport, TurnHost
+    from gemini_nb.backend import Backend
+    from gemini_nb.seams import LiveView, Transport, TurnHost
 
 HEAD_MOVING = ("completed", "requires_action", "incomplete", "budget_exceeded")
 

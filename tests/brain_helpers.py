@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from gemini_nb.emulator.brain.base import TurnContext
-from gemini_nb.emulator.brain.text import TextSkill
+from gemini_nb.emulator.brain.skills.text import TextSkill
 
 
 def user(text: str) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from brain_helpers import answer, make_ctx, model
-from gemini_nb.emulator.brain import attachments
-from gemini_nb.emulator.brain.pdf_text import extract_text
-from gemini_nb.emulator.brain.text import TextSkill
+from gemini_nb.emulator.brain.lib import attachments
+from gemini_nb.emulator.brain.lib.pdf_text import extract_text
+from gemini_nb.emulator.brain.skills.text import TextSkill
 
 FILLER = ["The weather was mild for most of the season.", "Several teams met twice a week to compare notes.",
           "Budgets were reviewed at the end of each month.", "Most of the work happened in small groups.",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from brain_helpers import answer
-from gemini_nb.emulator.brain import facts
+from gemini_nb.emulator.brain.lib import facts
 
 COUNTRIES = sorted(facts.CAPITALS)
 
@@ -122,12 +122,12 @@ def test_url_context_answer_states_and_cites_the_fact(client):
     assert first.url == url and part.text[first.start_index:first.end_index] == "The capital of Peru is Lima."
 
 
-@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.lexicon", fromlist=["x"]).PHRASES)),
+@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.lib.lexicon", fromlist=["x"]).PHRASES)),
        st.sampled_from(["French", "Spanish", "German", "Italian", "Portuguese"]),
        st.sampled_from(["Translate {p} into {l}", "Please translate \"{p}\" to {l}."]))
 @settings(max_examples=40, deadline=None)
 def test_phrase_bank_translations(phrase, language, template):
-    from gemini_nb.emulator.brain.lexicon import PHRASES, TRANSLATION_LANGUAGES
+    from gemini_nb.emulator.brain.lib.lexicon import PHRASES, TRANSLATION_LANGUAGES
     text = answer(template.format(p=phrase, l=language))
     assert f"**{PHRASES[phrase][TRANSLATION_LANGUAGES.index(language.lower())]}**" in text
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from brain_helpers import answer, chat
-from gemini_nb.emulator.brain import form as forms
-from gemini_nb.emulator.brain.vocab import FIRST_NAMES
-from gemini_nb.emulator.brain.writer import sentence_count, word_count
+from gemini_nb.emulator.brain.lib import form as forms
+from gemini_nb.emulator.brain.lib.vocab import FIRST_NAMES
+from gemini_nb.emulator.brain.lib.writer import sentence_count, word_count
 
 TOPICS = ["photosynthesis", "volcanoes", "the Roman Empire", "machine learning", "jazz music", "coral reefs",
           "compound interest", "the water cycle", "black holes", "sourdough baking", "public transport",
@@ -199,16 +199,16 @@ def test_list_of_named_things_and_a_table_of_capitals():
     assert len(re.findall(r"^\d+\. [A-Z]", fruits, re.M)) == 5 and "Mango" in fruits or "Apple" in fruits
     table = answer("Make a table of 4 countries and their capitals")
     assert table.splitlines()[0] == "| Country | Capital |"
-    from gemini_nb.emulator.brain.facts import CAPITALS
+    from gemini_nb.emulator.brain.lib.facts import CAPITALS
     rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in table.splitlines()[2:]]
     assert len(rows) == 4 and all(CAPITALS[country] == capital for country, capital in rows)
 
 
-@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.facts", fromlist=["x"]).DEFINITIONS)),
+@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.lib.facts", fromlist=["x"]).DEFINITIONS)),
        st.integers(1, 6))
 @settings(max_examples=30, deadline=None)
 def test_known_terms_are_defined_first_and_counts_still_hold(term, n):
-    from gemini_nb.emulator.brain.facts import DEFINITIONS
+    from gemini_nb.emulator.brain.lib.facts import DEFINITIONS
     text = answer(f"Explain {term} in {n} sentences")
     assert text.startswith(DEFINITIONS[term]) and sentence_count(text) == n
 
@@ -234,7 +234,7 @@ def test_poem_line_counts(topic, n, as_word):
 
 def test_terse_system_instruction_keeps_one_informative_sentence():
     from brain_helpers import make_ctx
-    from gemini_nb.emulator.brain.text import TextSkill
+    from gemini_nb.emulator.brain.skills.text import TextSkill
     for prompt in ("Tell me about coral reefs", "Tell me about sourdough baking"):
         reply = TextSkill().respond(make_ctx(prompt, system_instruction="Be terse."))
         text = reply.steps[0]["content"][0]["text"]

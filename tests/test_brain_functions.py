@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
-from gemini_nb.emulator.brain.functions import answer_with_results, plan_calls, score_function
+from gemini_nb.emulator.brain.lib.function_planning import answer_with_results, plan_calls, score_function
 
 WEATHER = {"type": "function", "name": "get_weather", "description": "Gets the current weather for a location",
            "parameters": {"type": "object", "properties": {

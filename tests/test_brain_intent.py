@@ -11,12 +11,12 @@ import random
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gemini_nb.emulator.brain import arguments, intent
+from gemini_nb.emulator.brain.lib import arguments, intent
 from gemini_nb.emulator.brain.base import TurnContext
-from gemini_nb.emulator.brain.function_skill import FunctionSkill
-from gemini_nb.emulator.brain.functions import plan_calls
+from gemini_nb.emulator.brain.skills.functions import FunctionSkill
+from gemini_nb.emulator.brain.lib.function_planning import plan_calls
 from gemini_nb.emulator.ids import IdFactory
-from gemini_nb.emulator.brain.vocab import FIRST_NAMES, LAST_NAMES, MONTHS, STOPWORDS
+from gemini_nb.emulator.brain.lib.vocab import FIRST_NAMES, LAST_NAMES, MONTHS, STOPWORDS
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NONSENSE = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=4, max_size=8)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gemini_nb.emulator.brain import image_gen, media_inspect, speech
-from gemini_nb.emulator.brain.image_gen import ASPECT_RATIOS, image_dimensions, render_image
-from gemini_nb.emulator.brain.media_inspect import describe_part, inspect_part
-from gemini_nb.emulator.brain.speech import (VOICES, pcm_to_wav, synthesize, synthesize_dialogue,
+from gemini_nb.emulator.brain.lib import image_gen, media_inspect, speech
+from gemini_nb.emulator.brain.lib.image_gen import ASPECT_RATIOS, image_dimensions, render_image
+from gemini_nb.emulator.brain.lib.media_inspect import describe_part, inspect_part
+from gemini_nb.emulator.brain.lib.speech import (VOICES, pcm_to_wav, synthesize, synthesize_dialogue,
                                              voice_for, voice_params)
 
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, Field
 
-from gemini_nb.emulator.brain.schema_gen import SchemaError, check_schema, generate
-from gemini_nb.emulator.brain.vocab import COUNTRIES, FIRST_NAMES, RECIPES
+from gemini_nb.emulator.brain.lib.schema_gen import SchemaError, check_schema, generate
+from gemini_nb.emulator.brain.lib.vocab import COUNTRIES, FIRST_NAMES, RECIPES
 
 # jsonschema checks date-time/time/uri/hostname only with optional extras; check them here
 # independently of the generator's own matcher so a bug there cannot hide.

@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
 from brain_helpers import make_ctx
-from gemini_nb.emulator.brain.lexicon import FOODS, THINGS
-from gemini_nb.emulator.brain.schema_gen import generate
-from gemini_nb.emulator.brain.structured_skill import StructuredSkill, prose_schema
+from gemini_nb.emulator.brain.lib.lexicon import FOODS, THINGS
+from gemini_nb.emulator.brain.lib.schema_gen import generate
+from gemini_nb.emulator.brain.skills.structured import StructuredSkill, prose_schema
 
 RECIPE_LIST = {"type": "array", "items": {"type": "object", "properties": {
     "recipe_name": {"type": "string"},

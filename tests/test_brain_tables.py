@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from gemini_nb.emulator.brain import tables
+from gemini_nb.emulator.brain.lib import tables
 
 CITIES = pd.DataFrame({"city": ["Paris", "Rome", "Oslo", "New York"], "july_high_c": [26, 31, 22, 29],
                        "population_m": [2.1, 2.8, 0.7, 8.3]})

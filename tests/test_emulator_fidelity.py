@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from gemini_nb.emulator.brain.writer import sentence_count, word_count
+from gemini_nb.emulator.brain.lib.writer import sentence_count, word_count
 
 MODEL = "gemini-3-flash-preview"
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gemini_nb.emulator.brain.file_search import chunks, extract_text, pdf_text, retrieve
+from gemini_nb.emulator.brain.lib.file_search import chunks, extract_text, pdf_text, retrieve
 
 MODEL = "gemini-3-flash-preview"
 HANDBOOK = (

@@ -18,8 +18,8 @@ import pytest
 from google.genai import _interactions as gx
 from PIL import Image
 
-from gemini_nb.emulator.brain.image_gen import ASPECT_RATIOS, image_dimensions
-from gemini_nb.emulator.brain.speech import synthesize, synthesize_dialogue
+from gemini_nb.emulator.brain.lib.image_gen import ASPECT_RATIOS, image_dimensions
+from gemini_nb.emulator.brain.lib.speech import synthesize, synthesize_dialogue
 
 HERE = pathlib.Path(__file__).parent
 IMAGE_MODEL = "gemini-3-pro-image-preview"
@@ -422,7 +422,7 @@ def test_bad_base64_media_is_400(client):
      "Good evening, London."),
 ])
 def test_what_a_tts_prompt_speaks(prompt, spoken):
-    from gemini_nb.emulator.brain.media_skill import speech_script
+    from gemini_nb.emulator.brain.skills.media import speech_script
 
     assert speech_script(prompt)[0] == spoken
 
@@ -433,6 +433,6 @@ def test_what_a_tts_prompt_speaks(prompt, spoken):
     ("A castle in the clouds", "A castle in the clouds"),
 ])
 def test_image_subject(prompt, subject):
-    from gemini_nb.emulator.brain.media_skill import image_subject
+    from gemini_nb.emulator.brain.skills.media import image_subject
 
     assert image_subject(prompt) == subject

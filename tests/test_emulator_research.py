@@ -8,9 +8,9 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gemini_nb.emulator.brain.agent_report import body_words, write_report
-from gemini_nb.emulator.brain.research_plan import Plan, parse_plan, refine, requested_sections, strip_form
-from gemini_nb.emulator.brain.web_corpus import search
+from gemini_nb.emulator.brain.lib.agent_report import body_words, write_report
+from gemini_nb.emulator.brain.lib.research_plan import Plan, parse_plan, refine, requested_sections, strip_form
+from gemini_nb.emulator.brain.lib.web_corpus import search
 
 AGENT = "deep-research-pro-preview-12-2025"
 PLANNING = {"type": "deep-research", "collaborative_planning": True}

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sandbox_probes import EXPECTED, Targets, assert_none_through, verdicts
 
-from gemini_nb.emulator.brain import landlock, sandbox, sandbox_child, seccomp
+from gemini_nb.emulator.brain.lib import landlock, sandbox, sandbox_child, seccomp
 
 BRAIN = str(Path(sandbox.__file__).parent)
 ARCH = os.uname().machine

@@ -22,7 +22,7 @@ from conftest import make_client
 from emu_process import READY
 from sandbox_probes import CANARY, CANARY_NAME, Targets, assert_none_through
 
-from gemini_nb.emulator.brain import sandbox
+from gemini_nb.emulator.brain.lib import sandbox
 
 MODEL = "gemini-3-flash-preview"
 ROUTES = ["code_execution", "antigravity-preview-05-2026", "code-mender-preview-05-2026"]

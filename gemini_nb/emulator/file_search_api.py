@@ -37,7 +37,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .brain.file_search import extract_text
+from .brain.lib.file_search import extract_text
 from .errors import ApiError, invalid, not_found
 from .extension import ApiRoute
 from .files_api import FilesExtension, UploadSession

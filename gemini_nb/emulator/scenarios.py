@@ -253,7 +253,7 @@ def _build_step(item: dict[str, Any], ctx: TurnContext, seed: str, last_call: st
         return {"type": "function_call", "id": body.get("id") or ctx.ids.call_id(),
                 "name": body["name"], "arguments": dict(body.get("arguments") or {})}
     if kind == "image":
-        from .brain.image_gen import render_image
+        from .brain.lib.image_gen import render_image
         mime = body.get("mime_type", "image/png")
         data = render_image(str(body.get("prompt") or ctx.last_user_text()),
                             aspect_ratio=str(body.get("aspect_ratio", "1:1")),

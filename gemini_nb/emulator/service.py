@@ -207,7 +207,7 @@ class Emulator:
 
     def _background_only(self, agent: str) -> bool:
         """Whether ``agent`` (or the built-in agent a saved custom agent extends) needs background."""
-        from .brain.agents import background_only
+        from .brain.skills.agents import background_only
         return background_only(self.agents.resolve(agent)[0] if self.agents is not None else agent)
 
     def _heavy(self, req: dict[str, Any]) -> bool:

@@ -9,36 +9,33 @@ from typing import Any
 
 from . import thinking, usage
 from .base import Reply, Skill, TurnContext
-from .text import TextSkill
+from .skills.text import TextSkill
 
 
 def default_skills() -> list[Skill]:
-    """Skills in priority order. Each block below is owned by one module; keep the order."""
-    skills: list[Skill] = []
-    # 1. scenarios (scripted exact answers) -- scenarios.py
+    """Skills in priority order: the one place that says which skill answers what.
+
+    Each skill lives in ``skills/``; what they share (generators, readers, the sandbox) lives in
+    ``lib/``. The first skill that returns a reply wins; the text skill always answers.
+    """
     from ..scenarios import ScenarioSkill
-    skills.append(ScenarioSkill())
-    # 2. agents (deep research, ...) -- agents.py
-    from .agents import AgentSkill
-    skills.append(AgentSkill())
-    # 3. function calling -- function_skill.py
-    from .function_skill import FunctionSkill
-    skills.append(FunctionSkill())
-    # 4. built-in tools (google_search, code_execution, ...) -- builtin_tools.py
-    from .builtin_tools import BuiltinToolsSkill
-    skills.append(BuiltinToolsSkill())
-    # 5. media output (images, speech) -- media_skill.py
-    from .media_skill import MediaSkill
-    skills.append(MediaSkill())
-    # 5b. questions about the chain's research report -- report_followup.py
-    from .report_followup import ReportFollowUpSkill
-    skills.append(ReportFollowUpSkill())
-    # 6. structured output (response_format JSON schema) -- structured_skill.py
-    from .structured_skill import StructuredSkill
-    skills.append(StructuredSkill())
-    # 7. generic text (always answers; also describes multimodal input)
-    skills.append(TextSkill())
-    return skills
+    from .skills.agents import AgentSkill
+    from .skills.builtin_tools import BuiltinToolsSkill
+    from .skills.functions import FunctionSkill
+    from .skills.media import MediaSkill
+    from .skills.report_followup import ReportFollowUpSkill
+    from .skills.structured import StructuredSkill
+
+    return [
+        ScenarioSkill(),        # 1. scripted exact answers (scenarios.py)
+        AgentSkill(),           # 2. agents: Deep Research, Antigravity, custom agents
+        FunctionSkill(),        # 3. client-side function calling
+        BuiltinToolsSkill(),    # 4. built-in tools (search, code execution, URLs, MCP, maps, ...)
+        MediaSkill(),           # 5. media output: images, speech
+        ReportFollowUpSkill(),  # 6. questions about the chain's research report
+        StructuredSkill(),      # 7. structured output (response_format JSON schema)
+        TextSkill(),            # 8. generic text; always answers (also reads attachments)
+    ]
 
 
 class PipelineBrain:

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from .base import Reply, TurnContext
-from .media_inspect import inspect_part
+from .lib.media_inspect import inspect_part
 
 IMAGE_TOKENS = 258          # per input image (documented default resolution)
 IMAGE_OUT_TOKENS = 1290     # per generated image

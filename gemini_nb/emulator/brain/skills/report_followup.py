@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .base import Reply, TurnContext
-from .file_search import query_stems, score
-from .web_corpus import CitedText
+from ..base import Reply, TurnContext
+from ..lib.file_search import query_stems, score
+from ..lib.web_corpus import CitedText
 
 _MARK = "a research report"
 _SUMMARY = re.compile(

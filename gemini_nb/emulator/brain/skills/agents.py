@@ -31,14 +31,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import persona, sandbox, usage
-from .agent_report import aspects_for, figure_part, write_report
+from ..lib import persona, sandbox
+from .. import usage
+from ..lib.agent_report import aspects_for, figure_part, write_report
 from .report_followup import answer_from_report, is_follow_up
-from .research_plan import APPROVAL, Plan, parse_plan, refine, requested_sections, strip_form, \
+from ..lib.research_plan import APPROVAL, Plan, parse_plan, refine, requested_sections, strip_form, \
     target_words, wants_table
-from .base import Reply, TurnContext, content_text
+from ..base import Reply, TurnContext, content_text
 from .text import compose
-from .web_corpus import Page, digest, keywords, queries_for, search, subject_phrase
+from ..lib.web_corpus import Page, digest, keywords, queries_for, search, subject_phrase
 
 AGENT_SECONDS_ENV = "GEMINI_NB_EMULATOR_AGENT_SECONDS"
 DEFAULT_SECONDS = 1.5

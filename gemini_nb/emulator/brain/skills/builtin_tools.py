@@ -11,7 +11,7 @@ uses (and cites) the result. This skill reproduces that shape for every built-in
 * the answer is built with :class:`~.web_corpus.CitedText`, so every ``url_citation`` /
   ``file_citation`` / ``place_citation`` has exact offsets into the text;
 * ``computer_use`` is the exception: it is a *client-side* action, so the model emits a
-  predefined ``function_call`` and stops with ``requires_action`` (see :mod:`.builtin_more`).
+  predefined ``function_call`` and stops with ``requires_action`` (see :mod:`.builtin_services`).
 
 Results are deterministic (the "web" is :mod:`.web_corpus`), except code execution, which
 really runs in :mod:`.sandbox`. When the question has an answer in the fact table
@@ -23,10 +23,11 @@ import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from . import builtin_more, facts, sandbox
-from .builtin_more import ToolRun, signed
-from .base import Reply, TurnContext
-from .web_corpus import QUESTION, CitedText, keywords, queries_for, search, search_suggestions_html, \
+from . import builtin_services
+from ..lib import facts, sandbox
+from .builtin_services import ToolRun, signed
+from ..base import Reply, TurnContext
+from ..lib.web_corpus import QUESTION, CitedText, keywords, queries_for, search, search_suggestions_html, \
     subject_phrase, url_citation
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`)\]]+")
@@ -54,7 +55,7 @@ def fits(kind: str, prompt: str, tool: dict[str, Any], only: bool) -> bool:
         return bool(CODE_WORDS.search(prompt))
     if kind == "google_search":
         return bool(SEARCH_WORDS.search(prompt)) or (only and bool(QUESTION.search(prompt)))
-    return builtin_more.fits(kind, prompt, tool, only)
+    return builtin_services.fits(kind, prompt, tool, only)
 
 
 def _allowed(ctx: TurnContext, tools: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
@@ -205,9 +206,9 @@ HANDLERS: dict[str, Callable[[TurnContext, dict[str, Any], str], ToolRun]] = {
     "google_search": google_search,
     "url_context": url_context,
     "code_execution": code_execution,
-    "mcp_server": builtin_more.mcp_server,
-    "file_search": builtin_more.file_search,
-    "google_maps": builtin_more.google_maps,
+    "mcp_server": builtin_services.mcp_server,
+    "file_search": builtin_services.file_search,
+    "google_maps": builtin_services.google_maps,
 }
 KINDS = (*HANDLERS, "computer_use")
 
@@ -229,8 +230,8 @@ class BuiltinToolsSkill:
             return None
         computer = next((t for t in tools if t.get("type") == "computer_use"), None)
         if ctx.function_results():
-            if computer is not None and builtin_more.is_computer_turn(ctx):
-                return builtin_more.computer_use(ctx, computer, ctx.task_text())
+            if computer is not None and builtin_services.is_computer_turn(ctx):
+                return builtin_services.computer_use(ctx, computer, ctx.task_text())
             return None
         prompt = ctx.last_user_text()
         if not prompt.strip():
@@ -242,7 +243,7 @@ class BuiltinToolsSkill:
         if not chosen:
             return None
         if any(t.get("type") == "computer_use" for t in chosen):
-            return builtin_more.computer_use(ctx, computer or chosen[0], prompt)
+            return builtin_services.computer_use(ctx, computer or chosen[0], prompt)
         return answer(ctx, chosen, prompt)
 
 

@@ -19,7 +19,7 @@ module adds is the protocol around them:
   (``get_orders(user_id)``) waits for a function about that entity (``find_user(name)``)
   and takes the id from its result (:mod:`.chains`);
 * with a JSON ``response_format``, the answer after the results is structured output
-  (see :mod:`.structured_skill`), never the calls themselves.
+  (see :mod:`.structured`), never the calls themselves.
 
 Results for computer-use actions belong to :mod:`.builtin_tools`, so this skill leaves
 them alone.
@@ -32,13 +32,13 @@ import random
 import re
 from typing import Any
 
-from . import persona
-from .base import Reply, TurnContext, text_step
-from .builtin_more import PREDEFINED
-from .chains import fill_from_results, split_dependencies
-from .functions import answer_with_results, plan_calls
-from .schema_gen import check_schema
-from .structured_skill import json_request, structured_text
+from ..lib import persona
+from ..base import Reply, TurnContext, text_step
+from .builtin_services import PREDEFINED
+from ..lib.chains import fill_from_results, split_dependencies
+from ..lib.function_planning import answer_with_results, plan_calls
+from ..lib.schema_gen import check_schema
+from .structured import json_request, structured_text
 
 _THEN = re.compile(r"(,?\s*\b(?:and then|then|after that|afterwards|once you have that)\b,?\s*)", re.I)
 _MAX_ROUNDS = 6

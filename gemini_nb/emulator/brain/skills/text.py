@@ -14,11 +14,11 @@ import operator
 import re
 from typing import Any
 
-from . import attachments, facts as fact_table, form as forms, lexicon, tables, writer
-from .base import Reply, TurnContext, content_text, text_step
-from .codegen import code_answer
-from .media_inspect import describe_part, inspect_part
-from .vocab import INGREDIENTS, STEPS, singular
+from ..lib import attachments, facts as fact_table, form as forms, lexicon, tables, writer
+from ..base import Reply, TurnContext, content_text, text_step
+from ..lib.codegen import code_answer
+from ..lib.media_inspect import describe_part, inspect_part
+from ..lib.vocab import INGREDIENTS, STEPS, singular
 
 JOKES = [
     "Why do programmers prefer dark mode? Because light attracts bugs.",

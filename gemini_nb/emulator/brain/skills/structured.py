@@ -28,9 +28,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Reply, TurnContext, text_step
-from .schema_gen import SchemaError, check_schema, generate
-from .vocab import NUMBER_WORDS, analyze_prompt, split_words
+from ..base import Reply, TurnContext, text_step
+from ..lib.schema_gen import SchemaError, check_schema, generate
+from ..lib.vocab import NUMBER_WORDS, analyze_prompt, split_words
 
 JSON_MIME = "application/json"
 ENUM_MIME = "text/x.enum"

@@ -20,9 +20,9 @@ import hashlib
 import re
 from typing import Any
 
-from . import image_gen, speech
-from .base import Reply, TurnContext, content_text
-from .media_inspect import describe_part, inspect_part
+from ..lib import image_gen, speech
+from ..base import Reply, TurnContext, content_text
+from ..lib.media_inspect import describe_part, inspect_part
 
 OUTPUT_KINDS = ("text", "image", "audio")
 IMAGE_MIMES = {"image/png": "image/png", "image/jpeg": "image/jpeg", "image/jpg": "image/jpeg",

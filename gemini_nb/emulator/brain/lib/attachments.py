@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import tables
-from .base import TurnContext
+from ..base import TurnContext
 from .media_inspect import part_bytes
 from .pdf_text import extract_text
 from .vocab import stem

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote_plus, urlsplit
 
-from .base import Reply, TurnContext
-from .web_corpus import QUESTION, CitedText, digest, keywords, search, slug, topic
+from ..base import Reply, TurnContext
+from ..lib.web_corpus import QUESTION, CitedText, digest, keywords, search, slug, topic
 
 PLACE_WORDS = re.compile(
     r"\b(near|nearby|restaurants?|caf[eé]s?|coffee|bars?|hotels?|museums?|parks?|shops?|stores?|"
@@ -116,7 +116,7 @@ def mcp_server(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
 
 # -- file_search ----------------------------------------------------------------------------------
 def file_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
-    from .file_search import from_stores  # documents really stored in this emulator
+    from ..lib.file_search import from_stores  # documents really stored in this emulator
     real = from_stores(ctx, tool, prompt)
     if real is not None:
         steps, write = real
