@@ -261,7 +261,7 @@ def _build_step(item: dict[str, Any], ctx: TurnContext, seed: str, last_call: st
         return {"type": "model_output", "content": [
             {"type": "image", "mime_type": mime, "data": base64.b64encode(data).decode()}]}
     if kind == "audio":
-        from .brain import speech
+        from .brain.lib import speech
         pcm = speech.synthesize(str(body.get("text") or ""), body.get("voice") or speech.DEFAULT_VOICE)
         return {"type": "model_output", "content": [
             {"type": "audio", "mime_type": speech.MIME_TYPE, "data": base64.b64encode(pcm).decode()}]}
