@@ -217,7 +217,7 @@ def test_engine_modules_never_import_ipython(name):
 
 
 def test_running_a_turn_loads_no_ipython():
-    code = ("import sys; sys.path.insert(0, 'tests'); from test_turn import *; "
+    code = ("import sys; sys.path[:0] = ['tests', 'tests/toolkit']; from test_turn import *; "
             "test_runner_runs_on_fakes_of_its_seams(); "
             "print(sorted(m for m in ('IPython', 'ipywidgets', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
