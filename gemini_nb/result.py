@@ -107,6 +107,29 @@ class InteractionResult:
     max_chars: int = 200_000
     keeps_chain: bool = True
     """False for a one-off turn (``gemini_nb.ask``): it has no chain head to talk about."""
+    # structured output (gemini_nb.structured): set on a --schema turn
+    structured: Any = None
+    """A :class:`~gemini_nb.structured.StructuredAnswer` (raw JSON, validated data or the error)."""
+
+    @property
+    def data(self) -> Any:
+        """The validated objects of a ``--schema`` turn (None without a schema or when it failed)."""
+        return self.structured.data if self.structured is not None else None
+
+    @property
+    def df(self) -> Any:
+        """The answer of a ``--schema`` turn as a typed DataFrame (None without one / on failure)."""
+        return self.structured.df if self.structured is not None else None
+
+    @property
+    def raw_json(self) -> str | None:
+        """The JSON text of a ``--schema`` turn, kept whether or not it validated."""
+        return self.structured.raw_json if self.structured is not None else None
+
+    @property
+    def schema_error(self) -> str | None:
+        """One line naming each field that did not validate (None when it did)."""
+        return self.structured.error if self.structured is not None else None
 
     # -- convenience views ---------------------------------------------------------------
     @property
@@ -192,11 +215,19 @@ class InteractionResult:
 
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
+        if self.structured is not None:
+            from .structured import structured_bundle
+
+            return structured_bundle(self)
         from .render import result_bundle
 
         return result_bundle(self)
 
     def __repr__(self) -> str:
+        if self.structured is not None:
+            from .structured import structured_bundle
+
+            return structured_bundle(self)[0]["text/plain"]
         from .render import plain_text
 
         return plain_text(self)

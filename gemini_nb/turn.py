@@ -309,7 +309,13 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
 def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
              live: LiveView | None = None) -> InteractionResult:
     """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`)."""
-    return TurnRunner(session, live).run(prompt, opts)
+    finishers: list[Finisher] = []
+    # structured output: validate the answer against the schema (gemini_nb.structured)
+    if opts.schema is not None:
+        from .structured import validate_answer
+
+        finishers.append(validate_answer)
+    return TurnRunner(session, live, finishers=finishers).run(prompt, opts)
 
 
 __all__ = ["OptionError", "TurnOptions", "TurnRunner", "TurnState", "ProgressFlusher", "Finisher", "Waiter",
