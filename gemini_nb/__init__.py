@@ -20,9 +20,12 @@ _LAZY = {
     "InteractionResult": ("gemini_nb.result", "InteractionResult"),
     "GeminiError": ("gemini_nb.errors", "GeminiError"),
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+    # map over a DataFrame (gemini_nb.mapping); not in __all__: `import *` must not shadow builtins.map
+    "map": ("gemini_nb.mapping", "map_rows"),
 }
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",
+           *(name for name in _LAZY if name != "map")]
 
 
 def __getattr__(name: str) -> Any:
