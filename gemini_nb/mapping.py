@@ -32,7 +32,7 @@ import threading
 import time
 from collections import ChainMap
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from .progress import MapProgress, reporter_for
 
@@ -144,7 +144,8 @@ class Mapper:
 
     # -- the caller's side ------------------------------------------------------------------------
     def snapshot(self, finished: bool = False) -> MapProgress:
-        return MapProgress(done=len(self.outcomes), total=self.total, errors=self.errors, retries=self.retried,
+        return MapProgress(done=len(self.outcomes), total=self.total, errors=self.errors,
+                           retries=self.retried,
                            elapsed=time.monotonic() - self.started, finished=finished)
 
     def run(self, report: Callable[[MapProgress], None] | None = None) -> bool:

@@ -102,9 +102,9 @@ def reporter_for(spec: Any) -> Reporter | None:
     from .api import in_kernel
 
     if in_kernel():
-        try:
-            import ipywidgets  # noqa: F401 - only checks that the bar can be drawn
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("ipywidgets") is None:  # no bar to draw: a text line instead
             return TextProgress()
         return WidgetProgress()
     return TextProgress()

@@ -216,18 +216,18 @@ class InteractionResult:
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
         if self.structured is not None:
-            from .structured import structured_bundle
+            from .render.table import table_bundle
 
-            return structured_bundle(self)
+            return table_bundle(self)
         from .render import result_bundle
 
         return result_bundle(self)
 
     def __repr__(self) -> str:
         if self.structured is not None:
-            from .structured import structured_bundle
+            from .render.table import table_bundle
 
-            return structured_bundle(self)[0]["text/plain"]
+            return table_bundle(self)[0]["text/plain"]
         from .render import plain_text
 
         return plain_text(self)

@@ -131,7 +131,8 @@ class _Builder:
         if isinstance(kind, list):
             nullable = "null" in kind
             kinds = [k for k in kind if k != "null"]
-            inner = Union[tuple(self.build({**node, "type": k}, name) for k in kinds)] if kinds else type(None)
+            built = tuple(self.build({**node, "type": k}, name) for k in kinds)
+            inner = Union[built] if kinds else type(None)
             return Optional[inner] if nullable else inner
         if kind == "string":
             return {"date": datetime.date, "date-time": datetime.datetime}.get(node.get("format"), str)
@@ -252,7 +253,8 @@ def resolve(schema: Any, *, many: bool = False, namespace: dict[str, Any] | None
         text = schema.strip()
         if namespace is not None and _TYPE_EXPR.fullmatch(text) and ":" not in text:
             try:
-                value = eval(compile(text, "<schema>", "eval"), dict(namespace))  # noqa: S307 - user's own code
+                code = compile(text, "<schema>", "eval")
+                value = eval(code, dict(namespace))  # noqa: S307 - the user's own names
             except NameError:
                 if "," not in text and "[" not in text:
                     raise SchemaError(f"--schema {text}: no such name in the namespace (for a one-field "

@@ -11,19 +11,16 @@ three jobs that every surface shares (the cell, ``ask()``, ``map()``):
 * :func:`validate_answer` is the turn engine's *finisher* (see :mod:`gemini_nb.turn`): a failed
   validation never raises, so the chain still records the turn and nothing is lost.
 
+Display lives in :mod:`gemini_nb.render.table` (the result renders itself; render never imports
+back).
+
 pandas is imported only when a DataFrame is asked for.
 """
 from __future__ import annotations
 
-import html
-import json
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from .schemas import Schema, as_schema
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .result import InteractionResult
-    from .turn import TurnRunner, TurnState
 
 MAX_ERRORS = 3
 """Field errors named in the one-line message (the rest are counted)."""
@@ -79,7 +76,8 @@ class StructuredAnswer:
             return None
         if self._df is None:
             kinds, _ = column_kinds(self.schema.json_schema)
-            values = self.jsonable if isinstance(self.jsonable, list) and self.schema.many else [self.jsonable]
+            rows = isinstance(self.jsonable, list) and self.schema.many
+            values = self.jsonable if rows else [self.jsonable]
             self._df = to_frame([flatten(v) for v in values], kinds)
         return self._df
 
@@ -97,8 +95,9 @@ def check(schema: Schema, text: str) -> StructuredAnswer:
     return StructuredAnswer(schema, text, data=data, jsonable=jsonable)
 
 
-def validate_answer(runner: TurnRunner, state: TurnState, result: InteractionResult) -> InteractionResult:
-    """The finisher of a ``--schema`` turn: attach a :class:`StructuredAnswer` to the result."""
+def validate_answer(runner: Any, state: Any, result: Any) -> Any:
+    """The finisher of a ``--schema`` turn (``(TurnRunner, TurnState, InteractionResult) -> result``):
+    attach a :class:`StructuredAnswer`. Typed loosely: the engine imports this module, not back."""
     schema = as_schema(state.opts.schema, state.opts.many)
     if schema is not None and result.status == "completed":
         result.structured = check(schema, result.text)
@@ -232,35 +231,5 @@ def to_frame(rows: list[dict[str, Any]], kinds: dict[str, Any], index: Any = Non
     return frame
 
 
-# -- display -------------------------------------------------------------------------------------
-def structured_bundle(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A ``--schema`` result: the table and the usual footer; a failed check shows its one line
-    above the raw answer."""
-    from .render import result_bundle
-    from .render.markdown import BADGE_TEXT, footer, usage_line
-
-    answer = result.structured
-    data, metadata = result_bundle(result)
-    if answer.ok:
-        df = answer.df
-        badge = f"<code>{BADGE_TEXT}</code> · " if result.emulated else ""
-        data = {
-            "text/html": df.to_html(max_rows=60, max_cols=30) + f"<sub>{badge}{html.escape(usage_line(result))}</sub>",
-            "text/plain": df.to_string(max_rows=60, max_cols=30) + "\n" + footer(result, "plain"),
-        }
-    else:
-        warn = f"Schema check failed. {answer.error}"
-        data = dict(data)
-        if "text/markdown" in data:
-            data["text/markdown"] = f"> **{warn}**\n\n" + data["text/markdown"]
-        data["text/plain"] = f"[{warn}]\n" + data["text/plain"]
-    metadata["gemini_nb"]["schema"] = answer.schema.name
-    return data, metadata
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
 __all__ = ["StructuredAnswer", "check", "validate_answer", "describe_validation", "column_kinds",
-           "flatten", "to_frame", "cast", "structured_bundle"]
+           "flatten", "to_frame", "cast"]

@@ -1,10 +1,8 @@
 """map(): one prompt per row through the async SDK against the emulator (faults, latency, Ctrl-C)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -252,3 +250,34 @@ def test_magic_map(ip, emu):
     ip.user_ns["notdf"] = [1]
     result, _, _ = run_cell(ip, "%%gemini --map notdf\nDescribe {{city}}")
     assert "needs a pandas DataFrame" in str(result.error_in_exec)
+
+
+def test_progress_reporters(monkeypatch):
+    import io
+
+    from gemini_nb import progress
+    from gemini_nb.progress import MapProgress, TextProgress, WidgetProgress, reporter_for
+
+    def mine(_):
+        return None
+
+    assert reporter_for(False) is None and reporter_for(mine) is mine
+    assert isinstance(reporter_for(True), TextProgress)  # not in a kernel
+    monkeypatch.setattr("gemini_nb.api.in_kernel", lambda: True)
+    assert isinstance(reporter_for(True), WidgetProgress)
+    bar = WidgetProgress()
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    bar(MapProgress(done=1, total=4, errors=0, retries=0, elapsed=1.0))
+    bar(MapProgress(done=4, total=4, errors=1, retries=0, elapsed=2.0, finished=True))
+    assert bar._bar.value == 4 and bar._bar.bar_style == "danger" and "4/4 rows" in bar._label.value
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Tty()
+    text = progress.TextProgress(out)
+    text(MapProgress(done=1, total=2, errors=0, retries=0, elapsed=1.0))
+    text(MapProgress(done=2, total=2, errors=0, retries=0, elapsed=2.0, finished=True))
+    assert out.getvalue() == ("\rmap: 1/2 rows · 0 errors · 1.0 rows/s · ETA 1 s"
+                              "\rmap: 2/2 rows · 0 errors · 1.0 rows/s · 2.0 s\n")

@@ -156,8 +156,8 @@ _KINDS = {
     "float": ({"type": "number"}, [1.5, None, 2.0], "float64"),
     "bool": ({"type": "boolean"}, [True, None, False], "boolean"),
     "date": ({"type": "string", "format": "date"}, ["2024-01-02", None, "2023-12-31"], "datetime64"),
-    "datetime": ({"type": "string", "format": "date-time"}, ["2024-01-02T03:04:05", None, "2024-01-02T00:00:00"],
-                 "datetime64"),
+    "datetime": ({"type": "string", "format": "date-time"},
+                 ["2024-01-02T03:04:05", None, "2024-01-02T00:00:00"], "datetime64"),
     "enum": ({"enum": ["x", "y"]}, ["x", None, "y"], "category"),
     "const": ({"const": "k"}, ["k", "k", None], "category"),
 }
@@ -193,7 +193,8 @@ def test_nested_objects_flatten_and_a_list_becomes_rows():
                                 "address.zip"]
     assert [str(df[c].dtype) for c in ("population", "capital", "size", "address.zip")] == \
         ["Int64", "boolean", "category", "Int64"]
-    assert str(df["founded"].dtype).startswith("datetime64") and df["founded"].isna().tolist() == [True, False]
+    assert str(df["founded"].dtype).startswith("datetime64")
+    assert df["founded"].isna().tolist() == [True, False]
     assert list(df["size"].cat.categories) == ["big", "small"]
     assert isinstance(checked.data[0], City) and checked.data[1].address.zip == 69001
 
@@ -233,7 +234,8 @@ def test_ask_compact_spec_gives_dicts(clean_env, emu, monkeypatch):
 
     monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
     result = gemini_nb.ask("Describe Paris", schema="name, population: int, capital: bool", stream=False)
-    assert set(result.data) == {"name", "population", "capital"} and isinstance(result.data["population"], int)
+    assert set(result.data) == {"name", "population", "capital"}
+    assert isinstance(result.data["population"], int)
     assert list(result.df.columns) == ["name", "population", "capital"] and len(result.df) == 1
 
 
@@ -295,3 +297,9 @@ def test_schema_objects_survive_option_logging():
 
     opts = TurnOptions(schema=schemas.resolve(City), many=True)
     assert opts.logged()["schema"] is opts.schema and str(opts.schema) == "City"
+
+
+def test_enum_schema_is_one_categorical_column(session):
+    result = session.ask("Pick a size", schema=Size, stream=False)
+    assert isinstance(result.data, Size)
+    assert list(result.df.columns) == ["value"] and str(result.df["value"].dtype) == "category"
