@@ -314,7 +314,7 @@ def map_rows(rows: Any, prompt: str, *, schema: Any = None, many: bool = False, 
         api._sync_settings(api.default_session())
         session = api.Session(api.default_session().settings, keeps_chain=False,
                               backend=api.default_session().backend_choice)
-    for name in ("from_ref", "from_", "thread", "agent", "stream", "new"):
+    for name in ("from_ref", "from_", "thread", "agent", "stream"):
         if options.get(name) not in (None, False):
             raise MapError(f"map() rows are independent unary turns: {name}= does not apply")
     options.pop("stream", None)

@@ -206,7 +206,8 @@ def _map_options(parsed: Parsed, args: Any) -> None:
     if args.concurrency is not None and not 1 <= args.concurrency <= 256:
         raise OptionError(f"--concurrency must be between 1 and 256 (got {args.concurrency})")
     clashes = [flag for flag, value in (("--new", args.new), ("--from", args.from_ref),
-                                        ("--thread", args.thread), ("--agent", args.agent)) if value]
+                                        ("--thread", args.thread), ("--agent", args.agent),
+                                        ("--stream", args.stream)) if value]
     if clashes:
         raise OptionError(f"--map rows are independent one-off turns: {', '.join(clashes)} does not apply")
     parsed.map, parsed.concurrency = args.map, args.concurrency

@@ -195,13 +195,6 @@ class Schema:
         """The ``response_format`` of ``interactions.create`` (google-genai 3.x typed text format)."""
         return {"type": "text", "mime_type": "application/json", "schema": self.json_schema}
 
-    def validate_json(self, text: str) -> Any:
-        """The validated value (raises pydantic's ``ValidationError``)."""
-        value = self.adapter.validate_json(text)
-        if self.plain:
-            return self.adapter.dump_python(value, by_alias=True)
-        return value
-
     def __str__(self) -> str:
         return self.name
 
@@ -262,6 +255,9 @@ def resolve(schema: Any, *, many: bool = False, namespace: dict[str, Any] | None
                 value = None
             except Exception as exc:
                 raise SchemaError(f"--schema {text}: {type(exc).__name__}: {exc}") from None
+            if isinstance(value, str):
+                raise SchemaError(f"--schema {text}: that name holds a str, not a schema (for a one-field "
+                                  f"spec write '{text}: str')")
             if value is not None:
                 return resolve(value, many=many)
         json_schema = parse_spec(text)

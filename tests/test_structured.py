@@ -148,6 +148,8 @@ def test_unknown_name_in_namespace_says_how_to_write_a_spec():
     with pytest.raises(SchemaError) as info:
         resolve("Town", namespace={})
     assert "no such name" in str(info.value) and "'Town: str'" in str(info.value)
+    with pytest.raises(SchemaError, match="holds a str, not a schema"):
+        resolve("name", namespace={"name": "Bob"})
 
 
 # -- DataFrames -----------------------------------------------------------------------------------
@@ -278,6 +280,7 @@ def test_magic_schema_many_shows_a_table(ip, emu):
     ("--many", "--many needs --schema"),
     ("--concurrency 4", "--concurrency applies to --map only"),
     ("--map df --new", "--new does not apply"),
+    ("--map df --stream", "--stream does not apply"),
     ("--map df --concurrency 0", "between 1 and 256"),
 ])
 def test_magic_schema_errors_are_one_line(ip, emu, line, fragment):
