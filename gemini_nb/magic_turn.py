@@ -83,6 +83,10 @@ def _after_terminal_stream(shell: Any, result: Any) -> None:
     make the result the cell's value (``_``) without printing it again."""
     from .render import echo_epilogue
 
+    if getattr(result, "structured", None) is not None:  # structured output: the table after the JSON
+        from .render.table import table_text
+
+        print(table_text(result))
     for line in echo_epilogue(result):
         print(line)
     _set_underscore(shell, result)

@@ -281,3 +281,10 @@ def test_progress_reporters(monkeypatch):
     text(MapProgress(done=2, total=2, errors=0, retries=0, elapsed=2.0, finished=True))
     assert out.getvalue() == ("\rmap: 1/2 rows · 0 errors · 1.0 rows/s · ETA 1 s"
                               "\rmap: 2/2 rows · 0 errors · 1.0 rows/s · 2.0 s\n")
+
+
+def test_package_exposes_map_without_shadowing_the_builtin():
+    assert gemini_nb.map is map_rows and "map" not in gemini_nb.__all__
+    scope: dict = {}
+    exec("from gemini_nb import *", scope)
+    assert "map" not in scope

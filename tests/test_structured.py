@@ -306,3 +306,17 @@ def test_enum_schema_is_one_categorical_column(session):
     result = session.ask("Pick a size", schema=Size, stream=False)
     assert isinstance(result.data, Size)
     assert list(result.df.columns) == ["value"] and str(result.df["value"].dtype) == "category"
+
+
+def test_terminal_ipython_prints_the_table_after_the_streamed_json(ip, emu, monkeypatch):
+    from gemini_nb import api
+
+    monkeypatch.setattr(api, "in_terminal", lambda: True)
+    result, out, err = run_cell(ip, "%%gemini --stream --no-thoughts --schema 'name, population: int'\n"
+                                    "Describe Paris")
+    assert result.success, err
+    value = ip.user_ns["_"]
+    assert out.count(value.raw_json[:20]) == 1  # the JSON streamed once
+    table = value.df.to_string()
+    assert table in out and out.index(table) > out.index(value.raw_json[:20])
+    assert out.rstrip().splitlines()[-1].startswith("— [emulated]")

@@ -17,6 +17,15 @@ MAX_ROWS = 60
 MAX_COLS = 30
 
 
+def table_text(result: Any) -> str:
+    """The table alone as text (a terminal prints it after the streamed JSON), or the one-line
+    validation error."""
+    answer = result.structured
+    if not answer.ok:
+        return f"[Schema check failed. {answer.error}]"
+    return answer.df.to_string(max_rows=MAX_ROWS, max_cols=MAX_COLS)
+
+
 def table_bundle(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     answer = result.structured
     data, metadata = result_bundle(result)
@@ -38,4 +47,4 @@ def table_bundle(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, metadata
 
 
-__all__ = ["table_bundle"]
+__all__ = ["table_bundle", "table_text"]
