@@ -164,6 +164,10 @@ class Mapper:
             self.stop()
             thread.join(10)
             return False
+        except BaseException:  # the reporter failed: stop the batch too, never leave it running
+            self.stop()
+            thread.join(10)
+            raise
         thread.join()
         if self.failure is not None:
             raise self.failure

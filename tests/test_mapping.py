@@ -288,3 +288,21 @@ def test_package_exposes_map_without_shadowing_the_builtin():
     scope: dict = {}
     exec("from gemini_nb import *", scope)
     assert "map" not in scope
+
+
+def test_a_failing_progress_callback_stops_the_batch(session, emu, slow):
+    slow(200)
+    df = pd.DataFrame({"q": [f"Count to {i}" for i in range(40)]})
+
+    seen = []
+
+    def broken(progress):
+        seen.append(progress.done)
+        raise RuntimeError("my callback is broken")
+
+    with pytest.raises(RuntimeError, match="my callback is broken"):
+        map_rows(df, "{{q}}", session=session, progress=broken, concurrency=2)
+    sent = len(posts(emu))
+    slow(0)
+    # rows already finished, plus those in flight, plus at most one more pair started while stopping
+    assert seen == [seen[0]] and sent <= seen[0] + 4 < 40 and len(posts(emu)) == sent
