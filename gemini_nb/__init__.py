@@ -20,9 +20,12 @@ _LAZY = {
     "InteractionResult": ("gemini_nb.result", "InteractionResult"),
     "GeminiError": ("gemini_nb.errors", "GeminiError"),
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+    # map over a DataFrame (gemini_nb.mapping); not in __all__: `import *` must not shadow builtins.map
+    "map": ("gemini_nb.mapping", "map_rows"),
 }
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",
+           *(name for name in _LAZY if name != "map")]
 
 
 def __getattr__(name: str) -> Any:
@@ -38,9 +41,9 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register the magics (``%load_ext gemini_nb``); nothing contacts a server yet."""
-    from gemini_nb.magics import GeminiMagics
+    from .magics import GeminiMagics
 
-    from gemini_nb.question_mark import protect_question_mark
+    from .question_mark import protect_question_mark
 
     magics = GeminiMagics(shell=ipython)
     ipython.register_magics(magics)
@@ -52,9 +55,9 @@ def load_ipython_extension(ipython: Any) -> None:
 
 def unload_ipython_extension(ipython: Any) -> None:
     """Remove the magics and their ``%config`` entry."""
-    from gemini_nb.magics import GeminiMagics
+    from .magics import GeminiMagics
 
-    from gemini_nb.question_mark import protect_question_mark
+    from .question_mark import protect_question_mark
 
     cleanup = getattr(ipython, "input_transformers_cleanup", None)
     if cleanup is not None and protect_question_mark in cleanup:

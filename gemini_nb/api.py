@@ -20,17 +20,17 @@ import json
 from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
-from gemini_nb import ids
-from gemini_nb.backend import Backend, resolve, take_notice
-from gemini_nb.chain import Chain
-from gemini_nb.config import Settings
-from gemini_nb.errors import GeminiError
-from gemini_nb.request import TurnOptions
-from gemini_nb.result import InteractionResult
-from gemini_nb.turn import run_turn
+from . import ids
+from .backend import Backend, resolve, take_notice
+from .chain import Chain
+from .config import Settings
+from .errors import GeminiError
+from .request import TurnOptions
+from .result import InteractionResult
+from .turn import run_turn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from gemini_nb.seams import LiveView
+    from .seams import LiveView
 
 _OPTION_NAMES = {f.name for f in fields(TurnOptions)}
 _ALIASES = {"from_": "from_ref", "max_output_tokens": "max_tokens", "system_instruction": "system"}
@@ -71,12 +71,12 @@ def live_for(session: Session, opts: TurnOptions, *, echo: bool = False) -> Live
     if not stream or opts.quiet:
         return None
     if in_kernel():
-        from gemini_nb.render import live
+        from .render import live
 
         return live.LiveDisplay(rate=settings.live_updates_per_second, emulated=session.backend().emulated,
                                 tail=settings.live_tail_chars)
     if echo and not opts.raw and in_terminal():
-        from gemini_nb.render import live
+        from .render import live
 
         show = settings.show_thoughts if opts.thoughts is None else opts.thoughts
         return live.TerminalLive(show_thoughts=show)
@@ -162,7 +162,7 @@ class Session:
             return None
         path = self.settings.history_path or None
         if self._history is None or self._history_path != path:
-            from gemini_nb.history import History
+            from .history import History
 
             self._history = History(path)
             self._history_path = path
@@ -175,7 +175,7 @@ class Session:
             where = self.settings.history_path
             if not where:
                 try:
-                    from gemini_nb.history import default_path
+                    from .history import default_path
 
                     where = str(default_path())
                 except Exception:
@@ -282,8 +282,8 @@ class Session:
         turn = self.chain.turns.get(ids.interaction_id(interaction_id))
         if turn is not None and turn.result is not None:
             return turn.result
-        from gemini_nb.errors import describe
-        from gemini_nb.stream import result_from_interaction
+        from .errors import describe
+        from .stream import result_from_interaction
 
         backend = self.backend()
         try:
@@ -299,7 +299,7 @@ class Session:
         """Delete on the server (when stored there) and forget it locally."""
         turn = self.chain.turns.get(ids.interaction_id(interaction_id))
         if turn is None or (turn.stored and not interaction_id.startswith("local-")):
-            from gemini_nb.errors import describe
+            from .errors import describe
 
             backend = self.backend()
             try:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from gemini_nb.errors import GeminiError, register_secret
+from .errors import GeminiError, register_secret
 
 KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 EMULATOR_KEY = "gemini-nb-emulator"
@@ -127,7 +127,7 @@ def embedded_emulator() -> Any:
     global _embedded
     with _lock:
         if _embedded is None:
-            from gemini_nb.emulator import start
+            from .emulator import start
 
             _embedded = start(port=0, seed=embedded_seed())
             atexit.register(_stop_embedded)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from gemini_nb.ids import interaction_id
+from .ids import interaction_id
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from gemini_nb.seams import Transport
-    from gemini_nb.stream import StreamAssembler
+    from .seams import Transport
+    from .stream import StreamAssembler
 
 TERMINAL = ("completed", "failed", "cancelled", "incomplete", "budget_exceeded", "requires_action")
 MAX_RESUMES = 5

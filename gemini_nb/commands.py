@@ -31,9 +31,9 @@ from typing import Any, Callable
 
 from IPython.core.error import UsageError
 
-from gemini_nb import ids
-from gemini_nb.chain import ChainError
-from gemini_nb.errors import GeminiError
+from . import ids
+from .chain import ChainError
+from .errors import GeminiError
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def _key(magics: Any, rest: str) -> None:
                          "(nothing was stored)")
     import getpass
 
-    from gemini_nb.backend import set_typed_key
+    from .backend import set_typed_key
 
     try:
         key = getpass.getpass("Gemini API key (hidden; kept in memory only): ")

@@ -126,7 +126,7 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
     ``keeps_chain``: the failed turn belongs to a chain whose head stays put (a Session, the
     magics); a one-off ``ask()`` has no head, so its messages never mention one.
     """
-    from gemini_nb.stream import StreamError
+    from .stream import StreamError
 
     request = request or {}
     if isinstance(exc, GeminiError):

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from gemini_nb.errors import redact
+from .errors import redact
 
 ENV_PATH = "GEMINI_NB_HISTORY"
 BUSY_TIMEOUT = 30.0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from gemini_nb.errors import GeminiError, redact
+from .errors import GeminiError, redact
 
 MAX_ID_CHARS = 256
 _INTERACTION_ID = re.compile(r"[A-Za-z0-9_-]{1,%d}" % MAX_ID_CHARS)

@@ -11,10 +11,10 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from gemini_nb import api, templating
-from gemini_nb.chain import ChainError
-from gemini_nb.errors import GeminiError, redact
-from gemini_nb.options import Parsed
+from . import api, templating
+from .chain import ChainError
+from .errors import GeminiError, redact
+from .options import Parsed
 
 
 def fill_template(prompt: str, namespace: dict[str, Any], interpolate: bool) -> str:
@@ -39,7 +39,7 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
     for notice in session.pop_notices():
         print(notice)
     live = api.live_for(session, opts, echo=True)
-    from gemini_nb.turn import run_turn
+    from .turn import run_turn
 
     try:
         result = run_turn(session, prompt, opts, live=live)
@@ -81,8 +81,12 @@ def _keep_partial(shell: Any, partial: Any, parsed: Parsed, live: Any) -> None:
 def _after_terminal_stream(shell: Any, result: Any) -> None:
     """The answer is already on screen: print the rest (media, calls, footer) once, and still
     make the result the cell's value (``_``) without printing it again."""
-    from gemini_nb.render import echo_epilogue
+    from .render import echo_epilogue
 
+    if getattr(result, "structured", None) is not None:  # structured output: the table after the JSON
+        from .render.table import table_text
+
+        print(table_text(result))
     for line in echo_epilogue(result):
         print(line)
     _set_underscore(shell, result)

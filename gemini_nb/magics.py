@@ -22,10 +22,10 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from IPython.utils.text import dedent
 
-from gemini_nb import api, commands, options
-from gemini_nb.config import GeminiConfig
-from gemini_nb.errors import redact
-from gemini_nb.magic_turn import fill_template, run_prompt
+from . import api, commands, options
+from .config import GeminiConfig
+from .errors import redact
+from .magic_turn import fill_template, run_prompt
 
 
 def increments_first(version: tuple[int, ...] | None = None) -> bool:
@@ -103,6 +103,15 @@ class GeminiMagics(Magics, GeminiConfig):
             leading = line.strip()[:len(line.strip()) - len(prompt)].strip()
             raise commands.unknown_command(prompt.split(), leading)
         interpolate = self.interpolate if parsed.interpolate is None else parsed.interpolate
+        # structured output and map: --schema names resolve in the namespace; --map fills per row
+        if parsed.turn.schema is not None or parsed.map is not None:
+            from . import magic_structured
+
+            magic_structured.resolve_schema(self.shell, parsed.turn)
+            if parsed.map is not None:
+                session = self.session
+                session.settings = self.to_settings()
+                return magic_structured.run_map(self.shell, session, prompt, parsed, interpolate)
         prompt = fill_template(prompt, self.shell.user_ns, interpolate)
         session = self.session
         session.settings = self.to_settings()

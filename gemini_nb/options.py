@@ -18,8 +18,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from gemini_nb.errors import redact
-from gemini_nb.turn import TurnOptions
+from .errors import redact
+from .turn import TurnOptions
 
 THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
 
@@ -70,6 +70,15 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--raw",), "raw", "show the answer text unrendered", default=False),
     Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
            "namespace", const=False),
+    # structured output and map (gemini_nb.schemas, gemini_nb.structured, gemini_nb.mapping)
+    Option(("--schema",), "schema", "answer as JSON matching X and show a typed table: a pydantic model, "
+           "dataclass, TypedDict, Enum, list[...] or JSON Schema dict in the namespace, or a spec like "
+           "'name, population: int, capital: bool?' (types str int float bool date datetime list[str] "
+           "enum(a|b))", "X"),
+    Option(("--many",), "many", "with --schema: a list of X (one table row each)", default=False),
+    Option(("--map",), "map", "run the prompt once per row of DataFrame DF ({{column}}, {{row}}); "
+           "-o VAR gets a DataFrame on DF's index", "DF"),
+    Option(("--concurrency",), "concurrency", "with --map: requests in flight (default 16)", "N", int),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -83,6 +92,9 @@ class Parsed:
     turn: TurnOptions
     out: str | None = None
     interpolate: bool | None = None
+    # map over a DataFrame (gemini_nb.mapping)
+    map: str | None = None
+    concurrency: int | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -176,7 +188,29 @@ def parse(tokens: list[str], execution_count: int | None = None) -> Parsed:
             raise OptionError(f"unknown option {unknown[0].split('=')[0]}{hint}")
         raise OptionError(f"unexpected text on the first line: {' '.join(extra)[:60]!r}; the "
                           "prompt goes in the cell body")
-    return Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate)
+    parsed = Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate)
+    _map_options(parsed, args)
+    return parsed
+
+
+def _map_options(parsed: Parsed, args: Any) -> None:
+    """--map / --concurrency (structured output and map)."""
+    if args.many and args.schema is None:
+        raise OptionError("--many needs --schema (a list of what?)")
+    if args.concurrency is not None and args.map is None:
+        raise OptionError("--concurrency applies to --map only")
+    if args.map is None:
+        return
+    if not args.map.isidentifier() and not re.fullmatch(r"[A-Za-z_][\w.]*", args.map):
+        raise OptionError(f"--map needs the name of a DataFrame, got {args.map!r}")
+    if args.concurrency is not None and not 1 <= args.concurrency <= 256:
+        raise OptionError(f"--concurrency must be between 1 and 256 (got {args.concurrency})")
+    clashes = [flag for flag, value in (("--new", args.new), ("--from", args.from_ref),
+                                        ("--thread", args.thread), ("--agent", args.agent),
+                                        ("--stream", args.stream)) if value]
+    if clashes:
+        raise OptionError(f"--map rows are independent one-off turns: {', '.join(clashes)} does not apply")
+    parsed.map, parsed.concurrency = args.map, args.concurrency
 
 
 def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
@@ -202,4 +236,5 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
         thoughts=args.thoughts, temperature=args.temperature, max_tokens=args.max_tokens,
         stream=args.stream, new=args.new, from_ref=args.from_ref, thread=args.thread,
         store=args.store, quiet=args.quiet, raw=args.raw, execution_count=execution_count,
+        schema=args.schema, many=args.many,
     )

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from gemini_nb.chain import Chain, ChainError, Turn
+from .chain import Chain, ChainError, Turn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from gemini_nb.config import Settings
+    from .config import Settings
 
 
 class RequestSource(Protocol):
@@ -51,6 +51,11 @@ class TurnOptions:
     tools: list[dict[str, Any]] | None = None
     generation_config: dict[str, Any] = field(default_factory=dict)
     execution_count: int | None = None
+    # structured output (gemini_nb.schemas / gemini_nb.structured): answer as JSON matching a schema
+    schema: Any = None
+    """A pydantic model, dataclass, TypedDict, Enum, ``list[...]``, JSON Schema dict or spec string."""
+    many: bool = False
+    """Ask for a list of ``schema``."""
 
     def logged(self) -> dict[str, Any]:
         """The options as logged in history: those that differ from the defaults (so an explicit
@@ -130,6 +135,16 @@ def build_request(session: RequestSource, prompt: str,
     if not opts.store:
         request["store"] = False
     request.update(settings)
+    if opts.schema is not None:  # structured output: this turn only, never inherited
+        from .schemas import SchemaError, as_schema
+
+        try:
+            opts.schema = as_schema(opts.schema, opts.many)  # resolved once; the finisher reuses it
+        except SchemaError as exc:
+            raise OptionError(str(exc)) from None
+        request["response_format"] = opts.schema.response_format
+    elif opts.many:
+        raise OptionError("--many needs --schema (a list of what?)")
     if agent:
         settings["agent"] = agent
     return request, parent, settings

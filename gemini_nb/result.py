@@ -16,7 +16,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
-from gemini_nb.render.media import decode_b64
+from .render.media import decode_b64
 
 CALL_TYPES_SUFFIX = "_call"
 RESULT_TYPES_SUFFIX = "_result"
@@ -73,7 +73,7 @@ class Media:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Show the media on its own (``result.images[0]`` in a cell)."""
-        from gemini_nb.render import media_bundle
+        from .render import media_bundle
 
         return media_bundle(self)
 
@@ -107,6 +107,29 @@ class InteractionResult:
     max_chars: int = 200_000
     keeps_chain: bool = True
     """False for a one-off turn (``gemini_nb.ask``): it has no chain head to talk about."""
+    # structured output (gemini_nb.structured): set on a --schema turn
+    structured: Any = None
+    """A :class:`~gemini_nb.structured.StructuredAnswer` (raw JSON, validated data or the error)."""
+
+    @property
+    def data(self) -> Any:
+        """The validated objects of a ``--schema`` turn (None without a schema or when it failed)."""
+        return self.structured.data if self.structured is not None else None
+
+    @property
+    def df(self) -> Any:
+        """The answer of a ``--schema`` turn as a typed DataFrame (None without one / on failure)."""
+        return self.structured.df if self.structured is not None else None
+
+    @property
+    def raw_json(self) -> str | None:
+        """The JSON text of a ``--schema`` turn, kept whether or not it validated."""
+        return self.structured.raw_json if self.structured is not None else None
+
+    @property
+    def schema_error(self) -> str | None:
+        """One line naming each field that did not validate (None when it did)."""
+        return self.structured.error if self.structured is not None else None
 
     # -- convenience views ---------------------------------------------------------------
     @property
@@ -192,12 +215,20 @@ class InteractionResult:
 
     # -- display -----------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from gemini_nb.render import result_bundle
+        if self.structured is not None:
+            from .render.table import table_bundle
+
+            return table_bundle(self)
+        from .render import result_bundle
 
         return result_bundle(self)
 
     def __repr__(self) -> str:
-        from gemini_nb.render import plain_text
+        if self.structured is not None:
+            from .render.table import table_bundle
+
+            return table_bundle(self)[0]["text/plain"]
+        from .render import plain_text
 
         return plain_text(self)
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from gemini_nb.backend import Backend
-    from gemini_nb.chain import Chain
-    from gemini_nb.config import Settings
-    from gemini_nb.request import TurnOptions
-    from gemini_nb.result import InteractionResult
+    from .backend import Backend
+    from .chain import Chain
+    from .config import Settings
+    from .request import TurnOptions
+    from .result import InteractionResult
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ import base64
 import json
 from typing import Any
 
-from gemini_nb.result import InteractionResult, Usage
+from .result import InteractionResult, Usage
 
 _MEDIA = ("image", "audio", "video", "document")
 _LEGACY_EVENTS = {

@@ -32,16 +32,16 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from gemini_nb.calls import call_unary, consume_stream, is_dropped_connection, poll_background
-from gemini_nb.chain import MAIN, Turn
-from gemini_nb.errors import GeminiError, describe, head_note, sentence
-from gemini_nb.request import OptionError, TurnOptions, build_request, user_step
-from gemini_nb.result import InteractionResult
-from gemini_nb.stream import StreamAssembler, StreamError, result_from_interaction
+from .calls import call_unary, consume_stream, is_dropped_connection, poll_background
+from .chain import MAIN, Turn
+from .errors import GeminiError, describe, head_note, sentence
+from .request import OptionError, TurnOptions, build_request, user_step
+from .result import InteractionResult
+from .stream import StreamAssembler, StreamError, result_from_interaction
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from gemini_nb.backend import Backend
-    from gemini_nb.seams import LiveView, Transport, TurnHost
+    from .backend import Backend
+    from .seams import LiveView, Transport, TurnHost
 
 HEAD_MOVING = ("completed", "requires_action", "incomplete", "budget_exceeded")
 
@@ -309,7 +309,13 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
 def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
              live: LiveView | None = None) -> InteractionResult:
     """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`)."""
-    return TurnRunner(session, live).run(prompt, opts)
+    finishers: list[Finisher] = []
+    # structured output: validate the answer against the schema (gemini_nb.structured)
+    if opts.schema is not None:
+        from .structured import validate_answer
+
+        finishers.append(validate_answer)
+    return TurnRunner(session, live, finishers=finishers).run(prompt, opts)
 
 
 __all__ = ["OptionError", "TurnOptions", "TurnRunner", "TurnState", "ProgressFlusher", "Finisher", "Waiter",

@@ -92,3 +92,12 @@ def emu(emulator):
 @pytest.fixture
 def client(emu):
     return make_client(emu.base_url)
+
+
+@pytest.fixture(scope="session")
+def emulator_url():
+    """A ``gemini-nb emulator`` subprocess (for SDKs that cannot run in this process)."""
+    from emu_process import emulator_process
+
+    with emulator_process("--background-ms", "150") as (_, url):
+        yield url

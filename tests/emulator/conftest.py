@@ -1,5 +1,5 @@
 """Emulator tests: the real SDK over HTTP against the in-process emulator (``emu``, ``client``
-from ``tests/conftest.py``), a standalone ``gemini-nb emulator`` process, and older SDK
+from ``tests/conftest.py``), and older SDK
 generations in their own virtualenvs (``legacy_py``: google-genai 1.55, the outputs schema).
 """
 from __future__ import annotations
@@ -19,12 +19,3 @@ def legacy_py():
             pytest.fail("CI must provide GEMINI_NB_LEGACY_PYTHON (google-genai 1.55 venv)")
         pytest.skip("no google-genai 1.55 virtualenv: set GEMINI_NB_LEGACY_PYTHON")
     return py
-
-
-@pytest.fixture(scope="session")
-def emulator_url():
-    """A ``gemini-nb emulator`` subprocess (for SDKs that cannot run in this process)."""
-    from emu_process import emulator_process
-
-    with emulator_process("--background-ms", "150") as (_, url):
-        yield url
