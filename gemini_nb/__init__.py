@@ -20,6 +20,10 @@ _LAZY = {
     "InteractionResult": ("gemini_nb.result", "InteractionResult"),
     "GeminiError": ("gemini_nb.errors", "GeminiError"),
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+    # -- Files API (gemini_nb.file_api) --
+    "upload": ("gemini_nb.file_api", "upload"),
+    "files": ("gemini_nb.file_api", "files"),
+    "delete_file": ("gemini_nb.file_api", "delete_file"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]

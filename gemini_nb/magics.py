@@ -25,7 +25,7 @@ from IPython.utils.text import dedent
 from . import api, commands, options
 from .config import GeminiConfig
 from .errors import redact
-from .magic_turn import fill_template, run_prompt
+from .magic_turn import fill_prompt, fill_template, run_prompt
 
 
 def increments_first(version: tuple[int, ...] | None = None) -> bool:
@@ -103,7 +103,7 @@ class GeminiMagics(Magics, GeminiConfig):
             leading = line.strip()[:len(line.strip()) - len(prompt)].strip()
             raise commands.unknown_command(prompt.split(), leading)
         interpolate = self.interpolate if parsed.interpolate is None else parsed.interpolate
-        prompt = fill_template(prompt, self.shell.user_ns, interpolate)
+        prompt = fill_prompt(prompt, self.shell.user_ns, interpolate, parsed.turn)
         session = self.session
         session.settings = self.to_settings()
         return run_prompt(self.shell, session, prompt, parsed)
