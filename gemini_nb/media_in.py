@@ -188,7 +188,7 @@ def path_blob(path: str, label: str | None = None) -> Blob:
     except OSError as exc:
         raise MediaError(f"{label}: cannot read it ({exc.strerror or exc}); nothing was sent") from None
     mime = mime_for_path(expanded, data)
-    if not mime:
+    if not mime or mime == "application/octet-stream":
         raise MediaError(f"{label}: cannot tell its type from its content or extension; nothing was sent")
     return Blob(mime, data, label=os.path.basename(expanded) or label)
 
@@ -318,6 +318,8 @@ def url_blob(url: str, opener: Callable[..., Any] | None = None) -> Blob:
 
 def spec_blob(spec: Any, namespace: Mapping[str, Any] | None = None, *, rate: int | None = None) -> Blob:
     """One ``--file``/``files=`` item: a value, a path, a URL, a Files API name/URI, or a variable."""
+    if isinstance(spec, Blob):
+        return spec
     if not isinstance(spec, str):
         blob = to_blob(spec, rate=rate)
         if blob is None:
