@@ -194,13 +194,14 @@ def path_blob(path: str, label: str | None = None) -> Blob:
 
 
 def _array_blob(array: Any, rate: int | None, label: str) -> Blob | None:
-    """HxW / HxWx3 / HxWx4 images (uint8, or floats in [0, 1]); with ``rate``, audio as WAV."""
+    """HxW / HxWx3 / HxWx4 images (uint8, or floats in [0, 1]); with ``rate``, a 1-D array (or
+    samples x up to 8 channels) is audio, encoded as 16-bit WAV."""
     import numpy as np
 
-    if rate is not None:
-        if array.ndim not in (1, 2) or array.size == 0:
-            raise MediaError(f"{label}: audio needs a 1-D array (or samples x channels), got shape "
-                             f"{tuple(array.shape)}; nothing was sent")
+    audio_shape = array.ndim == 1 or (array.ndim == 2 and 1 <= array.shape[1] <= 8 < array.shape[0])
+    if rate is not None and audio_shape:  # samples, or samples x channels (at most 8)
+        if array.size == 0:
+            raise MediaError(f"{label}: an empty array is no audio; nothing was sent")
         return Blob("audio/wav", array_to_wav(array, rate), label=label)
     shape = array.shape
     is_image_shape = array.ndim == 2 or (array.ndim == 3 and shape[2] in (3, 4))

@@ -117,7 +117,7 @@ def test_ipython_image_and_audio(tmp_path):
     from IPython.display import Audio, Image
 
     assert media_in.to_blob(Image(data=png())).mime_type == "image/png"
-    audio = media_in.to_blob(Audio(np.zeros(800), rate=8000))
+    audio = media_in.to_blob(Audio(np.sin(np.arange(800.0)), rate=8000))
     assert audio.mime_type == "audio/wav" and audio.data.startswith(b"RIFF")
     path = tmp_path / "clip.png"
     path.write_bytes(png())
