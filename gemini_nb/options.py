@@ -73,9 +73,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
            "namespace", const=False),
     # -- media in/out (gemini_nb.media_in, gemini_nb.media_out) --
-    Option(("--file",), "files", "attach media: a path, an http(s) URL, a Files API name (files/ID) or "
-           "a variable (image, figure, array, bytes); repeatable. {{var}} in the prompt puts media "
-           "at its position", "X", repeat=True),
+    Option(("--file",), "files", "attach a path, URL, files/ID or variable (image, figure, array, "
+           "bytes); repeatable. {{var}} puts media in place", "X", repeat=True),
     Option(("--rate",), "rate", "sample rate (Hz) for numpy arrays attached as audio", "N", int),
     Option(("--aspect-ratio",), "aspect_ratio", "generated image aspect ratio, e.g. 16:9", "W:H"),
     Option(("--image-size",), "image_size", "generated image size: 512, 1K, 2K, 4K", "SIZE"),
