@@ -366,7 +366,11 @@ def ask(prompt: str, **options: Any):
 
     Options are those of ``%%gemini``: ``model``, ``system``, ``thinking``, ``thoughts``,
     ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``...
-    It uses its own session, so it never moves the head of the magics' chain.
+    Media: ``files=[...]``, ``namespace=`` for ``{{var}}`` media placeholders (or pass the
+    prompt as a list of parts), ``rate``, ``aspect_ratio``, ``image_size``, ``modalities``,
+    ``voice``, ``speakers``, ``stop``, ``seed``, ``top_p``, ``config``; any other
+    ``interactions.create`` field (``response_format``, ``agent_config``...) passes through, also
+    as ``request={...}``. It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off
     _sync_settings(default_session())

@@ -225,7 +225,9 @@ def test_pil_image_placeholder_reaches_the_model(session, emu, stream):
     content = user_content(posts(emu)[-1]["body"])
     assert [p["type"] for p in content] == ["text", "image", "text"]
     assert content[1]["mime_type"] == "image/png" and base64.b64decode(content[1]["data"])[:4] == b"\x89PNG"
-    assert session.history() is not None
+    row = session.history().dataframe().iloc[-1]  # the log names the media, never holds its bytes
+    assert row["prompt"].startswith("Describe [image image/png") and "iVBOR" not in str(row["options"])
+    assert "image image/png" in str(row["options"])
 
 
 def test_figure_array_bytes_and_path_as_files(session, emu, tmp_path):
@@ -403,3 +405,29 @@ def test_agent_refuses_media_generation_settings(session, emu):
     with pytest.raises(OptionError, match="--seed"):
         session.ask("research", agent="deep-research-pro-preview-12-2025", seed=3)
 
+
+
+def test_progress_bar_widget_and_text(capsys):
+    from gemini_nb.progress import CountingReader, Progress
+
+    bar = Progress(10, "clip.wav", kind="widget")
+    reader = CountingReader(b"0123456789", bar.update)
+    assert reader.read(4) == b"0123" and bar._bar.value == 4 and "clip.wav" in bar._text.value
+    reader.seek(0)
+    assert reader.read() == b"0123456789" and bar._bar.value == 10
+    bar.close()
+    assert bar._bar.bar_style == "success"
+    text = Progress(2048, "x.png", kind="text")
+    text.update(1024)
+    text.close()
+    err = capsys.readouterr().err
+    assert "Uploading x.png: 1.0 KB / 2.0 KB (50%)" in err and err.endswith(" done\n")
+
+
+def test_ipython_video_by_filename(tmp_path):
+    from IPython.display import Video
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\0\0\0\x20ftypisom" + b"\0" * 64)
+    blob = media_in.to_blob(Video(str(clip)))
+    assert blob.mime_type == "video/mp4" and blob.kind == "video"
