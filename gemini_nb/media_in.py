@@ -64,6 +64,8 @@ class Blob:
     data: bytes | None = None
     uri: str | None = None
     label: str = "media"
+    file_name: str | None = None
+    """A Files API name (``files/ID``) still to be looked up for its uri and MIME type."""
 
     @property
     def kind(self) -> str:
@@ -332,7 +334,7 @@ def spec_blob(spec: Any, namespace: Mapping[str, Any] | None = None, *, rate: in
         raise MediaError("--file needs a path, URL, Files API name or variable; got an empty string")
     name = files_name(text)
     if name is not None:
-        return Blob("", uri=name, label=name)  # resolved against the Files API when sent
+        return Blob("", file_name=name, label=name)  # looked up in the Files API when sent
     if re.match(r"^https?://", text, re.I):
         return url_blob(text)
     if os.path.exists(os.path.expanduser(text)):
@@ -380,15 +382,15 @@ def resolve_parts(items: list[Any], *, uploader: Any = None,
             if item:
                 parts.append({"type": "text", "text": item})
         elif isinstance(item, Blob):
-            if item.data is None and not item.mime_type:
+            if item.file_name:
                 if uploader is None:
                     raise MediaError(f"{item.label}: a Files API name needs a client; nothing was sent")
-                parts.append(uploader.lookup(item.uri))
+                parts.append(uploader.lookup(item.file_name))
             else:
                 parts.append(item)
         else:
             parts.append(item)
-    blobs = sorted((p for p in parts if isinstance(p, Blob) and p.data is not None),
+    blobs = sorted((p for p in parts if isinstance(p, Blob) and p.data is not None),  # big ones last
                    key=lambda b: len(b.data or b""))
     total = sum(b64_size(len(b.data or b"")) for b in blobs)
     uploads: set[int] = set()
@@ -421,7 +423,8 @@ def text_of(parts: list[dict[str, Any]]) -> str:
         if part.get("type") == "text":
             out.append(part.get("text") or "")
         else:
-            where = part.get("uri") or f"{len(base64.b64decode(part.get('data') or ''))} bytes"
+            data = part.get("data") or ""
+            where = part.get("uri") or f"{len(data) * 3 // 4 - data[-2:].count('=')} bytes"
             out.append(f"[{part.get('type')} {part.get('mime_type') or ''} {where}]")
     return "".join(out)
 

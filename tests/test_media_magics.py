@@ -126,3 +126,19 @@ def test_upload_files_and_delete_commands(ip, emu, tmp_path):
                        ("%gemini files delete ../x", "not a file name"), ("%gemini files list", "usage")):
         _, _, err = run_cell(ip, line)
         assert text in one_usage_line(err), (line, err)
+
+
+def test_python_files_api_and_ask_with_files(ip, emu, tmp_path):
+    import gemini_nb
+
+    path = tmp_path / "pic.png"
+    path.write_bytes(png(9, 4))
+    record = gemini_nb.upload(path, progress=False)
+    assert callable(gemini_nb.files) and list(gemini_nb.files()["name"]) == [record.name]
+    result = gemini_nb.ask("What is in it?", files=[record.name], stream=False)
+    assert "9x4" in result.text
+    ip.user_ns["pic"] = path
+    result = gemini_nb.ask("Look at {{pic}}", namespace=ip.user_ns, stream=False)
+    assert [p["type"] for p in posts(emu)[-1]["body"]["input"][0]["content"]] == ["text", "image"]
+    assert gemini_nb.delete_file(record.name) == record.name
+    assert len(gemini_nb.files()) == 0
