@@ -114,7 +114,7 @@ def speakers(value: Any) -> list[dict[str, str]]:
     if not pairs:
         raise MediaOptionError("--speakers needs at least one NAME=VOICE pair")
     names = [str(s) for s, _ in pairs]
-    if len(set(n.lower() for n in names)) != len(names):
+    if len({n.lower() for n in names}) != len(names):
         raise MediaOptionError(f"--speakers names each speaker once (got {', '.join(names)})")
     return [{"speaker": str(s), "voice": voice(v)} for s, v in pairs]
 

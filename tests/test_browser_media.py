@@ -13,12 +13,12 @@ pytestmark = pytest.mark.browser
 
 CELLS = [
     "%load_ext gemini_nb",
-    "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
-    "fig, ax = plt.subplots(figsize=(4, 2), dpi=50)\nax.plot([1, 3, 2])\nplt.close(fig)",
+    ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+     "fig, ax = plt.subplots(figsize=(4, 2), dpi=50)\nax.plot([1, 3, 2])\nplt.close(fig)"),
     "%%gemini --no-stream\nWhat does this chart show? {{fig}}",
     "%%gemini -m gemini-3-pro-image-preview --aspect-ratio 16:9 --image-size 512\nDraw a lighthouse at dusk",
-    '%%gemini -m gemini-2.5-flash-preview-tts --speakers "Alice=Kore,Bob=Puck" --new\n'
-    "TTS the following conversation:\nAlice: Did the chart arrive?\nBob: Yes, it went up, then down.",
+    ('%%gemini -m gemini-2.5-flash-preview-tts --speakers "Alice=Kore,Bob=Puck" --new\n'
+     "TTS the following conversation:\nAlice: Did the chart arrive?\nBob: Yes, it went up, then down."),
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import http.server
 import io
-import struct
 import threading
 import wave
 
@@ -260,9 +259,14 @@ def test_numpy_audio_with_rate(session, emu):
 @pytest.fixture
 def http_file(tmp_path):
     (tmp_path / "pic.png").write_bytes(png(12, 7))
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **k)  # noqa: E731
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.RequestHandlerClass.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
