@@ -159,11 +159,11 @@ def config_items(value: Any) -> dict[str, Any]:
     return out
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, val in extra.items():
         if isinstance(val, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], val)
+            out[key] = merge(out[key], val)
         else:
             out[key] = val
     return out
@@ -199,7 +199,7 @@ def generation_overrides(opts: Any) -> dict[str, Any]:
                 or not 0.0 <= opts.top_p <= 1.0:
             raise MediaOptionError(f"--top-p must be between 0 and 1 (got {opts.top_p!r})")
         gc["top_p"] = float(opts.top_p)
-    return _merge(gc, config_items(opts.config))
+    return merge(gc, config_items(opts.config))
 
 
 def request_overrides(opts: Any) -> dict[str, Any]:
@@ -220,4 +220,4 @@ def request_overrides(opts: Any) -> dict[str, Any]:
 
 
 __all__ = ["ASPECT_RATIOS", "IMAGE_SIZES", "MODALITIES", "VOICES", "MediaOptionError", "generation_overrides",
-           "request_overrides", "config_items", "speakers", "create_fields", "generation_fields"]
+           "request_overrides", "config_items", "speakers", "create_fields", "generation_fields", "merge"]

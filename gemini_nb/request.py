@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .chain import Chain, ChainError, Turn
+from .media_out import MediaOptionError, generation_overrides, merge, request_overrides
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .config import Settings
@@ -107,9 +108,7 @@ def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -
     elif opts.thoughts is False:
         gc["thinking_summaries"] = "none"
     try:  # media out: image/speech config, stop, seed, top_p, --config (validated)
-        from .media_out import MediaOptionError, generation_overrides, _merge
-
-        gc = _merge(gc, generation_overrides(opts))
+        gc = merge(gc, generation_overrides(opts))
     except MediaOptionError as exc:
         raise OptionError(str(exc)) from None
     settings: dict[str, Any] = {}
@@ -167,8 +166,6 @@ def build_request(session: RequestSource, prompt: str,
         request["store"] = False
     request.update(settings)
     try:  # media out: response_modalities and the request= passthrough
-        from .media_out import MediaOptionError, request_overrides
-
         request.update(request_overrides(opts))
     except MediaOptionError as exc:
         raise OptionError(str(exc)) from None
@@ -179,7 +176,7 @@ def build_request(session: RequestSource, prompt: str,
 
 def media_content(opts: TurnOptions) -> list[dict[str, Any]] | None:
     """The prompt's content parts when it carries media (already resolved into dicts by
-    :func:`gemini_nb.media_in.prepare_turn`); None for a text-only prompt."""
+    :func:`gemini_nb.uploads.prepare_turn`); None for a text-only prompt."""
     if not opts.content:
         return None
     from .media_in import resolve_parts
