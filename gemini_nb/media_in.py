@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Callable, Mapping
 
-from .errors import GeminiError
+from .errors import GeminiError, redact
 
 INLINE_LIMIT = 20 * 1024 * 1024
 """Base64 bytes a request may carry inline (the API's ~20 MB request limit); media that would
@@ -299,24 +299,25 @@ def url_blob(url: str, opener: Callable[..., Any] | None = None) -> Blob:
     import urllib.request
 
     opener = opener or urllib.request.urlopen
+    shown = redact(url)  # a URL may carry a key in its query: never echoed
     try:
         with opener(urllib.request.Request(url, headers={"User-Agent": "gemini_nb"}),
                     timeout=URL_TIMEOUT_S) as resp:
             data = resp.read(MAX_URL_BYTES + 1)
             header = (resp.headers.get("Content-Type") or "").split(";")[0].strip() or None
     except urllib.error.HTTPError as exc:
-        raise MediaError(f"{url}: HTTP {exc.code} {exc.reason}; nothing was sent") from None
+        raise MediaError(f"{shown}: HTTP {exc.code} {exc.reason}; nothing was sent") from None
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise MediaError(f"{url}: cannot download it ({reason}); nothing was sent") from None
+        raise MediaError(f"{shown}: cannot download it ({redact(str(reason))}); nothing was sent") from None
     if len(data) > MAX_URL_BYTES:
-        raise MediaError(f"{url}: larger than {MAX_URL_BYTES // 1024 ** 3} GB; nothing was sent")
+        raise MediaError(f"{shown}: larger than {MAX_URL_BYTES // 1024 ** 3} GB; nothing was sent")
     path = url.split("?", 1)[0].split("#", 1)[0]
     generic = header in (None, "application/octet-stream", "binary/octet-stream")
     mime = sniff(data) or (None if generic else header) or mime_for_path(path)
     if not mime:
-        raise MediaError(f"{url}: cannot tell its type; nothing was sent")
-    return Blob(mime, data, label=os.path.basename(path) or url)
+        raise MediaError(f"{shown}: cannot tell its type; nothing was sent")
+    return Blob(mime, data, label=os.path.basename(path) or shown)
 
 
 def spec_blob(spec: Any, namespace: Mapping[str, Any] | None = None, *, rate: int | None = None) -> Blob:
@@ -332,13 +333,13 @@ def spec_blob(spec: Any, namespace: Mapping[str, Any] | None = None, *, rate: in
     text = spec.strip()
     if not text:
         raise MediaError("--file needs a path, URL, Files API name or variable; got an empty string")
+    if os.path.isfile(os.path.expanduser(text)):  # a local ./files/x.png is a path, not a name
+        return path_blob(text)
     name = files_name(text)
     if name is not None:
         return Blob("", file_name=name, label=name)  # looked up in the Files API when sent
     if re.match(r"^https?://", text, re.I):
         return url_blob(text)
-    if os.path.exists(os.path.expanduser(text)):
-        return path_blob(text)
     if namespace is not None and text.isidentifier() and text in namespace:
         value = namespace[text]
         if isinstance(value, str):

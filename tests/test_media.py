@@ -435,3 +435,18 @@ def test_ipython_video_by_filename(tmp_path):
     clip.write_bytes(b"\0\0\0\x20ftypisom" + b"\0" * 64)
     blob = media_in.to_blob(Video(str(clip)))
     assert blob.mime_type == "video/mp4" and blob.kind == "video"
+
+
+def test_a_local_files_directory_is_a_path_not_a_files_api_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "photo.png").write_bytes(png(3, 3))
+    assert media_in.spec_blob("files/photo.png").mime_type == "image/png"
+    assert media_in.spec_blob("files/abc-1").file_name == "files/abc-1"
+
+
+def test_url_errors_never_echo_a_key():
+    key = "AIza" + "S" * 35
+    with pytest.raises(MediaError) as info:
+        media_in.url_blob(f"http://127.0.0.1:1/x.png?key={key}")
+    assert key not in str(info.value) and "cannot download it" in str(info.value)
