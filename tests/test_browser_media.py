@@ -1,6 +1,7 @@
 """Media as a person sees it in JupyterLab (headless Chromium, embedded emulator, no key):
 an attached matplotlib figure reaches the model and the answer describes it; a generated 16:9
-image renders at its size; a two-speaker dialogue renders as an audio player that plays."""
+image renders at its size; a two-speaker dialogue renders as an audio player that plays; an
+upload shows a progress bar widget and then the file's name and URI."""
 from __future__ import annotations
 
 import os
@@ -19,6 +20,7 @@ CELLS = [
     "%%gemini -m gemini-3-pro-image-preview --aspect-ratio 16:9 --image-size 512\nDraw a lighthouse at dusk",
     ('%%gemini -m gemini-2.5-flash-preview-tts --speakers "Alice=Kore,Bob=Puck" --new\n'
      "TTS the following conversation:\nAlice: Did the chart arrive?\nBob: Yes, it went up, then down."),
+    "fig.savefig('chart.png')\n%gemini upload chart.png --name chart-1",
 ]
 
 
@@ -70,3 +72,11 @@ def test_two_speaker_dialogue_plays(lab_page):
             el.load();
         })""", audio.element_handle())
     assert duration > 1.0
+
+
+def test_upload_shows_a_progress_bar_then_the_name(lab_page):
+    area = outputs(lab_page, 5)
+    text = "\n".join(area.all_inner_texts())
+    assert "Uploaded files/chart-1 (image/png" in text and "/files/chart-1" in text, text
+    area.locator(".widget-hprogress").first.wait_for(state="attached", timeout=30_000)  # ipywidgets bar
+    assert "chart.png:" in text  # its label: name and bytes sent
