@@ -115,11 +115,17 @@ class Uploader:
                 return cached
         from .progress import CountingReader, Progress
 
-        bar = None
-        if self.progress:
-            kind = self.progress if isinstance(self.progress, str) else None
-            bar = Progress(len(blob.data), display_name or blob.label, kind=kind)
-        reader = CountingReader(blob.data, bar.update if bar else (lambda n: None))
+        bars: list[Progress] = []  # shown once bytes flow: a refused start shows only the error
+
+        def on_read(done: int) -> None:
+            if not self.progress:
+                return
+            if not bars:
+                kind = self.progress if isinstance(self.progress, str) else None
+                bars.append(Progress(len(blob.data or b""), display_name or blob.label, kind=kind))
+            bars[0].update(done)
+
+        reader = CountingReader(blob.data, on_read)
         config: dict[str, Any] = {"mime_type": blob.mime_type.split(";")[0]}
         if name:
             config["name"] = name
@@ -128,12 +134,15 @@ class Uploader:
             file = self.client.files.upload(file=reader, config=config)
             file = self._wait_active(file)
         except BaseException as exc:
-            if bar:
+            for bar in bars:
                 bar.close(ok=False)
+            if isinstance(exc, KeyboardInterrupt):
+                raise GeminiError(f"upload of {blob.label} interrupted (Ctrl-C); nothing was sent",
+                                  kind="interrupted") from None
             if isinstance(exc, Exception):
                 raise failed("upload", exc) from None
             raise
-        if bar:
+        for bar in bars:
             bar.close()
         record = _record(file)
         with _lock:

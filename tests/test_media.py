@@ -450,3 +450,17 @@ def test_url_errors_never_echo_a_key():
     with pytest.raises(MediaError) as info:
         media_in.url_blob(f"http://127.0.0.1:1/x.png?key={key}")
     assert key not in str(info.value) and "cannot download it" in str(info.value)
+
+
+def test_ctrl_c_during_an_upload_is_one_line(session, emu, monkeypatch):
+    monkeypatch.setattr(media_in, "INLINE_LIMIT", 10)
+    files_api = session.client().files
+
+    def interrupted(**kwargs):
+        kwargs["file"].read(10)  # some bytes went out, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files_api, "upload", interrupted)
+    with pytest.raises(GeminiError, match="interrupted \\(Ctrl-C\\); nothing was sent"):
+        session.ask(["Look", png()])
+    assert posts(emu) == []

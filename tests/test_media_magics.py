@@ -142,3 +142,12 @@ def test_python_files_api_and_ask_with_files(ip, emu, tmp_path):
     assert [p["type"] for p in posts(emu)[-1]["body"]["input"][0]["content"]] == ["text", "image"]
     assert gemini_nb.delete_file(record.name) == record.name
     assert len(gemini_nb.files()) == 0
+
+
+def test_upload_under_a_taken_name_is_one_line(ip, emu, tmp_path):
+    path = tmp_path / "a.png"
+    path.write_bytes(png())
+    run_cell(ip, f"%gemini upload {path} --name taken-1")
+    _, _, err = run_cell(ip, f"%gemini upload {path} --name taken-1")
+    line = one_usage_line(err)
+    assert line.startswith("UsageError: Files API upload failed: HTTP 409"), line
