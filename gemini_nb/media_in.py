@@ -167,6 +167,9 @@ def to_blob(value: Any, *, rate: int | None = None, label: str | None = None) ->
         return _array_blob(value, rate, label)
     if module == "IPython" and name in ("Image", "Audio", "Video"):
         return _ipython_blob(value, name, label)
+    if name in ("Uploaded", "File") and str(getattr(value, "name", "") or "").startswith("files/"):
+        file_name = files_name(value.name)  # gemini_nb.upload()'s record or the SDK's File
+        return Blob("", file_name=file_name, label=file_name or label)
     return None
 
 

@@ -137,6 +137,11 @@ def test_python_files_api_and_ask_with_files(ip, emu, tmp_path):
     assert callable(gemini_nb.files) and list(gemini_nb.files()["name"]) == [record.name]
     result = gemini_nb.ask("What is in it?", files=[record.name], stream=False)
     assert "9x4" in result.text
+    ip.user_ns["rec"] = record  # the upload's record works as --file and as {{rec}}
+    result, _, err = run_cell(ip, "%%gemini --no-stream --file rec\nAnd {{rec}}?")
+    assert result.success, err
+    parts = posts(emu)[-1]["body"]["input"][0]["content"]
+    assert [p.get("uri") for p in parts] == [None, record.uri, None, record.uri]
     ip.user_ns["pic"] = path
     result = gemini_nb.ask("Look at {{pic}}", namespace=ip.user_ns, stream=False)
     assert [p["type"] for p in posts(emu)[-1]["body"]["input"][0]["content"]] == ["text", "image"]
