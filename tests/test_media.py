@@ -142,7 +142,8 @@ def test_placeholders_put_media_at_their_position():
     from PIL import Image
 
     img = Image.new("RGB", (4, 4))
-    parts = templating.render_parts("Compare {{a}} with {{b}} for {{who}}.", {"a": img, "b": wav(), "who": "Phil"})
+    namespace = {"a": img, "b": wav(), "who": "Phil"}
+    parts = templating.render_parts("Compare {{a}} with {{b}} for {{who}}.", namespace)
     assert [type(p).__name__ for p in parts] == ["str", "Blob", "str", "Blob", "str"]
     assert parts[0] == "Compare " and parts[2] == " with " and parts[4] == " for Phil."
     assert parts[3].mime_type == "audio/wav"
@@ -353,10 +354,12 @@ def test_unattachable_values_are_one_line(session, emu):
 def test_every_media_option_reaches_the_request(session, emu, stream):
     result = session.ask("Generate an image of a red barn", aspect_ratio="16:9", image_size="512",
                          modalities="text,image", stop=["END"], seed=7, top_p=0.5,
-                         config=["thinking_level=low", "image_config.output_mime_type=image/png"], stream=stream)
+                         config=["thinking_level=low", "image_config.output_mime_type=image/png"],
+                         stream=stream)
     body = posts(emu)[-1]["body"]
     gc = body["generation_config"]
-    assert gc["image_config"] == {"aspect_ratio": "16:9", "image_size": "512", "output_mime_type": "image/png"}
+    assert gc["image_config"] == {"aspect_ratio": "16:9", "image_size": "512",
+                                  "output_mime_type": "image/png"}
     assert gc["stop_sequences"] == ["END"] and gc["seed"] == 7 and gc["top_p"] == 0.5
     assert gc["thinking_level"] == "low"
     assert body["response_modalities"] == ["text", "image"]

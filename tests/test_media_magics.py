@@ -38,7 +38,8 @@ def _fresh_upload_cache(monkeypatch):
 
 def test_help_lists_the_media_options_and_file_commands(ip):
     doc = ip.magics_manager.magics["line"]["gemini"].__doc__
-    for text in ("--file X", "--rate N", "--aspect-ratio", "--image-size", "--modalities", "--voice", "--speakers",
+    for text in ("--file X", "--rate N", "--aspect-ratio", "--image-size", "--modalities", "--voice",
+                 "--speakers",
                  "--stop SEQ", "--seed", "--top-p", "--config KEY=VALUE", "%gemini upload PATH [--name N]",
                  "%gemini files [delete NAME]"):
         assert text in doc, text
@@ -60,7 +61,8 @@ def test_file_option_takes_paths_variables_and_repeats(ip, emu, tmp_path):
     path.write_bytes(png(11, 5))
     ip.user_ns["arr"] = np.zeros((4, 6, 3), np.uint8)
     ip.user_ns["tone"] = np.sin(np.arange(8000.0) / 5)
-    result, _, err = run_cell(ip, f"%%gemini --file {path} --file arr --file tone --rate 8000\nWhat are these?")
+    source = f"%%gemini --file {path} --file arr --file tone --rate 8000\nWhat are these?"
+    result, _, err = run_cell(ip, source)
     assert result.success, err
     content = posts(emu)[-1]["body"]["input"][0]["content"]
     assert [(p["type"], p["mime_type"]) for p in content[1:]] == [
@@ -73,9 +75,11 @@ def test_file_option_takes_paths_variables_and_repeats(ip, emu, tmp_path):
 def test_bad_files_and_options_are_one_line_and_send_nothing(ip, emu):
     ip.user_ns["d"] = {"a": 1}
     for line, text in (("--file missing.png", "no such file"), ("--file d", "a dict is not media"),
-                       ("--file files/BAD", "not a file name"), ("--aspect-ratio 7:3", "--aspect-ratio must be"),
+                       ("--file files/BAD", "not a file name"),
+                       ("--aspect-ratio 7:3", "--aspect-ratio must be"),
                        ("--image-size 3K", "--image-size must be"), ("--voice Kor", "unknown voice"),
-                       ("--speakers Alice", "NAME=VOICE"), ("--config temprature=1", "not a generation_config"),
+                       ("--speakers Alice", "NAME=VOICE"),
+                       ("--config temprature=1", "not a generation_config"),
                        ("--modalities text,smell", "--modalities"), ("--top-p 2", "--top-p")):
         _, _, err = run_cell(ip, f"%%gemini {line}\nHi")
         assert text in one_usage_line(err), (line, err)
@@ -84,7 +88,8 @@ def test_bad_files_and_options_are_one_line_and_send_nothing(ip, emu):
 
 @pytest.mark.parametrize("stream", ["--stream", "--no-stream"])
 def test_media_out_options_from_a_cell(ip, emu, stream):
-    result, _, err = run_cell(ip, f"%%gemini {stream} --aspect-ratio 16:9 --image-size 512 --modalities text,image "
+    result, _, err = run_cell(ip, f"%%gemini {stream} --aspect-ratio 16:9 --image-size 512 "
+                                  "--modalities text,image "
                                   "--stop END --stop STOP --seed 3 --top-p 0.9 --config thinking_level=low\n"
                                   "Generate an image of a lighthouse")
     assert result.success, err
@@ -98,7 +103,8 @@ def test_media_out_options_from_a_cell(ip, emu, stream):
                                   '--speakers "Alice=Kore,Bob=Puck"\nTTS the following conversation:\n'
                                   'Alice: Hello.\nBob: Hi there.')
     assert result.success, err
-    assert posts(emu)[-1]["body"]["generation_config"]["speech_config"][1] == {"speaker": "Bob", "voice": "Puck"}
+    speech = posts(emu)[-1]["body"]["generation_config"]["speech_config"]
+    assert speech[1] == {"speaker": "Bob", "voice": "Puck"}
     assert result.result.audio and "<audio controls" in result.result._repr_mimebundle_()[0]["text/markdown"]
 
 
@@ -111,7 +117,8 @@ def test_upload_files_and_delete_commands(ip, emu, tmp_path):
     assert "Uploading my doc.pdf" in err  # the text progress bar outside a kernel
     result, _, err = run_cell(ip, "%gemini files")
     frame = result.result
-    assert list(frame.columns) == ["name", "display_name", "mime_type", "size_bytes", "state", "expires", "uri"]
+    assert list(frame.columns) == ["name", "display_name", "mime_type", "size_bytes", "state", "expires",
+                                   "uri"]
     assert frame.loc[0, "name"] == "files/report-1" and frame.loc[0, "mime_type"] == "application/pdf"
     result, _, err = run_cell(ip, "%%gemini --no-stream --file files/report-1\nSummarize it")
     assert result.success, err
@@ -121,7 +128,8 @@ def test_upload_files_and_delete_commands(ip, emu, tmp_path):
     assert len(run_cell(ip, "%gemini files")[0].result) == 0
     _, _, err = run_cell(ip, "%gemini files delete report-1")
     assert "Files API delete of files/report-1 failed" in one_usage_line(err)
-    for line, text in (("%gemini upload", "usage: %gemini upload PATH"), ("%gemini upload nope.png", "no such file"),
+    for line, text in (("%gemini upload", "usage: %gemini upload PATH"),
+                       ("%gemini upload nope.png", "no such file"),
                        ("%gemini upload a.png --name", "--name needs a value"),
                        ("%gemini files delete ../x", "not a file name"), ("%gemini files list", "usage")):
         _, _, err = run_cell(ip, line)
