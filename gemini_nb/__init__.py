@@ -22,6 +22,10 @@ _LAZY = {
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
     # map over a DataFrame (gemini_nb.mapping); not in __all__: `import *` must not shadow builtins.map
     "map": ("gemini_nb.mapping", "map_rows"),
+    # -- Files API (gemini_nb.file_api) --
+    "upload": ("gemini_nb.file_api", "upload"),
+    "files": ("gemini_nb.file_api", "files"),
+    "delete_file": ("gemini_nb.file_api", "delete_file"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",

@@ -223,23 +223,43 @@ class Session:
 
     # -- turns --------------------------------------------------------------------------
     def options(self, **options: Any) -> TurnOptions:
-        values = {}
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         for name, value in options.items():
             name = _ALIASES.get(name, name)
             if name not in _OPTION_NAMES:
-                raise TypeError(f"unknown option {name!r}; known: {', '.join(sorted(_OPTION_NAMES))}")
+                from .media_out import create_fields  # media: other create() fields pass through
+
+                if name in create_fields():
+                    extra[name] = value
+                    continue
+                raise TypeError(f"unknown option {name!r}; known: {', '.join(sorted(_OPTION_NAMES))} "
+                                "(and any interactions.create field, e.g. response_format)")
             values[name] = value
+        if extra:
+            values["request"] = {**extra, **(values.get("request") or {})}
         if values.get("from_ref") is not None:
             values["from_ref"] = str(values["from_ref"])
         return TurnOptions(**values)
 
-    def ask(self, prompt: str, *, live: LiveView | None = None, **options: Any) -> InteractionResult:
+    def ask(self, prompt: Any, *, live: LiveView | None = None, namespace: dict[str, Any] | None = None,
+            **options: Any) -> InteractionResult:
         """Send ``prompt`` as the next turn of this session's chain; returns the result.
 
+        ``prompt`` is text, or a list of parts (text and media values: a PIL image, a figure,
+        bytes, a Path...); with ``namespace``, ``{{name}}`` placeholders are filled from it and a
+        media value lands at its position. ``files=[...]`` attaches more media after the prompt.
         Raises :class:`GeminiError` (one-line message, ``.partial`` = what had arrived, also
         :func:`gemini_nb.last`).
         """
         opts = self.options(**options)
+        from .templating import prompt_items
+        from .uploads import prepare_turn
+
+        prompt, content = prompt_items(prompt, namespace, opts.rate)
+        if content is not None:
+            opts.content = content
+        prompt = prepare_turn(self, prompt, opts, namespace)
         self.backend()
         for notice in self.pop_notices():
             print(notice)
@@ -346,7 +366,11 @@ def ask(prompt: str, **options: Any):
 
     Options are those of ``%%gemini``: ``model``, ``system``, ``thinking``, ``thoughts``,
     ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``...
-    It uses its own session, so it never moves the head of the magics' chain.
+    Media: ``files=[...]``, ``namespace=`` for ``{{var}}`` media placeholders (or pass the
+    prompt as a list of parts), ``rate``, ``aspect_ratio``, ``image_size``, ``modalities``,
+    ``voice``, ``speakers``, ``stop``, ``seed``, ``top_p``, ``config``; any other
+    ``interactions.create`` field (``response_format``, ``agent_config``...) passes through, also
+    as ``request={...}``. It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off
     _sync_settings(default_session())

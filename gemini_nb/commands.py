@@ -44,7 +44,7 @@ class Command:
     help: str
 
 
-PLANNED = ("cancel", "upload", "files", "jobs", "attach", "chat", "usage", "compare", "tools", "config")
+PLANNED = ("cancel", "jobs", "attach", "chat", "usage", "compare", "tools", "config")
 """Reserved for commands of later releases: refused now, never sent as prompts."""
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
@@ -249,6 +249,51 @@ def _key(magics: Any, rest: str) -> None:
               "run %gemini backend live to use the key.")
 
 
+# -- Files API (gemini_nb.file_api) ------------------------------------------------------------------
+def _upload(magics: Any, rest: str) -> None:
+    import shlex
+
+    from .file_api import upload
+
+    try:
+        words = shlex.split(rest)
+    except ValueError as exc:
+        raise UsageError(f"%gemini upload: {exc}") from None
+    name = None
+    if "--name" in words:
+        at = words.index("--name")
+        if at + 1 >= len(words):
+            raise UsageError("%gemini upload PATH --name NAME: --name needs a value")
+        name = words[at + 1]
+        del words[at:at + 2]
+    if len(words) != 1:
+        raise UsageError("usage: %gemini upload PATH [--name NAME] (quote a path with spaces)")
+    magics.session.settings = magics.to_settings()
+    try:
+        record = upload(words[0], name=name, session=magics.session)
+    except GeminiError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"Uploaded {record.name} ({record.mime_type}, {record.size_bytes} bytes): {record.uri}")
+    print(f"Attach it with --file {record.name}")
+
+
+def _files(magics: Any, rest: str) -> Any:
+    from .file_api import delete_file, files
+
+    words = rest.split()
+    magics.session.settings = magics.to_settings()
+    try:
+        if not words:
+            return files(magics.session)
+        if words[0] == "delete" and len(words) == 2:
+            name = delete_file(words[1], magics.session)
+            print(f"Deleted {name}.")
+            return None
+    except GeminiError as exc:
+        raise UsageError(str(exc)) from None
+    raise UsageError("usage: %gemini files (list them) or %gemini files delete NAME")
+
+
 COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
     Command("reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"),
@@ -260,5 +305,10 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("history", _history, "%gemini history [N]", "the local log as a DataFrame (last N rows)"),
     Command("backend", _backend, "%gemini backend [live|emulator|URL|auto]", "show or choose the backend"),
     Command("key", _key, "%gemini key", "type an API key at a hidden prompt (never as an argument)"),
+    # -- Files API (gemini_nb.file_api) --
+    Command("upload", _upload, "%gemini upload PATH [--name N]", "upload a file to the Files API (progress "
+            "bar); prints its name and URI for --file"),
+    Command("files", _files, "%gemini files [delete NAME]", "the Files API's files as a DataFrame; or delete "
+            "one"),
     Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
 )}

@@ -27,15 +27,36 @@ def fill_template(prompt: str, namespace: dict[str, Any], interpolate: bool) -> 
         raise UsageError(redact(str(exc))) from None
 
 
+def fill_prompt(prompt: str, namespace: dict[str, Any], interpolate: bool, opts: Any) -> str:
+    """Like :func:`fill_template`, but a media value (``{{img}}``) becomes a content part at its
+    position (kept in ``opts.content``); returns the prompt's text."""
+    if not interpolate:
+        return prompt
+    try:
+        filled = templating.render_parts(prompt, namespace, rate=opts.rate)
+    except templating.TemplateError as exc:
+        raise UsageError(redact(str(exc))) from None
+    if isinstance(filled, str):
+        return filled
+    opts.content = filled
+    return "".join(part for part in filled if isinstance(part, str))
+
+
 def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) -> Any:
     """Run one turn; returns the value the cell shows (None when already printed or quiet)."""
     opts = parsed.turn
-    if not prompt.strip():
+    if not prompt.strip() and not opts.content and not opts.files:
         raise UsageError("empty prompt: write it in the cell body (or after %gemini on the line)")
     try:
         backend = session.backend()
     except GeminiError as exc:
         raise UsageError(str(exc)) from None
+    from .uploads import prepare_turn
+
+    try:  # media: --file and {{media}} become content parts (big ones are uploaded)
+        prompt = prepare_turn(session, prompt, opts, shell.user_ns)
+    except GeminiError as exc:
+        raise UsageError(redact(str(exc))) from None
     for notice in session.pop_notices():
         print(notice)
     live = api.live_for(session, opts, echo=True)

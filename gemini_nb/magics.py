@@ -25,7 +25,7 @@ from IPython.utils.text import dedent
 from . import api, commands, options
 from .config import GeminiConfig
 from .errors import redact
-from .magic_turn import fill_template, run_prompt
+from .magic_turn import fill_prompt, fill_template, run_prompt
 
 
 def increments_first(version: tuple[int, ...] | None = None) -> bool:
@@ -112,7 +112,7 @@ class GeminiMagics(Magics, GeminiConfig):
                 session = self.session
                 session.settings = self.to_settings()
                 return magic_structured.run_map(self.shell, session, prompt, parsed, interpolate)
-        prompt = fill_template(prompt, self.shell.user_ns, interpolate)
+        prompt = fill_prompt(prompt, self.shell.user_ns, interpolate, parsed.turn)
         session = self.session
         session.settings = self.to_settings()
         return run_prompt(self.shell, session, prompt, parsed)

@@ -34,7 +34,7 @@ from collections import ChainMap
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from .progress import MapProgress, reporter_for
+from .map_progress import MapProgress, reporter_for
 
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 META = {"interaction_id": "str", "input_tokens": "int", "output_tokens": "int", "error": "str"}
@@ -303,7 +303,7 @@ def map_rows(rows: Any, prompt: str, *, schema: Any = None, many: bool = False, 
     come from ``namespace``). Columns: ``text`` (or the fields of ``schema``, typed; with ``many`` one
     output row per item), then ``interaction_id``, ``input_tokens``, ``output_tokens``, ``error``.
     ``progress``: True (a bar in a notebook, a line on a terminal), False, or a callable taking a
-    :class:`~gemini_nb.progress.MapProgress`. Ctrl-C returns the rows that finished
+    :class:`~gemini_nb.map_progress.MapProgress`. Ctrl-C returns the rows that finished
     (``frame.attrs["gemini_nb"]["interrupted"]``). Other options are ``ask()``'s.
     """
     from . import api

@@ -41,6 +41,8 @@ class Option:
     const: Any = True
     """The value a switch stores when given."""
     default: Any = None
+    repeat: bool = False
+    """A value option that may be given several times (collected in a list)."""
 
     @property
     def takes_value(self) -> bool:
@@ -79,6 +81,20 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--map",), "map", "run the prompt once per row of DataFrame DF ({{column}}, {{row}}); "
            "-o VAR gets a DataFrame on DF's index", "DF"),
     Option(("--concurrency",), "concurrency", "with --map: requests in flight (default 16)", "N", int),
+    # -- media in/out (gemini_nb.media_in, gemini_nb.media_out) --
+    Option(("--file",), "files", "attach a path, URL, files/ID or variable (image, figure, array, "
+           "bytes); repeatable. {{var}} puts media in place", "X", repeat=True),
+    Option(("--rate",), "rate", "sample rate (Hz) for numpy arrays attached as audio", "N", int),
+    Option(("--aspect-ratio",), "aspect_ratio", "generated image aspect ratio, e.g. 16:9", "W:H"),
+    Option(("--image-size",), "image_size", "generated image size: 512, 1K, 2K, 4K", "SIZE"),
+    Option(("--modalities",), "modalities", "response modalities, e.g. text,image or audio", "LIST"),
+    Option(("--voice",), "voice", "speech voice, e.g. Kore, Puck (30 prebuilt voices)", "VOICE"),
+    Option(("--speakers",), "speakers", "multi-speaker speech: \"Alice=Kore,Bob=Puck\"", "MAP"),
+    Option(("--stop",), "stop", "stop sequence; repeatable", "SEQ", repeat=True),
+    Option(("--seed",), "seed", "sampling seed", "N", int),
+    Option(("--top-p",), "top_p", "nucleus sampling (0-1)", "P", float),
+    Option(("--config",), "config", "any other generation_config field: KEY=VALUE (JSON values; dotted "
+           "keys nest); repeatable", "KEY=VALUE", repeat=True),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -105,7 +121,10 @@ class _Parser(argparse.ArgumentParser):
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="%gemini", add_help=False, allow_abbrev=False)
     for opt in OPTIONS:
-        if opt.takes_value:
+        if opt.takes_value and opt.repeat:
+            parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
+                                default=opt.default, action="append")
+        elif opt.takes_value:
             parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
                                 default=opt.default)
         else:
@@ -215,8 +234,9 @@ def _map_options(parsed: Parsed, args: Any) -> None:
 
 def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
     for opt in OPTIONS:  # `-m ''` must not quietly mean "the default model"
-        if opt.takes_value and opt.type is str and getattr(args, opt.dest) is not None \
-                and not getattr(args, opt.dest).strip():
+        given = getattr(args, opt.dest)
+        values = given if opt.repeat and given is not None else [given]
+        if opt.takes_value and opt.type is str and any(v is not None and not v.strip() for v in values):
             raise OptionError(f"{'/'.join(opt.flags)} needs a value, got an empty string")
     thinking = args.thinking.lower() if args.thinking else None
     if thinking and thinking not in THINKING_LEVELS:
@@ -237,4 +257,26 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
         stream=args.stream, new=args.new, from_ref=args.from_ref, thread=args.thread,
         store=args.store, quiet=args.quiet, raw=args.raw, execution_count=execution_count,
         schema=args.schema, many=args.many,
+        **_media_options(args),
     )
+
+
+def _media_options(args: Any) -> dict[str, Any]:
+    """The media in/out options, validated here so a bad value is refused before any work."""
+    from .media_out import MediaOptionError, config_items, generation_overrides, modalities
+
+    values = dict(files=args.files, rate=args.rate, aspect_ratio=args.aspect_ratio,
+                  image_size=args.image_size, modalities=args.modalities, voice=args.voice,
+                  speakers=args.speakers, stop=args.stop, seed=args.seed, top_p=args.top_p,
+                  config=args.config)
+    try:
+        generation_overrides(TurnOptions(**values))
+        if args.modalities is not None:
+            modalities(args.modalities)
+        if args.config is not None:
+            config_items(args.config)
+    except MediaOptionError as exc:
+        raise OptionError(str(exc)) from None
+    if args.rate is not None and args.rate <= 0:
+        raise OptionError(f"--rate must be a positive sample rate in Hz (got {args.rate})")
+    return values

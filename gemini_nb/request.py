@@ -10,10 +10,11 @@ over from ``previous_interaction_id``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .chain import Chain, ChainError, Turn
+from .media_out import MediaOptionError, generation_overrides, merge, request_overrides
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .config import Settings
@@ -56,16 +57,43 @@ class TurnOptions:
     """A pydantic model, dataclass, TypedDict, Enum, ``list[...]``, JSON Schema dict or spec string."""
     many: bool = False
     """Ask for a list of ``schema``."""
+    # -- media in/out (gemini_nb.media_in, gemini_nb.media_out) --
+    files: list[Any] | None = None
+    """``--file`` specs / ``files=`` values: attached after the prompt."""
+    content: list[Any] | None = None
+    """The prompt as content parts (text and media), when it has media; resolved before sending."""
+    rate: int | None = None
+    aspect_ratio: str | None = None
+    image_size: str | None = None
+    modalities: Any = None
+    voice: str | None = None
+    speakers: Any = None
+    stop: Any = None
+    seed: int | None = None
+    top_p: float | None = None
+    config: Any = None
+    request: dict[str, Any] | None = None
+    """Other ``interactions.create`` fields, passed through (validated against the SDK)."""
 
     def logged(self) -> dict[str, Any]:
         """The options as logged in history: those that differ from the defaults (so an explicit
         ``--no-store``/``--no-stream``/``--no-thoughts`` is kept); no secrets exist here."""
         defaults = asdict(TurnOptions())
-        return {k: v for k, v in asdict(self).items() if v != defaults[k]}
+        light = replace(self, files=None, content=None)  # media: logged as labels, never as bytes
+        out = {k: v for k, v in asdict(light).items() if v != defaults[k]}
+        if self.content or self.files:
+            from .media_in import labels
+
+            out["media"] = labels(self.content or []) + [str(f)[:200] for f in self.files or []
+                                                         if isinstance(f, str)]
+        return out
 
 
-def user_step(prompt: str) -> dict[str, Any]:
-    """The ``user_input`` step a prompt becomes (also what stateless history resends)."""
+def user_step(prompt: str, content: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The ``user_input`` step a prompt becomes (also what stateless history resends); with
+    ``content`` (the prompt's resolved parts: text and media), those parts."""
+    if content:
+        return {"type": "user_input", "content": list(content)}
     return {"type": "user_input", "content": [{"type": "text", "text": prompt}]}
 
 
@@ -84,6 +112,10 @@ def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -
         gc["thinking_summaries"] = "auto"
     elif opts.thoughts is False:
         gc["thinking_summaries"] = "none"
+    try:  # media out: image/speech config, stop, seed, top_p, --config (validated)
+        gc = merge(gc, generation_overrides(opts))
+    except MediaOptionError as exc:
+        raise OptionError(str(exc)) from None
     settings: dict[str, Any] = {}
     if gc:
         settings["generation_config"] = gc
@@ -116,6 +148,8 @@ def build_request(session: RequestSource, prompt: str,
         ignored = [name for name, value in asked if value is not None]
         if opts.generation_config:
             ignored.append("generation_config")
+        media = ("aspect_ratio", "image_size", "voice", "speakers", "stop", "seed", "top_p", "config")
+        ignored += [f"--{name.replace('_', '-')}" for name in media if getattr(opts, name) is not None]
         if ignored:  # never drop what the user asked for without saying so
             how = ("" if opts.agent else
                    f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead")
@@ -126,10 +160,11 @@ def build_request(session: RequestSource, prompt: str,
         settings.pop("generation_config", None)
     else:
         request["model"] = opts.model or session.settings.model
+    content = media_content(opts)
     if chain.needs_history(parent, opts.store):
-        request["input"] = [*chain.history_steps(parent), user_step(prompt)]
+        request["input"] = [*chain.history_steps(parent), user_step(prompt, content)]
     else:
-        request["input"] = prompt
+        request["input"] = [user_step(prompt, content)] if content else prompt
         if parent is not None:
             request["previous_interaction_id"] = parent.id
     if not opts.store:
@@ -145,9 +180,23 @@ def build_request(session: RequestSource, prompt: str,
         request["response_format"] = opts.schema.response_format
     elif opts.many:
         raise OptionError("--many needs --schema (a list of what?)")
+    try:  # media out: response_modalities and the request= passthrough
+        request.update(request_overrides(opts))
+    except MediaOptionError as exc:
+        raise OptionError(str(exc)) from None
     if agent:
         settings["agent"] = agent
     return request, parent, settings
 
 
-__all__ = ["OptionError", "TurnOptions", "build_request", "user_step"]
+def media_content(opts: TurnOptions) -> list[dict[str, Any]] | None:
+    """The prompt's content parts when it carries media (already resolved into dicts by
+    :func:`gemini_nb.uploads.prepare_turn`); None for a text-only prompt."""
+    if not opts.content:
+        return None
+    from .media_in import resolve_parts
+
+    return resolve_parts(list(opts.content))  # idempotent on resolved parts; inline otherwise
+
+
+__all__ = ["media_content", "OptionError", "TurnOptions", "build_request", "user_step"]

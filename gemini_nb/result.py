@@ -71,6 +71,44 @@ class Media:
     def b64(self) -> str:
         return base64.b64encode(self.data or b"").decode("ascii")
 
+    # -- media out: sizes, saving, PIL (gemini_nb.render.media) --
+    @property
+    def size(self) -> tuple[int, int] | None:
+        """``(width, height)`` in pixels for a PNG/JPEG/GIF/WEBP image, else None."""
+        from .render.media import image_size
+
+        return image_size(self.data) if self.mime_type.startswith("image/") else None
+
+    def playable(self) -> tuple[str, bytes]:
+        """(mime, bytes) as a file would hold them: raw PCM speech is wrapped as WAV."""
+        from .render.media import audio_src
+
+        if self.mime_type.startswith("audio/"):
+            return audio_src(self.mime_type, self.data, self.sample_rate)
+        return self.mime_type, self.data or b""
+
+    def save(self, path: Any) -> str:
+        """Write the image (as sent) or the audio (raw PCM wrapped as WAV) to ``path``."""
+        import os
+
+        if not self.data:
+            raise ValueError(f"this {self.mime_type} part has no inline data (uri: {self.uri})")
+        with open(os.fspath(path), "wb") as fh:
+            fh.write(self.playable()[1])
+        return os.fspath(path)
+
+    def to_pil(self) -> Any:
+        """The image as a ``PIL.Image.Image`` (needs Pillow)."""
+        import io
+
+        if not self.mime_type.startswith("image/") or not self.data:
+            raise ValueError(f"not an inline image: {self.mime_type}")
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(self.data))
+        image.load()
+        return image
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         """Show the media on its own (``result.images[0]`` in a cell)."""
         from .render import media_bundle

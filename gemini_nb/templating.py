@@ -6,6 +6,11 @@ an empty ``{{}}`` is literal text; to send other literal ``{{...}}`` use ``--no-
 expression may end in braces (``{{ {'a': 1} }}``): the placeholder is the shortest one that
 compiles. DataFrames and Series become a compact text table (first 30 rows, 20 columns) so a
 prompt can carry data without a wall of HTML.
+
+Media values (a PIL image, a matplotlib Figure, bytes with a known type, a ``Path``, an image
+array, an IPython ``Image``/``Audio``/``Video``; see :func:`gemini_nb.media_in.to_blob`) are not
+text: :func:`render_parts` puts each one *at its position* in a list of parts (text, image,
+text...), which the turn sends as content parts. :func:`render` keeps the text-only contract.
 """
 from __future__ import annotations
 
@@ -84,35 +89,78 @@ def render(template: str, namespace: Mapping[str, Any]) -> str:
     pos = 0
     for start, end, expr in _placeholders(template):
         out.append(template[pos:start])
-        out.append(_fill(expr, namespace))
+        out.append(_fill(expr, namespace))  # text only: media values are str()-ed here
         pos = end
     out.append(template[pos:])
     return "".join(out)
 
 
-def _fill(raw: str, namespace: Mapping[str, Any]) -> str:
+def render_parts(template: str, namespace: Mapping[str, Any], *,
+                 rate: int | None = None) -> str | list[Any]:
+    """Like :func:`render`, but a media value becomes a :class:`~gemini_nb.media_in.Blob` at its
+    position: a list of text strings and Blobs when any placeholder is media, else the text."""
+    out: list[Any] = []
+    text: list[str] = []
+    pos = 0
+    media = False
+    for start, end, expr in _placeholders(template):
+        text.append(template[pos:start])
+        value = _fill(expr, namespace, media=True, rate=rate)
+        if isinstance(value, str):
+            text.append(value)
+        else:
+            media = True
+            out.extend(["".join(text), value])
+            text = []
+        pos = end
+    text.append(template[pos:])
+    if not media:
+        return "".join(text)
+    out.append("".join(text))
+    return [item for item in out if not isinstance(item, str) or item]
+
+
+def _fill(raw: str, namespace: Mapping[str, Any], *, media: bool = False, rate: int | None = None) -> Any:
     try:
-        return _fill_value(raw, namespace)
+        value = _fill_value(raw, namespace)
+        if not media or isinstance(value, str):
+            return format_value(value)
+        from .media_in import to_blob
+
+        blob = to_blob(value, rate=rate, label=f"{{{{{raw.strip()}}}}}")
+        return format_value(value) if blob is None else blob
     except TemplateError:
         raise
-    except BaseException as exc:  # turning the value into text failed (a broken __str__, Ctrl-C, ...)
-        expr = raw.strip()
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise TemplateError(f"{{{{{expr}}}}} could not be turned into text: {type(exc).__name__}: "
-                            f"{detail}") from None
+    except Exception as exc:
+        from .media_in import MediaError
+
+        if isinstance(exc, MediaError):
+            raise TemplateError(str(exc)) from None
+        return _text_failed(raw, exc)
+    except BaseException as exc:
+        return _text_failed(raw, exc)
 
 
-def _fill_value(raw: str, namespace: Mapping[str, Any]) -> str:
+def _text_failed(raw: str, exc: BaseException) -> str:
+    """Turning the value into text (or media) failed: a broken ``__str__``, Ctrl-C, ..."""
+    expr = raw.strip()
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    raise TemplateError(f"{{{{{expr}}}}} could not be turned into text: {type(exc).__name__}: "
+                        f"{detail}") from None
+
+
+def _fill_value(raw: str, namespace: Mapping[str, Any]) -> Any:
+    """The placeholder's value (not yet text)."""
     expr = raw.strip()
     if not expr:
         raise TemplateError("empty placeholder {{}} in the prompt (use --no-interpolate for literal braces)")
     if expr.isidentifier():
         if expr in namespace:
-            return format_value(namespace[expr])
+            return namespace[expr]
         import builtins
 
         if hasattr(builtins, expr):
-            return format_value(getattr(builtins, expr))
+            return getattr(builtins, expr)
         raise TemplateError(f"name '{expr}' is not defined (used as {{{{{expr}}}}} in the prompt; "
                             "--no-interpolate sends it literally)")
     try:
@@ -127,4 +175,24 @@ def _fill_value(raw: str, namespace: Mapping[str, Any]) -> str:
     except BaseException as exc:  # the user's expression failed (even SystemExit: one line, not an exit)
         detail = f": {str(exc).strip().splitlines()[0]}" if str(exc).strip() else ""
         raise TemplateError(f"{{{{{expr}}}}} failed: {type(exc).__name__}{detail}") from None
-    return format_value(value)
+    return value
+
+
+def prompt_items(prompt: Any, namespace: Mapping[str, Any] | None,
+                 rate: int | None) -> tuple[str, list | None]:
+    """``ask()``'s prompt: a string (``{{...}}`` filled from ``namespace`` when given) or a list of
+    parts (strings and media values); -> (text form, parts or None)."""
+    from .media_in import spec_blob
+
+    if isinstance(prompt, (list, tuple)):
+        items = [p if isinstance(p, (str, dict)) else spec_blob(p, rate=rate) for p in prompt]
+        return "".join(p for p in items if isinstance(p, str)), items
+    if not isinstance(prompt, str):
+        blob = spec_blob(prompt, rate=rate)
+        return "", [blob]
+    if namespace is None:
+        return prompt, None
+    filled = render_parts(prompt, namespace, rate=rate)
+    if isinstance(filled, str):
+        return filled, None
+    return "".join(p for p in filled if isinstance(p, str)), filled

@@ -9,7 +9,7 @@ import base64
 from typing import Any
 
 from .markdown import render_markdown, render_plain, render_raw
-from .media import audio_tag, image_tag
+from .media import audio_tag, image_tag, media_caption
 
 
 def result_metadata(result: Any) -> dict[str, Any]:
@@ -41,11 +41,11 @@ def media_bundle(media: Any) -> dict[str, Any]:
     """A standalone bundle for one image or audio part (``result.images[0]``)."""
     if media.mime_type.startswith("image/") and media.data:
         return {media.mime_type: base64.b64encode(media.data).decode("ascii"),
-                "text/plain": f"<image {media.mime_type}, {len(media.data)} bytes>"}
+                "text/plain": f"<image {media_caption(media.mime_type, media.data)}>"}
     if media.mime_type.startswith("image/"):
         return {"text/html": image_tag(media.mime_type, None, media.uri),
                 "text/plain": f"<image {media.uri}>"}
     return {
         "text/html": audio_tag(media.mime_type, media.data, media.uri, media.sample_rate),
-        "text/plain": f"<audio {media.mime_type}, {len(media.data or b'')} bytes>",
+        "text/plain": f"<{media_caption(media.mime_type, media.data, media.sample_rate)}>",
     }

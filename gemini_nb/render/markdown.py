@@ -108,15 +108,21 @@ def _tool_text(step: dict[str, Any]) -> str:
 
 def _media_md(item: dict[str, Any]) -> str:
     data = _media.decode_b64(item.get("data"))
+    caption = _media.media_caption(item.get("mime_type"), data, item.get("sample_rate")) if data else ""
+    caption = f"\n\n<sub>{caption}</sub>" if caption else ""
     if item.get("type") == "image":
-        return _media.image_tag(item.get("mime_type"), data, item.get("uri"))
+        return _media.image_tag(item.get("mime_type"), data, item.get("uri")) + caption
     if item.get("type") == "audio":
-        return _media.audio_tag(item.get("mime_type"), data, item.get("uri"), item.get("sample_rate"))
+        tag = _media.audio_tag(item.get("mime_type"), data, item.get("uri"), item.get("sample_rate"))
+        return tag + caption
     return f"[{item.get('type')}: {item.get('mime_type') or ''} {item.get('uri') or ''}]"
 
 
 def _media_text(item: dict[str, Any]) -> str:
     data = _media.decode_b64(item.get("data"))
+    if data and item.get("type") in ("image", "audio"):
+        caption = _media.media_caption(item.get("mime_type"), data, item.get("sample_rate"))
+        return f"[{item.get('type')} {caption}]"
     size = f"{len(data)} bytes" if data else (item.get("uri") or "")
     return f"[{item.get('type')} {item.get('mime_type') or ''} {size}]".replace("  ", " ")
 

@@ -231,7 +231,7 @@ def test_rows_may_be_an_iterable_of_dicts(session):
 
 
 def test_text_progress_line():
-    from gemini_nb.progress import MapProgress
+    from gemini_nb.map_progress import MapProgress
 
     line = MapProgress(done=50, total=200, errors=1, retries=2, elapsed=10.0).line()
     assert line == "map: 50/200 rows · 1 error · 5.0 rows/s · 2 retries · ETA 30 s"
@@ -254,8 +254,8 @@ def test_magic_map(ip, emu):
 def test_progress_reporters(monkeypatch):
     import io
 
-    from gemini_nb import progress
-    from gemini_nb.progress import MapProgress, TextProgress, WidgetProgress, reporter_for
+    from gemini_nb import map_progress as progress
+    from gemini_nb.map_progress import MapProgress, TextProgress, WidgetProgress, reporter_for
 
     def mine(_):
         return None
