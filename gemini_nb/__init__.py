@@ -20,6 +20,11 @@ _LAZY = {
     "InteractionResult": ("gemini_nb.result", "InteractionResult"),
     "GeminiError": ("gemini_nb.errors", "GeminiError"),
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+    # background jobs
+    "Job": ("gemini_nb.jobs", "Job"),
+    "jobs": ("gemini_nb.jobs", None),  # the module itself, which is callable: gemini_nb.jobs()
+    "cancel": ("gemini_nb.jobs", "cancel"),
+    "attach": ("gemini_nb.jobs", "attach"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]
@@ -30,7 +35,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        imported = importlib.import_module(module)
+        value = imported if attr is None else getattr(imported, attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'gemini_nb' has no attribute {name!r}")

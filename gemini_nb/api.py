@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 _OPTION_NAMES = {f.name for f in fields(TurnOptions)}
 _ALIASES = {"from_": "from_ref", "max_output_tokens": "max_tokens", "system_instruction": "system"}
 _local_ids = itertools.count(1)
-SCOPED_FIELDS = ("system_instruction", "generation_config", "tools", "agent")
+SCOPED_FIELDS = ("system_instruction", "generation_config", "tools", "agent", "agent_config")
 """Request fields the API scopes to one interaction: a resumed chain must keep resending them."""
 
 
@@ -233,11 +233,13 @@ class Session:
             values["from_ref"] = str(values["from_ref"])
         return TurnOptions(**values)
 
-    def ask(self, prompt: str, *, live: LiveView | None = None, **options: Any) -> InteractionResult:
+    def ask(self, prompt: str, *, live: LiveView | None = None, **options: Any) -> Any:
         """Send ``prompt`` as the next turn of this session's chain; returns the result.
 
-        Raises :class:`GeminiError` (one-line message, ``.partial`` = what had arrived, also
-        :func:`gemini_nb.last`).
+        An agent (or ``background=True``) becomes a :class:`~gemini_nb.jobs.Job`, returned at
+        once (its repr is the live job display); with ``wait=True`` (or the ``wait_for_jobs``
+        setting) the call blocks and returns the result. Raises :class:`GeminiError` (one-line
+        message, ``.partial`` = what had arrived, also :func:`gemini_nb.last`).
         """
         opts = self.options(**options)
         self.backend()
@@ -245,7 +247,23 @@ class Session:
             print(notice)
         if live is None:
             live = live_for(self, opts)
-        return run_turn(self, prompt, opts, live=live)
+        from . import jobs  # background jobs
+
+        progress = None
+        if not opts.quiet and in_kernel():
+            from .widgets.job import show_job
+
+            def progress(job):
+                return show_job(job, wait=True)
+        result, job = jobs.run(self, prompt, opts, live=live, progress=progress)
+        if job is None:
+            return result
+        if result.status == "interrupted":
+            import sys
+
+            print(jobs.interrupted_note(job), file=sys.stderr)
+            return job
+        return result if jobs.wants_wait(self, opts) else job
 
     send = ask
 
@@ -345,7 +363,9 @@ def ask(prompt: str, **options: Any):
     """One-off question: a fresh conversation every call (use a :class:`Session` for chains).
 
     Options are those of ``%%gemini``: ``model``, ``system``, ``thinking``, ``thoughts``,
-    ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``...
+    ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``,
+    ``agent``, ``agent_config``, ``background``, ``wait``... (an agent or ``background=True``
+    returns a :class:`~gemini_nb.jobs.Job` unless ``wait=True``).
     It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off

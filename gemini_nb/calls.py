@@ -96,8 +96,31 @@ def consume_stream(client: Transport, request: dict[str, Any], assembler: Stream
         events = client.interactions.get(rid, stream=True, last_event_id=assembler.last_event_id)
 
 
+def follow_stream(client: Transport, rid: str, assembler: StreamAssembler,
+                  on_event: Callable[[], None]) -> int:
+    """Follow a stored background run by id (``GET ?stream=true``, from its first event) into
+    ``assembler``, resuming from ``assembler.last_event_id`` after each drop (at most
+    :data:`MAX_RESUMES`); returns the resumes. Used by background jobs and ``attach``; the
+    caller falls back to polling when this raises or ends without completion."""
+    rid = interaction_id(rid)
+    events = client.interactions.get(rid, stream=True)
+    resumes = 0
+    while True:
+        try:
+            _feed_all(events, assembler, on_event)
+        except Exception as exc:
+            if not (is_dropped_connection(exc) and _can_resume(assembler, resumes)):
+                raise
+        else:
+            if assembler.completed or not _can_resume(assembler, resumes):
+                return resumes
+        resumes += 1
+        events = client.interactions.get(rid, stream=True, last_event_id=assembler.last_event_id)
+
+
 def _can_resume(assembler: StreamAssembler, resumes: int) -> bool:
     return bool(assembler.id and assembler.last_event_id) and resumes < MAX_RESUMES
 
 
-__all__ = ["TERMINAL", "call_unary", "consume_stream", "poll_background", "is_dropped_connection"]
+__all__ = ["TERMINAL", "call_unary", "consume_stream", "follow_stream", "poll_background",
+           "is_dropped_connection"]

@@ -41,6 +41,8 @@ class Option:
     const: Any = True
     """The value a switch stores when given."""
     default: Any = None
+    repeat: bool = False
+    """A value option that may be given several times (the values are collected in a list)."""
 
     @property
     def takes_value(self) -> bool:
@@ -70,6 +72,14 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--raw",), "raw", "show the answer text unrendered", default=False),
     Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
            "namespace", const=False),
+    # -- background jobs (gemini_nb/jobs.py) --
+    Option(("--background",), "background", "run a model in the background as a job, like agents (the cell "
+           "returns at once with a job display)", default=False),
+    Option(("--wait",), "wait", "block until a background job (agent or --background) ends, with live "
+           "progress (also %config GeminiMagics.wait_for_jobs = True)"),
+    Option(("--agent-config",), "agent_config", "an agent_config field as KEY=VALUE (repeatable; VALUE is "
+           "JSON or text), e.g. thinking_summaries=auto, visualization=auto, collaborative_planning=true",
+           "KEY=VALUE", repeat=True),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -95,7 +105,7 @@ def _build_parser() -> argparse.ArgumentParser:
     for opt in OPTIONS:
         if opt.takes_value:
             parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
-                                default=opt.default)
+                                default=opt.default, action="append" if opt.repeat else "store")
         else:
             parser.add_argument(*opt.flags, dest=opt.dest, action="store_const", const=opt.const,
                                 default=opt.default)
@@ -181,7 +191,7 @@ def parse(tokens: list[str], execution_count: int | None = None) -> Parsed:
 
 def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
     for opt in OPTIONS:  # `-m ''` must not quietly mean "the default model"
-        if opt.takes_value and opt.type is str and getattr(args, opt.dest) is not None \
+        if opt.takes_value and opt.type is str and not opt.repeat and getattr(args, opt.dest) is not None \
                 and not getattr(args, opt.dest).strip():
             raise OptionError(f"{'/'.join(opt.flags)} needs a value, got an empty string")
     thinking = args.thinking.lower() if args.thinking else None
@@ -202,4 +212,25 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
         thoughts=args.thoughts, temperature=args.temperature, max_tokens=args.max_tokens,
         stream=args.stream, new=args.new, from_ref=args.from_ref, thread=args.thread,
         store=args.store, quiet=args.quiet, raw=args.raw, execution_count=execution_count,
+        background=args.background, wait=args.wait, agent_config=agent_config_pairs(args.agent_config),
     )
+
+
+def agent_config_pairs(pairs: list[str] | None) -> dict[str, Any] | None:
+    """``--agent-config KEY=VALUE`` values as a dict; VALUE is JSON when it parses, else text."""
+    import json
+
+    if not pairs:
+        return None
+    config: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise OptionError(f"--agent-config takes KEY=VALUE (e.g. thinking_summaries=auto), got {pair!r}")
+        value = value.strip()
+        try:
+            config[key] = json.loads(value)
+        except ValueError:
+            config[key] = value
+    return config
