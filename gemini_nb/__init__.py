@@ -23,8 +23,8 @@ _LAZY = {
     # background jobs
     "Job": ("gemini_nb.jobs", "Job"),
     "jobs": ("gemini_nb.jobs", None),  # the module itself, which is callable: gemini_nb.jobs()
-    "cancel": ("gemini_nb.jobs", "cancel"),
-    "attach": ("gemini_nb.jobs", "attach"),
+    "cancel": ("gemini_nb.api", "cancel"),
+    "attach": ("gemini_nb.api", "attach"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]

@@ -250,7 +250,7 @@ class Session:
         from . import jobs  # background jobs
 
         progress = None
-        if not opts.quiet and in_kernel():
+        if not opts.quiet:
             from .widgets.job import show_job
 
             def progress(job):
@@ -380,4 +380,25 @@ def ask(prompt: str, **options: Any):
 _one_off: Session | None = None
 
 
-__all__ = ["ask", "last", "live_for", "Session", "Chat", "default_session", "GeminiError"]
+# -- background jobs: the Python surface (gemini_nb.jobs() is the jobs module itself, callable) --
+def cancel(ref: Any, session: Session | None = None) -> str:
+    """Cancel a background job by job number or interaction id (also one this kernel does not
+    know, e.g. after a restart); returns the status the server reports (``cancelled``)."""
+    from . import jobs
+
+    session = session or default_session()
+    _sync_settings(session)
+    return jobs.cancel(ref, session)
+
+
+def attach(interaction_id: str, session: Session | None = None):
+    """Follow a running or finished interaction by id (e.g. after a kernel restart): a new
+    :class:`~gemini_nb.jobs.Job` that joins the kernel's chain (or ``session``'s) when it ends."""
+    from . import jobs
+
+    session = session or default_session()
+    _sync_settings(session)
+    return jobs.attach(interaction_id, session, scoped=SCOPED_FIELDS)
+
+
+__all__ = ["ask", "last", "live_for", "Session", "Chat", "default_session", "GeminiError", "cancel", "attach"]

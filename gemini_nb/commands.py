@@ -279,7 +279,7 @@ def _cancel(magics: Any, rest: str) -> None:
     ref = _job_ref("cancel", rest)
     magics.session.settings = magics.to_settings()
     try:
-        status = jobs.cancel(ref, session=magics.session)
+        status = jobs.cancel(ref, magics.session)
     except GeminiError as exc:
         raise UsageError(str(exc)) from None
     job = jobs.registry().find(ref)
@@ -288,12 +288,14 @@ def _cancel(magics: Any, rest: str) -> None:
 
 def _attach(magics: Any, rest: str) -> None:
     from . import jobs
+    from .api import SCOPED_FIELDS
     from .widgets.job import show_job
 
     ref = _job_ref("attach", rest)
     magics.session.settings = magics.to_settings()
     try:
-        job = jobs.registry().find(ref) if ref.isdecimal() else jobs.attach(ref, session=magics.session)
+        job = jobs.registry().find(ref) if ref.isdecimal() else jobs.attach(ref, magics.session,
+                                                                             scoped=SCOPED_FIELDS)
     except GeminiError as exc:
         raise UsageError(str(exc)) from None
     if job is None:

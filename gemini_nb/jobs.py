@@ -428,7 +428,7 @@ def jobs():
     return registry().dataframe()
 
 
-def cancel(ref: Any, session: Any = None) -> str:
+def cancel(ref: Any, session: Any) -> str:
     """Cancel a job by number or interaction id (an id this kernel does not know is cancelled on the
     server directly, e.g. after a restart); returns the status the server reports."""
     job = registry().find(ref)
@@ -436,9 +436,6 @@ def cancel(ref: Any, session: Any = None) -> str:
         return job.cancel()
     if str(ref).strip().isdecimal():
         raise GeminiError(f"no job {str(ref).strip()} in this kernel (%gemini jobs lists them)")
-    from .api import default_session
-
-    session = session or default_session()
     rid = ids.interaction_id(str(ref).strip())
     backend = session.backend()
     try:
@@ -449,12 +446,10 @@ def cancel(ref: Any, session: Any = None) -> str:
     return getattr(answer, "status", None) or "cancelled"
 
 
-def attach(interaction_id: str, session: Any = None) -> Job:
+def attach(interaction_id: str, session: Any, scoped: tuple[str, ...] = ()) -> Job:
     """Follow a running (or finished) interaction by id, e.g. after a kernel restart: a new
-    :class:`Job` that joins ``session``'s chain (the kernel's by default) when it ends."""
-    from .api import default_session
-
-    session = session or default_session()
+    :class:`Job` that joins ``session``'s chain when it ends (``scoped``: the request fields
+    its history record restores, as ``Session.resume`` does)."""
     rid = ids.interaction_id(str(interaction_id).strip())
     backend = session.backend()
     client = session.client()
@@ -464,7 +459,7 @@ def attach(interaction_id: str, session: Any = None) -> Job:
         raise describe(exc, request={"interaction_id": rid}, base_url=backend.base_url,
                        timeout=session.settings.timeout) from None
     name = getattr(current, "agent", None) or getattr(current, "model", None)
-    prompt, settings = _known(session, rid, current)
+    prompt, settings = _known(session, rid, current, scoped)
     chain = session.chain
     head = chain.head()
     view = dict(emulated=backend.emulated, prompt=prompt, thread=chain.thread,
@@ -480,11 +475,9 @@ def attach(interaction_id: str, session: Any = None) -> Job:
     return job.start()
 
 
-def _known(session: Any, rid: str, current: Any) -> tuple[str, dict[str, Any]]:
+def _known(session: Any, rid: str, current: Any, scoped: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
     """(prompt, chain settings) of an attached run: from the history log, else from the run."""
     import json
-
-    from .api import SCOPED_FIELDS
 
     try:
         history = session.history()
@@ -496,7 +489,7 @@ def _known(session: Any, rid: str, current: Any) -> tuple[str, dict[str, Any]]:
             saved = json.loads(record.get("settings") or "{}")
         except ValueError:
             saved = {}
-        return record.get("prompt") or "", {k: v for k, v in saved.items() if k in SCOPED_FIELDS}
+        return record.get("prompt") or "", {k: v for k, v in saved.items() if k in scoped}
     agent = getattr(current, "agent", None)
     return "", ({"agent": agent} if agent else {})
 

@@ -11,6 +11,7 @@ import pytest
 from gnb_fixtures import *  # noqa: F401,F403
 from gnb_fixtures import control, run_cell
 
+import gemini_nb
 from gemini_nb import jobs
 from gemini_nb.errors import GeminiError
 from gemini_nb.result import InteractionResult
@@ -69,9 +70,9 @@ def sink(monkeypatch):
 @pytest.fixture
 def kernel(monkeypatch):
     """Pretend to run inside a Jupyter kernel (displays and widgets are then chosen)."""
-    from gemini_nb import api
+    from gemini_nb.widgets import job as job_widgets
 
-    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    monkeypatch.setattr(job_widgets, "front_end", lambda: "kernel")
 
 
 # -- Python API ------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def test_wait_timeout_leaves_the_job_running(session, emu, slow):
     with pytest.raises(TimeoutError) as err:
         job.wait(0.05)
     assert "goes on" in str(err.value) and not job.done
-    jobs.cancel(job.id)
+    gemini_nb.cancel(job.id, session=session)
     assert job.wait(30).status == "cancelled"
 
 
@@ -139,7 +140,7 @@ def test_attach_after_a_restart_follows_the_run_and_joins_the_new_chain(session,
 
     job = session.ask("Research urban beekeeping", agent=AGENT)
     fresh = Session(backend=emu.base_url, retry_attempts=1, timeout=20)  # "after a kernel restart"
-    again = jobs.attach(job.id, session=fresh)
+    again = gemini_nb.attach(job.id, session=fresh)
     assert again is not job and again.id == job.id and again.prompt == "Research urban beekeeping"
     result = again.wait(30)
     assert result.text == job.wait(30).text and result.status == "completed"
@@ -150,18 +151,18 @@ def test_attach_after_a_restart_follows_the_run_and_joins_the_new_chain(session,
 
 def test_attach_to_a_finished_run_shows_its_report(session, emu):
     done = session.ask("What is 2+2?", model=MODEL, background=True, wait=True)
-    job = jobs.attach(done.id, session=session)
+    job = gemini_nb.attach(done.id, session=session)
     assert job.wait(30).text == done.text
 
 
 def test_attach_and_cancel_refuse_bad_ids_before_any_request(session, emu):
     before = len(emu.requests())
     with pytest.raises(GeminiError):
-        jobs.attach("../../_emulator/reset", session=session)
+        gemini_nb.attach("../../_emulator/reset", session=session)
     with pytest.raises(GeminiError):
-        jobs.cancel("v1/../x", session=session)
+        gemini_nb.cancel("v1/../x", session=session)
     with pytest.raises(GeminiError) as err:
-        jobs.cancel("999", session=session)
+        gemini_nb.cancel("999", session=session)
     assert "no job 999" in str(err.value)
     assert len(emu.requests()) == before
 
@@ -232,7 +233,7 @@ def test_ctrl_c_in_wait_leaves_the_job_running_and_says_how_to_follow_it(ip, emu
 
     with monkeypatch.context() as patch:
         patch.setattr(jobs, "_pause", interrupt)
-        result, out, err = run_cell(ip, f"%%gemini --agent {AGENT} --wait -o job\nResearch the history of tea")
+        result, out, err = run_cell(ip, f"%%gemini --agent {AGENT} --wait -o job\nResearch tea")
     job = ip.user_ns["job"]
     assert f"%gemini attach {job.id}" in err and f"%gemini cancel {job.number}" in err
     assert "keeps running on the server" in err
@@ -306,13 +307,16 @@ def test_ask_takes_agent_config(session, emu):
 
 def test_help_and_the_python_surface(ip):
     doc = ip.magics_manager.magics["line"]["gemini"].__doc__
-    for word in ("--background", "--wait", "--agent-config", "%gemini jobs", "%gemini cancel", "%gemini attach"):
+    for word in ("--background", "--wait", "--agent-config", "%gemini jobs", "%gemini cancel",
+                 "%gemini attach"):
         assert word in doc
     import gemini_nb
 
     assert gemini_nb.jobs is jobs and callable(gemini_nb.jobs)
     assert list(gemini_nb.jobs().columns) == ["id", "model", "status", "started", "elapsed", "prompt"]
-    assert gemini_nb.cancel is jobs.cancel and gemini_nb.attach is jobs.attach
+    from gemini_nb import api
+
+    assert gemini_nb.cancel is api.cancel and gemini_nb.attach is api.attach
 
 
 # -- displays ----------------------------------------------------------------------------------
@@ -343,7 +347,8 @@ def _feed(job, n, clock, pump, seconds):
             job.assembler.feed({"event_type": "step.delta", "index": 0, "delta": {
                 "type": "thought_summary", "content": {"type": "text", "text": f"**Step {i}**\n\nreading"}}})
         else:
-            job.assembler.feed({"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": "x"}})
+            job.assembler.feed({"event_type": "step.delta", "index": 1,
+                                "delta": {"type": "text", "text": "x"}})
         pump()
 
 

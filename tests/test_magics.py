@@ -353,8 +353,7 @@ def _posts(emu):
 
 
 @pytest.mark.parametrize("line", [
-    "cancel v1_abc123", "cancel my order", "upload file.png", "jobs", "files", "usage", "chat", "tools",
-    "attach v1_abc123", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
+    "upload file.png", "files", "usage", "chat", "tools", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
     "--no-stream cancel v1_abc123", "--no-stream jobs",
 ])
 def test_unknown_command_like_lines_are_refused_never_sent(ip, emu, line):

@@ -41,12 +41,24 @@ ICONS = {"queued": "⏳", "in_progress": "⏳", "completed": "✅", "cancelled":
          "error": "❌", "incomplete": "⚠", "requires_action": "⏸", "budget_exceeded": "⚠"}
 
 
-def widgets_available() -> bool:
-    """True in a Jupyter kernel whose ipywidgets can open comms (a widget front end may listen)."""
-    from ..api import in_kernel
+def front_end() -> str | None:
+    """``kernel`` (a Jupyter kernel: displays update in place), ``terminal`` (terminal IPython) or
+    None (a script). The same tests as ``api.in_kernel``/``api.in_terminal``, not imported from
+    there: ``api`` imports the jobs, so the widgets stay out of its import graph."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    if getattr(shell, "kernel", None) is not None:
+        return "kernel"
+    return "terminal" if type(shell).__name__ == "TerminalInteractiveShell" else None
 
-    if not in_kernel():
-        return False
+
+def widgets_available() -> bool:
+    """True where ipywidgets can open comms (a widget front end may listen); call it in a kernel."""
     try:
         import ipywidgets  # noqa: F401
         from IPython import get_ipython
@@ -148,7 +160,7 @@ def job_bundle(job: Any) -> Any:
     with widgets (it updates itself), else the current status."""
     if job.done:
         return final_bundle(job)
-    if widgets_available():
+    if front_end() == "kernel" and widgets_available():
         live = getattr(job, "_live_repr", None)
         if live is None:
             live = job._live_repr = JobDisplay(job, widgets=True, own_display=False)
@@ -413,14 +425,14 @@ class TextJobDisplay(_Ticking):
 def show_job(job: Any, *, wait: bool) -> Any:
     """Show ``job`` on the current front end; returns the view (``close()`` ends a ``--wait``
     progress region) or None where there is nothing to show on (a plain script)."""
-    from ..api import in_kernel, in_terminal
-
-    if in_kernel():
+    where = front_end()
+    if where == "kernel":
         return JobDisplay(job, widgets=not wait and widgets_available(), transient=wait).show()
-    if in_terminal():
+    if where == "terminal":
         return TextJobDisplay(job, final=not wait).show()
     return None
 
 
-__all__ = ["JobDisplay", "TextJobDisplay", "show_job", "job_bundle", "final_bundle", "frame_html",
+__all__ = ["JobDisplay", "TextJobDisplay", "show_job", "front_end", "job_bundle", "final_bundle",
+           "frame_html",
            "frame_text", "widgets_available", "MAX_RATE"]
