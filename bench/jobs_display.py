@@ -77,7 +77,8 @@ def run(n: int, seconds: float) -> dict:
     busiest = max((sum(1 for r in rel if start <= r < start + 1.0) for start in rel), default=0)
     ok = display.out.outputs and "# Report" in display.out.outputs[0]["data"]["text/markdown"]
     return {"events": len(events), "wall_s": wall, "events_per_s": len(events) / wall,
-            "messages": len(rel), "messages_per_s": len(rel) / wall, "busiest_1s_window": busiest, "cpu_s": cpu,
+            "messages": len(rel), "messages_per_s": len(rel) / wall, "busiest_1s_window": busiest,
+            "cpu_s": cpu,
             "fallback_bytes": Sink.bytes, "final_report_in_output": bool(ok)}
 
 
