@@ -420,3 +420,14 @@ def test_a_finished_job_renders_like_a_cell(session, emu):
     data, metadata = job._repr_mimebundle_()
     assert data == result_bundle(job.result)[0] and metadata["gemini_nb"]["interaction_id"] == job.id
     assert "2+2" in job._repr_html_() or "4" in job._repr_html_()
+
+
+def test_a_one_off_ask_job_never_talks_about_a_chain(clean_env, emu, monkeypatch):
+    from gemini_nb.widgets.job import final_bundle, note_text
+
+    monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
+    job = gemini_nb.ask("What is 2+2?", model=MODEL, background=True)
+    assert isinstance(job, jobs.Job)
+    job.wait(30)
+    assert note_text(job) == "" and "fork" not in final_bundle(job)[0]["text/markdown"]
+    assert gemini_nb.default_session().chain.head() is None  # the kernel's chain did not move

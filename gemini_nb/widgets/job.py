@@ -98,6 +98,8 @@ def note_text(job: Any) -> str:
     """The line under a finished job: where it went in the chain, or why it has no result."""
     if job.error is not None:
         return str(job.error)
+    if job.view.get("keeps_chain") is False:  # gemini_nb.ask(): a one-off, no chain to talk about
+        return ""
     if job.joined == "fork":
         return (f"The chain had moved on while this ran: %gemini fork {job.id} continues from it "
                 f"(gemini_nb.default_session().fork({job.id!r})).")
