@@ -81,6 +81,21 @@ def consume_stream(client: Transport, request: dict[str, Any], assembler: Stream
     times the stream was resumed. With ``resumable`` (a stored background run), a drop is
     followed by a resume from ``assembler.last_event_id``; otherwise it is the caller's to report."""
     events = client.interactions.create(**request, stream=True)
+    return _drain(client, events, assembler, on_event, resumable=resumable)
+
+
+def follow_stream(client: Transport, rid: str, assembler: StreamAssembler,
+                  on_event: Callable[[], None]) -> int:
+    """Follow a stored background run by id (``GET ?stream=true``, from its first event) into
+    ``assembler``, resuming from ``assembler.last_event_id`` after each drop (at most
+    :data:`MAX_RESUMES`); returns the resumes. Used by background jobs and ``attach``; the
+    caller falls back to polling when this raises or ends without completion."""
+    events = client.interactions.get(interaction_id(rid), stream=True)
+    return _drain(client, events, assembler, on_event, resumable=True)
+
+
+def _drain(client: Transport, events: Any, assembler: StreamAssembler, on_event: Callable[[], None], *,
+           resumable: bool) -> int:
     resumes = 0
     while True:
         try:
@@ -93,28 +108,6 @@ def consume_stream(client: Transport, request: dict[str, Any], assembler: Stream
                 return resumes
         resumes += 1
         rid = interaction_id(str(assembler.id))  # _can_resume checked it is there; this, its shape
-        events = client.interactions.get(rid, stream=True, last_event_id=assembler.last_event_id)
-
-
-def follow_stream(client: Transport, rid: str, assembler: StreamAssembler,
-                  on_event: Callable[[], None]) -> int:
-    """Follow a stored background run by id (``GET ?stream=true``, from its first event) into
-    ``assembler``, resuming from ``assembler.last_event_id`` after each drop (at most
-    :data:`MAX_RESUMES`); returns the resumes. Used by background jobs and ``attach``; the
-    caller falls back to polling when this raises or ends without completion."""
-    rid = interaction_id(rid)
-    events = client.interactions.get(rid, stream=True)
-    resumes = 0
-    while True:
-        try:
-            _feed_all(events, assembler, on_event)
-        except Exception as exc:
-            if not (is_dropped_connection(exc) and _can_resume(assembler, resumes)):
-                raise
-        else:
-            if assembler.completed or not _can_resume(assembler, resumes):
-                return resumes
-        resumes += 1
         events = client.interactions.get(rid, stream=True, last_event_id=assembler.last_event_id)
 
 

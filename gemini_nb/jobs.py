@@ -35,13 +35,13 @@ from .chain import Turn
 from .errors import GeminiError, describe
 from .request import user_step
 from .stream import StreamAssembler, StreamError, result_from_interaction
+from .turn import HEAD_MOVING, failure_message, run_turn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .result import InteractionResult
     from .seams import TurnHost
     from .turn import TurnRunner, TurnState
 
-HEAD_MOVING = ("completed", "requires_action", "incomplete", "budget_exceeded")
 WAIT_STEP = 0.25
 """Seconds between checks while a ``--wait`` blocks (a Ctrl-C lands within one step)."""
 
@@ -191,8 +191,6 @@ class Job:
     def _end(self, final: Any, error: GeminiError | None) -> None:
         result = None
         if final is not None:
-            from .turn import failure_message
-
             result = result_from_interaction(final, **self.view)
             result.model = result.model or self.name
             if result.status == "failed":
@@ -404,11 +402,9 @@ def run(host: TurnHost, prompt: str, opts: Any, live: Any = None,
         progress: Callable[[Job], Any] | None = None) -> tuple[InteractionResult, Job | None]:
     """Run one turn that may become a job: ``(result, job)``; ``job`` is None for a foreground
     turn. The job is released (records itself when it ends) once the turn has returned."""
-    from .turn import run_turn
-
     waiter = JobWaiter(wait=wants_wait(host, opts), progress=progress)
     try:
-        result = run_turn(host, prompt, opts, live=live, waiter=waiter)
+        result = run_turn(host, prompt, opts, live=live, waiter=waiter)  # the one entry point of turns
     finally:
         if waiter.job is not None:
             waiter.job.release()

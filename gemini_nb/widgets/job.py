@@ -45,10 +45,12 @@ def front_end() -> str | None:
     """``kernel`` (a Jupyter kernel: displays update in place), ``terminal`` (terminal IPython) or
     None (a script). The same tests as ``api.in_kernel``/``api.in_terminal``, not imported from
     there: ``api`` imports the jobs, so the widgets stay out of its import graph."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    import sys
+
+    if "IPython" not in sys.modules:  # no shell can exist: a script stays free of IPython
         return None
+    from IPython import get_ipython
+
     shell = get_ipython()
     if shell is None:
         return None
