@@ -120,7 +120,7 @@ def options_help() -> str:
     lines = ["Options (first line only):"]
     for opt in OPTIONS:
         name = ", ".join(opt.flags) + (f" {opt.metavar}" if opt.metavar else "")
-        lines.append(f"  {name:<24}{opt.help}")
+        lines.append(f"  {name:<23} {opt.help}")  # a long name still gets its space
     return "\n".join(lines)
 
 

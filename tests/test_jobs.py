@@ -5,6 +5,7 @@ budget and nbval-friendly ``--wait`` output."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
@@ -431,3 +432,28 @@ def test_a_one_off_ask_job_never_talks_about_a_chain(clean_env, emu, monkeypatch
     job.wait(30)
     assert note_text(job) == "" and "fork" not in final_bundle(job)[0]["text/markdown"]
     assert gemini_nb.default_session().chain.head() is None  # the kernel's chain did not move
+
+
+def test_a_job_that_cannot_start_is_one_line_and_no_job(ip, emu):
+    before = len(jobs.registry())
+    result, out, err = run_cell(ip, "%%gemini --agent no-such-agent -o job\nhi")
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and "no-such-agent" in lines[0] and "Traceback" not in err, err
+    assert len(jobs.registry()) == before and "job" not in ip.user_ns
+
+
+def test_a_script_waiting_for_a_job_loads_no_ipython(emulator, tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom gemini_nb.api import Session\n"
+            f"s = Session(backend={emulator.base_url!r}, retry_attempts=1)\n"
+            "r = s.ask('What is 2+2?', model='gemini-3-flash-preview', background=True, wait=True,\n"
+            "          stream=False)\n"
+            "assert '4' in r.text, r.text\n"
+            "assert 'IPython' not in sys.modules and 'ipywidgets' not in sys.modules\n"
+            "print('ok')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_API", "GOOGLE_"))}
+    env["GEMINI_NB_HISTORY"] = str(tmp_path / "h.sqlite3")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
