@@ -185,7 +185,9 @@ def test_polling_takes_over_when_the_stream_fails(session, emu):
 
 
 # -- the magics ----------------------------------------------------------------------------------
-def test_the_cell_returns_at_once_with_a_job_display_that_ends_with_the_report(ip, emu, kernel, sink):
+def test_the_cell_returns_at_once_with_a_job_display_that_ends_with_the_report(ip, emu, kernel, sink,
+                                                                              monkeypatch):
+    monkeypatch.setenv("GEMINI_NB_EMULATOR_AGENT_SECONDS", "2")  # still running when the cell returns
     result, out, err = run_cell(ip, f"%%gemini --agent {AGENT} -o job\nResearch the history of tea")
     assert result.success, err
     job = ip.user_ns["job"]
@@ -457,3 +459,15 @@ def test_a_script_waiting_for_a_job_loads_no_ipython(emulator, tmp_path):
     env["GEMINI_NB_HISTORY"] = str(tmp_path / "h.sqlite3")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_attach_by_job_number_shows_that_job_again(ip, emu, kernel, sink):
+    run_cell(ip, f"%%gemini -m {MODEL} --background -o job\nWhat is 2+2?")
+    job = ip.user_ns["job"]
+    job.wait(30)
+    result, out, err = run_cell(ip, f"%gemini attach {job.number}")
+    assert result.success, err
+    assert len(sink.displays) == 2 and "2+2 = 4" in sink.displays[-1]["text/markdown"]
+    assert ip.user_ns["_"] is job
+    result, out, err = run_cell(ip, "%gemini attach 9999")
+    assert "no job 9999" in err and "Traceback" not in err

@@ -313,7 +313,13 @@ class JobDisplay(_Ticking):
 
     # -- lifecycle ---------------------------------------------------------------------------
     def show(self) -> "JobDisplay":
-        """Display (main thread), then follow the job from the ticker."""
+        """Display (main thread), then follow the job from the ticker; a job that has ended
+        already is shown with its report at once."""
+        if self.job.done and not self.transient:
+            with self._lock:
+                data, metadata = self._final()
+                self.sink.display(self.bundle(data), metadata, self.display_id)
+            return self
         first = dict(EMPTY) if self.transient else self.bundle()
         self.sink.display(first, {}, self.display_id)
         return self.start()
@@ -351,6 +357,12 @@ class JobDisplay(_Ticking):
             return self.messages - before
 
     def _finish(self) -> None:
+        data, metadata = self._final()
+        self._send(self.bundle(data), metadata)
+
+    def _final(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Put the ended job in the widget (status, disabled Cancel, the report in the Output);
+        returns the final bundle for the display."""
         self._finished = True
         data, metadata = final_bundle(self.job)
         if self.widgets:
@@ -362,7 +374,7 @@ class JobDisplay(_Ticking):
                 rdata, rmeta = result_bundle(self.job.result)
                 self.out.outputs = ({"output_type": "display_data", "data": rdata, "metadata": rmeta},)
                 self.messages += 1
-        self._send(self.bundle(data), metadata)
+        return data, metadata
 
     def close(self) -> None:
         """Stop following; a transient region is emptied (the caller shows the final display)."""
