@@ -26,6 +26,11 @@ _LAZY = {
     "upload": ("gemini_nb.file_api", "upload"),
     "files": ("gemini_nb.file_api", "files"),
     "delete_file": ("gemini_nb.file_api", "delete_file"),
+    # background jobs
+    "Job": ("gemini_nb.jobs", "Job"),
+    "jobs": ("gemini_nb.jobs", None),  # the module itself, which is callable: gemini_nb.jobs()
+    "cancel": ("gemini_nb.api", "cancel"),
+    "attach": ("gemini_nb.api", "attach"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",
@@ -37,7 +42,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        imported = importlib.import_module(module)
+        value = imported if attr is None else getattr(imported, attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'gemini_nb' has no attribute {name!r}")

@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 _OPTION_NAMES = {f.name for f in fields(TurnOptions)}
 _ALIASES = {"from_": "from_ref", "max_output_tokens": "max_tokens", "system_instruction": "system"}
 _local_ids = itertools.count(1)
-SCOPED_FIELDS = ("system_instruction", "generation_config", "tools", "agent")
+SCOPED_FIELDS = ("system_instruction", "generation_config", "tools", "agent", "agent_config")
 """Request fields the API scopes to one interaction: a resumed chain must keep resending them."""
 
 
@@ -243,14 +243,16 @@ class Session:
         return TurnOptions(**values)
 
     def ask(self, prompt: Any, *, live: LiveView | None = None, namespace: dict[str, Any] | None = None,
-            **options: Any) -> InteractionResult:
+            **options: Any) -> Any:
         """Send ``prompt`` as the next turn of this session's chain; returns the result.
 
         ``prompt`` is text, or a list of parts (text and media values: a PIL image, a figure,
         bytes, a Path...); with ``namespace``, ``{{name}}`` placeholders are filled from it and a
         media value lands at its position. ``files=[...]`` attaches more media after the prompt.
-        Raises :class:`GeminiError` (one-line message, ``.partial`` = what had arrived, also
-        :func:`gemini_nb.last`).
+        An agent (or ``background=True``) becomes a :class:`~gemini_nb.jobs.Job`, returned at
+        once (its repr is the live job display); with ``wait=True`` (or the ``wait_for_jobs``
+        setting) the call blocks and returns the result. Raises :class:`GeminiError` (one-line
+        message, ``.partial`` = what had arrived, also :func:`gemini_nb.last`).
         """
         opts = self.options(**options)
         from .templating import prompt_items
@@ -265,7 +267,23 @@ class Session:
             print(notice)
         if live is None:
             live = live_for(self, opts)
-        return run_turn(self, prompt, opts, live=live)
+        from . import jobs  # background jobs
+
+        progress = None
+        if not opts.quiet:
+            from .widgets.job import show_job
+
+            def progress(job):
+                return show_job(job, wait=True)
+        result, job = jobs.run(self, prompt, opts, live=live, progress=progress)
+        if job is None:
+            return result
+        if result.status == "interrupted":
+            import sys
+
+            print(jobs.interrupted_note(job), file=sys.stderr)
+            return job
+        return result if jobs.wants_wait(self, opts) else job
 
     send = ask
 
@@ -365,12 +383,14 @@ def ask(prompt: str, **options: Any):
     """One-off question: a fresh conversation every call (use a :class:`Session` for chains).
 
     Options are those of ``%%gemini``: ``model``, ``system``, ``thinking``, ``thoughts``,
-    ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``...
-    Media: ``files=[...]``, ``namespace=`` for ``{{var}}`` media placeholders (or pass the
-    prompt as a list of parts), ``rate``, ``aspect_ratio``, ``image_size``, ``modalities``,
-    ``voice``, ``speakers``, ``stop``, ``seed``, ``top_p``, ``config``; any other
-    ``interactions.create`` field (``response_format``, ``agent_config``...) passes through, also
-    as ``request={...}``. It uses its own session, so it never moves the head of the magics' chain.
+    ``temperature``, ``max_tokens``, ``stream``, ``store``, ``tools``, ``generation_config``,
+    ``agent``, ``agent_config``, ``background``, ``wait`` (an agent or ``background=True`` returns a
+    :class:`~gemini_nb.jobs.Job` unless ``wait=True``). Media: ``files=[...]``, ``namespace=`` for
+    ``{{var}}`` media placeholders (or pass the prompt as a list of parts), ``rate``,
+    ``aspect_ratio``, ``image_size``, ``modalities``, ``voice``, ``speakers``, ``stop``, ``seed``,
+    ``top_p``, ``config``; structured output: ``schema``, ``many``; any other
+    ``interactions.create`` field (``response_format``...) passes through, also as ``request={...}``.
+    It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off
     _sync_settings(default_session())
@@ -384,4 +404,25 @@ def ask(prompt: str, **options: Any):
 _one_off: Session | None = None
 
 
-__all__ = ["ask", "last", "live_for", "Session", "Chat", "default_session", "GeminiError"]
+# -- background jobs: the Python surface (gemini_nb.jobs() is the jobs module itself, callable) --
+def cancel(ref: Any, session: Session | None = None) -> str:
+    """Cancel a background job by job number or interaction id (also one this kernel does not
+    know, e.g. after a restart); returns the status the server reports (``cancelled``)."""
+    from . import jobs
+
+    session = session or default_session()
+    _sync_settings(session)
+    return jobs.cancel(ref, session)
+
+
+def attach(interaction_id: str, session: Session | None = None):
+    """Follow a running or finished interaction by id (e.g. after a kernel restart): a new
+    :class:`~gemini_nb.jobs.Job` that joins the kernel's chain (or ``session``'s) when it ends."""
+    from . import jobs
+
+    session = session or default_session()
+    _sync_settings(session)
+    return jobs.attach(interaction_id, session, scoped=SCOPED_FIELDS)
+
+
+__all__ = ["ask", "last", "live_for", "Session", "Chat", "default_session", "GeminiError", "cancel", "attach"]

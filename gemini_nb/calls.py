@@ -81,6 +81,21 @@ def consume_stream(client: Transport, request: dict[str, Any], assembler: Stream
     times the stream was resumed. With ``resumable`` (a stored background run), a drop is
     followed by a resume from ``assembler.last_event_id``; otherwise it is the caller's to report."""
     events = client.interactions.create(**request, stream=True)
+    return _drain(client, events, assembler, on_event, resumable=resumable)
+
+
+def follow_stream(client: Transport, rid: str, assembler: StreamAssembler,
+                  on_event: Callable[[], None]) -> int:
+    """Follow a stored background run by id (``GET ?stream=true``, from its first event) into
+    ``assembler``, resuming from ``assembler.last_event_id`` after each drop (at most
+    :data:`MAX_RESUMES`); returns the resumes. Used by background jobs and ``attach``; the
+    caller falls back to polling when this raises or ends without completion."""
+    events = client.interactions.get(interaction_id(rid), stream=True)
+    return _drain(client, events, assembler, on_event, resumable=True)
+
+
+def _drain(client: Transport, events: Any, assembler: StreamAssembler, on_event: Callable[[], None], *,
+           resumable: bool) -> int:
     resumes = 0
     while True:
         try:
@@ -100,4 +115,5 @@ def _can_resume(assembler: StreamAssembler, resumes: int) -> bool:
     return bool(assembler.id and assembler.last_event_id) and resumes < MAX_RESUMES
 
 
-__all__ = ["TERMINAL", "call_unary", "consume_stream", "poll_background", "is_dropped_connection"]
+__all__ = ["TERMINAL", "call_unary", "consume_stream", "follow_stream", "poll_background",
+           "is_dropped_connection"]

@@ -12,6 +12,7 @@ are resent every turn without the user repeating them.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,8 @@ class Chain:
         self.heads: dict[str, str | None] = {MAIN: None}
         self.thread = MAIN
         self._order: list[str] = []
+        self.lock = threading.RLock()
+        """Held while recording: a background job records its turn from its own thread."""
 
     # -- heads -----------------------------------------------------------------------------
     def head(self, thread: str | None = None) -> Turn | None:
@@ -62,7 +65,8 @@ class Chain:
         return self.turns.get(head_id) if head_id else None
 
     def set_head(self, turn_id: str | None, thread: str | None = None) -> None:
-        self.heads[thread or self.thread] = turn_id
+        with self.lock:
+            self.heads[thread or self.thread] = turn_id
 
     def reset(self, thread: str | None = None) -> None:
         """Start the thread afresh: the next turn has no previous interaction."""
@@ -121,11 +125,23 @@ class Chain:
 
     # -- recording -------------------------------------------------------------------------
     def record(self, turn: Turn, *, move_head: bool = True) -> None:
-        self.turns[turn.id] = turn
-        if turn.id not in self._order:
-            self._order.append(turn.id)
-        if move_head:
-            self.heads[turn.thread] = turn.id
+        with self.lock:
+            self.turns[turn.id] = turn
+            if turn.id not in self._order:
+                self._order.append(turn.id)
+            if move_head:
+                self.heads[turn.thread] = turn.id
+
+    def record_late(self, turn: Turn, head_before: str | None, *, move_head: bool = True) -> bool:
+        """Record a turn that ended in the background (a job); True if it became the head.
+
+        Its thread's head moves to it only if that head is still ``head_before`` (where it was
+        when the job started): had the cell waited, the turn would have moved it. If the user
+        moved on meanwhile, the turn is kept as a fork (``fork`` continues from it)."""
+        with self.lock:
+            moved = move_head and self.heads.get(turn.thread) == head_before
+            self.record(turn, move_head=moved)
+            return moved
 
     def delete(self, turn_id: str) -> None:
         """Forget a turn; heads pointing at it fall back to its parent."""

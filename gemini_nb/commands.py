@@ -44,7 +44,7 @@ class Command:
     help: str
 
 
-PLANNED = ("cancel", "jobs", "attach", "chat", "usage", "compare", "tools", "config")
+PLANNED = ("chat", "usage", "compare", "tools", "config")
 """Reserved for commands of later releases: refused now, never sent as prompts."""
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
@@ -294,6 +294,63 @@ def _files(magics: Any, rest: str) -> Any:
     raise UsageError("usage: %gemini files (list them) or %gemini files delete NAME")
 
 
+# -- background jobs (gemini_nb/jobs.py) --
+def _jobs(magics: Any, rest: str) -> Any:
+    if rest:
+        raise UsageError("%gemini jobs takes no argument (to send a prompt that starts with 'jobs': "
+                         "%gemini -- jobs ...)")
+    from . import jobs
+
+    return jobs.jobs()
+
+
+def _job_ref(command: str, rest: str) -> str:
+    words = rest.split()
+    if len(words) != 1:
+        raise UsageError(f"%gemini {command} needs one job number or interaction ID "
+                         "(%gemini jobs lists them)")
+    ref = words[0]
+    if not ref.isdecimal():
+        try:
+            ids.interaction_id(ref)
+        except ids.InvalidIdError as exc:
+            raise UsageError(str(exc)) from None
+    return ref
+
+
+def _cancel(magics: Any, rest: str) -> None:
+    from . import jobs
+
+    ref = _job_ref("cancel", rest)
+    magics.session.settings = magics.to_settings()
+    try:
+        status = jobs.cancel(ref, magics.session)
+    except GeminiError as exc:
+        raise UsageError(str(exc)) from None
+    job = jobs.registry().find(ref)
+    print(f"Cancel requested for {job.label if job else ref}: the server reports {status!r}.")
+
+
+def _attach(magics: Any, rest: str) -> None:
+    from . import jobs
+    from .api import SCOPED_FIELDS
+    from .widgets.job import show_job
+
+    ref = _job_ref("attach", rest)
+    magics.session.settings = magics.to_settings()
+    try:
+        job = jobs.registry().find(ref) if ref.isdecimal() else jobs.attach(ref, magics.session,
+                                                                             scoped=SCOPED_FIELDS)
+    except GeminiError as exc:
+        raise UsageError(str(exc)) from None
+    if job is None:
+        raise UsageError(f"no job {ref} in this kernel (attach takes an interaction ID after a restart)")
+    show_job(job, wait=False)
+    from .magic_turn import _set_underscore
+
+    _set_underscore(magics.shell, job)
+
+
 COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
     Command("reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"),
@@ -310,5 +367,11 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
             "bar); prints its name and URI for --file"),
     Command("files", _files, "%gemini files [delete NAME]", "the Files API's files as a DataFrame; or delete "
             "one"),
+    # background jobs
+    Command("jobs", _jobs, "%gemini jobs", "this kernel's background jobs (agents, --background): a "
+            "DataFrame"),
+    Command("cancel", _cancel, "%gemini cancel ID|N", "stop a background job (interaction ID or job number)"),
+    Command("attach", _attach, "%gemini attach ID", "follow a running or finished interaction by ID (e.g. "
+            "after a restart): a new job display"),
     Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
 )}

@@ -31,6 +31,8 @@ class Settings:
     live_updates_per_second: float = 20.0
     live_tail_chars: int = 8_000
     interpolate: bool = True
+    wait_for_jobs: bool = False
+    """Background jobs (agents, --background) block until done instead of returning a Job at once."""
 
 
 class GeminiConfig(Configurable):
@@ -49,6 +51,8 @@ class GeminiConfig(Configurable):
     live_updates_per_second = Float(20.0, help="Cap on live preview updates per second.").tag(config=True)
     live_tail_chars = Int(8_000, help="Characters of the answer shown in the live preview.").tag(config=True)
     interpolate = Bool(True, help="Fill {{name}} placeholders from the user namespace.").tag(config=True)
+    wait_for_jobs = Bool(False, help="Agents and --background runs block until done (like --wait) instead "
+                                     "of returning a job display at once.").tag(config=True)
 
     def to_settings(self) -> Settings:
         return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

@@ -60,10 +60,10 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
     for notice in session.pop_notices():
         print(notice)
     live = api.live_for(session, opts, echo=True)
-    from .turn import run_turn
+    from . import jobs
 
     try:
-        result = run_turn(session, prompt, opts, live=live)
+        result, job = jobs.run(session, prompt, opts, live=live, progress=None if opts.quiet else _wait_view)
     except ChainError as exc:
         raise UsageError(redact(str(exc))) from None
     except GeminiError as exc:
@@ -71,6 +71,8 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
             _keep_partial(shell, exc.partial, parsed, live)
         badge = " [emulated]" if backend.emulated else ""  # even errors say where they came from
         raise UsageError(f"{exc}{badge}") from None
+    if job is not None:
+        return _job_outcome(shell, session, job, result, parsed)
     if parsed.out:
         shell.user_ns[parsed.out] = result
     if opts.quiet:
@@ -111,4 +113,34 @@ def _after_terminal_stream(shell: Any, result: Any) -> None:
     for line in echo_epilogue(result):
         print(line)
     _set_underscore(shell, result)
+    return None
+
+
+# -- background jobs ---------------------------------------------------------------------------
+def _wait_view(job: Any) -> Any:
+    """Live progress while a ``--wait`` blocks (a region that ends empty; then one final display)."""
+    from .widgets.job import show_job
+
+    return show_job(job, wait=True)
+
+
+def _job_outcome(shell: Any, session: api.Session, job: Any, result: Any, parsed: Parsed) -> Any:
+    """A turn that became a job: ``-o VAR`` holds the Job; without ``--wait`` the job display is
+    shown and the cell returns at once; with it the cell's value is the final answer."""
+    import sys
+
+    from . import jobs
+
+    if parsed.out:
+        shell.user_ns[parsed.out] = job
+    interrupted = result.status == "interrupted"
+    if interrupted:
+        print(jobs.interrupted_note(job), file=sys.stderr)
+    if jobs.wants_wait(session, parsed.turn) and not interrupted:
+        return None if parsed.turn.quiet else result
+    if not parsed.turn.quiet:
+        from .widgets.job import show_job
+
+        show_job(job, wait=False)
+    _set_underscore(shell, job)
     return None

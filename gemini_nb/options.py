@@ -42,7 +42,7 @@ class Option:
     """The value a switch stores when given."""
     default: Any = None
     repeat: bool = False
-    """A value option that may be given several times (collected in a list)."""
+    """A value option that may be given several times (the values are collected in a list)."""
 
     @property
     def takes_value(self) -> bool:
@@ -95,6 +95,14 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--top-p",), "top_p", "nucleus sampling (0-1)", "P", float),
     Option(("--config",), "config", "any other generation_config field: KEY=VALUE (JSON values; dotted "
            "keys nest); repeatable", "KEY=VALUE", repeat=True),
+    # -- background jobs (gemini_nb/jobs.py) --
+    Option(("--background",), "background", "run a model in the background as a job, like agents (the cell "
+           "returns at once with a job display)", default=False),
+    Option(("--wait",), "wait", "block until a background job (agent or --background) ends, with live "
+           "progress (also %config GeminiMagics.wait_for_jobs = True)"),
+    Option(("--agent-config",), "agent_config", "an agent_config field as KEY=VALUE (repeatable; VALUE is "
+           "JSON or text), e.g. thinking_summaries=auto, visualization=auto, collaborative_planning=true",
+           "KEY=VALUE", repeat=True),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -126,7 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                 default=opt.default, action="append")
         elif opt.takes_value:
             parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
-                                default=opt.default)
+                                default=opt.default, action="append" if opt.repeat else "store")
         else:
             parser.add_argument(*opt.flags, dest=opt.dest, action="store_const", const=opt.const,
                                 default=opt.default)
@@ -141,7 +149,7 @@ def options_help() -> str:
     lines = ["Options (first line only):"]
     for opt in OPTIONS:
         name = ", ".join(opt.flags) + (f" {opt.metavar}" if opt.metavar else "")
-        lines.append(f"  {name:<24}{opt.help}")
+        lines.append(f"  {name:<23} {opt.help}")  # a long name still gets its space
     return "\n".join(lines)
 
 
@@ -258,6 +266,7 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
         store=args.store, quiet=args.quiet, raw=args.raw, execution_count=execution_count,
         schema=args.schema, many=args.many,
         **_media_options(args),
+        background=args.background, wait=args.wait, agent_config=agent_config_pairs(args.agent_config),
     )
 
 
@@ -280,3 +289,23 @@ def _media_options(args: Any) -> dict[str, Any]:
     if args.rate is not None and args.rate <= 0:
         raise OptionError(f"--rate must be a positive sample rate in Hz (got {args.rate})")
     return values
+
+
+def agent_config_pairs(pairs: list[str] | None) -> dict[str, Any] | None:
+    """``--agent-config KEY=VALUE`` values as a dict; VALUE is JSON when it parses, else text."""
+    import json
+
+    if not pairs:
+        return None
+    config: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise OptionError(f"--agent-config takes KEY=VALUE (e.g. thinking_summaries=auto), got {pair!r}")
+        value = value.strip()
+        try:
+            config[key] = json.loads(value)
+        except ValueError:
+            config[key] = value
+    return config

@@ -74,6 +74,13 @@ class TurnOptions:
     config: Any = None
     request: dict[str, Any] | None = None
     """Other ``interactions.create`` fields, passed through (validated against the SDK)."""
+    # -- background jobs (gemini_nb/jobs.py) --
+    background: bool = False
+    """Run a model in the background too (agents always are): the turn becomes a Job."""
+    wait: bool | None = None
+    """Block until a background job ends (None: ``Settings.wait_for_jobs``)."""
+    agent_config: dict[str, Any] | None = None
+    """``agent_config`` fields (``type`` is filled in from the agent); inherited like the agent."""
 
     def logged(self) -> dict[str, Any]:
         """The options as logged in history: those that differ from the defaults (so an explicit
@@ -128,6 +135,25 @@ def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -
     return settings
 
 
+AGENT_CONFIG_TYPES = ("deep-research", "antigravity", "code-mender")
+"""``agent_config.type`` by agent-name prefix (the SDK's discriminator); others are ``dynamic``."""
+
+
+def agent_config_type(agent: str) -> str:
+    """The ``agent_config.type`` the API expects for ``agent``."""
+    return next((kind for kind in AGENT_CONFIG_TYPES if agent.startswith(kind)), "dynamic")
+
+
+def _agent_config(agent: str, parent: Turn | None, opts: TurnOptions) -> dict[str, Any]:
+    """The chain's agent config (inherited while the same agent continues) plus this turn's."""
+    same_agent = parent is not None and parent.settings.get("agent") == agent
+    config = dict(parent.settings.get("agent_config") or {}) if same_agent else {}
+    config.update(opts.agent_config or {})
+    if config:
+        config.setdefault("type", agent_config_type(agent))
+    return config
+
+
 def build_request(session: RequestSource, prompt: str,
                   opts: TurnOptions) -> tuple[dict[str, Any], Turn | None, dict[str, Any]]:
     """(request kwargs for ``create``, parent turn, inherited settings)."""
@@ -158,8 +184,17 @@ def build_request(session: RequestSource, prompt: str,
         request["agent"] = agent
         request["background"] = True
         settings.pop("generation_config", None)
+        config = _agent_config(agent, parent, opts)  # background jobs
+        if config:
+            settings["agent_config"] = config
     else:
+        if opts.agent_config:  # background jobs
+            raise OptionError("--agent-config needs an agent (--agent NAME), not a model")
         request["model"] = opts.model or session.settings.model
+        if opts.background:
+            request["background"] = True
+    if request.get("background") and not opts.store:  # background jobs
+        raise OptionError("a background run is always stored (it is polled by id): drop --no-store")
     content = media_content(opts)
     if chain.needs_history(parent, opts.store):
         request["input"] = [*chain.history_steps(parent), user_step(prompt, content)]

@@ -158,8 +158,11 @@ class TurnRunner:
                          backend=backend, client=client, view=view, row=row, started=self.clock())
 
     def send(self, state: TurnState) -> InteractionResult:
-        """One request/response round for ``state.request`` (a finisher may call it again)."""
-        return self.stream(state) if state.stream else self.unary(state)
+        """One request/response round for ``state.request`` (a finisher may call it again). A
+        background run with a waiter is created unary: the waiter follows it (its own stream)."""
+        if state.stream and not (self.waiter is not None and state.request.get("background")):
+            return self.stream(state)
+        return self.unary(state)
 
     def unary(self, state: TurnState) -> InteractionResult:
         """One ``create``; a background run is then handed to the waiter (default: :meth:`wait`)."""
@@ -308,15 +311,16 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
 
 
 def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
-             live: LiveView | None = None) -> InteractionResult:
-    """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`)."""
+             live: LiveView | None = None, waiter: Waiter | None = None) -> InteractionResult:
+    """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`); ``waiter``
+    takes background runs (:class:`gemini_nb.jobs.JobWaiter`)."""
     finishers: list[Finisher] = []
     # structured output: validate the answer against the schema (gemini_nb.structured)
     if opts.schema is not None:
         from .structured import validate_answer
 
         finishers.append(validate_answer)
-    return TurnRunner(session, live, finishers=finishers).run(prompt, opts)
+    return TurnRunner(session, live, finishers=finishers, waiter=waiter).run(prompt, opts)
 
 
 __all__ = ["OptionError", "TurnOptions", "TurnRunner", "TurnState", "ProgressFlusher", "Finisher", "Waiter",

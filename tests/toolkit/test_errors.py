@@ -276,8 +276,9 @@ AGENT = "deep-research-pro-preview-12-2025"
 @pytest.mark.parametrize("mode", ["abort", "eof"])
 def test_dropped_background_stream_resumes_and_finishes(session, emu, monkeypatch, mode):
     monkeypatch.setenv("GEMINI_NB_EMULATOR_AGENT_SECONDS", "0.5")
-    emu.fault(drop_after_events=5, drop_mode=mode, times=1)
-    result = session.ask("Research the history of tea", agent=AGENT, stream=True)
+    # an agent is a background job, followed over GET ?stream=true (gemini_nb/jobs.py)
+    emu.fault(method="GET", path="interactions/", drop_after_events=5, drop_mode=mode, times=1)
+    result = session.ask("Research the history of tea", agent=AGENT, stream=True, wait=True)
     assert result.status == "completed" and result.text
     resumes = [r for r in emu.requests() if r["method"] == "GET" and "last_event_id=evt_5" in r["query"]
                and r["path"].endswith(result.id)]

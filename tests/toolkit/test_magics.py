@@ -301,22 +301,25 @@ def test_key_like_option_values_are_refused_and_never_echoed(ip, emu, clean_env,
     assert "AIzaSy" not in out + err and "looks like an API key" in err
 
 
-def test_interrupting_a_background_agent_poll_keeps_its_id(session, monkeypatch):
-    """Ctrl-C while polling a background run: the run goes on server-side, so its id must stay."""
-    from gemini_nb import turn
+def test_interrupting_a_background_agent_wait_keeps_its_id(session, monkeypatch):
+    """Ctrl-C while waiting for a background run: the run goes on server-side, so its id must stay
+    (and the job goes on: it is the call's value, and it joins the chain when it ends)."""
+    from gemini_nb import jobs
 
-    def interrupt(_seconds):
+    def interrupt(_job, _seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(turn.time, "sleep", interrupt)
-    result = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025",
-                         stream=False)
-    monkeypatch.undo()
-    assert result.status == "interrupted" and result.id and result.id.startswith("v1_")
-    assert result.model == "deep-research-pro-preview-12-2025"
-    assert session.chain.head() is None  # the head did not move
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "_pause", interrupt)
+        job = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025",
+                          stream=False, wait=True)
+    assert isinstance(job, jobs.Job) and job.id.startswith("v1_")
+    assert job.name == "deep-research-pro-preview-12-2025"
+    assert session.chain.head() is None  # the head did not move while interrupted
     row = session.history().rows()[-1]
-    assert row["interaction_id"] == result.id and row["status"] == "interrupted"
+    assert row["interaction_id"] == job.id and row["status"] == "interrupted"
+    job.wait(30)
+    assert session.chain.head().id == job.id  # it joined the chain when it ended
 
 
 def test_generation_options_are_not_silently_dropped_for_agents(ip, emu):
@@ -324,7 +327,7 @@ def test_generation_options_are_not_silently_dropped_for_agents(ip, emu):
     result, out, err = cell(ip, f"%%gemini --no-stream --agent {agent} --thinking high\nhi")
     lines = [l for l in err.splitlines() if l.strip()]
     assert len(lines) == 1 and "--thinking cannot be used with agent" in lines[0], err
-    result, _, err = cell(ip, f"%%gemini --no-stream --agent {agent}\nResearch tea briefly")
+    result, _, err = cell(ip, f"%%gemini --no-stream --wait --agent {agent}\nResearch tea briefly")
     assert result.success, err
     # the next turn continues the agent: a temperature would be ignored, so say so
     before = len(emu.requests())
@@ -347,8 +350,7 @@ def _posts(emu):
 
 
 @pytest.mark.parametrize("line", [
-    "cancel v1_abc123", "cancel my order", "jobs", "usage", "chat", "tools",
-    "attach v1_abc123", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
+    "usage", "chat", "tools", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
     "--no-stream cancel v1_abc123", "--no-stream jobs",
 ])
 def test_unknown_command_like_lines_are_refused_never_sent(ip, emu, line):
