@@ -258,14 +258,32 @@ def _resonators(freqs: Any, bws: Any, sr: int, omega: Any, peak_norm: bool) -> A
 
 
 def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -> Any:
+    """``total`` samples of speech for ``segs``: source tracks, pitch, filtering, fades."""
     import numpy as np
     weights = np.array([s.weight for s in segs], float)
     bounds = np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * total).astype(int)
     lengths = np.diff(bounds)
+    fm, voice, asp, fric = _tracks(segs, vp, lengths, sr)
+    f0 = _pitch(segs, vp, lengths, total, sr)
+    voiced_src, fric_src = _sources(f0, voice, asp, fric, vp, total, sr, seed)
+    out = _filter(segs, vp, bounds, fm, voiced_src, fric_src, total, sr)
+    ms = sr // 1000
+    fade = min(total // 2, 10 * ms)
+    ramp = np.linspace(0.0, 1.0, fade)
+    out[:fade] *= ramp
+    out[total - fade:] *= ramp[::-1]
+    return out
 
-    def per_sample(values: Any) -> Any:
-        return np.repeat(np.asarray(values, float), lengths)
 
+def _per_sample(values: Any, lengths: Any) -> Any:
+    """One value per segment, repeated over that segment's samples."""
+    import numpy as np
+    return np.repeat(np.asarray(values, float), lengths)
+
+
+def _tracks(segs: list[_Seg], vp: VoiceParams, lengths: Any, sr: int) -> tuple[Any, Any, Any, Any]:
+    """(formants per segment, voicing, aspiration, frication per sample), smoothed."""
+    import numpy as np
     # Consonants and pauses keep the formants of the previous sound (coarticulation);
     # leading ones take the first sound's.
     has = np.array([s.formants is not None for s in segs])
@@ -273,11 +291,16 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     src[src < 0] = int(np.argmax(has))
     fm = np.array([s.formants or (500, 1500, 2500) for s in segs], float)[src] * vp.formant_scale
     ms = sr // 1000
-    voice = _smooth(per_sample([s.voice for s in segs]), 8 * ms)
-    asp = _smooth(per_sample([s.asp + (vp.breathiness if s.voice >= 0.5 else 0) for s in segs]), 8 * ms)
-    fric = _smooth(per_sample([s.fric for s in segs]), 5 * ms)
+    voice = _smooth(_per_sample([s.voice for s in segs], lengths), 8 * ms)
+    asp = _smooth(_per_sample([s.asp + (vp.breathiness if s.voice >= 0.5 else 0) for s in segs], lengths),
+                  8 * ms)
+    fric = _smooth(_per_sample([s.fric for s in segs], lengths), 5 * ms)
+    return fm, voice, asp, fric
 
-    # Pitch: declination over each phrase, a rise before '?', accents, slow drift.
+
+def _pitch(segs: list[_Seg], vp: VoiceParams, lengths: Any, total: int, sr: int) -> Any:
+    """F0 per sample: declination over each phrase, a rise before '?', accents, slow drift."""
+    import numpy as np
     phrase_id, ends, pid = [], [], 0
     for s in segs:  # a punctuation pause opens the next phrase, so rises stay audible
         if s.pause in _PHRASE_END:
@@ -294,13 +317,19 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     question = np.array([e == "?" for e in ends], float)[sample_phrase]
     exclaim = np.array([e == "!" for e in ends], float)[sample_phrase]
     expr = vp.expressiveness
+    ms = sr // 1000
     contour = 1 + expr * (0.1 - 0.2 * pos + 0.06 * exclaim)
     contour += question * 0.5 * expr * np.clip((pos - 0.6) / 0.4, 0, 1) ** 2
-    contour *= _smooth(per_sample([s.accent for s in segs]), 30 * ms) ** expr
+    contour *= _smooth(_per_sample([s.accent for s in segs], lengths), 30 * ms) ** expr
     contour *= 1 + 0.015 * np.sin(2 * np.pi * 2.3 * idx / sr)
-    f0 = vp.f0 * _smooth(contour, 20 * ms)
+    return vp.f0 * _smooth(contour, 20 * ms)
 
-    # Glottal source: Rosenberg pulse, differentiated for lip radiation.
+
+def _sources(f0: Any, voice: Any, asp: Any, fric: Any, vp: VoiceParams, total: int, sr: int,
+             seed: int) -> tuple[Any, Any]:
+    """(voiced, fricative) excitation: a Rosenberg glottal pulse differentiated for lip
+    radiation plus aspiration noise, and frication noise."""
+    import numpy as np
     phase = np.cumsum(f0 / sr) % 1.0
     pulse = np.where(phase < 0.4, 0.5 * (1 - np.cos(np.pi * phase / 0.4)),
                      np.where(phase < 0.56, np.cos(np.pi / 2 * (phase - 0.4) / 0.16), 0.0))
@@ -308,9 +337,13 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     rng = np.random.default_rng(seed)
     noise_a, noise_f = rng.standard_normal(total), rng.standard_normal(total)
     voiced_src = voice * glottal + asp * noise_a * (0.6 + 0.4 * pulse) * 0.3
-    fric_src = fric * noise_f
+    return voiced_src, fric * noise_f
 
-    # Frame-wise filtering in the frequency domain with overlap-add.
+
+def _filter(segs: list[_Seg], vp: VoiceParams, bounds: Any, fm: Any, voiced_src: Any, fric_src: Any,
+            total: int, sr: int) -> Any:
+    """Frame-wise filtering in the frequency domain with overlap-add."""
+    import numpy as np
     n_frames = (total + _WIN) // _HOP + 1
     padded = np.zeros(n_frames * _HOP + _WIN)
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(_WIN) / _WIN)  # periodic Hann
@@ -318,16 +351,7 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     centre = np.clip(np.arange(n_frames) * _HOP - _WIN // 2, 0, total - 1)
     omega = 2 * np.pi * np.arange(_NFFT // 2 + 1) / _NFFT
     seg_of = np.clip(np.searchsorted(bounds, centre, side="right") - 1, 0, len(segs) - 1)
-    hv = _resonators(np.full(1, 3300.0 * vp.formant_scale), np.full(1, 250.0), sr, omega, False)
-    bw_extra = 1 + 2 * vp.breathiness
-    for k, bw in enumerate((60.0, 90.0, 150.0)):  # F1-F3 glide over ~3 frames
-        track = _smooth(fm[seg_of, k], 3)
-        hv = hv * _resonators(track, np.full(n_frames, bw * bw_extra), sr, omega, False)
-    fc = np.array([s.fc or 4000.0 for s in segs])[seg_of]
-    fbw = np.array([s.bw or 3000.0 for s in segs])[seg_of]
-    hn = _resonators(np.minimum(fc, sr * 0.45), fbw, sr, omega, True)
-    rel = (omega[None, :] * sr / (2 * np.pi)) / (0.6 * fc[:, None])  # soft high-pass below fc
-    hn *= (0.9 * rel ** 2 / (1 + rel ** 2)).astype(np.float32)
+    hv, hn = _frame_responses(segs, vp, fm, seg_of, n_frames, omega, sr)
 
     def spectrum(sig: Any) -> Any:
         padded[_WIN:_WIN + total] = sig
@@ -338,12 +362,24 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     y = y.reshape(n_frames, _NFFT // _HOP, _HOP)
     for j in range(_NFFT // _HOP):
         blocks[j:j + n_frames] += y[:, j, :]
-    out = blocks.reshape(-1)[_WIN:_WIN + total]
-    fade = min(total // 2, 10 * ms)
-    ramp = np.linspace(0.0, 1.0, fade)
-    out[:fade] *= ramp
-    out[total - fade:] *= ramp[::-1]
-    return out
+    return blocks.reshape(-1)[_WIN:_WIN + total]
+
+
+def _frame_responses(segs: list[_Seg], vp: VoiceParams, fm: Any, seg_of: Any, n_frames: int, omega: Any,
+                     sr: int) -> tuple[Any, Any]:
+    """(voiced, noise) responses per frame: F1-F3 gliding plus a fixed F4; a band-passed hiss."""
+    import numpy as np
+    hv = _resonators(np.full(1, 3300.0 * vp.formant_scale), np.full(1, 250.0), sr, omega, False)
+    bw_extra = 1 + 2 * vp.breathiness
+    for k, bw in enumerate((60.0, 90.0, 150.0)):  # F1-F3 glide over ~3 frames
+        track = _smooth(fm[seg_of, k], 3)
+        hv = hv * _resonators(track, np.full(n_frames, bw * bw_extra), sr, omega, False)
+    fc = np.array([s.fc or 4000.0 for s in segs])[seg_of]
+    fbw = np.array([s.bw or 3000.0 for s in segs])[seg_of]
+    hn = _resonators(np.minimum(fc, sr * 0.45), fbw, sr, omega, True)
+    rel = (omega[None, :] * sr / (2 * np.pi)) / (0.6 * fc[:, None])  # soft high-pass below fc
+    hn *= (0.9 * rel ** 2 / (1 + rel ** 2)).astype(np.float32)
+    return hv, hn
 
 
 def _to_pcm(signal: Any, peak_dbfs: float) -> bytes:
