@@ -152,69 +152,79 @@ def _segments(text: str) -> list[_Seg]:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(_DIGITS[int(c)] if c in "0123456789" else c
                    for c in text if not unicodedata.combining(c))
-    segs: list[_Seg] = []
-    word_start, accented = True, False
-
-    def vowel(keys: tuple, weight: float) -> None:
-        nonlocal accented
-        acc = 1.0 if accented else 1.07
-        accented = True
-        for key in keys:
-            segs.append(_Seg(weight / len(keys), _VOWELS[key], 1.0, 0, 0, 0, 0, acc, ""))
-
-    def cons(key: str, weight: float) -> None:
-        formants, voice, asp, fric, fc, bw, plosive = _CONS[key]
-        if plosive:  # closure, then a burst into the next sound
-            segs.append(_Seg(weight * 0.55, None, voice, 0, 0, 0, 0, 1.0, ""))
-            segs.append(_Seg(weight * 0.45, None, voice * 2, 0.1, fric, fc, bw, 1.0, ""))
-        else:
-            segs.append(_Seg(weight, formants, voice, asp, fric, fc, bw, 1.0, ""))
-
+    sp = _Speller()
     i = 0
     while i < len(text):
-        c, two = text[i], text[i:i + 2]
-        nxt = text[i + 1] if i + 1 < len(text) else " "
+        c = text[i]
         if c in "'\u2019":  # apostrophes stay inside the word: "don't"
             i += 1
             continue
         if c.isspace() and c != "\n" or not (c.isalpha() or c in _PHRASE_END):
-            if not segs or not segs[-1].pause:  # one short gap per run of spaces/symbols
-                segs.append(_Seg(0.7, None, 0, 0, 0, 0, 0, 1.0, " "))
-            word_start, accented, i = True, False, i + 1
+            if not sp.segs or not sp.segs[-1].pause:  # one short gap per run of spaces/symbols
+                sp.segs.append(_Seg(0.7, None, 0, 0, 0, 0, 0, 1.0, " "))
+            sp.word_start, sp.accented, i = True, False, i + 1
             continue
         if c in _PHRASE_END:
-            segs.append(_Seg(_PAUSES[c], None, 0, 0.02, 0, 0, 0, 1.0, c))
-            word_start, accented, i = True, False, i + 1
+            sp.segs.append(_Seg(_PAUSES[c], None, 0, 0.02, 0, 0, 0, 1.0, c))
+            sp.word_start, sp.accented, i = True, False, i + 1
             continue
-        if two in _VOWEL_DIGRAPHS and not (two in ("er", "ir", "ur") and nxt in "aeiou"):
-            vowel(_VOWEL_DIGRAPHS[two], 1.5)
-            i += 2
-        elif two in _LETTER_CONS or two in ("sh", "th", "ng"):
-            for key in _LETTER_CONS.get(two, (two,)):
-                cons(key, 0.9)
-            i += 2
-        elif c == "e" and not nxt.isalpha() and accented and segs and segs[-1].voice < 1.0:
-            segs.append(_Seg(0.3, None, 0, 0.05, 0, 0, 0, 1.0, ""))  # silent final e
-            i += 1
-        else:
-            if c == "y" and word_start and nxt in "aeiou":
-                cons("yy", 0.8)
-            elif c == "c" and nxt in "eiy":
-                cons("s", 0.9)
-            elif i and text[i - 1] == c and c in _CONS:
-                pass  # double consonants make one sound
-            elif c in _VOWELS:
-                vowel((c,), 1.3)
-            elif c in _LETTER_CONS or c in _CONS:
-                for key in _LETTER_CONS.get(c, (c,)):
-                    cons(key, 0.9)
-            else:  # letters outside a-z: a vowel picked by code point keeps the rhythm
-                vowel(("aeiou"[ord(c) % 5],), 1.3)
-            i += 1
-        word_start = False
+        i = sp.letters(text, i)
+        sp.word_start = False
+    segs = sp.segs
     if segs and segs[-1].pause:  # a final full stop needs only a short trailing pause
         segs[-1] = segs[-1]._replace(weight=1.0)
     return segs
+
+
+class _Speller:
+    """Segments so far, and where we are in the word (its start; whether a vowel was stressed)."""
+
+    def __init__(self) -> None:
+        self.segs: list[_Seg] = []
+        self.word_start, self.accented = True, False
+
+    def vowel(self, keys: tuple, weight: float) -> None:
+        acc = 1.0 if self.accented else 1.07
+        self.accented = True
+        for key in keys:
+            self.segs.append(_Seg(weight / len(keys), _VOWELS[key], 1.0, 0, 0, 0, 0, acc, ""))
+
+    def cons(self, key: str, weight: float) -> None:
+        formants, voice, asp, fric, fc, bw, plosive = _CONS[key]
+        if plosive:  # closure, then a burst into the next sound
+            self.segs.append(_Seg(weight * 0.55, None, voice, 0, 0, 0, 0, 1.0, ""))
+            self.segs.append(_Seg(weight * 0.45, None, voice * 2, 0.1, fric, fc, bw, 1.0, ""))
+        else:
+            self.segs.append(_Seg(weight, formants, voice, asp, fric, fc, bw, 1.0, ""))
+
+    def letters(self, text: str, i: int) -> int:
+        """Sound out the letter (or digraph) at ``i``; the index after it."""
+        c, two = text[i], text[i:i + 2]
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        if two in _VOWEL_DIGRAPHS and not (two in ("er", "ir", "ur") and nxt in "aeiou"):
+            self.vowel(_VOWEL_DIGRAPHS[two], 1.5)
+            return i + 2
+        if two in _LETTER_CONS or two in ("sh", "th", "ng"):
+            for key in _LETTER_CONS.get(two, (two,)):
+                self.cons(key, 0.9)
+            return i + 2
+        if c == "e" and not nxt.isalpha() and self.accented and self.segs and self.segs[-1].voice < 1.0:
+            self.segs.append(_Seg(0.3, None, 0, 0.05, 0, 0, 0, 1.0, ""))  # silent final e
+            return i + 1
+        if c == "y" and self.word_start and nxt in "aeiou":
+            self.cons("yy", 0.8)
+        elif c == "c" and nxt in "eiy":
+            self.cons("s", 0.9)
+        elif i and text[i - 1] == c and c in _CONS:
+            pass  # double consonants make one sound
+        elif c in _VOWELS:
+            self.vowel((c,), 1.3)
+        elif c in _LETTER_CONS or c in _CONS:
+            for key in _LETTER_CONS.get(c, (c,)):
+                self.cons(key, 0.9)
+        else:  # letters outside a-z: a vowel picked by code point keeps the rhythm
+            self.vowel(("aeiou"[ord(c) % 5],), 1.3)
+        return i + 1
 
 
 # -- signal processing ----------------------------------------------------------------
