@@ -278,6 +278,7 @@ class _SchemaChecker:
         self.seen: set[int] = set()
 
     def walk(self, s: Any, p: str, weight: int = 1) -> None:
+        """Check ``s`` at JSON path ``p``; ``weight`` is how many copies enclosing arrays demand."""
         if isinstance(s, bool):
             return
         if not isinstance(s, dict):
