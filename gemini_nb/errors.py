@@ -9,7 +9,7 @@ actually being classified, so importing this module stays cheap.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 _KEY_PATTERN = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
 _secrets: set[str] = set()
@@ -139,12 +139,7 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         from google.genai import _interactions as ix
     except Exception:  # pragma: no cover - the SDK is a hard dependency
         return GeminiError(f"{type(exc).__name__}: {exc}")
-
-    status_code = getattr(exc, "status_code", None)
-    message, status = _body_error(exc)
-    said = sentence(message)  # "...: {said} Next sentence."
-    message = _clause(message)  # "...: {message}; more" or "...: {message}."
-    label = f"HTTP {status_code}{' ' + status if status else ''}"
+    failure = _Failure.of(exc)
     if isinstance(exc, ix.APITimeoutError):
         limit = f" after {timeout:g} s" if timeout else ""
         return GeminiError(f"The request timed out{limit}; raise it with %config GeminiMagics.timeout "
@@ -153,8 +148,34 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         where = base_url or "the Gemini API"
         return GeminiError(f"Cannot connect to {where} (connection refused or unreachable); check the "
                            "network or %gemini backend.", kind="connection")
+    return _describe_api(exc, ix, failure, request, attempts)
+
+
+class _Failure(NamedTuple):
+    """What an API error said, pre-formatted for the messages below."""
+
+    status_code: int | None
+    said: str
+    """The server's message as a sentence: "...: {said} Next sentence."."""
+    message: str
+    """The same without its full stop: "...: {message}; more"."""
+    label: str
+    """'HTTP 404 NOT_FOUND'."""
+
+    @classmethod
+    def of(cls, exc: BaseException) -> _Failure:
+        status_code = getattr(exc, "status_code", None)
+        message, status = _body_error(exc)
+        label = f"HTTP {status_code}{' ' + status if status else ''}"
+        return cls(status_code, sentence(message), _clause(message), label)
+
+
+def _describe_api(exc: BaseException, ix: Any, f: _Failure, request: dict[str, Any],
+                  attempts: int | None) -> GeminiError:
+    """SDK status errors (key, permission, quota, not found, bad request, server) and the rest."""
+    status_code, said, label = f.status_code, f.said, f.label
     if isinstance(exc, ix.AuthenticationError) or (
-            status_code in (400, 401, 403) and _is_key_problem(exc, message)):
+            status_code in (400, 401, 403) and _is_key_problem(exc, f.message)):
         return GeminiError(f"The API key was rejected ({label}): {said} Set GEMINI_API_KEY or run "
                            "%gemini key (never paste keys into a cell).", kind="auth",
                            status_code=status_code)
@@ -164,28 +185,10 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
     if isinstance(exc, ix.RateLimitError):
         wait = _retry_after(exc)
         hint = f"; retry after {wait:g} s" if wait else "; wait a moment and retry"
-        return GeminiError(f"Quota exceeded ({label}): {message}{hint}.", kind="quota",
+        return GeminiError(f"Quota exceeded ({label}): {f.message}{hint}.", kind="quota",
                            status_code=status_code, retry_after=wait)
     if isinstance(exc, ix.NotFoundError):
-        target = request.get("interaction_id")
-        if target:  # %gemini show / delete: the interaction itself is missing
-            return GeminiError(f"Interaction {target!r} not found ({label}): {said}", kind="not_found",
-                               status_code=status_code)
-        prev = request.get("previous_interaction_id")
-        name = request.get("model") or request.get("agent")
-        lower = message.lower()
-        if name and str(name).lower() in lower or (not prev and ("model" in lower or "agent" in lower)):
-            if request.get("agent") and not request.get("model"):
-                return GeminiError(f"Agent {name!r} not found ({label}): {said} Check the --agent name, "
-                                   "e.g. deep-research-pro-preview-12-2025.", kind="model",
-                                   status_code=status_code)
-            return GeminiError(f"Model {name!r} not found ({label}): {said} Try -m "
-                               "gemini-3-flash-preview.", kind="model", status_code=status_code)
-        if prev:
-            return GeminiError(f"Unknown or expired previous_interaction_id {prev!r} ({label}): {said} "
-                               "Run %gemini reset to start a fresh chain.", kind="previous",
-                               status_code=status_code)
-        return GeminiError(f"Not found ({label}): {said}", kind="not_found", status_code=status_code)
+        return _describe_not_found(f, request)
     if isinstance(exc, ix.BadRequestError) or isinstance(exc, ix.UnprocessableEntityError):
         return GeminiError(f"Invalid argument ({label}): {said}", kind="invalid", status_code=status_code)
     if isinstance(exc, ix.InternalServerError):
@@ -200,3 +203,27 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return GeminiError(f"Invalid request: {first}", kind="invalid")
     return GeminiError(f"{type(exc).__name__}: {exc}", kind="unexpected")
+
+
+def _describe_not_found(f: _Failure, request: dict[str, Any]) -> GeminiError:
+    """A 404 names what is missing: the interaction, the model or agent, or the chain's previous turn."""
+    status_code, said, label = f.status_code, f.said, f.label
+    target = request.get("interaction_id")
+    if target:  # %gemini show / delete: the interaction itself is missing
+        return GeminiError(f"Interaction {target!r} not found ({label}): {said}", kind="not_found",
+                           status_code=status_code)
+    prev = request.get("previous_interaction_id")
+    name = request.get("model") or request.get("agent")
+    lower = f.message.lower()
+    if name and str(name).lower() in lower or (not prev and ("model" in lower or "agent" in lower)):
+        if request.get("agent") and not request.get("model"):
+            return GeminiError(f"Agent {name!r} not found ({label}): {said} Check the --agent name, "
+                               "e.g. deep-research-pro-preview-12-2025.", kind="model",
+                               status_code=status_code)
+        return GeminiError(f"Model {name!r} not found ({label}): {said} Try -m "
+                           "gemini-3-flash-preview.", kind="model", status_code=status_code)
+    if prev:
+        return GeminiError(f"Unknown or expired previous_interaction_id {prev!r} ({label}): {said} "
+                           "Run %gemini reset to start a fresh chain.", kind="previous",
+                           status_code=status_code)
+    return GeminiError(f"Not found ({label}): {said}", kind="not_found", status_code=status_code)

@@ -158,6 +158,23 @@ def validate_create(body: Any, agents: Any = ()) -> dict[str, Any]:
     if unknown:
         raise invalid(unknown[0], f'Unknown name "{unknown[0]}": Cannot find field.')
     body = snake_keys(body)
+    _validate_target(body, agents)
+    _validate_flags(body)
+    if body.get("system_instruction") is not None:
+        body["system_instruction"] = _system_instruction(body["system_instruction"])
+    if "input" not in body or body["input"] is None:
+        if not body.get("continuation_token"):
+            raise invalid("input", "'input' is required.")
+    _validate_tools(body.get("tools"))
+    _validate_generation_config(body.get("generation_config"))
+    if body.get("response_modalities") is not None:
+        body["response_modalities"] = _modalities(body["response_modalities"])
+    _validate_extras(body)
+    return body
+
+
+def _validate_target(body: dict[str, Any], agents: Any) -> None:
+    """Exactly one of a known ``model`` or ``agent``, each with only its own config."""
     model, agent = body.get("model"), body.get("agent")
     if model is not None and agent is not None:
         raise invalid("model", "'model' and 'agent' are mutually exclusive; set exactly one.")
@@ -177,6 +194,10 @@ def validate_create(body: Any, agents: Any = ()) -> dict[str, Any]:
         if body.get("generation_config") is not None:
             raise invalid("generation_config", "'generation_config' cannot be used with 'agent'; "
                                                "use 'agent_config'.")
+
+
+def _validate_flags(body: dict[str, Any]) -> None:
+    """Boolean flags (a background run must be stored) and the string-valued fields."""
     for flag in ("stream", "background", "store"):
         if flag in body and not isinstance(body[flag], bool):
             raise invalid(flag, "expected a boolean")
@@ -187,31 +208,34 @@ def validate_create(body: Any, agents: Any = ()) -> dict[str, Any]:
                 "response_mime_type"):
         if body.get(key) is not None:
             _expect(body[key], str, key, "a string")
-    if body.get("system_instruction") is not None:
-        si = body["system_instruction"]
-        if isinstance(si, (dict, list)):
-            from .brain.base import content_text
-            parts = si.get("parts", si) if isinstance(si, dict) else si
-            if not isinstance(parts, (str, dict, list)):
-                raise invalid("system_instruction", "expected a string or text content")
-            body["system_instruction"] = content_text(parts)
-        else:
-            _expect(si, str, "system_instruction", "a string")
-    if "input" not in body or body["input"] is None:
-        if not body.get("continuation_token"):
-            raise invalid("input", "'input' is required.")
-    _validate_tools(body.get("tools"))
-    _validate_generation_config(body.get("generation_config"))
-    if body.get("response_modalities") is not None:
-        mods = body["response_modalities"]
-        _expect(mods, list, "response_modalities", "a list")
-        norm = []
-        for i, m in enumerate(mods):
-            if not isinstance(m, str) or m.lower() not in MODALITIES:
-                raise invalid(f"response_modalities[{i}]", f"unknown modality {m!r}; expected one of "
-                                                           f"{sorted(MODALITIES)}")
-            norm.append(m.lower())
-        body["response_modalities"] = norm
+
+
+def _system_instruction(si: Any) -> Any:
+    """A string, or text content (``{"parts": ...}`` or a list of parts) flattened to its text."""
+    if isinstance(si, (dict, list)):
+        from .brain.base import content_text
+        parts = si.get("parts", si) if isinstance(si, dict) else si
+        if not isinstance(parts, (str, dict, list)):
+            raise invalid("system_instruction", "expected a string or text content")
+        return content_text(parts)
+    _expect(si, str, "system_instruction", "a string")
+    return si
+
+
+def _modalities(mods: Any) -> list[str]:
+    """``response_modalities`` lower-cased, each one a known modality."""
+    _expect(mods, list, "response_modalities", "a list")
+    norm = []
+    for i, m in enumerate(mods):
+        if not isinstance(m, str) or m.lower() not in MODALITIES:
+            raise invalid(f"response_modalities[{i}]", f"unknown modality {m!r}; expected one of "
+                                                       f"{sorted(MODALITIES)}")
+        norm.append(m.lower())
+    return norm
+
+
+def _validate_extras(body: dict[str, Any]) -> None:
+    """Shapes of ``response_format``, ``agent_config``, ``service_tier``, ``labels``, ``safety_settings``."""
     rf = body.get("response_format")
     if rf is not None and not isinstance(rf, (dict, list)):
         raise invalid("response_format", "expected a JSON Schema object, a format object or a list")
@@ -230,7 +254,6 @@ def validate_create(body: Any, agents: Any = ()) -> dict[str, Any]:
                 raise invalid(f"labels.{k}", "label values must be strings")
     if body.get("safety_settings") is not None:
         _expect(body["safety_settings"], list, "safety_settings", "a list")
-    return body
 
 
 def _validate_tools(tools: Any) -> None:

@@ -61,55 +61,124 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
     body (sources excluded): short targets drop background and commentary, long ones add
     further cited findings and analysis, distinct sentences only.
     """
-    titles = titles or [_title(a) for a in aspects_for(subject, sections)]
-    numbers = {page.url: n for n, page in enumerate(pages, 1)}
-    facts = [(p, f) for p in pages for f in p.facts]
-    distinct = len({f for _, f in facts})
-    used: set[str] = set()
+    report = _Report(subject, pages, titles or [_title(a) for a in aspects_for(subject, sections)],
+                     context=context, figure=figure, plan_note=plan_note, table=table, words=words)
+    if words is not None:
+        report.fit(words)
+    return report.render()
 
-    def fact(i: int) -> tuple[Page, str]:
-        for k in range(len(facts)):
-            page, text = facts[(i + k) % len(facts)]
-            if text not in used:
-                used.add(text)
+
+class _Report:
+    """The report's parts (cited facts per section) and what was left out to meet a length."""
+
+    def __init__(self, subject: str, pages: list[Page], titles: list[str], *, context: str | None,
+                 figure: bool, plan_note: str | None, table: bool, words: int | None):
+        self.subject, self.pages, self.titles = subject, pages, titles
+        self.context, self.figure, self.plan_note, self.table, self.words = (
+            context, figure, plan_note, table, words)
+        self.numbers = {page.url: n for n, page in enumerate(pages, 1)}
+        self.facts = [(p, f) for p in pages for f in p.facts]
+        self.distinct = len({f for _, f in self.facts})
+        self.used: set[str] = set()
+        self.summary = [self.fact(0), self.fact(1)]
+        self.background = [self.fact(2)]
+        self.body: list[list[tuple[Page | None, str]]] = []
+        for i, title in enumerate(titles):  # each section opens on its own subject, then the evidence
+            template = ANALYSIS[(digest(subject, title) + i) % len(ANALYSIS)]
+            lead = template.format(topic=subject, aspect=title.lower())
+            self.body.append([(None, lead), self.fact(3 + i)])
+        self.limitation = self.fact(len(self.facts) - 1)
+        self.dropped: set[str] = set()  # parts left out to meet a length
+
+    def fact(self, i: int) -> tuple[Page, str]:
+        """The ``i``-th fact, or the next one not cited yet (repeats only when all are used)."""
+        for k in range(len(self.facts)):
+            page, text = self.facts[(i + k) % len(self.facts)]
+            if text not in self.used:
+                self.used.add(text)
                 return page, text
-        return facts[i % len(facts)]
+        return self.facts[i % len(self.facts)]
 
-    summary = [fact(0), fact(1)]
-    background = [fact(2)]
-    body: list[list[tuple[Page | None, str]]] = []
-    for i, title in enumerate(titles):  # each section opens on its own subject, then the evidence
-        template = ANALYSIS[(digest(subject, title) + i) % len(ANALYSIS)]
-        lead = template.format(topic=subject, aspect=title.lower())
-        body.append([(None, lead), fact(3 + i)])
-    limitation = fact(len(facts) - 1)
-    dropped: set[str] = set()  # parts left out to meet a length
+    def fit(self, words: int) -> None:
+        """Leave parts out while too long, then add findings and analysis while too short."""
+        for part in ("commentary", "background", "limitations", "leads"):  # too long: leave parts out
+            if body_words(self.render().text) <= words * 1.15:
+                break
+            self.dropped.add(part)
+        if body_words(self.render().text) < words * 0.9:
+            self._pad(words)
 
-    def render() -> CitedText:
+    def _pad(self, words: int) -> None:
+        """Append unused cited facts, then unused analysis sentences, round-robin over sections."""
+        titles, body, subject = self.titles, self.body, self.subject
+        analysis = [(i, t) for t in ANALYSIS for i in range(len(titles))
+                    if t.format(topic=subject, aspect=titles[i].lower()) not in {x for _, x in body[i]}]
+        extra = 0
+        for n in range(len(self.facts) + len(analysis)):
+            if body_words(self.render().text) >= words * 0.9:
+                break
+            sec_i = n % len(body)
+            if len(self.used) < self.distinct:
+                body[sec_i].append(self.fact(sec_i))
+            elif extra < len(analysis):
+                k, tpl = analysis[extra]
+                extra += 1
+                body[k].append((None, tpl.format(topic=subject, aspect=titles[k].lower())))
+            else:
+                break
+
+    def cite(self, out: CitedText, page: Page, sentence: str) -> None:
+        out.add(sentence, url_citation(page)).add(f" [{self.numbers[page.url]}]")
+
+    def render(self) -> CitedText:
+        """The report as it stands (called repeatedly while fitting a length)."""
         out = CitedText()
+        self._render_opening(out)
+        self._render_findings(out)
+        if self.table:
+            self._render_table(out)
+        if self.figure:
+            out.add("Figure 1 (above) compares how often each theme appears across the sources.\n\n")
+        if "limitations" not in self.dropped:
+            out.add("## Open questions and limitations\n\n")
+            self.cite(out, *self.limitation)
+            if "commentary" not in self.dropped:
+                out.add(" Several sources rely on estimates rather than direct measurement, so the "
+                        "figures should be read as indicative.")
+            out.add("\n\n")
+        out.add("## Conclusion\n\n")
+        out.add(f"The evidence on {self.subject} is consistent on the fundamentals; the most useful next "
+                f"step is to look closely at {self.titles[0].lower()} for the specific context you "
+                "care about.\n\n")
+        out.add("## Sources\n\n")
+        for n, page in enumerate(self.pages, 1):
+            out.add(f"{n}. [").add(page.title, url_citation(page)).add(f"]({page.url})\n")
+        return out
 
-        def cite(page: Page, sentence: str) -> None:
-            out.add(sentence, url_citation(page)).add(f" [{numbers[page.url]}]")
-
-        out.add(f"# {_title(subject)}: a research report\n\n")
-        if context:
-            out.add(f"*This report builds on our earlier conversation about {context}.*\n\n")
-        if plan_note:
-            out.add(f"*{plan_note}*\n\n")
+    def _render_opening(self, out: CitedText) -> None:
+        """Title, context and plan notes, executive summary and background."""
+        out.add(f"# {_title(self.subject)}: a research report\n\n")
+        if self.context:
+            out.add(f"*This report builds on our earlier conversation about {self.context}.*\n\n")
+        if self.plan_note:
+            out.add(f"*{self.plan_note}*\n\n")
         out.add("## Executive summary\n\n")
-        cite(*summary[0])
+        self.cite(out, *self.summary[0])
         out.add(" ")
-        cite(*summary[1])
-        if "commentary" not in dropped:
-            out.add(f" Overall, the {len(pages)} sources reviewed agree on the broad picture but differ "
+        self.cite(out, *self.summary[1])
+        if "commentary" not in self.dropped:
+            out.add(f" Overall, the {len(self.pages)} sources reviewed agree on the broad picture but differ "
                     "on the details, which the sections below set out.")
-        if "background" not in dropped:
+        if "background" not in self.dropped:
             out.add("\n\n## Background\n\n")
-            cite(*background[0])
+            self.cite(out, *self.background[0])
+
+    def _render_findings(self, out: CitedText) -> None:
+        """One numbered section per title: its lead sentence (unless dropped), then citations."""
         out.add("\n\n## Key findings\n\n")
-        for i, (title, sentences) in enumerate(zip(titles, body)):
+        for i, (title, sentences) in enumerate(zip(self.titles, self.body)):
             out.add(f"### {i + 1}. {title}\n\n")
-            lead_out = "leads" in dropped and sentences[0][0] is None
+            lead_out = "leads" in self.dropped and sentences[0][0] is None
             shown = sentences[1:] if lead_out else sentences
             for k, (page, sentence) in enumerate(shown):
                 if k:
@@ -117,59 +186,20 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
                 if page is None:
                     out.add(sentence)
                 else:
-                    cite(page, sentence)
-            if words is None:
+                    self.cite(out, page, sentence)
+            if self.words is None:
                 out.add(f" Sources that discuss {title.lower()} in depth tend to emphasize its practical "
-                        f"consequences for {subject}.")
+                        f"consequences for {self.subject}.")
             out.add("\n\n")
-        if table:
-            out.add("| Section | Main finding | Source |\n|---|---|---|\n")
-            for title, sentences in zip(titles, body):
-                page, sentence = next(((p, t) for p, t in sentences if p is not None), (pages[0], ""))
-                cell = sentence.replace("|", "/")
-                out.add(f"| {title} | ").add(cell, url_citation(page)).add(f" | [{numbers[page.url]}] |\n")
-            out.add("\n")
-        if figure:
-            out.add("Figure 1 (above) compares how often each theme appears across the sources.\n\n")
-        if "limitations" not in dropped:
-            out.add("## Open questions and limitations\n\n")
-            cite(*limitation)
-            if "commentary" not in dropped:
-                out.add(" Several sources rely on estimates rather than direct measurement, so the "
-                        "figures should be read as indicative.")
-            out.add("\n\n")
-        out.add("## Conclusion\n\n")
-        out.add(f"The evidence on {subject} is consistent on the fundamentals; the most useful next "
-                f"step is to look closely at {titles[0].lower()} for the specific context you "
-                "care about.\n\n")
-        out.add("## Sources\n\n")
-        for n, page in enumerate(pages, 1):
-            out.add(f"{n}. [").add(page.title, url_citation(page)).add(f"]({page.url})\n")
-        return out
 
-
-
-    extra = 0
-    for part in ("commentary", "background", "limitations", "leads"):  # too long: leave parts out
-        if words is None or body_words(render().text) <= words * 1.15:
-            break
-        dropped.add(part)
-    if words is not None and body_words(render().text) < words * 0.9:
-        analysis = [(i, t) for t in ANALYSIS for i in range(len(titles))
-                    if t.format(topic=subject, aspect=titles[i].lower()) not in {x for _, x in body[i]}]
-        for _ in range(len(facts) + len(analysis)):
-            if body_words(render().text) >= words * 0.9:
-                break
-            sec_i = _ % len(body)
-            if len(used) < distinct:
-                body[sec_i].append(fact(sec_i))
-            elif extra < len(analysis):
-                k, tpl = analysis[extra]
-                extra += 1
-                body[k].append((None, tpl.format(topic=subject, aspect=titles[k].lower())))
-            else:
-                break
-    return render()
+    def _render_table(self, out: CitedText) -> None:
+        """A markdown table: each section's first cited finding and its source number."""
+        out.add("| Section | Main finding | Source |\n|---|---|---|\n")
+        for title, sentences in zip(self.titles, self.body):
+            page, sentence = next(((p, t) for p, t in sentences if p is not None), (self.pages[0], ""))
+            cell = sentence.replace("|", "/")
+            out.add(f"| {title} | ").add(cell, url_citation(page)).add(f" | [{self.numbers[page.url]}] |\n")
+        out.add("\n")
 
 
 def body_words(report: str) -> int:

@@ -126,19 +126,41 @@ def _split_names(text: str) -> list[str]:
     return [n[:1].upper() + n[1:] for n in names if n and len(n) <= 40][:12]
 
 
+class _Finder:
+    """``re.search`` on the lower-cased prompt that remembers matched spans (instruction text)."""
+
+    def __init__(self, low: str):
+        self.low = low
+        self.spans: list[tuple[int, int]] = []
+
+    def __call__(self, pattern: str) -> re.Match | None:
+        m = re.search(pattern, self.low)
+        if m:
+            self.spans.append(m.span())
+        return m
+
+
 def parse(prompt: str) -> Form:
     """The form ``prompt`` asks for (counts within the request, layout, language, topic)."""
     text = prompt.strip()
     low = text.lower()
     form = Form(language=detect_language(text))
-    spans: list[tuple[int, int]] = []
+    find = _Finder(low)
+    _read_counts(form, find)
+    _read_layout(form, find, low)
+    if form.kind == "default":
+        form.kind = _implied_kind(form, low)
+    _read_code_language(form, low)
+    if re.search(r"\b(shorter|more concise|briefer|condense|tl;?dr|trim it|cut it down)\b", low):
+        form.refinement = "shorter"
+    elif re.search(r"\b(longer|more detail(?:s|ed)?|expand|elaborate|go deeper|tell me more)\b", low):
+        form.refinement = "longer"
+    form.topic = _question_topic(text, form, extract_topic(text, find.spans))
+    return form
 
-    def find(pattern: str) -> re.Match | None:
-        m = re.search(pattern, low)
-        if m:
-            spans.append(m.span())
-        return m
 
+def _read_counts(form: Form, find: _Finder) -> None:
+    """Sentences, words, paragraphs and list items ('5 tips' also names the list's noun)."""
     if m := find(r"\b(?:in|using|with|within|of)?\s*(?:exactly |just |only )?" + _NUM + r"\s+"
                  + _SENTENCE + r"\b"):
         form.sentences = number(m.group(1))
@@ -158,6 +180,10 @@ def parse(prompt: str) -> Form:
             form.items = number(m.group(1))
             form.noun = re.sub(r"^(?:short|key|main|simple|quick|good|great|best|different|"
                                r"bullet|numbered)\s+", "", noun)
+
+
+def _read_layout(form: Form, find: _Finder, low: str) -> None:
+    """Bullets or numbers, a table (with columns) or named sections, poem lines and stanzas."""
     if re.search(r"\bbullet(?:ed)?(?: points?| list)?\b|\bbullets\b", low):
         form.kind = "bullets"
     elif re.search(r"\bnumbered\b|\bstep[- ]by[- ]step\b|\bordered list\b", low):
@@ -176,22 +202,30 @@ def parse(prompt: str) -> Form:
         form.lines = number(m.group(1))
     if m := find(r"\b(?:in )?" + _NUM + r"\s+stanzas?\b"):
         form.paragraphs = number(m.group(1))
-    if form.kind == "default" and re.search(r"\b(poem|haiku|limerick|verse|sonnet|rhyme)\b", low):
-        form.kind = "poem"
-    if form.kind == "default":
-        if re.search(r"\b(story|tale|fable|bedtime|narrative|short fiction)\b", low):
-            form.kind = "story"
-        elif m := re.search(r"\b(?:write|give me|show me|create|implement)\b.*\b(function|script|class|"
-                            r"program|snippet|code|method|query|regex)\b", low):
-            form.kind = "code"
-        elif form.items:
-            form.kind = "numbered" if re.search(r"\b(list|top|steps?|rank)\b", low) else "bullets"
-        elif form.lines:
-            form.kind = "poem"
-        elif form.sentences or form.words or form.paragraphs:
-            form.kind = "prose"
-        elif re.match(r"\s*(?:please\s+)?list\b", low) or re.search(r"\b(?:as|in|into) a list\b", low):
-            form.kind = "bullets"
+
+
+def _implied_kind(form: Form, low: str) -> str:
+    """The layout when none was asked for: what the request is (poem, story, code) or its counts."""
+    if re.search(r"\b(poem|haiku|limerick|verse|sonnet|rhyme)\b", low):
+        return "poem"
+    if re.search(r"\b(story|tale|fable|bedtime|narrative|short fiction)\b", low):
+        return "story"
+    if re.search(r"\b(?:write|give me|show me|create|implement)\b.*\b(function|script|class|"
+                 r"program|snippet|code|method|query|regex)\b", low):
+        return "code"
+    if form.items:
+        return "numbered" if re.search(r"\b(list|top|steps?|rank)\b", low) else "bullets"
+    if form.lines:
+        return "poem"
+    if form.sentences or form.words or form.paragraphs:
+        return "prose"
+    if re.match(r"\s*(?:please\s+)?list\b", low) or re.search(r"\b(?:as|in|into) a list\b", low):
+        return "bullets"
+    return "default"
+
+
+def _read_code_language(form: Form, low: str) -> None:
+    """The programming language named ('in Rust', 'a SQL query'); SQL for queries by default."""
     for lang in ("python", "javascript", "typescript", "java", "go", "rust", "sql", "bash", "c\\+\\+",
                  "ruby", "r"):
         if re.search(r"\b(?:in|using|with) %s\b|\b%s (?:function|script|code|class|program|query)\b"
@@ -200,19 +234,18 @@ def parse(prompt: str) -> Form:
             break
     if form.kind == "code" and re.search(r"\bsql\b|\bquery\b", low) and form.code_language == "python":
         form.code_language = "sql"
-    if re.search(r"\b(shorter|more concise|briefer|condense|tl;?dr|trim it|cut it down)\b", low):
-        form.refinement = "shorter"
-    elif re.search(r"\b(longer|more detail(?:s|ed)?|expand|elaborate|go deeper|tell me more)\b", low):
-        form.refinement = "longer"
-    form.topic = extract_topic(text, spans)
+
+
+def _question_topic(text: str, form: Form, topic: str) -> str:
+    """An English how/why question keeps its clause: 'why is the sky blue' -> 'why the sky is blue'."""
     how = re.match(r"\s*(how|why) (do|does|did|is|are|was|were|can) (.+?)[?.!]*$", text, re.I)
-    if how and form.language == "en" and form.topic:
+    if how and form.language == "en" and topic:
         article = re.match(r"(the|a|an) ", how.group(3), re.I)
-        rest = form.topic
+        rest = topic
         if article and not rest.lower().startswith(article.group(0).lower()):
             rest = article.group(0).lower() + rest
-        form.topic = clause(how.group(1), how.group(2), rest)
-    return form
+        return clause(how.group(1), how.group(2), rest)
+    return topic
 
 
 def clause(wh: str, aux: str, rest: str) -> str:

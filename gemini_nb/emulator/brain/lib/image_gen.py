@@ -17,7 +17,7 @@ import io
 import math
 import random
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 ASPECT_RATIOS: tuple[str, ...] = (
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
@@ -178,107 +178,177 @@ def _star(cx: float, cy: float, r: float, points: int = 5) -> list[tuple[float, 
     return pts
 
 
+class _Canvas(NamedTuple):
+    """What every glyph drawer needs: the surface, its geometry, palette and layout randomness."""
+
+    d: Any
+    w: int
+    h: int
+    horizon: int
+    pal: dict
+    rng: random.Random
+    slot: float
+    u: int
+    """The short side: glyph sizes scale with it."""
+    cx: int
+    """Horizontal centre of a foreground glyph (from ``slot``, jittered)."""
+
+
+def _draw_sun(c: _Canvas) -> None:
+    d, u = c.d, c.u
+    x, y, r = int(c.w * c.rng.uniform(0.65, 0.85)), int(c.horizon * c.rng.uniform(0.25, 0.45)), u // 9
+    for i in range(12):
+        a = i * math.pi / 6
+        d.line([(x + r * 1.2 * math.cos(a), y + r * 1.2 * math.sin(a)),
+                (x + r * 1.7 * math.cos(a), y + r * 1.7 * math.sin(a))],
+               fill=(255, 200, 60), width=max(2, u // 160))
+    d.ellipse([x - r, y - r, x + r, y + r], fill=(255, 214, 70))
+
+
+def _draw_moon(c: _Canvas) -> None:
+    x, y, r = int(c.w * c.rng.uniform(0.15, 0.3)), int(c.horizon * 0.3), c.u // 12
+    c.d.ellipse([x - r, y - r, x + r, y + r], fill=(240, 240, 215))
+    c.d.ellipse([x - r + r // 2, y - r - r // 5, x + r + r // 2, y + r - r // 5], fill=c.pal["top"])
+
+
+def _draw_stars(c: _Canvas) -> None:
+    for _ in range(7):
+        x, y = c.rng.uniform(0.05, 0.95) * c.w, c.rng.uniform(0.05, 0.8) * c.horizon
+        c.d.polygon(_star(x, y, c.u * c.rng.uniform(0.015, 0.04)), fill=(255, 245, 180))
+
+
+def _draw_clouds(c: _Canvas) -> None:
+    for _ in range(2):
+        x, y, r = c.rng.uniform(0.15, 0.8) * c.w, c.rng.uniform(0.15, 0.45) * c.horizon, c.u * 0.05
+        for dx, dy, k in ((-1.2, 0.2, 0.8), (0, 0, 1.1), (1.2, 0.2, 0.85), (0.5, -0.5, 0.8)):
+            rr = r * k
+            c.d.ellipse([x + dx * r - rr, y + dy * r - rr, x + dx * r + rr, y + dy * r + rr],
+                        fill=(248, 248, 252))
+
+
+def _draw_birds(c: _Canvas) -> None:
+    for _ in range(3):
+        x, y, s = c.rng.uniform(0.2, 0.8) * c.w, c.rng.uniform(0.2, 0.5) * c.horizon, c.u * 0.025
+        c.d.line([(x - s, y - s * 0.5), (x, y), (x + s, y - s * 0.5)], fill=(30, 30, 40),
+                 width=max(2, c.u // 250))
+
+
+def _draw_mountains(c: _Canvas) -> None:
+    w, horizon = c.w, c.horizon
+    for i, (x0, peak, shade) in enumerate(((-0.1, 0.45, 0.35), (0.3, 0.3, 0.2), (0.6, 0.5, 0.3))):
+        base_w = w * 0.6
+        px, py = x0 * w + base_w / 2, horizon - (horizon * (1 - peak)) * 0.8
+        c.d.polygon([(x0 * w, horizon), (px, py), (x0 * w + base_w, horizon)],
+                    fill=_mix(c.pal["ground"], (90, 90, 110), shade + 0.2 * i))
+        cap = (horizon - py) * 0.22
+        c.d.polygon([(px - base_w / 2 * 0.22, py + cap), (px, py), (px + base_w / 2 * 0.22, py + cap)],
+                    fill=(245, 245, 250))
+
+
+def _draw_waves(c: _Canvas) -> None:
+    w, h = c.w, c.h
+    top = c.horizon + (h - c.horizon) // 4
+    c.d.rectangle([0, top, w, h], fill=_mix(c.pal["bottom"], (25, 85, 170), 0.75))
+    step = max(16, w // 16)
+    for row in range(3):
+        y = top + (row + 1) * (h - top) // 5
+        pts = [(x, y + math.sin(x / step * math.pi) * step / 5) for x in range(0, w + step, step // 4)]
+        c.d.line(pts, fill=(220, 235, 255), width=max(2, c.u // 200))
+
+
+def _draw_trees(c: _Canvas) -> None:
+    w, u = c.w, c.u
+    for k in range(3):
+        x = int(w * (0.08 + 0.12 * k) if c.slot < 0.5 else w * (0.68 + 0.12 * k))
+        th, tw = u * 0.28, u * 0.09
+        base = c.horizon + (c.h - c.horizon) * 0.35
+        c.d.rectangle([x - tw / 6, base - th * 0.3, x + tw / 6, base], fill=(100, 65, 35))
+        for j in range(3):
+            y0 = base - th * 0.25 - j * th * 0.22
+            c.d.polygon([(x - tw * (1 - j * 0.2), y0), (x, y0 - th * 0.4), (x + tw * (1 - j * 0.2), y0)],
+                        fill=_mix((40, 130, 60), (10, 60, 25), j * 0.3))
+
+
+def _draw_house(c: _Canvas) -> None:
+    d, cx = c.d, c.cx
+    s, base = c.u * 0.16, c.horizon + (c.h - c.horizon) * 0.45
+    d.rectangle([cx - s, base - s * 1.3, cx + s, base], fill=_mix(c.pal["accent"], (230, 220, 200), 0.5))
+    d.polygon([(cx - s * 1.2, base - s * 1.3), (cx, base - s * 2.2), (cx + s * 1.2, base - s * 1.3)],
+              fill=(150, 50, 40))
+    d.rectangle([cx - s * 0.25, base - s * 0.7, cx + s * 0.25, base], fill=(90, 55, 30))
+
+
+def _ground_spot(c: _Canvas) -> tuple[float, int]:
+    """(size, centre y) of a foreground shape sitting on the ground line."""
+    s = c.u * 0.11
+    return s, int(c.horizon + (c.h - c.horizon) * 0.4 - s)
+
+
+def _draw_circle(c: _Canvas) -> None:
+    (s, cy), cx = _ground_spot(c), c.cx
+    c.d.ellipse([cx - s, cy - s, cx + s, cy + s], fill=c.pal["accent"], outline=(255, 255, 255),
+                width=max(2, c.u // 200))
+
+
+def _draw_square(c: _Canvas) -> None:
+    (s, cy), cx = _ground_spot(c), c.cx
+    c.d.rectangle([cx - s, cy - s, cx + s, cy + s], fill=c.pal["accent"], outline=(20, 20, 20),
+                  width=max(2, c.u // 200))
+
+
+def _draw_triangle(c: _Canvas) -> None:
+    (s, cy), cx = _ground_spot(c), c.cx
+    c.d.polygon([(cx - s * 1.1, cy + s), (cx, cy - s * 1.1), (cx + s * 1.1, cy + s)], fill=c.pal["accent"])
+
+
+def _draw_heart(c: _Canvas) -> None:
+    (s, cy), cx, d = _ground_spot(c), c.cx, c.d
+    r = s * 0.55
+    d.ellipse([cx - 2 * r, cy - r * 1.5, cx, cy + r * 0.5], fill=(220, 40, 80))
+    d.ellipse([cx, cy - r * 1.5, cx + 2 * r, cy + r * 0.5], fill=(220, 40, 80))
+    d.polygon([(cx - 1.95 * r, cy - 0.2 * r), (cx, cy + 2 * r), (cx + 1.95 * r, cy - 0.2 * r)],
+              fill=(220, 40, 80))
+
+
+def _draw_flower(c: _Canvas) -> None:
+    (s, cy), cx, d = _ground_spot(c), c.cx, c.d
+    d.line([(cx, cy), (cx, cy + s * 1.6)], fill=(40, 140, 50), width=max(3, c.u // 120))
+    r = s * 0.45
+    for i in range(6):
+        a = i * math.pi / 3
+        px, py = cx + r * 1.1 * math.cos(a), cy + r * 1.1 * math.sin(a)
+        d.ellipse([px - r * 0.7, py - r * 0.7, px + r * 0.7, py + r * 0.7], fill=c.pal["accent"])
+    d.ellipse([cx - r * 0.6, cy - r * 0.6, cx + r * 0.6, cy + r * 0.6], fill=(250, 210, 60))
+
+
+def _draw_cat(c: _Canvas) -> None:
+    (s, cy), cx, d = _ground_spot(c), c.cx, c.d
+    fur = c.pal["accent"] if c.pal["accent"] != c.pal["bottom"] else (240, 150, 60)
+    d.ellipse([cx - s * 1.2, cy, cx + s * 1.2, cy + s * 1.6], fill=fur)  # body
+    d.ellipse([cx - s * 0.7, cy - s * 0.9, cx + s * 0.7, cy + s * 0.4], fill=fur)  # head
+    for sign in (-1, 1):
+        d.polygon([(cx + sign * s * 0.65, cy - s * 0.45), (cx + sign * s * 0.55, cy - s * 1.25),
+                   (cx + sign * s * 0.15, cy - s * 0.8)], fill=fur)
+        d.ellipse([cx + sign * s * 0.3 - s * 0.1, cy - s * 0.35 - s * 0.1,
+                   cx + sign * s * 0.3 + s * 0.1, cy - s * 0.35 + s * 0.1], fill=(20, 20, 20))
+
+
+_DRAWERS = {
+    "sun": _draw_sun, "moon": _draw_moon, "star": _draw_stars, "cloud": _draw_clouds, "bird": _draw_birds,
+    "mountain": _draw_mountains, "waves": _draw_waves, "tree": _draw_trees, "house": _draw_house,
+    "circle": _draw_circle, "square": _draw_square, "triangle": _draw_triangle, "heart": _draw_heart,
+    "flower": _draw_flower, "cat": _draw_cat,
+}
+"""Glyph name -> drawer. Sky glyphs place themselves; the rest sit at the slot's ``cx``."""
+
+
 def _draw_glyph(d: Any, name: str, w: int, h: int, horizon: int, pal: dict, rng: random.Random,
                 slot: float) -> None:
     """Draw one glyph. ``slot`` in [0, 1) spreads foreground glyphs left to right."""
-    u = min(w, h)
-    accent = pal["accent"]
     cx = int(w * (0.15 + 0.7 * slot) + rng.uniform(-0.04, 0.04) * w)
-    if name == "sun":
-        x, y, r = int(w * rng.uniform(0.65, 0.85)), int(horizon * rng.uniform(0.25, 0.45)), u // 9
-        for i in range(12):
-            a = i * math.pi / 6
-            d.line([(x + r * 1.2 * math.cos(a), y + r * 1.2 * math.sin(a)),
-                    (x + r * 1.7 * math.cos(a), y + r * 1.7 * math.sin(a))],
-                   fill=(255, 200, 60), width=max(2, u // 160))
-        d.ellipse([x - r, y - r, x + r, y + r], fill=(255, 214, 70))
-    elif name == "moon":
-        x, y, r = int(w * rng.uniform(0.15, 0.3)), int(horizon * 0.3), u // 12
-        d.ellipse([x - r, y - r, x + r, y + r], fill=(240, 240, 215))
-        d.ellipse([x - r + r // 2, y - r - r // 5, x + r + r // 2, y + r - r // 5], fill=pal["top"])
-    elif name == "star":
-        for _ in range(7):
-            x, y = rng.uniform(0.05, 0.95) * w, rng.uniform(0.05, 0.8) * horizon
-            d.polygon(_star(x, y, u * rng.uniform(0.015, 0.04)), fill=(255, 245, 180))
-    elif name == "cloud":
-        for _ in range(2):
-            x, y, r = rng.uniform(0.15, 0.8) * w, rng.uniform(0.15, 0.45) * horizon, u * 0.05
-            for dx, dy, k in ((-1.2, 0.2, 0.8), (0, 0, 1.1), (1.2, 0.2, 0.85), (0.5, -0.5, 0.8)):
-                rr = r * k
-                d.ellipse([x + dx * r - rr, y + dy * r - rr, x + dx * r + rr, y + dy * r + rr],
-                          fill=(248, 248, 252))
-    elif name == "bird":
-        for _ in range(3):
-            x, y, s = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.5) * horizon, u * 0.025
-            d.line([(x - s, y - s * 0.5), (x, y), (x + s, y - s * 0.5)], fill=(30, 30, 40),
-                   width=max(2, u // 250))
-    elif name == "mountain":
-        for i, (x0, peak, shade) in enumerate(((-0.1, 0.45, 0.35), (0.3, 0.3, 0.2), (0.6, 0.5, 0.3))):
-            base_w = w * 0.6
-            px, py = x0 * w + base_w / 2, horizon - (horizon * (1 - peak)) * 0.8
-            d.polygon([(x0 * w, horizon), (px, py), (x0 * w + base_w, horizon)],
-                      fill=_mix(pal["ground"], (90, 90, 110), shade + 0.2 * i))
-            cap = (horizon - py) * 0.22
-            d.polygon([(px - base_w / 2 * 0.22, py + cap), (px, py), (px + base_w / 2 * 0.22, py + cap)],
-                      fill=(245, 245, 250))
-    elif name == "waves":
-        top = horizon + (h - horizon) // 4
-        d.rectangle([0, top, w, h], fill=_mix(pal["bottom"], (25, 85, 170), 0.75))
-        step = max(16, w // 16)
-        for row in range(3):
-            y = top + (row + 1) * (h - top) // 5
-            pts = [(x, y + math.sin(x / step * math.pi) * step / 5) for x in range(0, w + step, step // 4)]
-            d.line(pts, fill=(220, 235, 255), width=max(2, u // 200))
-    elif name == "tree":
-        for k in range(3):
-            x = int(w * (0.08 + 0.12 * k) if slot < 0.5 else w * (0.68 + 0.12 * k))
-            th, tw = u * 0.28, u * 0.09
-            base = horizon + (h - horizon) * 0.35
-            d.rectangle([x - tw / 6, base - th * 0.3, x + tw / 6, base], fill=(100, 65, 35))
-            for j in range(3):
-                y0 = base - th * 0.25 - j * th * 0.22
-                d.polygon([(x - tw * (1 - j * 0.2), y0), (x, y0 - th * 0.4), (x + tw * (1 - j * 0.2), y0)],
-                          fill=_mix((40, 130, 60), (10, 60, 25), j * 0.3))
-    elif name == "house":
-        s, base = u * 0.16, horizon + (h - horizon) * 0.45
-        d.rectangle([cx - s, base - s * 1.3, cx + s, base], fill=_mix(accent, (230, 220, 200), 0.5))
-        d.polygon([(cx - s * 1.2, base - s * 1.3), (cx, base - s * 2.2), (cx + s * 1.2, base - s * 1.3)],
-                  fill=(150, 50, 40))
-        d.rectangle([cx - s * 0.25, base - s * 0.7, cx + s * 0.25, base], fill=(90, 55, 30))
-    else:  # foreground shapes sit on the ground line
-        s = u * 0.11
-        cy = int(horizon + (h - horizon) * 0.4 - s)
-        if name == "circle":
-            d.ellipse([cx - s, cy - s, cx + s, cy + s], fill=accent, outline=(255, 255, 255),
-                      width=max(2, u // 200))
-        elif name == "square":
-            d.rectangle([cx - s, cy - s, cx + s, cy + s], fill=accent, outline=(20, 20, 20),
-                        width=max(2, u // 200))
-        elif name == "triangle":
-            d.polygon([(cx - s * 1.1, cy + s), (cx, cy - s * 1.1), (cx + s * 1.1, cy + s)], fill=accent)
-        elif name == "heart":
-            r = s * 0.55
-            d.ellipse([cx - 2 * r, cy - r * 1.5, cx, cy + r * 0.5], fill=(220, 40, 80))
-            d.ellipse([cx, cy - r * 1.5, cx + 2 * r, cy + r * 0.5], fill=(220, 40, 80))
-            d.polygon([(cx - 1.95 * r, cy - 0.2 * r), (cx, cy + 2 * r), (cx + 1.95 * r, cy - 0.2 * r)],
-                      fill=(220, 40, 80))
-        elif name == "flower":
-            d.line([(cx, cy), (cx, cy + s * 1.6)], fill=(40, 140, 50), width=max(3, u // 120))
-            r = s * 0.45
-            for i in range(6):
-                a = i * math.pi / 3
-                px, py = cx + r * 1.1 * math.cos(a), cy + r * 1.1 * math.sin(a)
-                d.ellipse([px - r * 0.7, py - r * 0.7, px + r * 0.7, py + r * 0.7], fill=accent)
-            d.ellipse([cx - r * 0.6, cy - r * 0.6, cx + r * 0.6, cy + r * 0.6], fill=(250, 210, 60))
-        elif name == "cat":
-            fur = accent if pal["accent"] != pal["bottom"] else (240, 150, 60)
-            d.ellipse([cx - s * 1.2, cy, cx + s * 1.2, cy + s * 1.6], fill=fur)  # body
-            d.ellipse([cx - s * 0.7, cy - s * 0.9, cx + s * 0.7, cy + s * 0.4], fill=fur)  # head
-            for sign in (-1, 1):
-                d.polygon([(cx + sign * s * 0.65, cy - s * 0.45), (cx + sign * s * 0.55, cy - s * 1.25),
-                           (cx + sign * s * 0.15, cy - s * 0.8)], fill=fur)
-                d.ellipse([cx + sign * s * 0.3 - s * 0.1, cy - s * 0.35 - s * 0.1,
-                           cx + sign * s * 0.3 + s * 0.1, cy - s * 0.35 + s * 0.1], fill=(20, 20, 20))
+    drawer = _DRAWERS.get(name)
+    if drawer is not None:
+        drawer(_Canvas(d, w, h, horizon, pal, rng, slot, min(w, h), cx))
 
 
 def _font(size: int) -> Any:

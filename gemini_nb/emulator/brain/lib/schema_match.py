@@ -267,105 +267,151 @@ def check_schema(schema: Any, path: str = "response_format") -> None:
     Catches non-object schemas, unknown type names, bad ``$ref``s, invalid patterns and
     contradictory bounds (``minItems > maxItems`` and friends).
     """
-    matcher = Matcher(schema)
-    seen: set[int] = set()
+    _SchemaChecker(Matcher(schema)).walk(schema, path)
 
-    def walk(s: Any, p: str, weight: int = 1) -> None:
+
+class _SchemaChecker:
+    """One pass over a schema tree; each subschema object is checked once (``$defs`` may repeat)."""
+
+    def __init__(self, matcher: Matcher):
+        self.matcher = matcher
+        self.seen: set[int] = set()
+
+    def walk(self, s: Any, p: str, weight: int = 1) -> None:
+        """Check ``s`` at JSON path ``p``; ``weight`` is how many copies enclosing arrays demand."""
         if isinstance(s, bool):
             return
         if not isinstance(s, dict):
             raise SchemaError(p, f"schema must be an object or boolean, got {type(s).__name__}")
-        if id(s) in seen:
+        if id(s) in self.seen:
             return
-        seen.add(id(s))
-        if "type" in s:
-            types = s["type"] if isinstance(s["type"], list) else [s["type"]]
-            if not types:
-                raise SchemaError(f"{p}.type", "empty type list")
-            for t in types:
-                if not isinstance(t, str) or (t not in JSON_TYPES and t not in OPENAPI_TYPES):
-                    raise SchemaError(f"{p}.type", f"unknown type {t!r}")
-        if "$ref" in s:
-            if not isinstance(s["$ref"], str):
-                raise SchemaError(f"{p}.$ref", "$ref must be a string")
-            try:
-                matcher.resolve(s["$ref"])
-            except (KeyError, IndexError, ValueError, TypeError):
-                raise SchemaError(f"{p}.$ref", f"unresolvable $ref {s['$ref']!r}") from None
-        for key in ("enum", "required", *_LIST_KEYS):
-            if key in s and not isinstance(s[key], list):
-                raise SchemaError(f"{p}.{key}", f"{key} must be an array")
-        for key, kinds, what in _KEYWORD_KINDS:
-            if key in s and not (isinstance(s[key], kinds) and (bool not in kinds or key != "uniqueItems"
-                                                                or isinstance(s[key], bool))):
-                raise SchemaError(f"{p}.{key}", f"{key} must be {what}")
-        if any(not isinstance(r, str) for r in s.get("required", [])):
-            raise SchemaError(f"{p}.required", "required must list property names")
-        if "exclusiveMinimum" in s or "exclusiveMaximum" in s:
-            for k in ("exclusiveMinimum", "exclusiveMaximum"):
-                if k in s and not (num(s[k]) or isinstance(s[k], bool)):
-                    raise SchemaError(f"{p}.{k}", f"{k} must be a number")
-        for key in ("enum", "anyOf", "oneOf", "allOf"):
-            if key in s and not s[key]:
-                raise SchemaError(f"{p}.{key}", f"{key} must not be empty")
-        for lo, hi in (("minItems", "maxItems"), ("minLength", "maxLength"),
-                       ("minProperties", "maxProperties"), ("minimum", "maximum")):
-            for k in (lo, hi):
-                if k in s and not num(s[k]):
-                    raise SchemaError(f"{p}.{k}", f"{k} must be a number")
-                if k in s and "imum" not in k and s[k] < 0:
-                    raise SchemaError(f"{p}.{k}", f"{k} must not be negative")
-            if lo in s and hi in s and s[lo] > s[hi]:
-                raise SchemaError(f"{p}.{lo}", f"{lo} {s[lo]} > {hi} {s[hi]}")
-        lo_v = [s[k] for k in ("minimum", "exclusiveMinimum") if num(s.get(k))]
-        hi_v = [s[k] for k in ("maximum", "exclusiveMaximum") if num(s.get(k))]
-        if lo_v and hi_v:
-            lo, hi = max(lo_v), min(hi_v)
-            strict = num(s.get("exclusiveMinimum")) or num(s.get("exclusiveMaximum"))
-            if lo > hi or (strict and lo >= hi):
-                raise SchemaError(f"{p}.exclusiveMinimum" if "exclusiveMinimum" in s else f"{p}.minimum",
-                                  "numeric bounds leave no value")
-        if "multipleOf" in s and (not num(s["multipleOf"]) or s["multipleOf"] <= 0):
-            raise SchemaError(f"{p}.multipleOf", "multipleOf must be a positive number")
-        patterns = [(f"{p}.pattern", s.get("pattern"))] + [
-            (f"{p}.patternProperties", k) for k in (s.get("patternProperties") or {})]
-        for where, pat in patterns:
-            if pat is not None:
-                try:
-                    re.compile(pat)
-                except (re.error, TypeError) as exc:
-                    raise SchemaError(where, f"invalid pattern {pat!r}: {exc}") from None
-        for key, cap in _SIZE_CAPS.items():
-            if s.get(key, 0) > cap:
-                raise SchemaError(f"{p}.{key}", f"{key} {s[key]} is too large to enforce (at most {cap})")
-        weight *= max(1, int(s.get("minItems", 0)), len(s.get("prefixItems", [])))
-        if weight > _MAX_WEIGHT:  # nested arrays whose minimum sizes multiply out of bounds
-            raise SchemaError(f"{p}.minItems", f"nested minimum sizes need over {_MAX_WEIGHT} "
-                                               "values: too complex to enforce")
-        props = s.get("properties") or {}
-        for req in s.get("required", []):
-            if props.get(req, True) is False:
-                raise SchemaError(f"{p}.required", f"required property {req!r} is forbidden (false schema)")
-        if "maxProperties" in s and len(set(s.get("required", []))) > s["maxProperties"]:
-            raise SchemaError(f"{p}.maxProperties", "fewer allowed properties than required ones")
+        self.seen.add(id(s))
+        _check_type(s, p)
+        _check_ref(s, p, self.matcher)
+        _check_keyword_kinds(s, p)
+        _check_bounds(s, p)
+        _check_patterns(s, p)
+        weight = _check_sizes(s, p, weight)
+        _check_required(s, p)
+        self.walk_children(s, p, weight)
+
+    def walk_children(self, s: dict, p: str, weight: int) -> None:
+        """Recurse into property maps, schema lists and single subschemas, in keyword order."""
         for key in _MAP_KEYS:
             if key in s:
                 if not isinstance(s[key], dict):
                     raise SchemaError(f"{p}.{key}", f"{key} must be an object")
                 for name, sub in s[key].items():
-                    walk(sub, f"{p}.{key}.{name}", weight)
+                    self.walk(sub, f"{p}.{key}.{name}", weight)
         for key in _LIST_KEYS:
             for i, sub in enumerate(s.get(key, [])):
-                walk(sub, f"{p}.{key}.{i}", weight)
+                self.walk(sub, f"{p}.{key}.{i}", weight)
         for key in _SUBSCHEMA_KEYS:
             if key in s:
                 if isinstance(s[key], list):
                     for i, sub in enumerate(s[key]):
-                        walk(sub, f"{p}.{key}.{i}", weight)
+                        self.walk(sub, f"{p}.{key}.{i}", weight)
                 else:
-                    walk(s[key], f"{p}.{key}", weight)
+                    self.walk(s[key], f"{p}.{key}", weight)
 
-    walk(schema, path)
+
+def _check_type(s: dict, p: str) -> None:
+    """``type`` is a known name or a non-empty list of them (JSON or OpenAPI spelling)."""
+    if "type" in s:
+        types = s["type"] if isinstance(s["type"], list) else [s["type"]]
+        if not types:
+            raise SchemaError(f"{p}.type", "empty type list")
+        for t in types:
+            if not isinstance(t, str) or (t not in JSON_TYPES and t not in OPENAPI_TYPES):
+                raise SchemaError(f"{p}.type", f"unknown type {t!r}")
+
+
+def _check_ref(s: dict, p: str, matcher: Matcher) -> None:
+    """``$ref`` is a string that resolves inside the root schema."""
+    if "$ref" in s:
+        if not isinstance(s["$ref"], str):
+            raise SchemaError(f"{p}.$ref", "$ref must be a string")
+        try:
+            matcher.resolve(s["$ref"])
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise SchemaError(f"{p}.$ref", f"unresolvable $ref {s['$ref']!r}") from None
+
+
+def _check_keyword_kinds(s: dict, p: str) -> None:
+    """Each keyword holds the JSON kind it must (arrays, strings, booleans, schemas, names)."""
+    for key in ("enum", "required", *_LIST_KEYS):
+        if key in s and not isinstance(s[key], list):
+            raise SchemaError(f"{p}.{key}", f"{key} must be an array")
+    for key, kinds, what in _KEYWORD_KINDS:
+        if key in s and not (isinstance(s[key], kinds) and (bool not in kinds or key != "uniqueItems"
+                                                            or isinstance(s[key], bool))):
+            raise SchemaError(f"{p}.{key}", f"{key} must be {what}")
+    if any(not isinstance(r, str) for r in s.get("required", [])):
+        raise SchemaError(f"{p}.required", "required must list property names")
+    if "exclusiveMinimum" in s or "exclusiveMaximum" in s:
+        for k in ("exclusiveMinimum", "exclusiveMaximum"):
+            if k in s and not (num(s[k]) or isinstance(s[k], bool)):
+                raise SchemaError(f"{p}.{k}", f"{k} must be a number")
+    for key in ("enum", "anyOf", "oneOf", "allOf"):
+        if key in s and not s[key]:
+            raise SchemaError(f"{p}.{key}", f"{key} must not be empty")
+
+
+def _check_bounds(s: dict, p: str) -> None:
+    """Size and numeric bounds are numbers that leave at least one value; ``multipleOf`` > 0."""
+    for lo, hi in (("minItems", "maxItems"), ("minLength", "maxLength"),
+                   ("minProperties", "maxProperties"), ("minimum", "maximum")):
+        for k in (lo, hi):
+            if k in s and not num(s[k]):
+                raise SchemaError(f"{p}.{k}", f"{k} must be a number")
+            if k in s and "imum" not in k and s[k] < 0:
+                raise SchemaError(f"{p}.{k}", f"{k} must not be negative")
+        if lo in s and hi in s and s[lo] > s[hi]:
+            raise SchemaError(f"{p}.{lo}", f"{lo} {s[lo]} > {hi} {s[hi]}")
+    lo_v = [s[k] for k in ("minimum", "exclusiveMinimum") if num(s.get(k))]
+    hi_v = [s[k] for k in ("maximum", "exclusiveMaximum") if num(s.get(k))]
+    if lo_v and hi_v:
+        lo, hi = max(lo_v), min(hi_v)
+        strict = num(s.get("exclusiveMinimum")) or num(s.get("exclusiveMaximum"))
+        if lo > hi or (strict and lo >= hi):
+            raise SchemaError(f"{p}.exclusiveMinimum" if "exclusiveMinimum" in s else f"{p}.minimum",
+                              "numeric bounds leave no value")
+    if "multipleOf" in s and (not num(s["multipleOf"]) or s["multipleOf"] <= 0):
+        raise SchemaError(f"{p}.multipleOf", "multipleOf must be a positive number")
+
+
+def _check_patterns(s: dict, p: str) -> None:
+    """``pattern`` and the ``patternProperties`` keys compile as regular expressions."""
+    patterns = [(f"{p}.pattern", s.get("pattern"))] + [
+        (f"{p}.patternProperties", k) for k in (s.get("patternProperties") or {})]
+    for where, pat in patterns:
+        if pat is not None:
+            try:
+                re.compile(pat)
+            except (re.error, TypeError) as exc:
+                raise SchemaError(where, f"invalid pattern {pat!r}: {exc}") from None
+
+
+def _check_sizes(s: dict, p: str, weight: int) -> int:
+    """Minimum sizes stay answerable, alone and multiplied through nested arrays; the new weight."""
+    for key, cap in _SIZE_CAPS.items():
+        if s.get(key, 0) > cap:
+            raise SchemaError(f"{p}.{key}", f"{key} {s[key]} is too large to enforce (at most {cap})")
+    weight *= max(1, int(s.get("minItems", 0)), len(s.get("prefixItems", [])))
+    if weight > _MAX_WEIGHT:  # nested arrays whose minimum sizes multiply out of bounds
+        raise SchemaError(f"{p}.minItems", f"nested minimum sizes need over {_MAX_WEIGHT} "
+                                           "values: too complex to enforce")
+    return weight
+
+
+def _check_required(s: dict, p: str) -> None:
+    """Required properties are allowed (not ``false``) and fit within ``maxProperties``."""
+    props = s.get("properties") or {}
+    for req in s.get("required", []):
+        if props.get(req, True) is False:
+            raise SchemaError(f"{p}.required", f"required property {req!r} is forbidden (false schema)")
+    if "maxProperties" in s and len(set(s.get("required", []))) > s["maxProperties"]:
+        raise SchemaError(f"{p}.maxProperties", "fewer allowed properties than required ones")
 
 
 # -- matching ----------------------------------------------------------------------------
@@ -388,7 +434,7 @@ class Matcher:
     def ok(self, schema: Any, value: Any) -> bool:
         return self.error(schema, value) is None
 
-    def error(self, schema: Any, v: Any, path: str = "$") -> str | None:  # noqa: C901
+    def error(self, schema: Any, v: Any, path: str = "$") -> str | None:
         """None when ``v`` satisfies ``schema``, else a short description of the first failure."""
         if schema is True or schema == {}:
             return None
@@ -406,62 +452,63 @@ class Matcher:
             return f"{path}: not in enum"
         if "const" in s and not json_equal(v, s["const"]):
             return f"{path}: not const"
-        if is_type(v, "number"):
-            if "minimum" in s and v < s["minimum"] or "maximum" in s and v > s["maximum"]:
-                return f"{path}: out of range"
-            ex_lo = s["minimum"] if s.get("exclusiveMinimum") is True and "minimum" in s else s.get("exclusiveMinimum")
-            ex_hi = s["maximum"] if s.get("exclusiveMaximum") is True and "maximum" in s else s.get("exclusiveMaximum")
-            if num(ex_lo) and v <= ex_lo or num(ex_hi) and v >= ex_hi:
-                return f"{path}: outside the exclusive bounds"
-            if "multipleOf" in s and not multiple_ok(v, s["multipleOf"]):
-                return f"{path}: not a multiple of {s['multipleOf']}"
-        if isinstance(v, str):
-            if len(v) < s.get("minLength", 0) or len(v) > s.get("maxLength", len(v)):
-                return f"{path}: bad length"
-            if "pattern" in s and not re.search(s["pattern"], v):
-                return f"{path}: pattern mismatch"
-            check = FORMAT_CHECKS.get(s.get("format", ""))
-            if check and not check(v):
-                return f"{path}: bad format {s['format']}"
-        if isinstance(v, list):
-            if len(v) < s.get("minItems", 0) or len(v) > s.get("maxItems", len(v)):
-                return f"{path}: bad item count"
-            if s.get("uniqueItems") and any(json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1:]):
-                return f"{path}: items not unique"
-            if "contains" in s:
-                hits = sum(self.ok(s["contains"], item) for item in v)
-                if hits < s.get("minContains", 1) or hits > s.get("maxContains", hits):
-                    return f"{path}: 'contains' not satisfied"
-            prefix = s.get("prefixItems", s["items"] if isinstance(s.get("items"), list) else [])
-            rest = s.get("additionalItems" if isinstance(s.get("items"), list) else "items", True)
-            for i, item in enumerate(v):
-                err = self.error(prefix[i] if i < len(prefix) else rest, item, f"{path}[{i}]")
+        if is_type(v, "number") and (err := _number_error(s, v, path)):
+            return err
+        if isinstance(v, str) and (err := _string_error(s, v, path)):
+            return err
+        if isinstance(v, list) and (err := self._array_error(s, v, path)):
+            return err
+        if isinstance(v, dict) and (err := self._object_error(s, v, path)):
+            return err
+        return self._combinator_error(s, v, path)
+
+    def _array_error(self, s: dict, v: list, path: str) -> str | None:
+        """Item count, uniqueness, ``contains``, then each item against its (prefix) schema."""
+        if len(v) < s.get("minItems", 0) or len(v) > s.get("maxItems", len(v)):
+            return f"{path}: bad item count"
+        if s.get("uniqueItems") and any(json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1:]):
+            return f"{path}: items not unique"
+        if "contains" in s:
+            hits = sum(self.ok(s["contains"], item) for item in v)
+            if hits < s.get("minContains", 1) or hits > s.get("maxContains", hits):
+                return f"{path}: 'contains' not satisfied"
+        prefix = s.get("prefixItems", s["items"] if isinstance(s.get("items"), list) else [])
+        rest = s.get("additionalItems" if isinstance(s.get("items"), list) else "items", True)
+        for i, item in enumerate(v):
+            err = self.error(prefix[i] if i < len(prefix) else rest, item, f"{path}[{i}]")
+            if err:
+                return err
+        return None
+
+    def _object_error(self, s: dict, v: dict, path: str) -> str | None:
+        """Property count, required keys, then each member by name, pattern or the fallback."""
+        if len(v) < s.get("minProperties", 0) or len(v) > s.get("maxProperties", len(v)):
+            return f"{path}: bad property count"
+        missing = [k for k in s.get("required", []) if k not in v]
+        if missing:
+            return f"{path}: missing {missing}"
+        props, pats = s.get("properties", {}), s.get("patternProperties", {})
+        for k, item in v.items():
+            sub = f"{path}.{k}"
+            if "propertyNames" in s and self.error(s["propertyNames"], k, sub):
+                return f"{sub}: bad property name"
+            hit = [p for p in pats if re.search(p, k)]
+            for p in hit:
+                err = self.error(pats[p], item, sub)
                 if err:
                     return err
-        if isinstance(v, dict):
-            if len(v) < s.get("minProperties", 0) or len(v) > s.get("maxProperties", len(v)):
-                return f"{path}: bad property count"
-            missing = [k for k in s.get("required", []) if k not in v]
-            if missing:
-                return f"{path}: missing {missing}"
-            props, pats = s.get("properties", {}), s.get("patternProperties", {})
-            for k, item in v.items():
-                sub = f"{path}.{k}"
-                if "propertyNames" in s and self.error(s["propertyNames"], k, sub):
-                    return f"{sub}: bad property name"
-                hit = [p for p in pats if re.search(p, k)]
-                for p in hit:
-                    err = self.error(pats[p], item, sub)
-                    if err:
-                        return err
-                if k in props:
-                    err = self.error(props[k], item, sub)
-                elif not hit:
-                    err = self.error(s.get("additionalProperties", True), item, sub)
-                else:
-                    err = None
-                if err:
-                    return err
+            if k in props:
+                err = self.error(props[k], item, sub)
+            elif not hit:
+                err = self.error(s.get("additionalProperties", True), item, sub)
+            else:
+                err = None
+            if err:
+                return err
+        return None
+
+    def _combinator_error(self, s: dict, v: Any, path: str) -> str | None:
+        """``allOf``, ``anyOf``, ``oneOf`` and ``not``."""
         for sub in s.get("allOf", []):
             err = self.error(sub, v, path)
             if err:
@@ -473,3 +520,30 @@ class Matcher:
         if "not" in s and self.ok(s["not"], v):
             return f"{path}: matches 'not'"
         return None
+
+
+def _number_error(s: dict, v: Any, path: str) -> str | None:
+    """Inclusive and exclusive bounds (draft 4 booleans or 2020-12 numbers) and ``multipleOf``."""
+    if "minimum" in s and v < s["minimum"] or "maximum" in s and v > s["maximum"]:
+        return f"{path}: out of range"
+    ex_lo = (s["minimum"] if s.get("exclusiveMinimum") is True and "minimum" in s
+             else s.get("exclusiveMinimum"))
+    ex_hi = (s["maximum"] if s.get("exclusiveMaximum") is True and "maximum" in s
+             else s.get("exclusiveMaximum"))
+    if num(ex_lo) and v <= ex_lo or num(ex_hi) and v >= ex_hi:
+        return f"{path}: outside the exclusive bounds"
+    if "multipleOf" in s and not multiple_ok(v, s["multipleOf"]):
+        return f"{path}: not a multiple of {s['multipleOf']}"
+    return None
+
+
+def _string_error(s: dict, v: str, path: str) -> str | None:
+    """Length, ``pattern`` and the supported ``format`` checks."""
+    if len(v) < s.get("minLength", 0) or len(v) > s.get("maxLength", len(v)):
+        return f"{path}: bad length"
+    if "pattern" in s and not re.search(s["pattern"], v):
+        return f"{path}: pattern mismatch"
+    check = FORMAT_CHECKS.get(s.get("format", ""))
+    if check and not check(v):
+        return f"{path}: bad format {s['format']}"
+    return None

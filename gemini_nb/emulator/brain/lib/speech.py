@@ -152,69 +152,79 @@ def _segments(text: str) -> list[_Seg]:
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(_DIGITS[int(c)] if c in "0123456789" else c
                    for c in text if not unicodedata.combining(c))
-    segs: list[_Seg] = []
-    word_start, accented = True, False
-
-    def vowel(keys: tuple, weight: float) -> None:
-        nonlocal accented
-        acc = 1.0 if accented else 1.07
-        accented = True
-        for key in keys:
-            segs.append(_Seg(weight / len(keys), _VOWELS[key], 1.0, 0, 0, 0, 0, acc, ""))
-
-    def cons(key: str, weight: float) -> None:
-        formants, voice, asp, fric, fc, bw, plosive = _CONS[key]
-        if plosive:  # closure, then a burst into the next sound
-            segs.append(_Seg(weight * 0.55, None, voice, 0, 0, 0, 0, 1.0, ""))
-            segs.append(_Seg(weight * 0.45, None, voice * 2, 0.1, fric, fc, bw, 1.0, ""))
-        else:
-            segs.append(_Seg(weight, formants, voice, asp, fric, fc, bw, 1.0, ""))
-
+    sp = _Speller()
     i = 0
     while i < len(text):
-        c, two = text[i], text[i:i + 2]
-        nxt = text[i + 1] if i + 1 < len(text) else " "
+        c = text[i]
         if c in "'\u2019":  # apostrophes stay inside the word: "don't"
             i += 1
             continue
         if c.isspace() and c != "\n" or not (c.isalpha() or c in _PHRASE_END):
-            if not segs or not segs[-1].pause:  # one short gap per run of spaces/symbols
-                segs.append(_Seg(0.7, None, 0, 0, 0, 0, 0, 1.0, " "))
-            word_start, accented, i = True, False, i + 1
+            if not sp.segs or not sp.segs[-1].pause:  # one short gap per run of spaces/symbols
+                sp.segs.append(_Seg(0.7, None, 0, 0, 0, 0, 0, 1.0, " "))
+            sp.word_start, sp.accented, i = True, False, i + 1
             continue
         if c in _PHRASE_END:
-            segs.append(_Seg(_PAUSES[c], None, 0, 0.02, 0, 0, 0, 1.0, c))
-            word_start, accented, i = True, False, i + 1
+            sp.segs.append(_Seg(_PAUSES[c], None, 0, 0.02, 0, 0, 0, 1.0, c))
+            sp.word_start, sp.accented, i = True, False, i + 1
             continue
-        if two in _VOWEL_DIGRAPHS and not (two in ("er", "ir", "ur") and nxt in "aeiou"):
-            vowel(_VOWEL_DIGRAPHS[two], 1.5)
-            i += 2
-        elif two in _LETTER_CONS or two in ("sh", "th", "ng"):
-            for key in _LETTER_CONS.get(two, (two,)):
-                cons(key, 0.9)
-            i += 2
-        elif c == "e" and not nxt.isalpha() and accented and segs and segs[-1].voice < 1.0:
-            segs.append(_Seg(0.3, None, 0, 0.05, 0, 0, 0, 1.0, ""))  # silent final e
-            i += 1
-        else:
-            if c == "y" and word_start and nxt in "aeiou":
-                cons("yy", 0.8)
-            elif c == "c" and nxt in "eiy":
-                cons("s", 0.9)
-            elif i and text[i - 1] == c and c in _CONS:
-                pass  # double consonants make one sound
-            elif c in _VOWELS:
-                vowel((c,), 1.3)
-            elif c in _LETTER_CONS or c in _CONS:
-                for key in _LETTER_CONS.get(c, (c,)):
-                    cons(key, 0.9)
-            else:  # letters outside a-z: a vowel picked by code point keeps the rhythm
-                vowel(("aeiou"[ord(c) % 5],), 1.3)
-            i += 1
-        word_start = False
+        i = sp.letters(text, i)
+        sp.word_start = False
+    segs = sp.segs
     if segs and segs[-1].pause:  # a final full stop needs only a short trailing pause
         segs[-1] = segs[-1]._replace(weight=1.0)
     return segs
+
+
+class _Speller:
+    """Segments so far, and where we are in the word (its start; whether a vowel was stressed)."""
+
+    def __init__(self) -> None:
+        self.segs: list[_Seg] = []
+        self.word_start, self.accented = True, False
+
+    def vowel(self, keys: tuple, weight: float) -> None:
+        acc = 1.0 if self.accented else 1.07
+        self.accented = True
+        for key in keys:
+            self.segs.append(_Seg(weight / len(keys), _VOWELS[key], 1.0, 0, 0, 0, 0, acc, ""))
+
+    def cons(self, key: str, weight: float) -> None:
+        formants, voice, asp, fric, fc, bw, plosive = _CONS[key]
+        if plosive:  # closure, then a burst into the next sound
+            self.segs.append(_Seg(weight * 0.55, None, voice, 0, 0, 0, 0, 1.0, ""))
+            self.segs.append(_Seg(weight * 0.45, None, voice * 2, 0.1, fric, fc, bw, 1.0, ""))
+        else:
+            self.segs.append(_Seg(weight, formants, voice, asp, fric, fc, bw, 1.0, ""))
+
+    def letters(self, text: str, i: int) -> int:
+        """Sound out the letter (or digraph) at ``i``; the index after it."""
+        c, two = text[i], text[i:i + 2]
+        nxt = text[i + 1] if i + 1 < len(text) else " "
+        if two in _VOWEL_DIGRAPHS and not (two in ("er", "ir", "ur") and nxt in "aeiou"):
+            self.vowel(_VOWEL_DIGRAPHS[two], 1.5)
+            return i + 2
+        if two in _LETTER_CONS or two in ("sh", "th", "ng"):
+            for key in _LETTER_CONS.get(two, (two,)):
+                self.cons(key, 0.9)
+            return i + 2
+        if c == "e" and not nxt.isalpha() and self.accented and self.segs and self.segs[-1].voice < 1.0:
+            self.segs.append(_Seg(0.3, None, 0, 0.05, 0, 0, 0, 1.0, ""))  # silent final e
+            return i + 1
+        if c == "y" and self.word_start and nxt in "aeiou":
+            self.cons("yy", 0.8)
+        elif c == "c" and nxt in "eiy":
+            self.cons("s", 0.9)
+        elif i and text[i - 1] == c and c in _CONS:
+            pass  # double consonants make one sound
+        elif c in _VOWELS:
+            self.vowel((c,), 1.3)
+        elif c in _LETTER_CONS or c in _CONS:
+            for key in _LETTER_CONS.get(c, (c,)):
+                self.cons(key, 0.9)
+        else:  # letters outside a-z: a vowel picked by code point keeps the rhythm
+            self.vowel(("aeiou"[ord(c) % 5],), 1.3)
+        return i + 1
 
 
 # -- signal processing ----------------------------------------------------------------
@@ -258,14 +268,32 @@ def _resonators(freqs: Any, bws: Any, sr: int, omega: Any, peak_norm: bool) -> A
 
 
 def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -> Any:
+    """``total`` samples of speech for ``segs``: source tracks, pitch, filtering, fades."""
     import numpy as np
     weights = np.array([s.weight for s in segs], float)
     bounds = np.round(np.concatenate([[0], np.cumsum(weights)]) / weights.sum() * total).astype(int)
     lengths = np.diff(bounds)
+    fm, voice, asp, fric = _tracks(segs, vp, lengths, sr)
+    f0 = _pitch(segs, vp, lengths, total, sr)
+    voiced_src, fric_src = _sources(f0, voice, asp, fric, vp, total, sr, seed)
+    out = _filter(segs, vp, bounds, fm, voiced_src, fric_src, total, sr)
+    ms = sr // 1000
+    fade = min(total // 2, 10 * ms)
+    ramp = np.linspace(0.0, 1.0, fade)
+    out[:fade] *= ramp
+    out[total - fade:] *= ramp[::-1]
+    return out
 
-    def per_sample(values: Any) -> Any:
-        return np.repeat(np.asarray(values, float), lengths)
 
+def _per_sample(values: Any, lengths: Any) -> Any:
+    """One value per segment, repeated over that segment's samples."""
+    import numpy as np
+    return np.repeat(np.asarray(values, float), lengths)
+
+
+def _tracks(segs: list[_Seg], vp: VoiceParams, lengths: Any, sr: int) -> tuple[Any, Any, Any, Any]:
+    """(formants per segment, voicing, aspiration, frication per sample), smoothed."""
+    import numpy as np
     # Consonants and pauses keep the formants of the previous sound (coarticulation);
     # leading ones take the first sound's.
     has = np.array([s.formants is not None for s in segs])
@@ -273,11 +301,16 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     src[src < 0] = int(np.argmax(has))
     fm = np.array([s.formants or (500, 1500, 2500) for s in segs], float)[src] * vp.formant_scale
     ms = sr // 1000
-    voice = _smooth(per_sample([s.voice for s in segs]), 8 * ms)
-    asp = _smooth(per_sample([s.asp + (vp.breathiness if s.voice >= 0.5 else 0) for s in segs]), 8 * ms)
-    fric = _smooth(per_sample([s.fric for s in segs]), 5 * ms)
+    voice = _smooth(_per_sample([s.voice for s in segs], lengths), 8 * ms)
+    asp = _smooth(_per_sample([s.asp + (vp.breathiness if s.voice >= 0.5 else 0) for s in segs], lengths),
+                  8 * ms)
+    fric = _smooth(_per_sample([s.fric for s in segs], lengths), 5 * ms)
+    return fm, voice, asp, fric
 
-    # Pitch: declination over each phrase, a rise before '?', accents, slow drift.
+
+def _pitch(segs: list[_Seg], vp: VoiceParams, lengths: Any, total: int, sr: int) -> Any:
+    """F0 per sample: declination over each phrase, a rise before '?', accents, slow drift."""
+    import numpy as np
     phrase_id, ends, pid = [], [], 0
     for s in segs:  # a punctuation pause opens the next phrase, so rises stay audible
         if s.pause in _PHRASE_END:
@@ -294,13 +327,19 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     question = np.array([e == "?" for e in ends], float)[sample_phrase]
     exclaim = np.array([e == "!" for e in ends], float)[sample_phrase]
     expr = vp.expressiveness
+    ms = sr // 1000
     contour = 1 + expr * (0.1 - 0.2 * pos + 0.06 * exclaim)
     contour += question * 0.5 * expr * np.clip((pos - 0.6) / 0.4, 0, 1) ** 2
-    contour *= _smooth(per_sample([s.accent for s in segs]), 30 * ms) ** expr
+    contour *= _smooth(_per_sample([s.accent for s in segs], lengths), 30 * ms) ** expr
     contour *= 1 + 0.015 * np.sin(2 * np.pi * 2.3 * idx / sr)
-    f0 = vp.f0 * _smooth(contour, 20 * ms)
+    return vp.f0 * _smooth(contour, 20 * ms)
 
-    # Glottal source: Rosenberg pulse, differentiated for lip radiation.
+
+def _sources(f0: Any, voice: Any, asp: Any, fric: Any, vp: VoiceParams, total: int, sr: int,
+             seed: int) -> tuple[Any, Any]:
+    """(voiced, fricative) excitation: a Rosenberg glottal pulse differentiated for lip
+    radiation plus aspiration noise, and frication noise."""
+    import numpy as np
     phase = np.cumsum(f0 / sr) % 1.0
     pulse = np.where(phase < 0.4, 0.5 * (1 - np.cos(np.pi * phase / 0.4)),
                      np.where(phase < 0.56, np.cos(np.pi / 2 * (phase - 0.4) / 0.16), 0.0))
@@ -308,9 +347,13 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     rng = np.random.default_rng(seed)
     noise_a, noise_f = rng.standard_normal(total), rng.standard_normal(total)
     voiced_src = voice * glottal + asp * noise_a * (0.6 + 0.4 * pulse) * 0.3
-    fric_src = fric * noise_f
+    return voiced_src, fric * noise_f
 
-    # Frame-wise filtering in the frequency domain with overlap-add.
+
+def _filter(segs: list[_Seg], vp: VoiceParams, bounds: Any, fm: Any, voiced_src: Any, fric_src: Any,
+            total: int, sr: int) -> Any:
+    """Frame-wise filtering in the frequency domain with overlap-add."""
+    import numpy as np
     n_frames = (total + _WIN) // _HOP + 1
     padded = np.zeros(n_frames * _HOP + _WIN)
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(_WIN) / _WIN)  # periodic Hann
@@ -318,16 +361,7 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     centre = np.clip(np.arange(n_frames) * _HOP - _WIN // 2, 0, total - 1)
     omega = 2 * np.pi * np.arange(_NFFT // 2 + 1) / _NFFT
     seg_of = np.clip(np.searchsorted(bounds, centre, side="right") - 1, 0, len(segs) - 1)
-    hv = _resonators(np.full(1, 3300.0 * vp.formant_scale), np.full(1, 250.0), sr, omega, False)
-    bw_extra = 1 + 2 * vp.breathiness
-    for k, bw in enumerate((60.0, 90.0, 150.0)):  # F1-F3 glide over ~3 frames
-        track = _smooth(fm[seg_of, k], 3)
-        hv = hv * _resonators(track, np.full(n_frames, bw * bw_extra), sr, omega, False)
-    fc = np.array([s.fc or 4000.0 for s in segs])[seg_of]
-    fbw = np.array([s.bw or 3000.0 for s in segs])[seg_of]
-    hn = _resonators(np.minimum(fc, sr * 0.45), fbw, sr, omega, True)
-    rel = (omega[None, :] * sr / (2 * np.pi)) / (0.6 * fc[:, None])  # soft high-pass below fc
-    hn *= (0.9 * rel ** 2 / (1 + rel ** 2)).astype(np.float32)
+    hv, hn = _frame_responses(segs, vp, fm, seg_of, n_frames, omega, sr)
 
     def spectrum(sig: Any) -> Any:
         padded[_WIN:_WIN + total] = sig
@@ -338,12 +372,24 @@ def _render(segs: list[_Seg], vp: VoiceParams, total: int, sr: int, seed: int) -
     y = y.reshape(n_frames, _NFFT // _HOP, _HOP)
     for j in range(_NFFT // _HOP):
         blocks[j:j + n_frames] += y[:, j, :]
-    out = blocks.reshape(-1)[_WIN:_WIN + total]
-    fade = min(total // 2, 10 * ms)
-    ramp = np.linspace(0.0, 1.0, fade)
-    out[:fade] *= ramp
-    out[total - fade:] *= ramp[::-1]
-    return out
+    return blocks.reshape(-1)[_WIN:_WIN + total]
+
+
+def _frame_responses(segs: list[_Seg], vp: VoiceParams, fm: Any, seg_of: Any, n_frames: int, omega: Any,
+                     sr: int) -> tuple[Any, Any]:
+    """(voiced, noise) responses per frame: F1-F3 gliding plus a fixed F4; a band-passed hiss."""
+    import numpy as np
+    hv = _resonators(np.full(1, 3300.0 * vp.formant_scale), np.full(1, 250.0), sr, omega, False)
+    bw_extra = 1 + 2 * vp.breathiness
+    for k, bw in enumerate((60.0, 90.0, 150.0)):  # F1-F3 glide over ~3 frames
+        track = _smooth(fm[seg_of, k], 3)
+        hv = hv * _resonators(track, np.full(n_frames, bw * bw_extra), sr, omega, False)
+    fc = np.array([s.fc or 4000.0 for s in segs])[seg_of]
+    fbw = np.array([s.bw or 3000.0 for s in segs])[seg_of]
+    hn = _resonators(np.minimum(fc, sr * 0.45), fbw, sr, omega, True)
+    rel = (omega[None, :] * sr / (2 * np.pi)) / (0.6 * fc[:, None])  # soft high-pass below fc
+    hn *= (0.9 * rel ** 2 / (1 + rel ** 2)).astype(np.float32)
+    return hv, hn
 
 
 def _to_pcm(signal: Any, peak_dbfs: float) -> bytes:

@@ -319,10 +319,9 @@ def topic_of(info: PromptInfo, hint: Hint) -> str:
     return " ".join(split_words(hint.parent) or split_words(hint.key)) or "this topic"
 
 
-def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
-    """A string that fits the field name; prompt evidence beats built-in vocabularies."""
+def _contact_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
+    """E-mail, phone, web address and first/last names."""
     h = hint.has
-    parent = stem(singular(hint.parent)) if hint.parent else ""
     if h("email", "mail"):
         full = str(hint.siblings.get("name") or hint.siblings.get("full_name") or "")
         full = full if re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+", full) else ""
@@ -337,6 +336,12 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return picker.pick("first", FIRST_NAMES, [e.split()[0] for e in _person_entities(info)])
     if h("last", "surname", "family") and (h("name") or h("surname")):
         return picker.pick("last", LAST_NAMES, [e.split()[-1] for e in _person_entities(info) if " " in e])
+    return None
+
+
+def _place_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
+    """Capitals, cities, countries, postal codes and street addresses."""
+    h = hint.has
     if h("capital") and info.country:
         return CAPITALS[info.country]
     if h("city", "town", "location", "place", "destination", "capital", "hometown", "origin", "venue") or (
@@ -349,6 +354,12 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return "%05d" % picker.pick("zip", list(range(10001, 99999, 977)))
     if h("address", "street"):
         return f"{picker.pick('num', list(range(2, 98)))} {picker.pick('street', STREETS)}"
+    return None
+
+
+def _thing_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
+    """Companies, colours, animals, and food (themed by the prompt: "pasta recipes")."""
+    h = hint.has
     if h("company", "organization", "organisation", "employer", "brand", "publisher"):
         return picker.pick("company", COMPANIES)
     if h("color", "colour"):
@@ -366,6 +377,12 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return picker.pick("recipe", theme["dishes"] if theme else RECIPES, [q for q in info.quoted])
     if h("food", "fruit", "vegetable", "snack"):
         return picker.pick("food", FOODS)
+    return None
+
+
+def _category_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
+    """Closed vocabularies: languages, currencies, jobs, weekdays, months, genres, regions, statuses."""
+    h = hint.has
     if h("language", "lang"):
         spoken = [COUNTRY_LANGUAGE[info.country]] if info.country else []
         return picker.pick("language", LANGUAGES, spoken)
@@ -383,7 +400,14 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return picker.pick("region", REGIONS)
     if h("status", "state"):
         return picker.pick("status", STATUSES)
-    if h("date", "birthday", "dob", "deadline", "created", "updated", "when") or hint.key.endswith(("_at", "_on")):
+    return None
+
+
+def _coded_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
+    """Dates, times, identifiers and tags (tags prefer the prompt's own topic words)."""
+    h = hint.has
+    if (h("date", "birthday", "dob", "deadline", "created", "updated", "when")
+            or hint.key.endswith(("_at", "_on"))):
         return f"20{picker.pick('yy', list(range(18, 26)))}-{picker.pick('mm', list(range(1, 13))):02d}-" \
                f"{picker.pick('dd', list(range(1, 29))):02d}"
     if h("time", "hour"):
@@ -395,6 +419,12 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         pool = [w for w in split_words(info.topic) if w not in STOPWORDS and len(w) > 3
                 and w not in named and not w.isdigit() and w not in ("aged", "describe", "about")]
         return picker.pick("tag", TAGS, pool)
+    return None
+
+
+def _named_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
+    """Names: the prompt's subjects, works, products, people, and items of a named collection."""
+    h = hint.has
     subjects = [e for e in info.entities if e.lower() not in _DESCRIPTORS and not e.isupper()]
     if h("name") and hint.top and subjects:
         return picker.pick("entity", subjects)
@@ -413,6 +443,12 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
         return picker.pick(f"thing:{parent}", listed, [e for e in info.entities if e in listed])
     if h("name") and parent and parent not in STOPWORDS:
         return f"{picker.pick('adj', ADJECTIVES)} {parent}".capitalize()
+    return None
+
+
+def _prose_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str:
+    """Titles and sentences about the topic; anything else is an adjective plus the field name."""
+    h = hint.has
     topic = topic_of(info, hint)
     if h("title", "headline", "heading", "subject", "name"):
         if h("title", "name") and info.quoted:
@@ -428,6 +464,21 @@ def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
             f"A concise summary of {topic} and why it matters.", f"Highlights of {topic}."])
     noun = " ".join(split_words(hint.key)) or "value"
     return f"{picker.pick('adj', ADJECTIVES)} {noun}".capitalize()
+
+
+_STRING_KINDS = (_contact_string, _place_string, _thing_string, _category_string, _coded_string,
+                 _named_string)
+"""Tried in order; the first that recognises the field answers (order decides ties)."""
+
+
+def plausible_string(hint: Hint, info: PromptInfo, picker: Picker) -> str:
+    """A string that fits the field name; prompt evidence beats built-in vocabularies."""
+    parent = stem(singular(hint.parent)) if hint.parent else ""
+    for kind in _STRING_KINDS:
+        value = kind(hint, info, picker, parent)
+        if value is not None:
+            return value
+    return _prose_string(hint, info, picker, parent)
 
 
 def number_range(hint: Hint, integer: bool) -> tuple[float, float, int]:
