@@ -44,7 +44,7 @@ class Command:
     help: str
 
 
-PLANNED = ("cancel", "upload", "files", "jobs", "attach", "chat", "usage", "compare", "tools", "config")
+PLANNED = ("cancel", "upload", "files", "jobs", "attach", "compare", "tools", "config")
 """Reserved for commands of later releases: refused now, never sent as prompts."""
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
@@ -249,6 +249,22 @@ def _key(magics: Any, rest: str) -> None:
               "run %gemini backend live to use the key.")
 
 
+# -- widgets: chat panel, usage ---------------------------------------------------------------
+def _chat(magics: Any, rest: str) -> Any:
+    if rest and not re.fullmatch(r"[\w.-]+", rest):
+        raise UsageError("%gemini chat takes an optional THREAD name (letters, digits, _ . -)")
+    magics.session.settings = magics.to_settings()
+    from .widgets.chat import chat
+
+    return chat(thread=rest or None, session=magics.session)
+
+
+def _usage(magics: Any, rest: str) -> Any:
+    from .usage import usage_command
+
+    return usage_command(magics, rest)
+
+
 COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
     Command("reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"),
@@ -260,5 +276,8 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("history", _history, "%gemini history [N]", "the local log as a DataFrame (last N rows)"),
     Command("backend", _backend, "%gemini backend [live|emulator|URL|auto]", "show or choose the backend"),
     Command("key", _key, "%gemini key", "type an API key at a hidden prompt (never as an argument)"),
+    # widgets: chat panel, usage
+    Command("chat", _chat, "%gemini chat [THREAD]", "a chat panel on this kernel's chain (or a named thread)"),
+    Command("usage", _usage, "%gemini usage", "tokens per turn and per model (kernel + history), cost, chart"),
     Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
 )}

@@ -6,9 +6,9 @@ class mixes in :class:`GeminiConfig`, whose traits are what ``%config GeminiMagi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Dict, Float, Int, Unicode
 from traitlets.config import Configurable
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -31,6 +31,10 @@ class Settings:
     live_updates_per_second: float = 20.0
     live_tail_chars: int = 8_000
     interpolate: bool = True
+    # widgets: usage
+    prices: dict = field(default_factory=dict)
+    """USD per 1M tokens per model, ``{"model": {"input": x, "output": y[, "cached": z]}}``: the
+    cost columns of ``%gemini usage`` (no price is built in)."""
 
 
 class GeminiConfig(Configurable):
@@ -49,6 +53,9 @@ class GeminiConfig(Configurable):
     live_updates_per_second = Float(20.0, help="Cap on live preview updates per second.").tag(config=True)
     live_tail_chars = Int(8_000, help="Characters of the answer shown in the live preview.").tag(config=True)
     interpolate = Bool(True, help="Fill {{name}} placeholders from the user namespace.").tag(config=True)
+    # widgets: usage
+    prices = Dict(help="USD per 1M tokens per model for %gemini usage, e.g. {'gemini-3-flash-preview': "
+                       "{'input': 0.5, 'output': 3.0}} (optional 'cached').").tag(config=True)
 
     def to_settings(self) -> Settings:
         return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})
