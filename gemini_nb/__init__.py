@@ -20,6 +20,10 @@ _LAZY = {
     "InteractionResult": ("gemini_nb.result", "InteractionResult"),
     "GeminiError": ("gemini_nb.errors", "GeminiError"),
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+    # widgets: chat panel, compare, usage
+    "chat": ("gemini_nb.widgets.chat", "chat"),
+    "compare": ("gemini_nb.comparison", "compare"),
+    "usage": ("gemini_nb.usage_report", "usage"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]

@@ -260,7 +260,7 @@ def _chat(magics: Any, rest: str) -> Any:
 
 
 def _usage(magics: Any, rest: str) -> Any:
-    from .usage import usage_command
+    from .usage_report import usage_command
 
     return usage_command(magics, rest)
 

@@ -70,6 +70,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--raw",), "raw", "show the answer text unrendered", default=False),
     Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
            "namespace", const=False),
+    # widgets: compare
+    Option(("--compare",), "compare", "run the prompt on 2+ models at once, side by side (one-off turns: "
+           "the chain does not move; -o VAR gets the DataFrame)", "M1,M2"),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -83,6 +86,8 @@ class Parsed:
     turn: TurnOptions
     out: str | None = None
     interpolate: bool | None = None
+    compare: list[str] | None = None
+    """``--compare M1,M2``: the models to compare (widgets: compare)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -176,7 +181,19 @@ def parse(tokens: list[str], execution_count: int | None = None) -> Parsed:
             raise OptionError(f"unknown option {unknown[0].split('=')[0]}{hint}")
         raise OptionError(f"unexpected text on the first line: {' '.join(extra)[:60]!r}; the "
                           "prompt goes in the cell body")
-    return Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate)
+    return Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate,
+                  compare=_compare_models(args.compare))
+
+
+def _compare_models(value: str | None) -> list[str] | None:
+    """``--compare M1,M2[,M3]`` as a list of two or more model names (widgets: compare)."""
+    if value is None:
+        return None
+    models = [m.strip() for m in value.split(",")]
+    if len(models) < 2 or not all(models):
+        raise OptionError(f"--compare needs two or more comma-separated models, e.g. --compare "
+                          f"gemini-3-flash-preview,gemini-2.5-flash (got {value!r})")
+    return models
 
 
 def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:

@@ -70,7 +70,7 @@ class ChatPanel:
         self.tools = {name: w.ToggleButton(description=name, value=name in tools, tooltip=f"built-in tool {name}",
                                            layout=w.Layout(width="auto")) for name in BUILTIN_TOOLS}
         self.upload = w.FileUpload(accept=UPLOAD_ACCEPT, multiple=True, description="Attach")
-        self.transcript = w.VBox(layout=w.Layout(max_height="520px", overflow_y="auto"))
+        self.transcript = w.VBox(layout=w.Layout(max_height="520px", overflow="auto"))
         self.stream = StreamView()
         self.input = ChatInput(on_submit=self.send)
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")
