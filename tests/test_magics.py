@@ -350,7 +350,7 @@ def _posts(emu):
 
 
 @pytest.mark.parametrize("line", [
-    "cancel v1_abc123", "cancel my order", "upload file.png", "jobs", "files", "usage", "chat", "tools",
+    "cancel v1_abc123", "cancel my order", "upload file.png", "jobs", "files", "tools",
     "attach v1_abc123", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
     "--no-stream cancel v1_abc123", "--no-stream jobs",
 ])
