@@ -229,6 +229,7 @@ def usage(session: Any = None, *, history: bool = True, chart: bool = True,
             row.update(costs(row["model"], row, table))
     columns = ["turn", "interaction_id", "thread", "model", "cell", *TOKEN_COLUMNS, *(COST_COLUMNS if table else ())]
     turns_frame = pd.DataFrame(turns, columns=columns)
+    turns_frame["cell"] = turns_frame["cell"].astype("Int64")  # a missing cell number is <NA>, not 4.0
     logged: list[dict[str, Any]] = []
     history_frame = None
     if history:

@@ -258,3 +258,14 @@ def test_chat_command_is_a_command_not_a_reserved_word(ip):
     result, out, err = run_cell(ip, "%gemini chat")
     assert result.success, err
     assert "needs a Jupyter front end" in out  # a plain IPython shell has no widget front end
+
+
+def test_the_panel_parts_satisfy_the_engine_seams(session):
+    from gemini_nb.seams import LiveView, Transport, TurnHost
+    from gemini_nb.widgets.chat_turn import PanelHost, Stopper
+
+    assert isinstance(WidgetLive(FakeStream()), LiveView)
+    host = PanelHost(session, Stopper())
+    assert isinstance(host, TurnHost)
+    assert isinstance(host.client(), Transport)
+    assert host.chain is session.chain and host.settings is session.settings
