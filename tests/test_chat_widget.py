@@ -269,3 +269,26 @@ def test_the_panel_parts_satisfy_the_engine_seams(session):
     assert isinstance(host, TurnHost)
     assert isinstance(host.client(), Transport)
     assert host.chain is session.chain and host.settings is session.settings
+
+
+def test_panel_turns_are_logged_to_history(session, emu):
+    panel = ChatPanel(session)
+    panel.send("My name is Phil", wait=True)
+    rows = session.history().rows()
+    assert rows[-1]["interaction_id"] == panel.last.id and rows[-1]["status"] == "completed"
+    assert rows[-1]["prompt"] == "My name is Phil"
+
+
+def test_chat_in_a_kernel_prints_the_backend_notice_and_returns_the_panel(clean_env, emu, monkeypatch, capsys):
+    from gemini_nb import api
+
+    monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    panel = chat(thread="side", model="gemini-2.5-flash")
+    assert isinstance(panel, ChatPanel) and panel.session is api.default_session()
+    assert panel.thread == "side" and panel.model.value == "gemini-2.5-flash"
+    monkeypatch.setenv("GEMINI_NB_BACKEND", "ftp://nowhere")
+    monkeypatch.setattr(api, "_default", None)
+    assert chat() is None
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "ftp://nowhere" in out[0]

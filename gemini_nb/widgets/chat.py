@@ -272,4 +272,11 @@ def chat(thread: str | None = None, *, model: str | None = None, thinking: str |
         return None
     session = session or api.default_session()
     api._sync_settings(session)
+    try:
+        session.backend()  # a bad backend is one line now, not at the first question
+    except GeminiError as exc:
+        print(str(exc))
+        return None
+    for notice in session.pop_notices():  # e.g. "no API key found: answers come from the emulator"
+        print(notice)
     return ChatPanel(session, thread=thread, model=model, thinking=thinking, tools=tools)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-MAX_RATE = 25.0
-"""Messages a second, at most, whatever the caller asks (the issue's comm budget)."""
+MAX_RATE = 24.0
+"""Delta messages a second, at most, whatever the caller asks: with the opening ``clear``, any
+1-second window then holds at most 25 comm messages (the budget)."""
 
 
 class WidgetLive:
