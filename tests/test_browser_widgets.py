@@ -143,6 +143,50 @@ def test_chat_panel_in_jupyterlab(lab, artifacts):
     chat_flow(lab, artifacts, "lab")
 
 
+def test_stop_keeps_the_partial_answer_in_lab(lab, artifacts):
+    panel = lab.locator(".gnb-chat")
+    answers = panel.locator(".gnb-chat-answer")
+    before = answers.count()
+    lab.evaluate(WATCH_STREAM)
+    box = panel.locator("textarea.gnb-chat-input")
+    box.click()
+    box.type("Write a long story about a cat named Tom.")
+    box.press("Enter")
+    lab.wait_for_function("() => window.__gnbStreamed > 0", timeout=60_000)
+    panel.locator("button", has_text="Stop").click()
+    lab.wait_for_function("() => { const all = document.querySelectorAll('.gnb-chat-answer');"
+                          " return /interrupted/.test(all[all.length - 1].textContent); }", timeout=60_000)
+    # the panel first caught up with the cell run since (its turn is on the chain): one more answer
+    assert answers.count() == before + 2
+    assert "What is my name?" in panel.locator(".gnb-chat-you").nth(-2).inner_text()
+    assert "partial answer kept" in panel.inner_text()
+    lab.screenshot(path=str(artifacts / "chat-stopped-lab.png"), full_page=True)
+
+
+def test_stream_markdown_renderer_escapes_and_formats(lab):
+    from gemini_nb.widgets.front import MARKDOWN_JS
+
+    source = MARKDOWN_JS
+    page = lab.context.browser.new_page()  # the module's browser (one Playwright per process)
+    try:
+        page.goto("about:blank")
+        sample = ("# Title\n\nSome **bold**, *it*, `a<b>` and [x](https://e.org) "
+                  "<img src=x onerror=alert(1)> [y](javascript:alert(1))\n\n- one\n- two\n\n"
+                  "1. first\n\n```\n<script>\n```")
+        out = page.evaluate("""async ([src, sample]) => {
+            const mod = await import('data:text/javascript,' + encodeURIComponent(src));
+            return mod.markdown(sample);
+        }""", [source, sample])
+    finally:
+        page.close()
+    assert "<h1>Title</h1>" in out and "<strong>bold</strong>" in out and "<em>it</em>" in out
+    assert "<code>a&lt;b&gt;</code>" in out
+    assert '<a href="https://e.org" target="_blank" rel="noopener noreferrer">x</a>' in out
+    assert "<img" not in out and "&lt;img" in out and 'href="javascript' not in out
+    assert "<ul><li>one</li><li>two</li></ul>" in out and "<ol><li>first</li></ol>" in out
+    assert "<pre><code>&lt;script&gt;</code></pre>" in out
+
+
 def test_compare_shows_two_columns_side_by_side(lab, artifacts):
     run_cell(lab, COMPARE)
     columns = cell_outputs(lab, COMPARE).locator(".gnb-compare .gnb-compare-column")
