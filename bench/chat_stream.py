@@ -57,7 +57,8 @@ def _events():
             {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}]
     wire += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": CHUNK}}] * DELTAS
     wire += [{"event_type": "step.stop", "index": 0},
-             {"event_type": "interaction.completed", "interaction": {"id": "v1_bench", "status": "completed"}}]
+             {"event_type": "interaction.completed",
+              "interaction": {"id": "v1_bench", "status": "completed"}}]
     return [adapter.validate_python(e) for e in wire]
 
 
@@ -129,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         r = synthetic(events, pace)
         print(f"[{label}]")
         print(f"  wall time:                 {r['wall']:.3f} s")
-        print(f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; target <= 25)")
+        print(f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; "
+              "target <= 25)")
         print(f"  CPU, assemble + live view: {r['cpu']:.3f} s  ({r['cpu'] / DELTAS * 1e6:.1f} µs per delta)")
         print(f"  bytes on the wire:         {r['bytes']}  ({r['bytes'] / r['chars']:.2f}x the answer, "
               f"envelopes included)")
@@ -137,9 +139,11 @@ def main(argv: list[str] | None = None) -> int:
               "before close; the final display carries the whole)")
     if args.e2e:
         r = end_to_end(args.tokens_per_second)
-        print(f"[end to end: ChatPanel -> emulator at {args.tokens_per_second:g} tokens/s, 'Count from 1 to 3000']")
+        print(f"[end to end: ChatPanel -> emulator at {args.tokens_per_second:g} tokens/s, "
+              "'Count from 1 to 3000']")
         print(f"  wall time:                 {r['wall']:.3f} s  (status {r['status']})")
-        print(f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; target <= 25)")
+        print(f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; "
+              "target <= 25)")
         print(f"  bytes on the wire:         {r['bytes']}  for {r['chars']} characters of thoughts + answer")
     return 0
 

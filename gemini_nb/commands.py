@@ -277,7 +277,7 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("backend", _backend, "%gemini backend [live|emulator|URL|auto]", "show or choose the backend"),
     Command("key", _key, "%gemini key", "type an API key at a hidden prompt (never as an argument)"),
     # widgets: chat panel, usage
-    Command("chat", _chat, "%gemini chat [THREAD]", "a chat panel on this kernel's chain (or a named thread)"),
-    Command("usage", _usage, "%gemini usage", "tokens per turn and per model (kernel + history), cost, chart"),
+    Command("chat", _chat, "%gemini chat [THREAD]", "a chat panel on this kernel's chain (or a thread)"),
+    Command("usage", _usage, "%gemini usage", "tokens per turn and per model (kernel + history), chart"),
     Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
 )}

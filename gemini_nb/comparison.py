@@ -46,7 +46,8 @@ def variants(models: Any = None, settings: Any = None, common: dict[str, Any] | 
     settings = list(settings or [])
     for i, item in enumerate(settings):
         if not isinstance(item, dict):
-            raise CompareError(f"compare: settings[{i}] must be a dict of options, e.g. {{'thinking': 'high'}}")
+            raise CompareError(f"compare: settings[{i}] must be a dict of options, "
+                               "e.g. {'thinking': 'high'}")
     common = dict(common or {})
     pairs = [(m, s) for m in models for s in settings] if models and settings else \
         [(m, {}) for m in models] if models else [(None, s) for s in settings]
@@ -158,8 +159,9 @@ def magic_compare(shell: Any, session: Any, prompt: str, parsed: Any) -> Any:
                                         ("--from", opts.from_ref), ("--thread", opts.thread),
                                         ("--stream", opts.stream)) if given]
     if refused:
-        raise UsageError(f"{refused[0]} cannot be used with --compare (the models come from --compare; compare "
-                         "runs are one-off turns that neither continue nor move the chain, and do not stream)")
+        raise UsageError(f"{refused[0]} cannot be used with --compare (the models come from --compare; "
+                         "compare runs are one-off turns that neither continue nor move the chain, and do "
+                         "not stream)")
     common = {name: value for name, value in (
         ("system", opts.system), ("thinking", opts.thinking), ("thoughts", opts.thoughts),
         ("temperature", opts.temperature), ("max_tokens", opts.max_tokens), ("tools", opts.tools),

@@ -47,7 +47,8 @@ def check_prices(prices: Any) -> dict[str, dict[str, float]]:
             raise PriceError(f"prices[{model!r}] must be a dict like {{'input': 0.5, 'output': 3.0}}")
         unknown = [k for k in entry if k not in PRICE_KEYS]
         if unknown:
-            raise PriceError(f"prices[{model!r}]: unknown key {unknown[0]!r} (known: {', '.join(PRICE_KEYS)})")
+            raise PriceError(f"prices[{model!r}]: unknown key {unknown[0]!r} "
+                             f"(known: {', '.join(PRICE_KEYS)})")
         missing = [k for k in ("input", "output") if k not in entry]
         if missing:
             raise PriceError(f"prices[{model!r}] needs {missing[0]!r} (USD per 1M tokens)")
@@ -128,14 +129,16 @@ class UsageReport:
     def __init__(self, turns: Any, models: Any, history: Any, chart: bytes | None, notes: list[str]):
         self.turns, self.models, self.history, self.chart, self.notes = turns, models, history, chart, notes
 
+    def _has_history(self) -> bool:
+        return self.history is not None and len(self.history) > 0
+
     def _tables_html(self) -> str:
         parts = ["<h4>Token usage: this kernel, per turn</h4>",
                  self.turns.to_html(index=False, na_rep="") if len(self.turns) else "<p>no turns yet</p>",
                  "<h4>This kernel, per model</h4>",
                  self.models.to_html(index=False, na_rep="") if len(self.models) else "<p>—</p>",
                  "<h4>History database, per model</h4>",
-                 self.history.to_html(index=False, na_rep="") if self.history is not None and len(self.history)
-                 else "<p>—</p>"]
+                 self.history.to_html(index=False, na_rep="") if self._has_history() else "<p>—</p>"]
         parts += [f"<p><small>{html.escape(note)}</small></p>" for note in self.notes]
         return "\n".join(parts)
 
@@ -144,7 +147,7 @@ class UsageReport:
                   self.turns.to_string(index=False) if len(self.turns) else "  (no turns yet)",
                   "This kernel per model:", self.models.to_string(index=False) if len(self.models) else "  -",
                   "History database per model:",
-                  self.history.to_string(index=False) if self.history is not None and len(self.history) else "  -"]
+                  self.history.to_string(index=False) if self._has_history() else "  -"]
         return "\n".join(blocks + self.notes)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
@@ -175,12 +178,14 @@ def chart_png(turns: list[dict[str, Any]], history: list[dict[str, Any]]) -> byt
     fig = Figure(figsize=(10, 3.6), dpi=90)
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2)
-    kinds = (("fresh input", "#8ab4f8"), ("cached input", "#c6dafc"), ("output", "#34a853"), ("thoughts", "#fbbc04"))
+    kinds = (("fresh input", "#8ab4f8"), ("cached input", "#c6dafc"), ("output", "#34a853"),
+             ("thoughts", "#fbbc04"))
 
     def stack(ax, labels, rows, title):
         bottom = [0] * len(rows)
         for (name, color), key in zip(kinds, ("fresh", "cached_tokens", "output_tokens", "thought_tokens")):
-            values = [max(r["input_tokens"] - r["cached_tokens"], 0) if key == "fresh" else r[key] for r in rows]
+            values = [max(r["input_tokens"] - r["cached_tokens"], 0) if key == "fresh" else r[key]
+                      for r in rows]
             ax.bar(labels, values, bottom=bottom, color=color, label=name)
             bottom = [b + v for b, v in zip(bottom, values)]
         ax.set_title(title, fontsize=10)
@@ -227,7 +232,8 @@ def usage(session: Any = None, *, history: bool = True, chart: bool = True,
     if table:
         for row in turns:
             row.update(costs(row["model"], row, table))
-    columns = ["turn", "interaction_id", "thread", "model", "cell", *TOKEN_COLUMNS, *(COST_COLUMNS if table else ())]
+    columns = ["turn", "interaction_id", "thread", "model", "cell", *TOKEN_COLUMNS,
+               *(COST_COLUMNS if table else ())]
     turns_frame = pd.DataFrame(turns, columns=columns)
     turns_frame["cell"] = turns_frame["cell"].astype("Int64")  # a missing cell number is <NA>, not 4.0
     logged: list[dict[str, Any]] = []
@@ -247,7 +253,8 @@ def usage(session: Any = None, *, history: bool = True, chart: bool = True,
         unpriced = sorted(m for m in seen if m not in table)
         if unpriced:
             notes.append(f"no price for {', '.join(unpriced)}: cost left empty (%config GeminiMagics.prices)")
-        notes.append("costs in USD from %config GeminiMagics.prices (per 1M tokens; thoughts billed as output)")
+        notes.append("costs in USD from %config GeminiMagics.prices (per 1M tokens; thoughts billed as "
+                     "output)")
     png = chart_png(turns, logged) if chart else None
     return UsageReport(turns_frame, per_model(turns, table), history_frame, png, notes)
 

@@ -66,7 +66,8 @@ def _env(root: Path) -> dict[str, str]:
 
 def open_notebook(page, url: str, name: str, app: str, timeout_s: float = 180) -> None:
     base, query = url.split("?")
-    target = f"{base}/lab/tree/{name}?{query}&reset" if app == "jupyterlab" else f"{base}/notebooks/{name}?{query}"
+    target = (f"{base}/lab/tree/{name}?{query}&reset" if app == "jupyterlab"
+              else f"{base}/notebooks/{name}?{query}")
     page.goto(target)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
@@ -80,7 +81,8 @@ def open_notebook(page, url: str, name: str, app: str, timeout_s: float = 180) -
 def run_cell(page, index: int, timeout_s: float = 120) -> None:
     """Run one cell with the notebook's own command; wait for its count and an idle kernel."""
     page.evaluate("""(i) => { const panel = window.jupyterapp.shell.currentWidget;
-        panel.content.activeCellIndex = i; return window.jupyterapp.commands.execute('notebook:run-cell'); }""",
+        panel.content.activeCellIndex = i;
+        return window.jupyterapp.commands.execute('notebook:run-cell'); }""",
                   index)
     page.wait_for_function(
         """(i) => { const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[i];
@@ -111,7 +113,8 @@ def chat_flow(page, artifacts: Path, tag: str) -> None:
     answers = panel.locator(".gnb-chat-answer")
     answers.first.wait_for(state="visible", timeout=60_000)
     page.wait_for_function("() => document.querySelector('.gnb-chat-answer') && "
-                           "/Phil/.test(document.querySelector('.gnb-chat-answer').textContent)", timeout=60_000)
+                           "/Phil/.test(document.querySelector('.gnb-chat-answer').textContent)",
+                           timeout=60_000)
     assert page.evaluate("() => window.__gnbStreamed") > 0  # the live view showed text before the end
     assert box.input_value() == ""
     assert "emulated" in answers.first.inner_text()

@@ -279,7 +279,7 @@ def test_panel_turns_are_logged_to_history(session, emu):
     assert rows[-1]["prompt"] == "My name is Phil"
 
 
-def test_chat_in_a_kernel_prints_the_backend_notice_and_returns_the_panel(clean_env, emu, monkeypatch, capsys):
+def test_chat_in_a_kernel_returns_the_panel_or_one_line(clean_env, emu, monkeypatch, capsys):
     from gemini_nb import api
 
     monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)

@@ -29,7 +29,8 @@ def test_per_turn_and_per_model_for_this_kernel(session, emu):
         assert row["cached_tokens"] == result.usage.cached_tokens
     models = report.models.set_index("model")
     assert models.loc["gemini-3-flash-preview", "turns"] == 2
-    assert models.loc["gemini-3-flash-preview", "output_tokens"] == a.usage.output_tokens + b.usage.output_tokens
+    flash = models.loc["gemini-3-flash-preview"]
+    assert flash["output_tokens"] == a.usage.output_tokens + b.usage.output_tokens
     assert models.loc["gemini-2.5-flash", "input_tokens"] == c.usage.input_tokens
     assert "cost" not in report.turns.columns  # no price table, no cost
 

@@ -66,11 +66,13 @@ class ChatPanel:
                                 description="model", ensure_option=False,
                                 layout=w.Layout(width="300px"))
         self.thinking = w.Dropdown(options=[("default", "")] + [(lvl, lvl) for lvl in THINKING_LEVELS],
-                                   value=thinking or "", description="thinking", layout=w.Layout(width="200px"))
-        self.tools = {name: w.ToggleButton(description=name, value=name in tools, tooltip=f"built-in tool {name}",
-                                           layout=w.Layout(width="auto")) for name in BUILTIN_TOOLS}
+                                   value=thinking or "", description="thinking",
+                                   layout=w.Layout(width="200px"))
+        self.tools = {name: w.ToggleButton(description=name, value=name in tools,
+                                           tooltip=f"built-in tool {name}", layout=w.Layout(width="auto"))
+                      for name in BUILTIN_TOOLS}
         self.upload = w.FileUpload(accept=UPLOAD_ACCEPT, multiple=True, description="Attach")
-        self.transcript = w.VBox(layout=w.Layout(max_height="520px", overflow="auto"))
+        self.transcript = w.VBox()  # grows with the conversation (the notebook scrolls it)
         self.stream = StreamView()
         self.input = ChatInput(on_submit=self.send)
         self.send_button = w.Button(description="Send", button_style="primary", icon="paper-plane")

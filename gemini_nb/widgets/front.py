@@ -46,7 +46,10 @@ export function markdown(src) {
   };
   for (const line of lines) {
     if (code !== null) {
-      if (/^\s*```/.test(line)) { out.push("<pre><code>" + esc(code.join("\n")) + "</code></pre>"); code = null; }
+      if (/^\s*```/.test(line)) {
+        out.push("<pre><code>" + esc(code.join("\n")) + "</code></pre>");
+        code = null;
+      }
       else code.push(line);
       continue;
     }
@@ -56,7 +59,8 @@ export function markdown(src) {
       out.push("<h" + n + ">" + inline(m[2]) + "</h" + n + ">"); }
     else if ((m = /^\s*[-*+]\s+(.*)$/.exec(line))) { if (para.length || (list && list.tag !== "ul")) flush();
       list = list || {tag: "ul", items: []}; list.items.push(m[1]); }
-    else if ((m = /^\s*\d+[.)]\s+(.*)$/.exec(line))) { if (para.length || (list && list.tag !== "ol")) flush();
+    else if ((m = /^\s*\d+[.)]\s+(.*)$/.exec(line))) {
+      if (para.length || (list && list.tag !== "ol")) flush();
       list = list || {tag: "ol", items: []}; list.items.push(m[1]); }
     else if (!line.trim()) flush();
     else { if (list) flush(); para.push(line.trim()); }
