@@ -93,6 +93,10 @@ def _one(base: Any, prompt: str, variant: Variant) -> tuple[dict[str, Any], Any]
         result = exc.partial
     except Exception as exc:  # an option the request refuses: that variant's one line
         row["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        log = session._history  # this throw-away session's own connection to the history DB
+        if log is not None:
+            log.close()
     if result is not None:
         usage = result.usage
         row.update(text=result.text, latency_s=result.latency, input_tokens=usage.input_tokens,

@@ -139,3 +139,14 @@ def test_lazy_api_names_are_the_functions():
     import gemini_nb.usage_report  # noqa: F401  (a submodule import must not shadow the function)
 
     assert callable(gemini_nb.usage) and callable(gemini_nb.compare) and callable(gemini_nb.chat)
+
+
+def test_widget_modules_import_nothing_heavy_until_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, gemini_nb.widgets.chat, gemini_nb.comparison, gemini_nb.usage_report, "
+            "gemini_nb.commands; print([m for m in ('anywidget', 'ipywidgets', 'pandas', 'matplotlib', "
+            "'google.genai') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
