@@ -205,7 +205,7 @@ def chart_png(turns: list[dict[str, Any]], history: list[dict[str, Any]]) -> byt
         stack(axes[1], list(models), list(models.values()), "history DB, per model")
     else:
         axes[1].set_title("history DB: no rows", fontsize=10)
-    axes[0].legend(fontsize=8)
+    (axes[0] if turns else axes[1]).legend(fontsize=8)  # on a panel that has bars
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -144,3 +144,14 @@ def test_compare_cell_mistakes_are_one_line(ip, emu, line, fragment):
 def test_compare_is_in_the_help(ip):
     doc = ip.magics_manager.magics["cell"]["gemini"].__doc__
     assert "--compare M1,M2" in doc
+
+
+def test_compare_turns_are_logged_and_counted_by_usage(session, emu):
+    from gemini_nb.usage_report import usage
+
+    frame = compare("What is 2+2?", models=MODELS, session=session, show=False)
+    logged = {row["interaction_id"] for row in session.history().rows()}
+    assert set(frame["interaction_id"]) <= logged
+    report = usage(session)
+    assert len(report.turns) == 0  # not the kernel's chain...
+    assert set(report.history["model"]) == set(MODELS)  # ...but in the history DB
