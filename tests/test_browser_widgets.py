@@ -133,13 +133,22 @@ def chat_flow(page, artifacts: Path, tag: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory, artifacts):
+def browser():
+    """One Chromium for the module (Playwright's sync API allows one driver at a time)."""
     _skip_without_browser()
+    with chromium_page() as page:
+        yield page.context.browser
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, artifacts, browser):
     root = tmp_path_factory.mktemp("lab-widgets")
     write_notebook(root / "widgets.ipynb", CELLS)
-    with lab_server(root, env=_env(root)) as url, chromium_page() as page:
+    with lab_server(root, env=_env(root)) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
         open_notebook(page, url, "widgets.ipynb", "jupyterlab")
         yield page
+        page.close()
 
 
 def test_chat_panel_in_jupyterlab(lab, artifacts):
@@ -170,7 +179,7 @@ def test_stream_markdown_renderer_escapes_and_formats(lab):
     from gemini_nb.widgets.front import MARKDOWN_JS
 
     source = MARKDOWN_JS
-    page = lab.context.browser.new_page()  # the module's browser (one Playwright per process)
+    page = lab.context.browser.new_page()
     try:
         page.goto("about:blank")
         sample = ("# Title\n\nSome **bold**, *it*, `a<b>` and [x](https://e.org) "
@@ -214,11 +223,14 @@ def test_usage_chart_is_an_image(lab, artifacts):
     lab.screenshot(path=str(artifacts / "usage-lab.png"), full_page=True)
 
 
-def test_chat_panel_in_notebook7(tmp_path_factory, artifacts):
-    _skip_without_browser()
+def test_chat_panel_in_notebook7(tmp_path_factory, artifacts, browser):
     pytest.importorskip("notebook")
     root = tmp_path_factory.mktemp("nb7-widgets")
     write_notebook(root / "widgets.ipynb", CELLS)
-    with lab_server(root, env=_env(root), app="notebook") as url, chromium_page() as page:
-        open_notebook(page, url, "widgets.ipynb", "notebook")
-        chat_flow(page, artifacts, "notebook7")
+    with lab_server(root, env=_env(root), app="notebook") as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 1600})
+        try:
+            open_notebook(page, url, "widgets.ipynb", "notebook")
+            chat_flow(page, artifacts, "notebook7")
+        finally:
+            page.close()
