@@ -292,3 +292,8 @@ def test_chat_in_a_kernel_returns_the_panel_or_one_line(clean_env, emu, monkeypa
     assert chat() is None
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "ftp://nowhere" in out[0]
+
+
+def test_chat_command_checks_its_thread_name(ip):
+    result, out, err = run_cell(ip, "%gemini chat side/../x")
+    assert not result.success and "optional THREAD name" in err and "Traceback" not in err
