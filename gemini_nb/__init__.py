@@ -31,6 +31,10 @@ _LAZY = {
     "jobs": ("gemini_nb.jobs", None),  # the module itself, which is callable: gemini_nb.jobs()
     "cancel": ("gemini_nb.api", "cancel"),
     "attach": ("gemini_nb.api", "attach"),
+    # widgets: chat panel, compare, usage
+    "chat": ("gemini_nb.widgets.chat", "chat"),
+    "compare": ("gemini_nb.comparison", "compare"),
+    "usage": ("gemini_nb.usage_report", "usage"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",

@@ -44,7 +44,7 @@ class Command:
     help: str
 
 
-PLANNED = ("chat", "usage", "compare", "tools", "config")
+PLANNED = ("compare", "tools", "config")
 """Reserved for commands of later releases: refused now, never sent as prompts."""
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
@@ -351,6 +351,22 @@ def _attach(magics: Any, rest: str) -> None:
     _set_underscore(magics.shell, job)
 
 
+# -- widgets: chat panel, usage ---------------------------------------------------------------
+def _chat(magics: Any, rest: str) -> Any:
+    if rest and not re.fullmatch(r"[\w.-]+", rest):
+        raise UsageError("%gemini chat takes an optional THREAD name (letters, digits, _ . -)")
+    magics.session.settings = magics.to_settings()
+    from .widgets.chat import chat
+
+    return chat(thread=rest or None, session=magics.session)
+
+
+def _usage(magics: Any, rest: str) -> Any:
+    from .usage_report import usage_command
+
+    return usage_command(magics, rest)
+
+
 COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
     Command("reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"),
@@ -373,5 +389,8 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("cancel", _cancel, "%gemini cancel ID|N", "stop a background job (interaction ID or job number)"),
     Command("attach", _attach, "%gemini attach ID", "follow a running or finished interaction by ID (e.g. "
             "after a restart): a new job display"),
+    # widgets: chat panel, usage
+    Command("chat", _chat, "%gemini chat [THREAD]", "a chat panel on this kernel's chain (or a thread)"),
+    Command("usage", _usage, "%gemini usage", "tokens per turn and per model (kernel + history), chart"),
     Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
 )}

@@ -6,9 +6,9 @@ class mixes in :class:`GeminiConfig`, whose traits are what ``%config GeminiMagi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Dict, Float, Int, Unicode
 from traitlets.config import Configurable
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -33,6 +33,10 @@ class Settings:
     interpolate: bool = True
     wait_for_jobs: bool = False
     """Background jobs (agents, --background) block until done instead of returning a Job at once."""
+    # widgets: usage
+    prices: dict = field(default_factory=dict)
+    """USD per 1M tokens per model, ``{"model": {"input": x, "output": y[, "cached": z]}}``: the
+    cost columns of ``%gemini usage`` (no price is built in)."""
 
 
 class GeminiConfig(Configurable):
@@ -53,6 +57,9 @@ class GeminiConfig(Configurable):
     interpolate = Bool(True, help="Fill {{name}} placeholders from the user namespace.").tag(config=True)
     wait_for_jobs = Bool(False, help="Agents and --background runs block until done (like --wait) instead "
                                      "of returning a job display at once.").tag(config=True)
+    # widgets: usage
+    prices = Dict(help="USD per 1M tokens per model for %gemini usage, e.g. {'gemini-3-flash-preview': "
+                       "{'input': 0.5, 'output': 3.0}} (optional 'cached').").tag(config=True)
 
     def to_settings(self) -> Settings:
         return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

@@ -115,6 +115,10 @@ class GeminiMagics(Magics, GeminiConfig):
         prompt = fill_prompt(prompt, self.shell.user_ns, interpolate, parsed.turn)
         session = self.session
         session.settings = self.to_settings()
+        if parsed.compare is not None:  # widgets: compare (one-off turns, side by side)
+            from .comparison import magic_compare
+
+            return magic_compare(self.shell, session, prompt, parsed)
         return run_prompt(self.shell, session, prompt, parsed)
 
 

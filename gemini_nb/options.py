@@ -103,6 +103,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--agent-config",), "agent_config", "an agent_config field as KEY=VALUE (repeatable; VALUE is "
            "JSON or text), e.g. thinking_summaries=auto, visualization=auto, collaborative_planning=true",
            "KEY=VALUE", repeat=True),
+    # widgets: compare
+    Option(("--compare",), "compare", "run the prompt on 2+ models at once, side by side (one-off turns: "
+           "the chain does not move; -o VAR gets the DataFrame)", "M1,M2"),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -119,6 +122,8 @@ class Parsed:
     # map over a DataFrame (gemini_nb.mapping)
     map: str | None = None
     concurrency: int | None = None
+    compare: list[str] | None = None
+    """``--compare M1,M2``: the models to compare (widgets: compare)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -215,7 +220,8 @@ def parse(tokens: list[str], execution_count: int | None = None) -> Parsed:
             raise OptionError(f"unknown option {unknown[0].split('=')[0]}{hint}")
         raise OptionError(f"unexpected text on the first line: {' '.join(extra)[:60]!r}; the "
                           "prompt goes in the cell body")
-    parsed = Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate)
+    parsed = Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate,
+                    compare=_compare_models(args.compare))
     _map_options(parsed, args)
     return parsed
 
@@ -238,6 +244,17 @@ def _map_options(parsed: Parsed, args: Any) -> None:
     if clashes:
         raise OptionError(f"--map rows are independent one-off turns: {', '.join(clashes)} does not apply")
     parsed.map, parsed.concurrency = args.map, args.concurrency
+
+
+def _compare_models(value: str | None) -> list[str] | None:
+    """``--compare M1,M2[,M3]`` as a list of two or more model names (widgets: compare)."""
+    if value is None:
+        return None
+    models = [m.strip() for m in value.split(",")]
+    if len(models) < 2 or not all(models):
+        raise OptionError(f"--compare needs two or more comma-separated models, e.g. --compare "
+                          f"gemini-3-flash-preview,gemini-2.5-flash (got {value!r})")
+    return models
 
 
 def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:

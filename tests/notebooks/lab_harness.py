@@ -43,14 +43,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def lab_server(root: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``jupyter lab`` on 127.0.0.1 serving ``root``; yields its base URL (with token)."""
+def lab_server(root: Path, env: dict[str, str] | None = None, app: str = "jupyterlab") -> Iterator[str]:
+    """Start ``jupyter lab`` (``app="notebook"``: Notebook 7) on 127.0.0.1 serving ``root``; yields
+    its base URL (with token)."""
     port, token = _free_port(), "gemini-nb-test-token"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
+    cmd = [sys.executable, "-m", app, "--no-browser", f"--ServerApp.port={port}",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
            f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
            "--ServerApp.open_browser=False", "--allow-root", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
            "jupyterlab.NeverCheckForUpdate"]
+    if app == "notebook":
+        cmd.append("--JupyterNotebookApp.expose_app_in_browser=True")
     log = open(root / "lab.log", "w")
     full_env = dict(os.environ, **(env or {}))
     full_env["JUPYTER_CONFIG_DIR"] = str(root / ".jupyter")

@@ -350,7 +350,7 @@ def _posts(emu):
 
 
 @pytest.mark.parametrize("line", [
-    "usage", "chat", "tools", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
+    "tools", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
     "--no-stream cancel v1_abc123", "--no-stream jobs",
 ])
 def test_unknown_command_like_lines_are_refused_never_sent(ip, emu, line):
