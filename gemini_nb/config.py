@@ -31,6 +31,11 @@ class Settings:
     live_updates_per_second: float = 20.0
     live_tail_chars: int = 8_000
     interpolate: bool = True
+    # -- tools: the function-call loop --
+    max_tool_rounds: int = 10
+    """Rounds of function calls the loop answers in one turn before it stops (calls left pending)."""
+    tool_timeout: float = 30.0
+    """Seconds one function call may take (then an error result is sent; 0: no limit)."""
 
 
 class GeminiConfig(Configurable):
@@ -49,6 +54,11 @@ class GeminiConfig(Configurable):
     live_updates_per_second = Float(20.0, help="Cap on live preview updates per second.").tag(config=True)
     live_tail_chars = Int(8_000, help="Characters of the answer shown in the live preview.").tag(config=True)
     interpolate = Bool(True, help="Fill {{name}} placeholders from the user namespace.").tag(config=True)
+
+    # -- tools: the function-call loop --
+    max_tool_rounds = Int(10, help="Rounds of function calls answered automatically in one turn.").tag(
+        config=True)
+    tool_timeout = Float(30.0, help="Seconds a Python tool function may run (0: no limit).").tag(config=True)
 
     def to_settings(self) -> Settings:
         return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

@@ -51,6 +51,17 @@ class TurnOptions:
     tools: list[dict[str, Any]] | None = None
     generation_config: dict[str, Any] = field(default_factory=dict)
     execution_count: int | None = None
+    # -- tools: Python functions and the tool loop (gemini_nb.toolspec, gemini_nb.tool_loop) --
+    toolset: Any = None
+    """The :class:`~gemini_nb.toolspec.ToolSet` the user handed over: the functions that may run."""
+    auto: bool = True
+    """Run the calls the model asks for (False: stop at ``requires_action``, calls pending)."""
+    approve: Any = False
+    """Ask before each call (True: a y/n prompt; or a callable ``ToolCall -> bool``)."""
+    max_tool_rounds: int | None = None
+    tool_timeout: float | None = None
+    function_results: Any = None
+    """Results for the parent turn's pending calls (a dict by name or call id, or a list)."""
 
     def logged(self) -> dict[str, Any]:
         """The options as logged in history: those that differ from the defaults (so an explicit
@@ -62,6 +73,16 @@ class TurnOptions:
 def user_step(prompt: str) -> dict[str, Any]:
     """The ``user_input`` step a prompt becomes (also what stateless history resends)."""
     return {"type": "user_input", "content": [{"type": "text", "text": prompt}]}
+
+
+def input_steps(prompt: str, opts: TurnOptions, parent: Turn | None) -> list[dict[str, Any]]:
+    """The steps this turn adds to the conversation: the prompt, or the function results it
+    answers the parent's pending calls with (then the prompt, if any)."""
+    if opts.function_results is None:
+        return [user_step(prompt)]
+    from .tool_loop import pending_calls, reply_input
+
+    return reply_input(prompt, opts.function_results, pending_calls(parent.output_steps) if parent else [])
 
 
 def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -> dict[str, Any]:
@@ -121,18 +142,23 @@ def build_request(session: RequestSource, prompt: str,
         settings.pop("generation_config", None)
     else:
         request["model"] = opts.model or session.settings.model
+    steps = input_steps(prompt, opts, parent)
     if chain.needs_history(parent, opts.store):
-        request["input"] = [*chain.history_steps(parent), user_step(prompt)]
+        request["input"] = [*chain.history_steps(parent), *steps]
     else:
-        request["input"] = prompt
+        request["input"] = prompt if opts.function_results is None else steps
         if parent is not None:
             request["previous_interaction_id"] = parent.id
     if not opts.store:
         request["store"] = False
     request.update(settings)
+    if settings.get("tools"):  # tools: the documented limits, one line each, before sending
+        from .toolspec import check_tools
+
+        check_tools(settings["tools"], request.get("model"))
     if agent:
         settings["agent"] = agent
     return request, parent, settings
 
 
-__all__ = ["OptionError", "TurnOptions", "build_request", "user_step"]
+__all__ = ["OptionError", "TurnOptions", "build_request", "input_steps", "user_step"]

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from .calls import call_unary, consume_stream, is_dropped_connection, poll_background
 from .chain import MAIN, Turn
 from .errors import GeminiError, describe, head_note, sentence
-from .request import OptionError, TurnOptions, build_request, user_step
+from .request import OptionError, TurnOptions, build_request, input_steps, user_step
 from .result import InteractionResult
 from .stream import StreamAssembler, StreamError, result_from_interaction
 
@@ -236,7 +236,8 @@ class TurnRunner:
         host.chain.record(Turn(
             id=turn_id, parent=state.parent.id if state.parent else None, prompt=state.prompt,
             model=result.model, thread=state.thread, execution_count=state.opts.execution_count,
-            stored=state.opts.store, input_steps=[user_step(state.prompt)], output_steps=result.steps,
+            stored=state.opts.store, input_steps=input_steps(state.prompt, state.opts, state.parent),
+            output_steps=result.steps,
             settings=state.settings, text=result.text[:200], result=result,
         ), move_head=result.status in HEAD_MOVING)
         self._end(state, result, None)
@@ -309,7 +310,10 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
 def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
              live: LiveView | None = None) -> InteractionResult:
     """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`)."""
-    return TurnRunner(session, live).run(prompt, opts)
+    from .tool_loop import ToolLoop  # tools: the function-call loop answers requires_action
+
+    functions = opts.toolset.functions if opts.toolset is not None else None
+    return TurnRunner(session, live, finishers=[ToolLoop(functions)]).run(prompt, opts)
 
 
 __all__ = ["OptionError", "TurnOptions", "TurnRunner", "TurnState", "ProgressFlusher", "Finisher", "Waiter",
