@@ -233,7 +233,7 @@ class Session:
             values[name] = value
         if values.get("from_ref") is not None:
             values["from_ref"] = str(values["from_ref"])
-        if values.get("tools") is not None and values.get("toolset") is None:  # tools: functions, dicts, words
+        if values.get("tools") is not None and values.get("toolset") is None:  # tools
             from .toolspec import resolve
 
             toolset = resolve(values["tools"])

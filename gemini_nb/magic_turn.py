@@ -39,12 +39,11 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
     for notice in session.pop_notices():
         print(notice)
     if opts.tools is not None and opts.toolset is None:  # tools: names -> the notebook's functions
-        from .request import OptionError
         from .toolspec import resolve
 
         try:
             toolset = resolve(opts.tools, shell.user_ns)
-        except OptionError as exc:
+        except ChainError as exc:
             raise UsageError(redact(str(exc))) from None
         opts.tools, opts.toolset = toolset.tools, toolset
     live = api.live_for(session, opts, echo=True)

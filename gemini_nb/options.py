@@ -71,8 +71,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
            "namespace", const=False),
     # -- tools: Python functions, built-in tools, the function-call loop --
-    Option(("--tools",), "tools", "tools for this chain: Python functions by name, google_search, code_execution, "
-           "url_context, google_maps, computer_use, mcp:NAME=URL, file_search:STORE (comma-separated)", "LIST"),
+    Option(("--tools",), "tools", "tools for this chain: Python functions by name, google_search, "
+           "code_execution, url_context, google_maps, computer_use, mcp:NAME=URL, file_search:STORE "
+           "(comma-separated)", "LIST"),
     Option(("--approve",), "approve", "ask before running each function call", default=False),
     Option(("--no-auto",), "auto", "do not run function calls: stop with them pending (answer with "
            "_.reply({...}))", const=False, default=True),

@@ -80,7 +80,7 @@ def input_steps(prompt: str, opts: TurnOptions, parent: Turn | None) -> list[dic
     answers the parent's pending calls with (then the prompt, if any)."""
     if opts.function_results is None:
         return [user_step(prompt)]
-    from .tool_loop import pending_calls, reply_input
+    from .tool_results import pending_calls, reply_input
 
     return reply_input(prompt, opts.function_results, pending_calls(parent.output_steps) if parent else [])
 

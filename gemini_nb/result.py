@@ -154,7 +154,7 @@ class InteractionResult:
     def calls(self) -> list[Any]:
         """Function calls of the turn, as :class:`~gemini_nb.toolcall.ToolCall` objects: ``.name``,
         ``.arguments``, ``.result``, ``.error``, ``.duration_s``, ``.status`` (``call["name"]`` works too)."""
-        from .tool_loop import calls_of
+        from .toolcall import calls_of
 
         return calls_of(self)
 

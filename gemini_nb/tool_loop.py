@@ -14,91 +14,17 @@ in between (exactly the history a ``--no-store`` follow-up resends), ``tool_runs
 call did, ``round_ids`` each round's interaction id; usage adds up. The chain records it as
 one turn whose id is the last round's.
 
-Also here, for answering by hand: :func:`pending_calls` and :func:`result_steps`, which turn
-``result.reply(...)``/``Session.ask(function_results=...)`` values into input steps.
+Answering by hand (``result.reply``) lives in :mod:`gemini_nb.tool_results`.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from .request import OptionError, user_step
-from .toolcall import DECLINED, OK, PENDING, ToolCall
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .result import InteractionResult
-    from .turn import TurnRunner, TurnState
+from .tool_results import pending_calls, result_step, user_step
+from .toolcall import ToolCall
 
 MAX_TOOL_ROUNDS = 10
 TOOL_TIMEOUT = 30.0
-
-
-def pending_calls(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Function calls in ``steps`` that no later ``function_result`` answers, in order."""
-    answered = {s.get("call_id") for s in steps if s.get("type") == "function_result"}
-    return [s for s in steps if s.get("type") == "function_call" and s.get("id") not in answered]
-
-
-def result_step(record: ToolCall) -> dict[str, Any]:
-    """The ``function_result`` input step for one answered call."""
-    step = {"type": "function_result", "call_id": record.id, "name": record.name, "result": record.result}
-    if record.status != OK:
-        step["is_error"] = True
-    return step
-
-
-def result_steps(results: Any, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Hand-given results -> ``function_result`` steps for ``pending`` calls (raises OptionError).
-
-    ``results``: a dict keyed by function name (each name called once) or by call id, or a
-    list in call order. Every pending call needs a value; values are converted to JSON.
-    """
-    from .tool_json import to_json
-
-    if not pending:
-        raise OptionError("function_results: the turn this continues has no pending function calls")
-    if isinstance(results, dict):
-        values = []
-        for call in pending:
-            if call.get("id") in results:
-                values.append(results[call["id"]])
-                continue
-            same = [c for c in pending if c.get("name") == call.get("name")]
-            if call.get("name") in results and len(same) > 1:
-                raise OptionError(f"function_results: {len(same)} pending calls to {call.get('name')}: "
-                                  "pass a list in call order, or a dict keyed by call id")
-            if call.get("name") not in results:
-                raise OptionError(f"function_results: no result for {call.get('name')} (call {call.get('id')}); "
-                                  f"pending: {', '.join(str(c.get('name')) for c in pending)}")
-            values.append(results[call["name"]])
-        unknown = set(results) - {c.get("id") for c in pending} - {c.get("name") for c in pending}
-        if unknown:
-            raise OptionError(f"function_results: {', '.join(map(str, sorted(unknown)))} matches no pending call")
-    elif isinstance(results, (list, tuple)):
-        if len(results) != len(pending):
-            raise OptionError(f"function_results: {len(results)} value(s) for {len(pending)} pending call(s) "
-                              f"({', '.join(str(c.get('name')) for c in pending)})")
-        values = list(results)
-    else:
-        raise OptionError("function_results: pass a dict (function name or call id -> value) or a list")
-    steps = []
-    for call, value in zip(pending, values):
-        record = ToolCall(id=call.get("id"), name=call.get("name"), arguments=call.get("arguments") or {})
-        if isinstance(value, BaseException):
-            record.status, record.error = "error", f"{type(value).__name__}: {value}"
-            record.result = {"error": record.error}
-        else:
-            record.result, record.notes = to_json(value)
-            record.status = OK
-        steps.append(result_step(record))
-    return steps
-
-
-def reply_input(prompt: str, results: Any, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The input steps of a turn that answers calls by hand (plus the prompt, when there is one)."""
-    steps = result_steps(results, pending)
-    if prompt.strip():
-        steps.append(user_step(prompt))
-    return steps
 
 
 # -- the finisher --------------------------------------------------------------------------------
@@ -108,7 +34,9 @@ class ToolLoop:
     def __init__(self, functions: dict[str, Callable[..., Any]] | None = None):
         self.functions = dict(functions or {})
 
-    def __call__(self, runner: TurnRunner, state: TurnState, result: InteractionResult) -> InteractionResult:
+    def __call__(self, runner: Any, state: Any, result: Any) -> Any:
+        """(a :class:`~gemini_nb.turn.TurnRunner`, its ``TurnState``, the first response) -> the
+        turn's result."""
         host = runner.host
         registry = getattr(host, "tool_functions", None)
         if registry is None:
@@ -172,12 +100,13 @@ class ToolLoop:
             usage.append(result.usage)
             rounds += 1
             if result.status == "failed":
-                from .errors import GeminiError
-                from .turn import failure_message
+                from .errors import GeminiError, sentence
 
+                errors = [s.get("error") for s in result.steps if isinstance(s.get("error"), dict)]
                 result.steps = steps
                 _attach(result, runs, round_ids, usage, note, host)
-                result.error = failure_message(result, host.keeps_chain)
+                detail = sentence(errors[0].get("message") or errors[0]) if errors else "(status 'failed')."
+                result.error = f"The interaction failed after {rounds} tool round(s): {detail}"
                 raise GeminiError(result.error, kind="failed", partial=result)
         result.steps = steps
         _attach(result, runs, round_ids, usage, note, host)
@@ -277,25 +206,4 @@ def _sum_usage(usages: list[Any]) -> Any:
     return total
 
 
-def calls_of(result: Any) -> list[ToolCall]:
-    """``result.calls``: every function call of the turn with what became of it."""
-    runs: dict[str, ToolCall] = getattr(result, "tool_runs", None) or {}
-    answered = {s.get("call_id"): s for s in result.steps if s.get("type") == "function_result"}
-    out = []
-    for step in result.steps:
-        if step.get("type") != "function_call":
-            continue
-        record = runs.get(str(step.get("id")))
-        if record is None:
-            record = ToolCall(id=step.get("id"), name=step.get("name"), arguments=step.get("arguments") or {},
-                              status=PENDING)
-            answer = answered.get(step.get("id"))
-            if answer is not None:
-                record.result = answer.get("result")
-                record.status = "error" if answer.get("is_error") else OK
-        out.append(record)
-    return out
-
-
-__all__ = ["ToolLoop", "MAX_TOOL_ROUNDS", "TOOL_TIMEOUT", "calls_of", "pending_calls", "reply_input",
-           "result_step", "result_steps", "DECLINED"]
+__all__ = ["ToolLoop", "MAX_TOOL_ROUNDS", "TOOL_TIMEOUT"]

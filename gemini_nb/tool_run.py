@@ -98,7 +98,8 @@ def check_arguments(value: Any, schema: dict[str, Any] | None, root: dict[str, A
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             errors.append(f"{where}: at most {schema['maxItems']} items")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        for key, test, word in (("minimum", lambda v, b: v >= b, ">="), ("maximum", lambda v, b: v <= b, "<="),
+        for key, test, word in (("minimum", lambda v, b: v >= b, ">="),
+                                ("maximum", lambda v, b: v <= b, "<="),
                                 ("exclusiveMinimum", lambda v, b: v > b, ">"),
                                 ("exclusiveMaximum", lambda v, b: v < b, "<")):
             bound = schema.get(key)
@@ -281,7 +282,8 @@ def _execute(jobs: list[_Job], timeout: float | None) -> None:
         async def gather() -> None:
             await asyncio.gather(*(job.run_async(limit) for job in async_jobs))
 
-        threading.Thread(target=asyncio.run, args=(gather(),), name="gemini-nb-async-tools", daemon=True).start()
+        threading.Thread(target=asyncio.run, args=(gather(),), name="gemini-nb-async-tools",
+                         daemon=True).start()
     for job in jobs:
         remaining = None if limit is None else max(limit - (time.monotonic() - start), 0.0)
         job.done.wait(remaining)
@@ -291,7 +293,8 @@ def _settle(job: _Job, timeout: float | None, max_rows: int | None) -> None:
     record = job.record
     if not job.done.is_set():
         record.duration_s = round(time.monotonic() - job.started, 3)
-        _fail(record, f"{record.name} did not finish within {timeout:g} s (abandoned; its result is not used)")
+        _fail(record, f"{record.name} did not finish within {timeout:g} s "
+                      "(abandoned; its result is not used)")
         record.duration_s = round(time.monotonic() - job.started, 3)
         return
     record.duration_s = round((job.ended or time.monotonic()) - job.started, 3)

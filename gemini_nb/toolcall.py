@@ -54,7 +54,7 @@ class ToolCall:
         if isinstance(other, ToolCall):
             return self.as_dict() == other.as_dict()
         if isinstance(other, dict):
-            return all(getattr(self, k, None) == v for k, v in other.items()) and set(other) <= set(self.keys())
+            return set(other) <= set(self.keys()) and all(getattr(self, k) == v for k, v in other.items())
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
@@ -70,4 +70,24 @@ class ToolCall:
         return text if len(text) <= limit else text[: limit - 2] + "…)"
 
 
-__all__ = ["ToolCall", "OK", "ERROR", "PENDING", "DECLINED"]
+def calls_of(result: Any) -> list[ToolCall]:
+    """``result.calls``: every function call of the turn with what became of it."""
+    runs: dict[str, ToolCall] = getattr(result, "tool_runs", None) or {}
+    answered = {s.get("call_id"): s for s in result.steps if s.get("type") == "function_result"}
+    out = []
+    for step in result.steps:
+        if step.get("type") != "function_call":
+            continue
+        record = runs.get(str(step.get("id")))
+        if record is None:
+            record = ToolCall(id=step.get("id"), name=step.get("name"), arguments=step.get("arguments") or {},
+                              status=PENDING)
+            answer = answered.get(step.get("id"))
+            if answer is not None:
+                record.result = answer.get("result")
+                record.status = "error" if answer.get("is_error") else OK
+        out.append(record)
+    return out
+
+
+__all__ = ["calls_of", "ToolCall", "OK", "ERROR", "PENDING", "DECLINED"]

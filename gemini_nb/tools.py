@@ -192,8 +192,8 @@ def _dataclass_schema(tp: type) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         out["required"] = required
-    doc = parse_docstring(tp.__doc__ or "")[0] if tp.__doc__ and not tp.__doc__.startswith(tp.__name__ + "(") \
-        else ""
+    own_doc = tp.__doc__ and not tp.__doc__.startswith(tp.__name__ + "(")  # not the generated one
+    doc = parse_docstring(tp.__doc__ or "")[0] if own_doc else ""
     if doc:
         out["description"] = doc
     return out

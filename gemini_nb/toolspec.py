@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .request import OptionError
+from .chain import ChainError
 from .tools import NAME_RE, ToolDeclarationError, declare
 
 BUILTINS: dict[str, dict[str, Any]] = {
@@ -34,6 +34,13 @@ TOOL_TYPES = ("function", "google_search", "code_execution", "url_context", "com
               "file_search", "google_maps", "retrieval", "tool_search")
 SPEC_HELP = ("names of Python functions in the namespace, and built-in tools: " + ", ".join(BUILTINS)
              + ", mcp:NAME=URL, file_search:STORE (comma-separated)")
+
+
+class ToolOptionError(ChainError):
+    """A tools option that cannot be sent (one line; the magics show it as a UsageError)."""
+
+
+OptionError = ToolOptionError
 _PRE_GEMINI_3 = re.compile(r"^(models/)?gemini-(1|2)(\.|-)")
 
 
@@ -179,7 +186,8 @@ def check_tools(tools: Iterable[dict[str, Any]] | None, model: str | None) -> No
         elif kind == "mcp_server":
             url = tool.get("url")
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                raise OptionError(f"tools: MCP server {tool.get('name')!r} needs an http(s) URL (got {url!r})")
+                raise OptionError(f"tools: MCP server {tool.get('name')!r} needs an http(s) URL "
+                                  f"(got {url!r})")
             if tool.get("name") in mcp:
                 raise OptionError(f"tools: the MCP server {tool.get('name')!r} is given twice")
             mcp.add(tool.get("name"))
@@ -193,4 +201,5 @@ def check_tools(tools: Iterable[dict[str, Any]] | None, model: str | None) -> No
                           "function tools; that needs a Gemini 3 model, or use them in separate turns")
 
 
-__all__ = ["BUILTINS", "SPEC_HELP", "ToolSet", "check_tools", "resolve", "split_spec", "tool_label"]
+__all__ = ["ToolOptionError", "BUILTINS", "SPEC_HELP", "ToolSet", "check_tools", "resolve", "split_spec",
+           "tool_label"]
