@@ -17,7 +17,6 @@ models (earlier models refuse the combination), an MCP server needs an http(s) U
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from .chain import ChainError
@@ -44,12 +43,17 @@ OptionError = ToolOptionError
 _PRE_GEMINI_3 = re.compile(r"^(models/)?gemini-(1|2)(\.|-)")
 
 
-@dataclass
 class ToolSet:
-    """The request's tool dicts and the callables behind the function declarations."""
+    """The request's tool dicts and the callables behind the function declarations.
 
-    tools: list[dict[str, Any]] = field(default_factory=list)
-    functions: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    Deliberately not a dataclass: ``dataclasses.asdict`` (``TurnOptions.logged()``) would walk
+    into it and deep-copy the callables; it copies a ToolSet as itself.
+    """
+
+    def __init__(self, tools: list[dict[str, Any]] | None = None,
+                 functions: dict[str, Callable[..., Any]] | None = None):
+        self.tools: list[dict[str, Any]] = list(tools or [])
+        self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
 
     def __deepcopy__(self, memo: Any) -> "ToolSet":
         return self  # callables are never copied (TurnOptions.logged() deep-copies its fields)
