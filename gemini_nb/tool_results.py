@@ -31,7 +31,10 @@ def pending_calls(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def result_step(record: ToolCall) -> dict[str, Any]:
     """The ``function_result`` input step for one answered call."""
-    step = {"type": "function_result", "call_id": record.id, "name": record.name, "result": record.result}
+    value = record.result
+    if not isinstance(value, (str, dict)):  # the API takes a string, an object or content blocks
+        value = {"result": value}
+    step = {"type": "function_result", "call_id": record.id, "name": record.name, "result": value}
     if record.status != OK:
         step["is_error"] = True
     return step

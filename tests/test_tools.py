@@ -315,9 +315,10 @@ def test_hand_results_match_pending_calls():
     assert [c["id"] for c in pending_calls(STEPS + [{"type": "function_result", "call_id": "b"}])] == ["a", "c"]
     steps = result_steps(["sunny", "rain", 3], STEPS)
     assert [(s["call_id"], s["name"], s["result"]) for s in steps] == [("a", "get_weather", "sunny"),
-                                                                      ("b", "get_weather", "rain"), ("c", "convert", 3)]
-    steps = result_steps({"a": 1, "b": 2, "convert": dt.date(2024, 1, 1)}, STEPS)
-    assert [s["result"] for s in steps] == [1, 2, "2024-01-01"]
+                                                                      ("b", "get_weather", "rain"),
+                                                                      ("c", "convert", {"result": 3})]
+    steps = result_steps({"a": {"t": 1}, "b": [2], "convert": dt.date(2024, 1, 1)}, STEPS)
+    assert [s["result"] for s in steps] == [{"t": 1}, {"result": [2]}, "2024-01-01"]
     for results, fragment in [({"get_weather": 1, "convert": 2}, "2 pending calls to get_weather"),
                               ({"a": 1, "b": 2}, "no result for convert"), ([1], "1 value\\(s\\) for 3 pending"),
                               ({"a": 1, "b": 2, "c": 3, "zzz": 4}, "zzz matches no pending call")]:

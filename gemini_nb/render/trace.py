@@ -236,15 +236,17 @@ def citations(steps: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     for step in steps:
         if step.get("type") != "model_output":
             continue
-        for item in step.get("content") or []:
-            for note in item.get("annotations") or [] if isinstance(item, dict) else []:
-                if not isinstance(note, dict):
-                    continue
-                url = note.get("url") or note.get("document_uri") or note.get("source")
-                label = note.get("title") or note.get("name") or note.get("file_name") or url
-                key = str(url or label)
-                if label and key not in seen:
-                    seen[key] = (str(label), url if isinstance(url, str) and "://" in url else None)
+        notes = [n for item in step.get("content") or [] if isinstance(item, dict)
+                 for n in item.get("annotations") or []]
+        notes += step.get("annotations") or []  # a stream's text_annotation_delta lands on the step
+        for note in notes:
+            if not isinstance(note, dict):
+                continue
+            url = note.get("url") or note.get("document_uri") or note.get("source")
+            label = note.get("title") or note.get("name") or note.get("file_name") or url
+            key = str(url or label)
+            if label and key not in seen:
+                seen[key] = (str(label), url if isinstance(url, str) and "://" in url else None)
     return list(seen.values())
 
 
