@@ -110,6 +110,9 @@ class ToolLoop:
                 raise GeminiError(result.error, kind="failed", partial=result)
         result.steps = steps
         _attach(result, runs, round_ids, usage, note, host)
+        if rounds:  # the runner stamped the first round only: the turn took all of them
+            result.latency = runner.clock() - state.started
+            result.model = result.model or state.request.get("model")
         return result
 
 
