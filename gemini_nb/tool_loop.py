@@ -71,7 +71,14 @@ class ToolLoop:
             if rounds >= max_rounds:
                 note = f"stopped after {max_rounds} tool round(s) (max_tool_rounds); the calls are pending"
                 break
-            records = _run(calls, runnable, declared, timeout, approve, runner, steps, runs)
+            try:
+                records = _run(calls, runnable, declared, timeout, approve, runner, steps, runs)
+            except KeyboardInterrupt:  # Ctrl-C while functions run (or at the approval prompt)
+                for record in runs.values():
+                    if record.status == "running":
+                        record.status, record.error = "error", "interrupted (Ctrl-C)"
+                result.status = "interrupted"
+                break
             answers = [result_step(r) for r in records]
             request = dict(state.request)
             if request.get("store") is False:

@@ -5,6 +5,7 @@ cell's live output must already show the call (name, arguments, "running"); at t
 cell shows one final display with the call collapsed (status ok, duration), an expander that
 opens on the arguments and the result, and the answer that used the result.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,33 +44,42 @@ def lab(tmp_path_factory):
 
 
 def _cell_text(cell: int) -> str:
-    return (f"() => {{ const c = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[{cell}];"
-            " return c ? c.querySelector('.jp-OutputArea').innerText : ''; }")
+    return (
+        f"() => {{ const c = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[{cell}];"
+        " return c ? c.querySelector('.jp-OutputArea').innerText : ''; }"
+    )
 
 
 def test_live_trace_then_final_collapsible_call(lab):
     page, url, root = lab
     base, query = url.split("?")
     page.goto(f"{base}/lab/tree/tools.ipynb?{query}&reset")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=120_000)
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+        " && window.jupyterapp.shell.currentWidget.sessionContext"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
+        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+        timeout=120_000,
+    )
     # not awaited: the command's promise resolves only when every cell has run
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     # while get_weather sleeps, the live region shows the call as running
     live = page.wait_for_function(
         f"() => {{ const t = ({_cell_text(2)})();"
         f" return t.includes('{FUNCTION}') && t.includes('running') ? t : null; }}",
-        timeout=120_000, polling=200).json_value()
+        timeout=120_000,
+        polling=200,
+    ).json_value()
     assert "sunny" not in live
     page.wait_for_function(
         "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
-        " return prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }", timeout=120_000)
+        " return prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
+        timeout=120_000,
+    )
     page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-        timeout=120_000)
+        timeout=120_000,
+    )
     page.screenshot(path=str(root / "tools.png"), full_page=True)
     area = page.locator(".jp-Notebook .jp-CodeCell").nth(2).locator(".jp-OutputArea-output")
     texts = [t for t in area.all_inner_texts() if t.strip() and "no API key found" not in t]

@@ -6,6 +6,7 @@ Prompts name the function explicitly ("Use get_weather for Paris") so they hold 
 emulator's way of choosing a function; cases the model would never produce (a call to an
 undeclared name, arguments of the wrong type) are scripted with emulator scenarios.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,11 @@ from gnb_fixtures import control, run_cell
 from gemini_nb.errors import GeminiError
 from gemini_nb.toolspec import ToolOptionError
 
-MODES = [pytest.param(stream, store, id=f"{'stream' if stream else 'unary'}-{'store' if store else 'no-store'}")
-         for stream in (False, True) for store in (True, False)]
+MODES = [
+    pytest.param(stream, store, id=f"{'stream' if stream else 'unary'}-{'store' if store else 'no-store'}")
+    for stream in (False, True)
+    for store in (True, False)
+]
 
 
 def get_weather(location: str, unit: str = "celsius") -> dict:
@@ -52,7 +56,9 @@ def scenarios(emu):
 
 
 def posts(emu):
-    return [r["body"] for r in emu.requests() if r.get("method") == "POST" and "interactions" in r.get("path", "")]
+    return [
+        r["body"] for r in emu.requests() if r.get("method") == "POST" and "interactions" in r.get("path", "")
+    ]
 
 
 def md(result):
@@ -70,7 +76,12 @@ def test_named_function_runs_and_its_result_reaches_the_answer(session, emu, str
     assert result.status == "completed" and get_weather.calls == ["Paris"]
     assert "sunny" in result.text and "Paris" in result.text
     [call] = result.calls
-    assert (call.name, call.arguments, call.status, call.error) == ("get_weather", {"location": "Paris"}, "ok", None)
+    assert (call.name, call.arguments, call.status, call.error) == (
+        "get_weather",
+        {"location": "Paris"},
+        "ok",
+        None,
+    )
     assert call.result == {"location": "Paris", "sky": "sunny", "temp": 21} and call.duration_s >= 0
     first, second = posts(emu)
     assert first["tools"][0]["name"] == "get_weather" and second["tools"] == first["tools"]
@@ -104,9 +115,14 @@ def test_parallel_calls_are_all_answered_in_one_round(session, emu):
 
 # -- safety --------------------------------------------------------------------------------------------
 def test_a_call_to_another_name_runs_nothing(session, emu, scenarios):
-    scenarios({"name": "sneaky", "match": {"input": "(?i)tidy up"},
-               "respond": [{"function_call": {"name": "rm_rf", "arguments": {"path": "/"}}}]},
-              {"name": "after", "match": {"function_result": "rm_rf"}, "respond": "I could not do that."})
+    scenarios(
+        {
+            "name": "sneaky",
+            "match": {"input": "(?i)tidy up"},
+            "respond": [{"function_call": {"name": "rm_rf", "arguments": {"path": "/"}}}],
+        },
+        {"name": "after", "match": {"function_result": "rm_rf"}, "respond": "I could not do that."},
+    )
     result = session.ask("Tidy up please", tools=[get_weather], stream=False)
     assert result.status == "completed" and result.text == "I could not do that." and get_weather.calls == []
     [call] = result.calls
@@ -117,9 +133,14 @@ def test_a_call_to_another_name_runs_nothing(session, emu, scenarios):
 
 
 def test_invalid_arguments_are_refused_before_the_function_runs(session, emu, scenarios):
-    scenarios({"name": "bad", "match": {"input": "(?i)bad args"},
-               "respond": [{"function_call": {"name": "get_weather", "arguments": {"location": 42}}}]},
-              {"name": "after", "match": {"function_result": "get_weather"}, "respond": "Sorry."})
+    scenarios(
+        {
+            "name": "bad",
+            "match": {"input": "(?i)bad args"},
+            "respond": [{"function_call": {"name": "get_weather", "arguments": {"location": 42}}}],
+        },
+        {"name": "after", "match": {"function_result": "get_weather"}, "respond": "Sorry."},
+    )
     result = session.ask("bad args please", tools=[get_weather], stream=True)
     assert get_weather.calls == [] and result.status == "completed"
     assert result.calls[0].error == "invalid arguments for get_weather: location: expected string, got 42"
@@ -133,7 +154,10 @@ def test_a_function_that_raises_or_times_out_becomes_an_error_result(session, em
         raise RuntimeError(f"no station in {location}")
 
     result = session.ask("Use get_weather for Oslo", tools=[get_weather], stream=stream)
-    assert result.status == "completed" and result.calls[0].error == "get_weather raised RuntimeError: no station in Oslo"
+    assert (
+        result.status == "completed"
+        and result.calls[0].error == "get_weather raised RuntimeError: no station in Oslo"
+    )
     assert results_sent(posts(emu)[1])[0]["result"] == {"error": result.calls[0].error}
 
     def slow_weather(location: str) -> str:
@@ -142,8 +166,9 @@ def test_a_function_that_raises_or_times_out_becomes_an_error_result(session, em
         return "late"
 
     started = time.monotonic()
-    result = session.ask("Use slow_weather for Oslo", tools=[slow_weather], stream=stream, tool_timeout=0.3,
-                         new=True)
+    result = session.ask(
+        "Use slow_weather for Oslo", tools=[slow_weather], stream=stream, tool_timeout=0.3, new=True
+    )
     assert time.monotonic() - started < 2.5
     assert result.calls[0].status == "error" and "did not finish within 0.3 s" in result.calls[0].error
 
@@ -181,31 +206,46 @@ def test_approve_asks_before_each_call(session, emu, monkeypatch):
 
 @pytest.mark.parametrize("store", [True, False])
 def test_no_auto_returns_pending_calls_and_reply_continues(session, emu, store):
-    result = session.ask("Use get_weather for Paris", tools=[get_weather], auto=False, stream=False, store=store)
+    result = session.ask(
+        "Use get_weather for Paris", tools=[get_weather], auto=False, stream=False, store=store
+    )
     assert result.status == "requires_action" and get_weather.calls == []
     assert [c.status for c in result.pending_calls] == ["pending"]
     assert ".reply(" in md(result)
     answer = result.reply({"get_weather": "hail, 2 degrees"})
     assert answer.status == "completed" and "hail, 2 degrees" in answer.text
     [sent] = results_sent(posts(emu)[-1])
-    assert sent == {"type": "function_result", "call_id": result.calls[0].id, "name": "get_weather",
-                    "result": "hail, 2 degrees"}
+    assert sent == {
+        "type": "function_result",
+        "call_id": result.calls[0].id,
+        "name": "get_weather",
+        "result": "hail, 2 degrees",
+    }
     assert session.chain.head().id == answer.id
     with pytest.raises(ToolOptionError.__mro__[1], match="no pending function calls"):
         answer.reply(["x"])
 
 
 def test_session_function_results_answer_the_head(session, emu):
-    first = session.ask("Use get_weather for Paris and for Tokyo", tools=[get_weather], auto=False, stream=False)
+    first = session.ask(
+        "Use get_weather for Paris and for Tokyo", tools=[get_weather], auto=False, stream=False
+    )
     answer = session.ask(function_results=["sunny", "rainy"], stream=True)
     assert [s["result"] for s in results_sent(posts(emu)[-1])] == ["sunny", "rainy"]
     assert answer.status == "completed" and answer.previous_interaction_id == first.id
 
 
 def test_declarations_without_a_function_stop_for_a_hand_answer(session, emu):
-    declaration = {"type": "function", "name": "get_weather", "description": "Gets the weather",
-                   "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
-                                  "required": ["location"]}}
+    declaration = {
+        "type": "function",
+        "name": "get_weather",
+        "description": "Gets the weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"location": {"type": "string"}},
+            "required": ["location"],
+        },
+    }
     result = session.ask("Use get_weather for Paris", tools=[declaration], stream=False)
     assert result.status == "requires_action" and result.pending_calls[0].name == "get_weather"
     assert len(posts(emu)) == 1
@@ -213,12 +253,25 @@ def test_declarations_without_a_function_stop_for_a_hand_answer(session, emu):
 
 def test_round_limit_stops_with_calls_pending(session, emu, scenarios):
     call = [{"function_call": {"name": "get_weather", "arguments": {"location": "Paris"}}}]
-    scenarios({"name": "first", "match": {"input": "(?i)loop forever"}, "respond": call},
-              {"name": "again", "match": {"function_result": "get_weather"}, "respond": call})
+    scenarios(
+        {"name": "first", "match": {"input": "(?i)loop forever"}, "respond": call},
+        {"name": "again", "match": {"function_result": "get_weather"}, "respond": call},
+    )
     result = session.ask("loop forever", tools=[get_weather], max_tool_rounds=2, stream=False)
     assert result.status == "requires_action" and len(get_weather.calls) == 2 and len(posts(emu)) == 3
     assert "stopped after 2 tool round(s)" in md(result)
     assert [c.status for c in result.calls] == ["ok", "ok", "pending"]
+
+
+def test_ctrl_c_while_tools_run_keeps_the_turn(session, emu):
+    def interrupt(call):
+        raise KeyboardInterrupt
+
+    head = session.chain.head()
+    result = session.ask("Use get_weather for Paris", tools=[get_weather], approve=interrupt, stream=False)
+    assert result.status == "interrupted" and get_weather.calls == [] and len(posts(emu)) == 1
+    assert result.calls[0].name == "get_weather" and session.last is result
+    assert session.chain.head() is head  # an interrupted turn does not move the head
 
 
 def test_a_failed_follow_up_keeps_the_rounds_so_far(session, emu):
@@ -234,7 +287,10 @@ def test_a_failed_follow_up_keeps_the_rounds_so_far(session, emu):
         session.ask("Use get_weather for Paris", tools=[get_weather], stream=False)
     partial = info.value.partial
     assert result_holder["ran"] and partial.status == "error" and "\n" not in str(info.value)
-    assert [s["type"] for s in partial.steps if "function" in s["type"]] == ["function_call", "function_result"]
+    assert [s["type"] for s in partial.steps if "function" in s["type"]] == [
+        "function_call",
+        "function_result",
+    ]
     assert partial.calls[0].status == "ok"
 
 
@@ -254,7 +310,9 @@ BUILTIN_CASES = [
 def test_builtin_tools_are_sent_and_traced(session, emu, spec, prompt, shown, stream):
     result = session.ask(prompt, tools=[spec], stream=stream, generation_config={"tool_choice": "any"})
     assert result.status == "completed"
-    assert posts(emu)[0]["tools"][0]["type"] == {"mcp": "mcp_server"}.get(spec.split(":")[0], spec.split(":")[0])
+    assert posts(emu)[0]["tools"][0]["type"] == {"mcp": "mcp_server"}.get(
+        spec.split(":")[0], spec.split(":")[0]
+    )
     markdown = md(result)
     assert shown in markdown and "<details><summary>" in markdown
     if spec == "google_search":
@@ -262,8 +320,9 @@ def test_builtin_tools_are_sent_and_traced(session, emu, spec, prompt, shown, st
 
 
 def test_computer_use_actions_wait_for_the_user(session, emu):
-    result = session.ask("Open example.com in the browser and click the first link", tools=["computer_use"],
-                         stream=False)
+    result = session.ask(
+        "Open example.com in the browser and click the first link", tools=["computer_use"], stream=False
+    )
     assert result.status == "requires_action" and result.pending_calls and len(posts(emu)) == 1
 
 
@@ -272,15 +331,21 @@ def test_functions_and_builtins_together_only_where_the_api_allows(session, emu)
     assert [t["type"] for t in posts(emu)[0]["tools"]] == ["function", "google_search"] and result.text
     before = len(posts(emu))
     with pytest.raises(ToolOptionError, match="gemini-2.5-flash cannot combine built-in tools"):
-        session.ask("Use get_weather for Paris", tools=[get_weather, "google_search"], model="gemini-2.5-flash",
-                    new=True)
+        session.ask(
+            "Use get_weather for Paris",
+            tools=[get_weather, "google_search"],
+            model="gemini-2.5-flash",
+            new=True,
+        )
     assert len(posts(emu)) == before
 
 
 # -- the magics -------------------------------------------------------------------------------------------
 def test_magic_tools_option_runs_notebook_functions(ip, emu):
     ip.user_ns["get_weather"] = get_weather
-    outcome, out, err = run_cell(ip, "%%gemini --tools get_weather,google_search --no-stream\nUse get_weather for Paris")
+    outcome, out, err = run_cell(
+        ip, "%%gemini --tools get_weather,google_search --no-stream\nUse get_weather for Paris"
+    )
     result = outcome.result
     assert result.status == "completed" and get_weather.calls == ["Paris"] and "sunny" in result.text
     outcome, out, err = run_cell(ip, "%%gemini --tools nope\nUse nope")
@@ -290,7 +355,9 @@ def test_magic_tools_option_runs_notebook_functions(ip, emu):
 
 def test_magic_no_auto_then_reply(ip, emu):
     ip.user_ns["get_weather"] = get_weather
-    outcome, _, _ = run_cell(ip, "%%gemini --tools get_weather --no-auto -o r --no-stream\nUse get_weather for Rome")
+    outcome, _, _ = run_cell(
+        ip, "%%gemini --tools get_weather --no-auto -o r --no-stream\nUse get_weather for Rome"
+    )
     assert ip.user_ns["r"].status == "requires_action" and get_weather.calls == []
     outcome, _, _ = run_cell(ip, "r.reply({'get_weather': 'foggy'}).text")
     assert "foggy" in outcome.result
@@ -301,7 +368,9 @@ def test_magic_approve_and_limits_in_help(ip, emu, monkeypatch):
 
     ip.user_ns["get_weather"] = get_weather
     monkeypatch.setattr("builtins.input", lambda text: "y")
-    outcome, _, _ = run_cell(ip, "%%gemini --tools get_weather --approve --no-stream\nUse get_weather for Bern")
+    outcome, _, _ = run_cell(
+        ip, "%%gemini --tools get_weather --approve --no-stream\nUse get_weather for Bern"
+    )
     assert get_weather.calls == ["Bern"]
     doc = GeminiMagics.gemini.__doc__
     for flag in ("--tools LIST", "--approve", "--no-auto", "--max-tool-rounds N", "--tool-timeout S"):
@@ -340,3 +409,32 @@ def test_live_view_shows_the_trace_as_it_happens(session, emu):
     shown = [u.get("text/markdown", "") for u in sink.updates]
     assert any("get_weather(location=Paris)</code>" in s and "· ok" in s for s in shown)
     assert sum(1 for u in sink.updates if u == {"text/plain": ""}) == 2  # one region: opened and emptied once
+
+
+def test_terminal_echo_writes_every_round():
+    import io
+
+    from gemini_nb.render.live import TerminalLive
+    from gemini_nb.stream import StreamAssembler
+
+    out = io.StringIO()
+    live = TerminalLive(out, rate=0)
+    for text in ("Let me check. ", "It is sunny."):  # two rounds: a fresh stream each
+        stream = StreamAssembler()
+        stream.feed({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
+        stream.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": text}})
+        live.tick(stream)
+    live.close()
+    assert out.getvalue() == "Let me check. \nIt is sunny.\n"
+
+
+def test_ask_takes_functions_and_its_result_replies(clean_env, emu, monkeypatch):
+    import gemini_nb
+
+    monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
+    result = gemini_nb.ask("Use get_weather for Paris", tools=[get_weather], stream=False)
+    assert result.status == "completed" and get_weather.calls == ["Paris"]
+    pending = gemini_nb.ask("Use get_weather for Rome", tools=[get_weather], auto=False, stream=False)
+    answer = pending.reply(["drizzle"])
+    assert "drizzle" in answer.text and get_weather.calls == ["Paris"]
+    assert gemini_nb.default_session().chain.head() is None  # the magics' chain is untouched
