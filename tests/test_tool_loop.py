@@ -438,3 +438,18 @@ def test_ask_takes_functions_and_its_result_replies(clean_env, emu, monkeypatch)
     answer = pending.reply(["drizzle"])
     assert "drizzle" in answer.text and get_weather.calls == ["Paris"]
     assert gemini_nb.default_session().chain.head() is None  # the magics' chain is untouched
+
+
+def test_live_view_shows_server_side_tool_steps_while_streaming(session, emu):
+    from gemini_nb.render.live import LiveDisplay
+
+    sink = Sink()
+    result = session.ask(
+        "Search the web: who designed the Eiffel Tower?",
+        tools=["google_search"],
+        generation_config={"tool_choice": "any"},
+        live=LiveDisplay(sink, rate=1000),
+    )
+    live = [u.get("text/markdown", "") for u in sink.updates[:-1]]  # before the region is emptied
+    assert any("search: “" in md and "streaming…" in md for md in live)
+    assert result.status == "completed"
