@@ -7,10 +7,10 @@ Why its own module: this is the safety boundary of the tool loop. The rules it o
 * arguments are checked against the declaration (a small JSON Schema validator: types,
   required, enum, const, properties, items, anyOf/oneOf, bounds, ``$ref``) and then converted to
   the function's own types (Enum, dataclass, pydantic...) with pydantic's ``TypeAdapter``;
-* a function that raises or outlives ``timeout`` becomes an error result; sync functions run in
-  a worker thread each (a timed-out one is abandoned, never waited for), async ones together on
-  one event loop in a worker thread (so they run concurrently, even inside a kernel whose own
-  loop is running);
+* a function that raises or outlives ``timeout`` becomes an error result; sync functions run one
+  at a time, each in a worker thread (a timed-out one is abandoned, never waited for), async
+  ones together on one event loop in a worker thread (so they run concurrently, even inside a
+  kernel whose own loop is running);
 * the value goes through :func:`gemini_nb.tool_json.to_json`.
 
 Every outcome is a :class:`~gemini_nb.toolcall.ToolCall`; nothing here raises for a bad call.
@@ -268,24 +268,28 @@ def _fail(record: ToolCall, message: str) -> None:
 
 
 def _execute(jobs: list[_Job], timeout: float | None) -> None:
-    """Start every job (sync: a thread each; async: one loop in one thread), then wait for all,
-    at most ``timeout`` seconds from the start (a job still running then is abandoned)."""
+    """Run every job, each within ``timeout`` seconds: async jobs together on one event loop in a
+    worker thread; sync jobs one after another, each in its own worker thread (notebook code is
+    rarely thread-safe, so two of the user's functions never run at once; a job still running
+    at its timeout is abandoned, and the next one starts)."""
     limit = timeout if timeout and timeout > 0 else None
     sync = [job for job in jobs if not job.is_async]
     async_jobs = [job for job in jobs if job.is_async]
-    start = time.monotonic()
-    for job in jobs:
-        job.started = start
-    for job in sync:
-        threading.Thread(target=job.run_sync, name=f"gemini-nb-tool-{job.record.name}", daemon=True).start()
     if async_jobs:
         async def gather() -> None:
             await asyncio.gather(*(job.run_async(limit) for job in async_jobs))
 
+        began = time.monotonic()
+        for job in async_jobs:
+            job.started = began
         threading.Thread(target=asyncio.run, args=(gather(),), name="gemini-nb-async-tools",
                          daemon=True).start()
-    for job in jobs:
-        remaining = None if limit is None else max(limit - (time.monotonic() - start), 0.0)
+    for job in sync:
+        job.started = time.monotonic()
+        threading.Thread(target=job.run_sync, name=f"gemini-nb-tool-{job.record.name}", daemon=True).start()
+        job.done.wait(limit)
+    for job in async_jobs:
+        remaining = None if limit is None else max(limit - (time.monotonic() - job.started), 0.0)
         job.done.wait(remaining)
 
 

@@ -479,3 +479,18 @@ def test_trace_blocks_pair_calls_with_results_and_truncate():
     assert citations_markdown(steps) == "**Sources**\n\n1. [A](https://a.example)"
     line = trace_plain(steps, {"f": run})[1]
     assert line.startswith("[✓ get_weather(location=<Paris>) · 0.25 s ok] → xxx")
+
+
+def test_sync_functions_run_one_at_a_time_each_with_its_own_timeout():
+    spans = []
+
+    def work(n: int) -> int:
+        began = time.monotonic()
+        time.sleep(0.15)
+        spans.append((began, time.monotonic()))
+        return n
+
+    records = _run([{"id": str(i), "name": "work", "arguments": {"n": i}} for i in range(3)], work, timeout=1.0)
+    assert [r.result for r in records] == [0, 1, 2]
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # never two at once
