@@ -490,7 +490,9 @@ def test_sync_functions_run_one_at_a_time_each_with_its_own_timeout():
         spans.append((began, time.monotonic()))
         return n
 
-    records = _run([{"id": str(i), "name": "work", "arguments": {"n": i}} for i in range(3)], work, timeout=1.0)
+    records = _run(
+        [{"id": str(i), "name": "work", "arguments": {"n": i}} for i in range(3)], work, timeout=1.0
+    )
     assert [r.result for r in records] == [0, 1, 2]
     spans.sort()
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # never two at once
