@@ -20,6 +20,8 @@ _LAZY = {
     "InteractionResult": ("gemini_nb.result", "InteractionResult"),
     "GeminiError": ("gemini_nb.errors", "GeminiError"),
     "GeminiMagics": ("gemini_nb.magics", "GeminiMagics"),
+    # tools: see what a Python function is declared as
+    "declare": ("gemini_nb.tools", "declare"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension", *_LAZY]

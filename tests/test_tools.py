@@ -114,6 +114,12 @@ def test_declaration_from_signature_hints_and_google_docstring():
     Draft202012Validator.check_schema(decl["parameters"])
 
 
+def test_declare_is_public_and_lazy():
+    import gemini_nb
+
+    assert gemini_nb.declare(get_weather) == declare(get_weather)
+
+
 def test_numpy_and_sphinx_docstrings():
     decl = declare(numpy_style)
     props = decl["parameters"]["properties"]
@@ -496,3 +502,18 @@ def test_sync_functions_run_one_at_a_time_each_with_its_own_timeout():
     assert [r.result for r in records] == [0, 1, 2]
     spans.sort()
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # never two at once
+
+
+def test_cell_options_for_tools():
+    from gemini_nb.options import OptionError, parse
+
+    opts = parse(["--tools", "get_weather, google_search", "--max-tool-rounds", "3", "--tool-timeout", "2.5",
+                  "--no-auto", "--approve"]).turn
+    assert opts.tools == ["get_weather", "google_search"] and opts.toolset is None
+    assert (opts.max_tool_rounds, opts.tool_timeout, opts.auto, opts.approve) == (3, 2.5, False, True)
+    defaults = parse([]).turn
+    assert (defaults.tools, defaults.auto, defaults.approve, defaults.max_tool_rounds) == (None, True, False, None)
+    for tokens, fragment in [(["--max-tool-rounds", "-1"], "--max-tool-rounds must be 0 or more"),
+                             (["--tool-timeout", "-2"], "--tool-timeout must be 0 or more")]:
+        with pytest.raises(OptionError, match=fragment):
+            parse(tokens)
