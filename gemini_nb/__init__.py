@@ -35,6 +35,8 @@ _LAZY = {
     "chat": ("gemini_nb.widgets.chat", "chat"),
     "compare": ("gemini_nb.comparison", "compare"),
     "usage": ("gemini_nb.usage_report", "usage"),
+    # tools: see what a Python function is declared as
+    "declare": ("gemini_nb.tools", "declare"),
 }
 
 __all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",

@@ -117,6 +117,8 @@ class Session:
         self._history: Any = None
         self._history_path: str | None = None
         self._history_warned: str | None = None
+        self.tool_functions: dict[str, Any] = {}
+        """Functions handed over as tools in this session (the tool loop runs only these)."""
 
     # -- backend and client -------------------------------------------------------------
     def set_backend(self, choice: str | None) -> Backend:
@@ -240,9 +242,14 @@ class Session:
             values["request"] = {**extra, **(values.get("request") or {})}
         if values.get("from_ref") is not None:
             values["from_ref"] = str(values["from_ref"])
+        if values.get("tools") is not None and values.get("toolset") is None:  # tools
+            from .toolspec import resolve
+
+            toolset = resolve(values["tools"])
+            values["tools"], values["toolset"] = toolset.tools, toolset
         return TurnOptions(**values)
 
-    def ask(self, prompt: Any, *, live: LiveView | None = None, namespace: dict[str, Any] | None = None,
+    def ask(self, prompt: Any = "", *, live: LiveView | None = None, namespace: dict[str, Any] | None = None,
             **options: Any) -> Any:
         """Send ``prompt`` as the next turn of this session's chain; returns the result.
 
@@ -379,7 +386,7 @@ def _sync_settings(session: Session) -> None:
         session.settings = magics.to_settings()
 
 
-def ask(prompt: str, **options: Any):
+def ask(prompt: str = "", **options: Any):
     """One-off question: a fresh conversation every call (use a :class:`Session` for chains).
 
     Options are those of ``%%gemini``: ``model``, ``system``, ``thinking``, ``thoughts``,
@@ -390,6 +397,8 @@ def ask(prompt: str, **options: Any):
     ``aspect_ratio``, ``image_size``, ``modalities``, ``voice``, ``speakers``, ``stop``, ``seed``,
     ``top_p``, ``config``; structured output: ``schema``, ``many``; any other
     ``interactions.create`` field (``response_format``...) passes through, also as ``request={...}``.
+    ``tools`` takes Python functions (run by the tool loop), tool dicts and built-in tool words;
+    ``auto``, ``approve``, ``max_tool_rounds``, ``tool_timeout`` steer the loop.
     It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off

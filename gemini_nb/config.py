@@ -37,6 +37,11 @@ class Settings:
     prices: dict = field(default_factory=dict)
     """USD per 1M tokens per model, ``{"model": {"input": x, "output": y[, "cached": z]}}``: the
     cost columns of ``%gemini usage`` (no price is built in)."""
+    # -- tools: the function-call loop --
+    max_tool_rounds: int = 10
+    """Rounds of function calls the loop answers in one turn before it stops (calls left pending)."""
+    tool_timeout: float = 30.0
+    """Seconds one function call may take (then an error result is sent; 0: no limit)."""
 
 
 class GeminiConfig(Configurable):
@@ -60,6 +65,11 @@ class GeminiConfig(Configurable):
     # widgets: usage
     prices = Dict(help="USD per 1M tokens per model for %gemini usage, e.g. {'gemini-3-flash-preview': "
                        "{'input': 0.5, 'output': 3.0}} (optional 'cached').").tag(config=True)
+
+    # -- tools: the function-call loop --
+    max_tool_rounds = Int(10, help="Rounds of function calls answered automatically in one turn.").tag(
+        config=True)
+    tool_timeout = Float(30.0, help="Seconds a Python tool function may run (0: no limit).").tag(config=True)
 
     def to_settings(self) -> Settings:
         return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

@@ -59,6 +59,14 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
         raise UsageError(redact(str(exc))) from None
     for notice in session.pop_notices():
         print(notice)
+    if opts.tools is not None and opts.toolset is None:  # tools: names -> the notebook's functions
+        from .toolspec import resolve
+
+        try:
+            toolset = resolve(opts.tools, shell.user_ns)
+        except ChainError as exc:
+            raise UsageError(redact(str(exc))) from None
+        opts.tools, opts.toolset = toolset.tools, toolset
     live = api.live_for(session, opts, echo=True)
     from . import jobs
 

@@ -106,6 +106,17 @@ OPTIONS: tuple[Option, ...] = (
     # widgets: compare
     Option(("--compare",), "compare", "run the prompt on 2+ models at once, side by side (one-off turns: "
            "the chain does not move; -o VAR gets the DataFrame)", "M1,M2"),
+    # -- tools: Python functions, built-in tools, the function-call loop --
+    Option(("--tools",), "tools", "tools for this chain: Python functions by name, google_search, "
+           "code_execution, url_context, google_maps, computer_use, mcp:NAME=URL, file_search:STORE "
+           "(comma-separated)", "LIST"),
+    Option(("--approve",), "approve", "ask before running each function call", default=False),
+    Option(("--no-auto",), "auto", "do not run function calls: stop with them pending (answer with "
+           "_.reply({...}))", const=False, default=True),
+    Option(("--max-tool-rounds",), "max_tool_rounds", "rounds of function calls answered in this turn "
+           "(default: %config GeminiMagics.max_tool_rounds)", "N", int),
+    Option(("--tool-timeout",), "tool_timeout", "seconds one function call may run (default: %config "
+           "GeminiMagics.tool_timeout)", "S", float),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -276,7 +287,7 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
         raise OptionError(f"--temperature must be between 0 and 2 (got {args.temperature:g})")
     if args.max_tokens is not None and args.max_tokens <= 0:
         raise OptionError(f"--max-tokens must be positive (got {args.max_tokens})")
-    return TurnOptions(
+    opts = TurnOptions(
         model=args.model, agent=args.agent, system=args.system, thinking=thinking,
         thoughts=args.thoughts, temperature=args.temperature, max_tokens=args.max_tokens,
         stream=args.stream, new=args.new, from_ref=args.from_ref, thread=args.thread,
@@ -285,6 +296,15 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
         **_media_options(args),
         background=args.background, wait=args.wait, agent_config=agent_config_pairs(args.agent_config),
     )
+    # -- tools: names stay words here; magic_turn resolves them in the user namespace --
+    if args.max_tool_rounds is not None and args.max_tool_rounds < 0:
+        raise OptionError(f"--max-tool-rounds must be 0 or more (got {args.max_tool_rounds})")
+    if args.tool_timeout is not None and args.tool_timeout < 0:
+        raise OptionError(f"--tool-timeout must be 0 or more seconds (got {args.tool_timeout:g})")
+    opts.tools = [w.strip() for w in args.tools.split(",") if w.strip()] if args.tools else None
+    opts.approve, opts.auto = args.approve, args.auto
+    opts.max_tool_rounds, opts.tool_timeout = args.max_tool_rounds, args.tool_timeout
+    return opts
 
 
 def _media_options(args: Any) -> dict[str, Any]:

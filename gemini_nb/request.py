@@ -81,6 +81,17 @@ class TurnOptions:
     """Block until a background job ends (None: ``Settings.wait_for_jobs``)."""
     agent_config: dict[str, Any] | None = None
     """``agent_config`` fields (``type`` is filled in from the agent); inherited like the agent."""
+    # -- tools: Python functions and the tool loop (gemini_nb.toolspec, gemini_nb.tool_loop) --
+    toolset: Any = None
+    """The :class:`~gemini_nb.toolspec.ToolSet` the user handed over: the functions that may run."""
+    auto: bool = True
+    """Run the calls the model asks for (False: stop at ``requires_action``, calls pending)."""
+    approve: Any = False
+    """Ask before each call (True: a y/n prompt; or a callable ``ToolCall -> bool``)."""
+    max_tool_rounds: int | None = None
+    tool_timeout: float | None = None
+    function_results: Any = None
+    """Results for the parent turn's pending calls (a dict by name or call id, or a list)."""
 
     def logged(self) -> dict[str, Any]:
         """The options as logged in history: those that differ from the defaults (so an explicit
@@ -102,6 +113,16 @@ def user_step(prompt: str, content: list[dict[str, Any]] | None = None) -> dict[
     if content:
         return {"type": "user_input", "content": list(content)}
     return {"type": "user_input", "content": [{"type": "text", "text": prompt}]}
+
+
+def input_steps(prompt: str, opts: TurnOptions, parent: Turn | None) -> list[dict[str, Any]]:
+    """The steps this turn adds to the conversation: the prompt, or the function results it
+    answers the parent's pending calls with (then the prompt, if any)."""
+    if opts.function_results is None:
+        return [user_step(prompt, media_content(opts))]
+    from .tool_results import pending_calls, reply_input
+
+    return reply_input(prompt, opts.function_results, pending_calls(parent.output_steps) if parent else [])
 
 
 def _settings_for(parent: Turn | None, opts: TurnOptions, show_thoughts: bool) -> dict[str, Any]:
@@ -195,11 +216,11 @@ def build_request(session: RequestSource, prompt: str,
             request["background"] = True
     if request.get("background") and not opts.store:  # background jobs
         raise OptionError("a background run is always stored (it is polled by id): drop --no-store")
-    content = media_content(opts)
+    steps = input_steps(prompt, opts, parent)
     if chain.needs_history(parent, opts.store):
-        request["input"] = [*chain.history_steps(parent), user_step(prompt, content)]
+        request["input"] = [*chain.history_steps(parent), *steps]
     else:
-        request["input"] = [user_step(prompt, content)] if content else prompt
+        request["input"] = prompt if opts.function_results is None and not opts.content else steps
         if parent is not None:
             request["previous_interaction_id"] = parent.id
     if not opts.store:
@@ -219,6 +240,10 @@ def build_request(session: RequestSource, prompt: str,
         request.update(request_overrides(opts))
     except MediaOptionError as exc:
         raise OptionError(str(exc)) from None
+    if settings.get("tools"):  # tools: the documented limits, one line each, before sending
+        from .toolspec import check_tools
+
+        check_tools(settings["tools"], request.get("model"))
     if agent:
         settings["agent"] = agent
     return request, parent, settings
@@ -234,4 +259,4 @@ def media_content(opts: TurnOptions) -> list[dict[str, Any]] | None:
     return resolve_parts(list(opts.content))  # idempotent on resolved parts; inline otherwise
 
 
-__all__ = ["media_content", "OptionError", "TurnOptions", "build_request", "user_step"]
+__all__ = ["media_content", "OptionError", "TurnOptions", "build_request", "input_steps", "user_step"]

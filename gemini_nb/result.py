@@ -168,6 +168,15 @@ class InteractionResult:
     def schema_error(self) -> str | None:
         """One line naming each field that did not validate (None when it did)."""
         return self.structured.error if self.structured is not None else None
+    # -- tools (the function-call loop, gemini_nb.tool_loop) --
+    tool_runs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Call id -> :class:`~gemini_nb.toolcall.ToolCall`: what the loop did with each call."""
+    round_ids: list[str] = field(default_factory=list, repr=False, compare=False)
+    """The interaction id of every round of a tool loop (the last one is ``id``)."""
+    tool_note: str | None = None
+    """Why the loop stopped early (``max_tool_rounds``), shown with the status."""
+    session: Any = field(default=None, repr=False, compare=False)
+    """The session that ran the turn (what :meth:`reply` continues)."""
 
     # -- convenience views ---------------------------------------------------------------
     @property
@@ -203,13 +212,34 @@ class InteractionResult:
         return out
 
     @property
-    def calls(self) -> list[dict[str, Any]]:
-        """Function calls the model asked the client to run: ``{id, name, arguments}``."""
-        return [
-            {"id": s.get("id"), "name": s.get("name"), "arguments": s.get("arguments") or {}}
-            for s in self.steps
-            if s.get("type") == "function_call"
-        ]
+    def calls(self) -> list[Any]:
+        """Function calls of the turn, as :class:`~gemini_nb.toolcall.ToolCall` objects: ``.name``,
+        ``.arguments``, ``.result``, ``.error``, ``.duration_s``, ``.status`` (``call["name"]`` works too)."""
+        from .toolcall import calls_of
+
+        return calls_of(self)
+
+    @property
+    def pending_calls(self) -> list[Any]:
+        """The calls still waiting for a result (``--no-auto``, or declarations without a function)."""
+        return [c for c in self.calls if c.status == "pending"]
+
+    def calls_df(self):
+        """The calls as a pandas DataFrame (one row per call)."""
+        import pandas as pd
+
+        columns = ["name", "arguments", "result", "error", "status", "duration_s", "id"]
+        return pd.DataFrame([{k: c[k] for k in columns} for c in self.calls], columns=columns)
+
+    def reply(self, results: Any, prompt: str = "", **options: Any) -> "InteractionResult":
+        """Answer this turn's pending calls by hand and continue: ``results`` is a dict (function
+        name or call id -> value) or a list in call order. Returns the next turn's result."""
+        if self.session is None or not self.id:
+            raise ValueError("this result cannot be continued (it did not come from a session turn)")
+        options.setdefault("from_", self.id)
+        options.setdefault("store", self.session.chain.turns[self.id].stored
+                           if self.id in self.session.chain.turns else True)
+        return self.session.ask(prompt, function_results=results, **options)
 
     @property
     def tool_steps(self) -> list[dict[str, Any]]:

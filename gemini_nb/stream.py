@@ -400,6 +400,17 @@ class StreamAssembler:
     def steps(self) -> list[dict[str, Any]]:
         return [self.blocks[i].finish() for i in self.order]
 
+    # -- tools: the live trace reads the tool steps only when a non-text step changed --
+    @property
+    def tool_version(self) -> int:
+        """Changes whenever a step starts or a non-text delta arrives (0: nothing yet)."""
+        return self._thought_version
+
+    def tool_steps(self) -> list[dict[str, Any]]:
+        """The tool call/result steps so far (a few; rebuilt only when :attr:`tool_version` moved)."""
+        return [self.blocks[i].finish() for i in self.order
+                if self.blocks[i].type.endswith(("_call", "_result"))]
+
     def result(self, **kwargs: Any) -> InteractionResult:
         """The turn as an ``InteractionResult``; partial unless ``completed`` was seen."""
         status = kwargs.pop("status", None) or (self.status if self.completed else "interrupted")

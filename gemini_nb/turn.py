@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from .calls import call_unary, consume_stream, is_dropped_connection, poll_background
 from .chain import MAIN, Turn
 from .errors import GeminiError, describe, head_note, sentence
-from .request import OptionError, TurnOptions, build_request, media_content, user_step
+from .request import OptionError, TurnOptions, build_request, input_steps, user_step
 from .result import InteractionResult
 from .stream import StreamAssembler, StreamError, result_from_interaction
 
@@ -239,7 +239,7 @@ class TurnRunner:
         host.chain.record(Turn(
             id=turn_id, parent=state.parent.id if state.parent else None, prompt=state.prompt,
             model=result.model, thread=state.thread, execution_count=state.opts.execution_count,
-            stored=state.opts.store, input_steps=[user_step(state.prompt, media_content(state.opts))],
+            stored=state.opts.store, input_steps=input_steps(state.prompt, state.opts, state.parent),
             output_steps=result.steps,
             settings=state.settings, text=result.text[:200], result=result,
         ), move_head=result.status in HEAD_MOVING)
@@ -313,10 +313,13 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
 def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
              live: LiveView | None = None, waiter: Waiter | None = None) -> InteractionResult:
     """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`); ``waiter``
-    takes background runs (:class:`gemini_nb.jobs.JobWaiter`)."""
-    finishers: list[Finisher] = []
-    # structured output: validate the answer against the schema (gemini_nb.structured)
-    if opts.schema is not None:
+    takes background runs (:class:`gemini_nb.jobs.JobWaiter`). Finishers, in order: the tool loop
+    (answers ``requires_action`` until the final answer), then the schema check of that answer."""
+    from .tool_loop import ToolLoop  # tools: the function-call loop answers requires_action
+
+    functions = opts.toolset.functions if opts.toolset is not None else None
+    finishers: list[Finisher] = [ToolLoop(functions)]
+    if opts.schema is not None:  # structured output: validate the final answer (gemini_nb.structured)
         from .structured import validate_answer
 
         finishers.append(validate_answer)

@@ -24,6 +24,7 @@ import time
 import uuid
 from typing import Any, Callable
 
+from . import trace as _trace
 from .bundle import result_bundle
 from .markdown import footer, live_markdown, live_plain
 
@@ -39,6 +40,37 @@ OVERHEAD = 100
 ENVELOPE = 700
 """An ``update_display_data`` message's own bytes in a kernel (header, parent header, display
 id, signature): charged to every update, because it crosses IOPub like the text does."""
+TRACE_CHARS = 6_000
+"""Characters of tool trace kept in the preview (the latest blocks; the final display has all)."""
+
+
+class _Trace:
+    """The tool trace a live view shows: the earlier rounds (handed over by the tool loop) plus
+    the tool steps of the stream in progress (read only when that stream's steps changed)."""
+
+    def __init__(self) -> None:
+        self.prefix_md = self.prefix_plain = ""
+        self._key: tuple = ()
+        self._md = self._plain = ""
+
+    def set_prefix(self, steps: list, runs: Any) -> None:
+        self.prefix_md = "\n\n".join(_trace.trace_markdown(steps, runs))
+        self.prefix_plain = "\n".join(_trace.trace_plain(steps, runs))
+        self._key = ()
+
+    def read(self, view: Any) -> tuple[str, str]:
+        reader = getattr(view, "tool_steps", None)
+        version = getattr(view, "tool_version", None)
+        key = (id(view), version, len(self.prefix_md))
+        if key != self._key:
+            steps = reader() if reader is not None and version else []
+            md = "\n\n".join(p for p in [self.prefix_md, *_trace.trace_markdown(steps)] if p)
+            plain = "\n".join(p for p in [self.prefix_plain, *_trace.trace_plain(steps)] if p)
+            self._md, self._plain, self._key = md[-TRACE_CHARS:], plain[-PLAIN_TAIL:], key
+            if len(md) > TRACE_CHARS:  # start at a block boundary
+                cut = self._md.find("<details>")
+                self._md = "… " + (self._md[cut:] if cut >= 0 else self._md)
+        return self._md, self._plain
 
 
 class IPythonSink:
@@ -76,9 +108,13 @@ class LiveDisplay:
         self.updates = 0
         self.sent = 0
         self._last = float("-inf")
-        self._seen = (0, 0)
+        self._seen: tuple = (0, 0)
         self._started = False
         self._shown = False
+        self._trace = _Trace()
+        self._view: Any = None
+        self._carried = 0
+        """Characters received in earlier streams of this turn (tool rounds): still paid for."""
 
     @property
     def shown(self) -> bool:
@@ -86,8 +122,18 @@ class LiveDisplay:
         return self._shown
 
     def start(self) -> None:
+        if self._started:  # a tool loop streams several rounds into the same region
+            return
         self.sink.display(dict(EMPTY), self.display_id)
         self._started = True
+
+    def show_trace(self, steps: list, runs: Any = None) -> None:
+        """The tool trace so far (earlier rounds, calls running now): shown at once."""
+        self._trace.set_prefix(steps, runs)
+        if self._view is not None or self._started:
+            self._seen = ()
+            self._render(self._view)
+            self._last = self.clock()
 
     def tick(self, view: Any) -> None:
         """Called on every event; renders only when the throttle interval has elapsed."""
@@ -100,11 +146,19 @@ class LiveDisplay:
     def _render(self, view: Any) -> bool:
         if not self._started:
             self.start()
+        if view is not self._view:
+            if self._view is not None:
+                self._carried += self._view.text_length + self._view.thought_length
+            self._view = view
+        if view is None:
+            view = _EmptyView()
+        trace_md, trace_plain = self._trace.read(view)
         text_len, thought_len = view.text_length, view.thought_length
-        if (text_len, thought_len) == self._seen or not (text_len or thought_len):
+        seen = (text_len, thought_len, len(trace_md))
+        if seen == self._seen or not (text_len or thought_len or trace_md):
             return False
-        room = (int(self.byte_ratio * (text_len + thought_len)) + self.byte_slack - self.sent
-                - ENVELOPE - OVERHEAD)
+        room = (int(self.byte_ratio * (text_len + thought_len + self._carried + len(trace_md)))
+                + self.byte_slack - self.sent - ENVELOPE - OVERHEAD - len(trace_md) - len(trace_plain))
         if text_len:
             thought_window = min(thought_len, THOUGHT_TAIL)
             window = min(text_len, self.tail, room - thought_window - PLAIN_TAIL)
@@ -113,8 +167,8 @@ class LiveDisplay:
             thoughts = view.thought_tail(thought_window)
         else:
             window = 0
-            thoughts = view.thought_tail(min(thought_len, self.tail, room // 2))
-            if len(thoughts) < min(thought_len, MIN_WINDOW):
+            thoughts = view.thought_tail(min(thought_len, self.tail, max(room // 2, 0)))
+            if len(thoughts) < min(thought_len, MIN_WINDOW) or room < 0:
                 return True
         text = view.text_tail(window)
         cut = len(text) < text_len
@@ -122,9 +176,10 @@ class LiveDisplay:
             newline = text.find("\n", 0, len(text) // 4)
             if newline >= 0:
                 text = text[newline + 1:]
-        markdown = live_markdown(thoughts, text, self.emulated, cut=cut)
-        plain = live_plain(thoughts[-PLAIN_TAIL:], text[-PLAIN_TAIL:], cut=cut or len(text) > PLAIN_TAIL)
-        self._seen = (text_len, thought_len)
+        markdown = live_markdown(thoughts, text, self.emulated, cut=cut, trace=trace_md)
+        plain = live_plain(thoughts[-PLAIN_TAIL:], text[-PLAIN_TAIL:], cut=cut or len(text) > PLAIN_TAIL,
+                           trace=trace_plain)
+        self._seen = seen
         self.updates += 1
         self.sent += len(markdown) + len(plain) + ENVELOPE
         self.sink.update({"text/markdown": markdown, "text/plain": plain}, self.display_id)
@@ -142,6 +197,17 @@ class LiveDisplay:
             data, _ = result_bundle(failed)
             self.sink.display(data, uuid.uuid4().hex)
             self._shown = True
+
+
+class _EmptyView:
+    """Stands in for a stream before the first one of a turn starts (a trace shown early)."""
+
+    text_length = thought_length = 0
+
+    def text_tail(self, n: int) -> str:
+        return ""
+
+    thought_tail = text_tail
 
 
 class TerminalLive:
@@ -165,6 +231,7 @@ class TerminalLive:
         self._text = 0
         self._thoughts = 0
         self._view: Any = None
+        self._flushed: Any = None
         self.wrote = False
 
     @property
@@ -184,6 +251,11 @@ class TerminalLive:
         self._flush(view)
 
     def _flush(self, view: Any) -> None:
+        if view is not self._flushed:  # the next round of a tool loop: a fresh stream
+            if self._flushed is not None:
+                self.out.write("\n")
+                self._text = self._thoughts = 0
+            self._flushed = view
         if self.show_thoughts and not self._text and view.thought_length > self._thoughts:
             new = view.thought_from(self._thoughts)
             self.out.write(("" if self._thoughts else "[thinking] ") + new.replace("\n", "\n  "))

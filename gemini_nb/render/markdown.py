@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from . import media as _media
+from . import trace as _trace
 
 BADGE_MD = "`emulated`"
 BADGE_TEXT = "[emulated]"
@@ -63,8 +64,7 @@ def echo_epilogue(result: Any) -> list[str]:
     if result.images or result.audio:
         lines.append(f"[{len(result.images)} image(s), {len(result.audio)} audio part(s): "
                      "see _.images / _.audio]")
-    for call in result.calls:
-        lines.append(f"[→ call {call['name']}({call['arguments']})]")
+    lines.extend(_trace.trace_plain(result.steps, getattr(result, "tool_runs", None)))
     if result.status not in ("completed", None):
         lines.append(f"[status: {result.status}]")
     lines.append(footer(result, "plain"))
@@ -78,7 +78,11 @@ def _status_note(result: Any) -> str | None:
     if result.status == "error":
         return f"failed: {result.error}" if result.error else "failed: partial answer kept"
     if result.status not in ("completed", None):
-        return f"status: {result.status}"
+        note = getattr(result, "tool_note", None)
+        pending = sum(1 for s in result.steps if s.get("type") == "function_call") if \
+            result.status == "requires_action" else 0
+        extra = f"; {note}" if note else (" (pending calls: answer with .reply({...}))" if pending else "")
+        return f"status: {result.status}{extra}"
     return None
 
 
@@ -138,7 +142,8 @@ def render_markdown(result: Any) -> str:
     if result.show_thoughts and result.thoughts:
         parts.append(_thoughts_md(result.thoughts))
     budget = result.max_chars or None  # None: no limit
-    for step in result.steps:
+    tools = _trace.blocks(result.steps, getattr(result, "tool_runs", None))
+    for index, step in enumerate(result.steps):
         kind = step.get("type")
         if kind == "model_output":
             for item in step.get("content") or []:
@@ -153,8 +158,11 @@ def render_markdown(result: Any) -> str:
                     parts.append(_media_md(item))
         elif kind in ("thought", "user_input"):
             continue
-        else:
+        elif index in tools:
+            parts.append(tools[index])
+        elif not _trace.is_tool_step(step):
             parts.append(_tool_md(step))
+    parts.append(_trace.citations_markdown(result.steps))
     if note:
         parts.append(f"> **{note}**")
     parts.append(footer(result, "markdown"))
@@ -166,7 +174,8 @@ def render_plain(result: Any) -> str:
     if result.show_thoughts and result.thoughts:
         lines.append("[thoughts] " + "\n".join(result.thoughts).replace("\n", "\n  "))
     out: list[str] = []
-    for step in result.steps:
+    tools = _trace.blocks(result.steps, getattr(result, "tool_runs", None), "plain")
+    for index, step in enumerate(result.steps):
         kind = step.get("type")
         if kind == "model_output":
             for item in step.get("content") or []:
@@ -174,11 +183,16 @@ def render_plain(result: Any) -> str:
                     out.append(item.get("text") or "")
                 else:
                     out.append("\n" + _media_text(item) + "\n")
-        elif kind not in ("thought", "user_input"):
+        elif index in tools:
+            out.append("\n" + tools[index] + "\n")
+        elif kind not in ("thought", "user_input") and not _trace.is_tool_step(step):
             out.append("\n" + _tool_text(step) + "\n")
     text, cut = _truncate("".join(out).strip("\n"), result.max_chars)
     if text:
         lines.append(text + (" … [truncated]" if cut else ""))
+    sources = _trace.citations_plain(result.steps)
+    if sources:
+        lines.append(sources)
     note = _status_note(result)
     if note:
         lines.append(f"[{note}]")
@@ -191,18 +205,20 @@ def render_raw(result: Any) -> str:
 
 
 def live_markdown(thoughts: str, text: str, emulated: bool, *, cut: bool = False,
-                  thoughts_open: bool = True) -> str:
-    """The streaming preview from bounded pieces: the thoughts' tail, then the answer's tail
-    (``cut``: earlier text is not shown; the final display has all of it)."""
+                  thoughts_open: bool = True, trace: str = "") -> str:
+    """The streaming preview from bounded pieces: the thoughts' tail, the tool trace so far,
+    then the answer's tail (``cut``: earlier text is not shown; the final display has all of it)."""
     parts = []
     if thoughts:
         parts.append(_thoughts_md([thoughts], open_=thoughts_open))
+    if trace:
+        parts.append(trace)
     parts.append(("… " if cut else "") + text + " ▌")
     parts.append(f"<sub>{BADGE_MD + ' · ' if emulated else ''}streaming…</sub>")
     return "\n\n".join(parts)
 
 
-def live_plain(thoughts: str, text: str, *, cut: bool = False) -> str:
+def live_plain(thoughts: str, text: str, *, cut: bool = False, trace: str = "") -> str:
     """The preview's ``text/plain`` twin (already bounded by the caller)."""
     lead = f"[thinking] {thoughts}\n" if thoughts and not text else ""
-    return lead + ("…" if cut else "") + text + " ▌"
+    return lead + (trace + "\n" if trace else "") + ("…" if cut else "") + text + " ▌"

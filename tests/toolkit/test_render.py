@@ -35,10 +35,10 @@ def test_markdown_has_everything():
     md = data["text/markdown"]
     assert "<details><summary>Thoughts</summary>" in md and "Considering *options*" in md
     assert md.index("Thoughts") < md.index("the** answer")
-    assert "tool: google_search_call" in md and "tool: google_search_result" in md
+    assert "<details><summary>✓ search: “weather”</summary>" in md and "1. [X](https://x)" in md
     assert '<img src="data:image/png;base64,' in md
     assert '<audio controls src="data:audio/wav;base64,' in md
-    assert "**→ call** `get_weather({\"city\": \"Paris\"})`" in md
+    assert "<summary>⏸ <code>get_weather(city=Paris)</code> · pending</summary>" in md
     assert "`emulated` · gemini-3-flash-preview · 12 in / 40 out / 5 thought tokens · 0.25 s · v1_abc" in md
     assert meta == {"gemini_nb": {"interaction_id": "v1_abc", "model": "gemini-3-flash-preview",
                                   "usage": Usage(12, 40, 5).as_dict(), "status": "requires_action",
@@ -50,7 +50,7 @@ def test_plain_text_is_terminal_friendly():
     assert "<" not in plain.replace("<image", "").replace("<audio", "")
     assert "[thoughts] Considering *options*" in plain
     assert "Here is **the** answer." in plain and "[image image/png" in plain and "[audio audio/L16" in plain
-    assert "→ call get_weather" in plain and "[tool google_search_call]" in plain
+    assert "[⏸ get_weather(city=Paris) pending]" in plain and "[search: [\"weather\"]]" in plain
     assert plain.splitlines()[-1].startswith("— [emulated] gemini-3-flash-preview")
 
 
@@ -232,7 +232,7 @@ def test_one_footer_for_every_surface():
     assert footer(result).startswith("<sub>`emulated` · ")
     assert render_plain(result).splitlines()[-1] == footer(result, "plain") == echo_epilogue(result)[-1]
     assert echo_epilogue(result)[:-1] == ["[1 image(s), 1 audio part(s): see _.images / _.audio]",
-                                          "[→ call get_weather({'city': 'Paris'})]",
+                                          '[search: ["weather"]]', "[⏸ get_weather(city=Paris) pending]",
                                           "[status: requires_action]"]
 
 
