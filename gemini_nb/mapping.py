@@ -306,31 +306,11 @@ def map_rows(rows: Any, prompt: str, *, schema: Any = None, many: bool = False, 
     :class:`~gemini_nb.map_progress.MapProgress`. Ctrl-C returns the rows that finished
     (``frame.attrs["gemini_nb"]["interrupted"]``). Other options are ``ask()``'s.
     """
-    from . import api
     from .request import OptionError, build_request
-    from .schemas import SchemaError, resolve
 
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 256:
-        raise MapError(f"concurrency must be an integer between 1 and 256 (got {concurrency!r})")
-    if not isinstance(retries, int) or retries < 0:
-        raise MapError(f"retries must be a non-negative integer (got {retries!r})")
-    if session is None:
-        api._sync_settings(api.default_session())
-        session = api.Session(api.default_session().settings, keeps_chain=False,
-                              backend=api.default_session().backend_choice)
-    for name in ("from_ref", "from_", "thread", "agent", "stream"):
-        if options.get(name) not in (None, False):
-            raise MapError(f"map() rows are independent unary turns: {name}= does not apply")
-    options.pop("stream", None)
-    options.pop("new", None)
-    opts = session.options(model=model, new=True, stream=False, **options)
-    try:
-        opts.schema = resolve(schema, many=many, namespace=namespace) if schema is not None else None
-    except SchemaError as exc:
-        raise MapError(str(exc)) from None
-    if many and schema is None:
-        raise MapError("many=True needs a schema (a list of what?)")
-    opts.many = False  # resolved above: the Schema already asks for the list
+    _check_limits(concurrency, retries)
+    session = session if session is not None else _one_off_session()
+    opts = _row_options(session, model, schema, many, namespace, options)
     try:
         base, _, _ = build_request(_Stateless(session), "", opts)
     except OptionError as exc:
@@ -363,11 +343,54 @@ def map_rows(rows: Any, prompt: str, *, schema: Any = None, many: bool = False, 
                     describe=describe, make_client=make_client, concurrency=concurrency, retries=retries,
                     total=total)
     completed = mapper.run(reporter_for(progress))
-    frame = _frame(mapper, rows, opts.schema)
+    return _result_frame(mapper, rows, opts.schema, total, completed, backend.emulated)
+
+
+def _check_limits(concurrency: Any, retries: Any) -> None:
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 256:
+        raise MapError(f"concurrency must be an integer between 1 and 256 (got {concurrency!r})")
+    if not isinstance(retries, int) or retries < 0:
+        raise MapError(f"retries must be a non-negative integer (got {retries!r})")
+
+
+def _one_off_session() -> Any:
+    """A session with the kernel's settings and backend that keeps no chain (rows are one-off)."""
+    from . import api
+
+    api._sync_settings(api.default_session())
+    return api.Session(api.default_session().settings, keeps_chain=False,
+                       backend=api.default_session().backend_choice)
+
+
+def _row_options(session: Any, model: str | None, schema: Any, many: bool,
+                 namespace: dict[str, Any] | None, options: dict[str, Any]) -> Any:
+    """Every row's TurnOptions: unary, a fresh chain, the schema resolved once."""
+    from .schemas import SchemaError, resolve
+
+    for name in ("from_ref", "from_", "thread", "agent", "stream"):
+        if options.get(name) not in (None, False):
+            raise MapError(f"map() rows are independent unary turns: {name}= does not apply")
+    options.pop("stream", None)
+    options.pop("new", None)
+    opts = session.options(model=model, new=True, stream=False, **options)
+    try:
+        opts.schema = resolve(schema, many=many, namespace=namespace) if schema is not None else None
+    except SchemaError as exc:
+        raise MapError(str(exc)) from None
+    if many and schema is None:
+        raise MapError("many=True needs a schema (a list of what?)")
+    opts.many = False  # resolved above: the Schema already asks for the list
+    return opts
+
+
+def _result_frame(mapper: Any, rows: Any, schema: Any, total: int | None, completed: bool,
+                  emulated: bool) -> Any:
+    """The output DataFrame with the run's statistics in ``attrs``; says so when interrupted."""
+    frame = _frame(mapper, rows, schema)
     frame.attrs["gemini_nb"] = {"rows": len(mapper.outcomes), "total": total, "errors": mapper.errors,
                                 "requests": mapper.sent, "retries": mapper.retried,
                                 "deduplicated": mapper.deduplicated, "interrupted": not completed,
-                                "emulated": backend.emulated}
+                                "emulated": emulated}
     if not completed:
         import sys
 

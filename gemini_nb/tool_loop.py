@@ -37,6 +37,13 @@ class ToolLoop:
     def __call__(self, runner: Any, state: Any, result: Any) -> Any:
         """(a :class:`~gemini_nb.turn.TurnRunner`, its ``TurnState``, the first response) -> the
         turn's result."""
+        return _Rounds(self.functions, runner, state, result).run()
+
+
+class _Rounds:
+    """One turn's tool rounds: what may run, what ran, and every round's steps, ids and usage."""
+
+    def __init__(self, functions: dict[str, Callable[..., Any]], runner: Any, state: Any, result: Any):
         host = runner.host
         registry = getattr(host, "tool_functions", None)
         if registry is None:
@@ -45,82 +52,108 @@ class ToolLoop:
                 host.tool_functions = registry  # type: ignore[attr-defined]
             except AttributeError:
                 pass
-        registry.update(self.functions)
-        opts = state.opts
-        declared = {t.get("name"): t for t in state.request.get("tools") or [] if t.get("type") == "function"}
-        runnable = {name: registry[name] for name in declared if name in registry}
-        computer = any(t.get("type") == "computer_use" for t in state.request.get("tools") or [])
+        registry.update(functions)
+        tools = state.request.get("tools") or []
+        self.runner, self.state, self.result, self.host = runner, state, result, host
+        self.opts = state.opts
+        self.declared = {t.get("name"): t for t in tools if t.get("type") == "function"}
+        self.runnable = {name: registry[name] for name in self.declared if name in registry}
+        self.computer = any(t.get("type") == "computer_use" for t in tools)
         settings = host.settings
-        max_rounds = _pick(opts.max_tool_rounds, getattr(settings, "max_tool_rounds", MAX_TOOL_ROUNDS))
-        timeout = _pick(opts.tool_timeout, getattr(settings, "tool_timeout", TOOL_TIMEOUT))
-        approve = _approver(opts.approve)
-        runs: dict[str, ToolCall] = {}
-        steps = list(result.steps)
-        round_ids = [result.id]
-        usage = [result.usage]
-        first_input = state.request.get("input")
-        note = None
-        rounds = 0
-        while result.status == "requires_action":
-            calls = pending_calls(result.steps)
-            if not calls or not opts.auto:
-                break
-            if any(c.get("name") in declared and c.get("name") not in runnable for c in calls) or (
-                    computer and any(c.get("name") not in declared for c in calls)):
-                break  # calls the user answers by hand (result.reply)
-            if rounds >= max_rounds:
-                note = f"stopped after {max_rounds} tool round(s) (max_tool_rounds); the calls are pending"
-                break
+        self.max_rounds = _pick(self.opts.max_tool_rounds, getattr(settings, "max_tool_rounds", MAX_TOOL_ROUNDS))
+        self.timeout = _pick(self.opts.tool_timeout, getattr(settings, "tool_timeout", TOOL_TIMEOUT))
+        self.approve = _approver(self.opts.approve)
+        self.runs: dict[str, ToolCall] = {}
+        self.steps = list(result.steps)
+        self.round_ids = [result.id]
+        self.usage = [result.usage]
+        self.first_input = state.request.get("input")
+        self.note: str | None = None
+        self.rounds = 0
+
+    def run(self) -> Any:
+        while self.result.status == "requires_action" and self._should_answer():
             try:
-                records = _run(calls, runnable, declared, timeout, approve, runner, steps, runs)
+                records = _run(pending_calls(self.result.steps), self.runnable, self.declared, self.timeout,
+                               self.approve, self.runner, self.steps, self.runs)
             except KeyboardInterrupt:  # Ctrl-C while functions run (or at the approval prompt)
-                for record in runs.values():
+                for record in self.runs.values():
                     if record.status == "running":
                         record.status, record.error = "error", "interrupted (Ctrl-C)"
-                result.status = "interrupted"
+                self.result.status = "interrupted"
                 break
-            answers = [result_step(r) for r in records]
-            request = dict(state.request)
-            if request.get("store") is False:
-                base = first_input if isinstance(first_input, list) else [user_step(state.prompt)]
-                request["input"] = [*base, *steps, *answers]
-                request.pop("previous_interaction_id", None)
-            else:
-                request["input"] = answers
-                request["previous_interaction_id"] = result.id
-            state.request = request
-            steps.extend(answers)
-            _show(runner, steps)
-            try:
-                result = runner.send(state)
-            except KeyboardInterrupt:  # keep every round so far; the head does not move
-                result = _partial(state, result, "interrupted")
-                steps.extend(result.steps)
+            if not self._send([result_step(r) for r in records]):
                 break
-            except Exception as exc:
-                partial = _partial(state, result, "error")
-                partial.steps = [*steps, *partial.steps]
-                _attach(partial, runs, round_ids, usage, note, host)
-                raise _describe(runner, state, exc, partial) from None
-            steps.extend(result.steps)
-            round_ids.append(result.id)
-            usage.append(result.usage)
-            rounds += 1
-            if result.status == "failed":
-                from .errors import GeminiError, sentence
-
-                errors = [s.get("error") for s in result.steps if isinstance(s.get("error"), dict)]
-                result.steps = steps
-                _attach(result, runs, round_ids, usage, note, host)
-                detail = sentence(errors[0].get("message") or errors[0]) if errors else "(status 'failed')."
-                result.error = f"The interaction failed after {rounds} tool round(s): {detail}"
-                raise GeminiError(result.error, kind="failed", partial=result)
-        result.steps = steps
-        _attach(result, runs, round_ids, usage, note, host)
-        if rounds:  # the runner stamped the first round only: the turn took all of them
-            result.latency = runner.clock() - state.started
-            result.model = result.model or state.request.get("model")
+        result = self.result
+        result.steps = self.steps
+        _attach(result, self.runs, self.round_ids, self.usage, self.note, self.host)
+        if self.rounds:  # the runner stamped the first round only: the turn took all of them
+            result.latency = self.runner.clock() - self.state.started
+            result.model = result.model or self.state.request.get("model")
         return result
+
+    def _should_answer(self) -> bool:
+        """Whether the loop answers this round's calls (else they stay pending for the user)."""
+        calls = pending_calls(self.result.steps)
+        if not calls or not self.opts.auto:
+            return False
+        if any(c.get("name") in self.declared and c.get("name") not in self.runnable for c in calls) or (
+                self.computer and any(c.get("name") not in self.declared for c in calls)):
+            return False  # calls the user answers by hand (result.reply)
+        if self.rounds >= self.max_rounds:
+            self.note = f"stopped after {self.max_rounds} tool round(s) (max_tool_rounds); the calls are pending"
+            return False
+        return True
+
+    def _follow_up(self, answers: list[dict[str, Any]]) -> dict[str, Any]:
+        """The next round's request: the results after the last id, or the whole turn (--no-store)."""
+        request = dict(self.state.request)
+        if request.get("store") is False:
+            first = self.first_input
+            base = first if isinstance(first, list) else [user_step(self.state.prompt)]
+            request["input"] = [*base, *self.steps, *answers]
+            request.pop("previous_interaction_id", None)
+        else:
+            request["input"] = answers
+            request["previous_interaction_id"] = self.result.id
+        return request
+
+    def _send(self, answers: list[dict[str, Any]]) -> bool:
+        """Send the results; False when the loop must stop (Ctrl-C). Failures raise with every round."""
+        state = self.state
+        state.request = self._follow_up(answers)
+        self.steps.extend(answers)
+        _show(self.runner, self.steps)
+        try:
+            result = self.runner.send(state)
+        except KeyboardInterrupt:  # keep every round so far; the head does not move
+            self.result = _partial(state, self.result, "interrupted")
+            self.steps.extend(self.result.steps)
+            return False
+        except Exception as exc:
+            partial = _partial(state, self.result, "error")
+            partial.steps = [*self.steps, *partial.steps]
+            _attach(partial, self.runs, self.round_ids, self.usage, self.note, self.host)
+            raise _describe(self.runner, state, exc, partial) from None
+        self.result = result
+        self.steps.extend(result.steps)
+        self.round_ids.append(result.id)
+        self.usage.append(result.usage)
+        self.rounds += 1
+        if result.status == "failed":
+            self._fail()
+        return True
+
+    def _fail(self) -> None:
+        from .errors import GeminiError, sentence
+
+        result = self.result
+        errors = [s.get("error") for s in result.steps if isinstance(s.get("error"), dict)]
+        result.steps = self.steps
+        _attach(result, self.runs, self.round_ids, self.usage, self.note, self.host)
+        detail = sentence(errors[0].get("message") or errors[0]) if errors else "(status 'failed')."
+        result.error = f"The interaction failed after {self.rounds} tool round(s): {detail}"
+        raise GeminiError(result.error, kind="failed", partial=result)
 
 
 def _attach(result: Any, runs: dict[str, ToolCall], round_ids: list[Any], usage: list[Any], note: Any,
