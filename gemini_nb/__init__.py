@@ -35,6 +35,8 @@ _LAZY = {
     "chat": ("gemini_nb.widgets.chat", "chat"),
     "compare": ("gemini_nb.comparison", "compare"),
     "usage": ("gemini_nb.usage_report", "usage"),
+    # emulator scenarios from a notebook
+    "load_scenarios": ("gemini_nb.scenario_files", "load_scenarios"),
     # tools: see what a Python function is declared as
     "declare": ("gemini_nb.tools", "declare"),
 }

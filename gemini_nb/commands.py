@@ -367,6 +367,31 @@ def _usage(magics: Any, rest: str) -> Any:
     return usage_command(magics, rest)
 
 
+# -- emulator scenarios (gemini_nb.scenario_files) ------------------------------------------------
+def _scenarios(magics: Any, rest: str) -> Any:
+    from .scenario_files import clear_scenarios, list_scenarios, load_scenarios
+
+    magics.session.settings = magics.to_settings()
+    words = rest.split()
+    try:
+        if not words:
+            held = list_scenarios(magics.session)
+            print(f"{len(held)} scenario(s) loaded." if held else "No scenarios loaded.")
+            return None
+        if words == ["clear"]:
+            clear_scenarios(magics.session)
+            print("Scenarios cleared: the emulator answers from its brain again.")
+            return None
+        if len(words) == 1:
+            count = load_scenarios(words[0], session=magics.session)
+            if count:
+                print(f"Scenarios loaded: the emulator now holds {count}.")
+            return None
+    except GeminiError as exc:
+        raise UsageError(str(exc)) from None
+    raise UsageError("usage: %gemini scenarios [PATH | clear]")
+
+
 COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
     Command("reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"),
@@ -378,6 +403,8 @@ COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
     Command("history", _history, "%gemini history [N]", "the local log as a DataFrame (last N rows)"),
     Command("backend", _backend, "%gemini backend [live|emulator|URL|auto]", "show or choose the backend"),
     Command("key", _key, "%gemini key", "type an API key at a hidden prompt (never as an argument)"),
+    Command("scenarios", _scenarios, "%gemini scenarios [PATH|clear]", "script exact emulator answers from "
+            "a YAML/JSON file (ignored on the live API)"),
     # -- Files API (gemini_nb.file_api) --
     Command("upload", _upload, "%gemini upload PATH [--name N]", "upload a file to the Files API (progress "
             "bar); prints its name and URI for --file"),
