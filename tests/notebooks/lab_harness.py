@@ -1,7 +1,7 @@
-"""A real JupyterLab on 127.0.0.1 driven by Playwright in Debian's headless Chromium.
+"""A real JupyterLab (or Notebook 7) on 127.0.0.1 driven by Playwright in Debian's headless Chromium.
 
-Used by the browser tests: start a Lab server on a temporary folder, open a notebook, run
-all cells through Lab's own command, and read what the user would see. Everything is
+Used by the browser tests: start a Lab or Notebook 7 server on a temporary folder, open a
+notebook, run cells through the notebook's own commands, and read what the user would see. Everything is
 stopped by the fixture that started it.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -50,8 +50,8 @@ def lab_server(root: Path, env: dict[str, str] | None = None, app: str = "jupyte
     cmd = [sys.executable, "-m", app, "--no-browser", f"--ServerApp.port={port}",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
            f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
-           "--ServerApp.open_browser=False", "--allow-root", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-           "jupyterlab.NeverCheckForUpdate"]
+           "--ServerApp.open_browser=False", "--allow-root", "--LabApp.news_url=",
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if app == "notebook":
         cmd.append("--JupyterNotebookApp.expose_app_in_browser=True")
     log = open(root / "lab.log", "w")
@@ -68,9 +68,9 @@ def lab_server(root: Path, env: dict[str, str] | None = None, app: str = "jupyte
                 with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as resp:
                     json.load(resp)
                 break
-            except OSError:
+            except OSError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (root / "lab.log").read_text())
+                    raise RuntimeError(f"{app} did not start:\n" + (root / "lab.log").read_text()) from exc
                 time.sleep(0.3)
         yield f"{base}?token={token}"
     finally:
@@ -95,17 +95,32 @@ def chromium_page() -> Iterator[object]:
             browser.close()
 
 
-def run_notebook_in_lab(page, lab_url: str, name: str, timeout_s: float = 120) -> None:
-    """Open ``name`` in Lab, run all cells with Lab's command, wait until the kernel is idle."""
-    base, query = lab_url.split("?")
-    page.goto(f"{base}/lab/tree/{name}?{query}&reset")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_s * 1000)
+def open_notebook(page, url: str, name: str, app: str = "jupyterlab", timeout_s: float = 180) -> None:
+    """Open ``name`` in Lab or Notebook 7 (``app="notebook"``: its own ``/notebooks/`` page, no
+    ``reset`` workspace); wait until its kernel is idle."""
+    base, query = url.split("?")
+    target = (f"{base}/lab/tree/{name}?{query}&reset" if app == "jupyterlab"
+              else f"{base}/notebooks/{name}?{query}")
+    page.goto(target)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.sessionContext"
                            " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                           timeout=timeout_s * 1000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
+                           " === 'idle'", timeout=timeout_s * 1000)
+
+
+def start_run_all(page) -> None:
+    """Run every cell with the notebook's own command (the same in Lab and Notebook 7); does not
+    wait: the command's promise resolves only when every cell has run."""
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+
+
+def run_notebook_in_lab(page, lab_url: str, name: str, timeout_s: float = 120) -> None:
+    """Open ``name`` in Lab, run all cells with Lab's command, wait until the kernel is idle."""
+    open_notebook(page, lab_url, name, "jupyterlab", timeout_s)
+    start_run_all(page)
     # Every code cell gets an execution count once run; then the kernel goes idle.
     page.wait_for_function(
         "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
@@ -114,6 +129,15 @@ def run_notebook_in_lab(page, lab_url: str, name: str, timeout_s: float = 120) -
     page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
         timeout=timeout_s * 1000)
+
+
+def kernel_env(root: Path, backend: str = "") -> dict[str, str]:
+    """The server's (so the kernel's) environment: no real key or endpoint leaks in, ``backend``
+    (an emulator's URL, or empty) as ``GEMINI_NB_BACKEND``, a history DB under ``root``."""
+    env = {k: "" for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")}
+    env["GEMINI_NB_BACKEND"] = backend
+    env["GEMINI_NB_HISTORY"] = str(root / "history.sqlite3")
+    return env
 
 
 def write_notebook(path: Path, cells: list[str]) -> None:

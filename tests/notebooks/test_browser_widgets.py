@@ -8,12 +8,10 @@ a temporary artifacts folder (its path is printed; ``GEMINI_NB_ARTIFACTS`` choos
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-from lab_harness import browser_available, chromium_page, lab_server, write_notebook
+from lab_harness import kernel_env, lab_server, open_notebook, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -39,43 +37,6 @@ WATCH_STREAM = """() => {
   };
   new MutationObserver(seen).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-def _skip_without_browser():
-    reason = browser_available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory) -> Path:
-    where = os.environ.get("GEMINI_NB_ARTIFACTS")
-    path = Path(where) if where else tmp_path_factory.mktemp("widget-artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    print(f"screenshots: {path}")
-    return path
-
-
-def _env(root: Path) -> dict[str, str]:
-    env = {k: "" for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_NB_BACKEND")}
-    env["GEMINI_NB_HISTORY"] = str(root / "history.sqlite3")
-    return env
-
-
-def open_notebook(page, url: str, name: str, app: str, timeout_s: float = 180) -> None:
-    base, query = url.split("?")
-    target = (f"{base}/lab/tree/{name}?{query}&reset" if app == "jupyterlab"
-              else f"{base}/notebooks/{name}?{query}")
-    page.goto(target)
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-                           " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status"
-                           " === 'idle'", timeout=timeout_s * 1000)
 
 
 def run_cell(page, index: int, timeout_s: float = 120) -> None:
@@ -133,18 +94,10 @@ def chat_flow(page, artifacts: Path, tag: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module (Playwright's sync API allows one driver at a time)."""
-    _skip_without_browser()
-    with chromium_page() as page:
-        yield page.context.browser
-
-
-@pytest.fixture(scope="module")
 def lab(tmp_path_factory, artifacts, browser):
     root = tmp_path_factory.mktemp("lab-widgets")
     write_notebook(root / "widgets.ipynb", CELLS)
-    with lab_server(root, env=_env(root)) as url:
+    with lab_server(root, env=kernel_env(root)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
         open_notebook(page, url, "widgets.ipynb", "jupyterlab")
         yield page
@@ -227,7 +180,7 @@ def test_chat_panel_in_notebook7(tmp_path_factory, artifacts, browser):
     pytest.importorskip("notebook")
     root = tmp_path_factory.mktemp("nb7-widgets")
     write_notebook(root / "widgets.ipynb", CELLS)
-    with lab_server(root, env=_env(root), app="notebook") as url:
+    with lab_server(root, env=kernel_env(root), app="notebook") as url:
         page = browser.new_page(viewport={"width": 1280, "height": 1600})
         try:
             open_notebook(page, url, "widgets.ipynb", "notebook")
