@@ -134,3 +134,16 @@ def test_phrase_bank_translations(phrase, language, template):
 
 def test_unknown_translation_is_declined():
     assert "can't translate" in answer("Translate the whole of Hamlet into German")
+
+
+def test_thought_summaries_read_the_request_like_the_writer_does():
+    """Thoughts name what was asked (form, subject, a stated name) without instruction words."""
+    from gemini_nb.emulator.brain.thinking import _asked
+
+    assert _asked("My name is Phil. Explain the Interactions API in one sentence.") == (
+        "The user introduced themselves as Phil. The user wants one sentence about Interactions API.")
+    assert _asked("What is my name?") == "The user is asking about their name."
+    assert _asked("Count from 1 to 20") == "The user asks me to count from 1 to 20."
+    assert _asked("List 5 fruits as a table") == "The user wants a table of 5 fruits."
+    assert _asked("Which of these cities is warmest in July?") == (
+        "The user asks: Which of these cities is warmest in July?")

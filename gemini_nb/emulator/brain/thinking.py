@@ -25,28 +25,73 @@ def level(ctx: TurnContext) -> str:
     return str(ctx.generation_config.get("thinking_level") or "high")
 
 
-def _topic(text: str) -> str:
-    words = re.findall(r"[A-Za-z][A-Za-z'\-]+", text)
-    stop = {"the", "a", "an", "is", "are", "what", "who", "how", "me", "my", "please", "can", "you",
-            "tell", "about", "of", "to", "and", "in", "for", "with", "i", "it", "do", "does"}
-    keep = [w for w in words if w.lower() not in stop][:6]
-    return " ".join(keep) or "the request"
+_IMPERATIVE = (r"(?i)(count|use|list|write|explain|tell|give|show|draw|say|translate|summari[sz]e|make|"
+               r"create|find|compute|calculate|describe|compare|name|suggest|generate|plan|read|run)\b")
+
+
+_MY = re.compile(r"(?i)\bmy\b")
+
+
+def _asked(prompt: str) -> str:
+    """What the request asks, in a few words, read with the same form reader the writer uses."""
+    from .lib.form import parse
+
+    form = parse(prompt)
+    subject = form.topic or form.noun
+    if not subject:
+        words = re.findall(r"[A-Za-z][A-Za-z'\-]+", prompt)
+        subject = " ".join(words[:6])
+    shape = _shape(form)
+    if not subject:
+        asked = "The user wants an answer."
+    elif shape and form.noun and subject == form.noun:
+        asked = f"The user wants {shape}{subject}."
+    elif shape:
+        asked = f"The user wants {shape}about {subject}."
+    elif re.match(_IMPERATIVE, subject):
+        asked = f"The user asks me to {subject[0].lower()}{subject[1:]}."
+    elif re.match(r"(?i)(which|what|who|whom|how|why|when|where|is|are|does|do|can|should)\b", subject):
+        asked = f"The user asks: {subject[0].upper()}{subject[1:].rstrip('?')}?"
+    else:
+        asked = f"The user is asking about {_MY.sub('their', subject)}."
+    name = re.search(r"\b[Mm]y name is ([A-Z][\w'-]+)", prompt)
+    if name:
+        asked = f"The user introduced themselves as {name.group(1)}. " + asked
+    return asked
+
+
+def _shape(form) -> str:
+    """'one sentence ', 'a 250-word story ', 'a table of 5 fruits '... ('' when no form is asked)."""
+    if form.sentences:
+        return "one sentence " if form.sentences == 1 else f"{form.sentences} sentences "
+    if form.kind == "story":
+        return f"a {form.words}-word story " if form.words else "a story "
+    if form.kind in ("table", "bullets", "numbered"):
+        what = {"table": "a table", "bullets": "a bulleted list", "numbered": "a numbered list"}[form.kind]
+        return f"{what} of {form.items} " if form.items else f"{what} "
+    if form.words:
+        return f"about {form.words} words "
+    if form.kind in ("code", "poem", "sections"):
+        return {"code": "code ", "poem": "a poem ", "sections": "named sections "}[form.kind]
+    return ""
 
 
 def summary_texts(ctx: TurnContext, reply: Reply, n: int) -> list[str]:
     """Deterministic thought summaries that talk about this request and this answer."""
     prompt = ctx.last_user_text() or content_text([s for s in ctx.input_steps])
-    topic = _topic(prompt)
     kinds = sorted({s.get("type") for s in reply.steps} - {"thought"})
     plan = {
         "function_call": "I'll call the available function to get the data I need.",
-        "model_output": "I'll write a clear, direct answer.",
+        "model_output": "I'll write a clear, direct answer in the form that was asked for.",
     }
+    turns = sum(1 for step in ctx.history if step.get("type") == "user_input")
+    context = (f"This continues a conversation of {turns} earlier turn{'s' if turns != 1 else ''}; I'll "
+               "keep what was said there consistent with this answer." if turns else
+               "This is the start of the conversation, so everything I need is in the request.")
     sentences = [
-        f"**Understanding the request**\n\nThe user is asking about {topic}. "
-        f"I should work out exactly what they need before answering.",
-        f"**Checking the context**\n\nThere are {len(ctx.history)} earlier steps in this "
-        f"conversation; I'll keep what was said there consistent with this answer.",
+        f"**Understanding the request**\n\n{_asked(prompt)} I should work out exactly what they need "
+        "before answering.",
+        f"**Checking the context**\n\n{context}",
         "**Planning the answer**\n\n" + " ".join(plan.get(k, f"I'll produce a {k} step.") for k in kinds),
         "**Double-checking**\n\nI'll verify the details and keep the answer concise.",
     ]
