@@ -34,6 +34,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .brain import usage
 from .brain.base import Reply, TurnContext
 from .errors import ApiError
 
@@ -370,7 +371,12 @@ class ScenarioBrain:
 
     def respond(self, ctx: TurnContext) -> Reply:
         scenario = self.book.pick(ctx)
-        return scenario.reply(ctx) if scenario is not None else self.inner.respond(ctx)
+        if scenario is None:
+            return self.inner.respond(ctx)
+        reply = scenario.reply(ctx)
+        if reply.usage is None:  # the pipeline is bypassed: count tokens as it would
+            reply.usage = usage.compute(ctx, reply)
+        return reply
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

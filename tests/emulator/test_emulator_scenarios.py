@@ -58,6 +58,13 @@ def test_text_and_thought_with_a_real_signature(sc):
     assert IdFactory.verify(thought.signature)
 
 
+def test_scripted_answers_report_token_usage(sc):
+    """A scripted answer counts its tokens like any other (the real API always reports usage)."""
+    result = sc.interactions.create(model=MODEL, input="What is the capital of France?")
+    assert result.usage.total_input_tokens > 0
+    assert result.usage.total_output_tokens > 0
+
+
 def test_turn_index_follows_the_chain(sc):
     first = sc.interactions.create(model=MODEL, input="What is the capital of France?")
     # Turn 1 does not match the turn-2 scenario: the generic brain answers.
