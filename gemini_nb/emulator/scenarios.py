@@ -152,7 +152,26 @@ class Scenario:
             return Reply(steps=steps, status="failed", error=dict(self.stream_error))
         status = self.status or ("requires_action" if any(
             s.get("type") == "function_call" for s in steps) else "completed")
-        return Reply(steps=steps, status=status)
+        reply = Reply(steps=steps, status=status)
+        reply.usage = self._usage(ctx, reply)
+        return reply
+
+    def _usage(self, ctx: TurnContext, reply: Reply) -> dict[str, Any]:
+        """Token counts for a scripted answer, computed as for the brain's own answers (a scripted
+        turn used to report 0 in / 0 out). A scripted thought costs what the brain's thoughts cost
+        at the request's thinking level, plus its summary, whether or not the summary is sent."""
+        from .brain import thinking, usage
+
+        thought_tokens = 0
+        for item in self.steps:
+            if "thought" not in item:
+                continue
+            body = item["thought"]
+            summary = body if isinstance(body, str) else body.get("summary")
+            texts = [summary] if isinstance(summary, str) else list(summary or [])
+            base = thinking.LEVEL_TOKENS.get(thinking.level(ctx), 256) if thinking.thinks(ctx) else 0
+            thought_tokens += base + sum(usage.text_tokens(str(t)) for t in texts)
+        return usage.compute(ctx, reply, thought_tokens)
 
 
 def _call_name(ctx: TurnContext, call_id: Any) -> str:

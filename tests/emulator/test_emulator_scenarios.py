@@ -65,6 +65,24 @@ def test_scripted_answers_report_token_usage(sc):
     assert result.usage.total_output_tokens > 0
 
 
+def test_scripted_answers_report_usage_like_the_brain(sc):
+    answer = "The capital of France is **Paris**."
+    high = sc.interactions.create(model=MODEL, input="What is the capital of France?",
+                                  generation_config={"thinking_level": "high"})
+    usage = high.usage
+    assert usage.total_input_tokens > 0
+    assert usage.total_output_tokens == -(-len(answer) // 4)  # ceil: the brain's own token rule
+    assert usage.total_tokens == (usage.total_input_tokens + usage.total_output_tokens
+                                  + usage.total_thought_tokens)
+    low = sc.interactions.create(model=MODEL, input="What is the capital of France?",
+                                 generation_config={"thinking_level": "low"})
+    hidden = sc.interactions.create(model=MODEL, input="What is the capital of France?",
+                                    generation_config={"thinking_level": "low", "thinking_summaries": "none"})
+    assert usage.total_thought_tokens > low.usage.total_thought_tokens > 0
+    assert hidden.usage.total_thought_tokens == low.usage.total_thought_tokens  # thinking costs the same
+    assert not getattr(hidden.steps[0], "summary", None)
+
+
 def test_turn_index_follows_the_chain(sc):
     first = sc.interactions.create(model=MODEL, input="What is the capital of France?")
     # Turn 1 does not match the turn-2 scenario: the generic brain answers.
