@@ -104,7 +104,7 @@ class Session:
 
     def __init__(self, settings: Settings | None = None, *, backend: str | None = None,
                  keeps_chain: bool = True, **overrides: Any):
-        self.settings = replace(settings or Settings(), **overrides)
+        self.settings = replace(settings or _kernel_settings() or Settings(), **overrides)
         self.chain = Chain()
         self.backend_choice = backend
         self.keeps_chain = keeps_chain
@@ -373,17 +373,24 @@ def default_session() -> Session:
     return _default
 
 
-def _sync_settings(session: Session) -> None:
-    """Inside IPython, ``%config GeminiMagics.*`` / ``ipython_config.py`` govern the kernel-wide
-    session even when no magic has run yet (the magics copy their traits on every turn)."""
+def _kernel_settings() -> Settings | None:
+    """The kernel's ``%config GeminiMagics`` settings when the extension is loaded, so a new
+    ``Session()`` starts from what the cells use (None outside IPython or before ``%load_ext``)."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return
+        return None
     shell = get_ipython()
     magics = shell.magics_manager.registry.get("GeminiMagics") if shell is not None else None
-    if magics is not None:
-        session.settings = magics.to_settings()
+    return magics.to_settings() if magics is not None else None
+
+
+def _sync_settings(session: Session) -> None:
+    """Inside IPython, ``%config GeminiMagics.*`` / ``ipython_config.py`` govern the kernel-wide
+    session even when no magic has run yet (the magics copy their traits on every turn)."""
+    settings = _kernel_settings()
+    if settings is not None:
+        session.settings = settings
 
 
 def ask(prompt: str = "", **options: Any):

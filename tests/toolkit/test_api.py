@@ -208,3 +208,17 @@ def test_one_place_chooses_the_live_view(ip, emu, session, monkeypatch):
     result, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
     assert result.success, err
     assert callers == [False, True]  # Session.ask and the magics both ask live_for
+
+
+def test_a_new_session_starts_from_the_kernels_config(ip, emu):
+    """``%config GeminiMagics.model = ...`` governs ``gemini_nb.Session()`` too, not only cells."""
+    from gemini_nb.api import Session
+
+    magics = ip.magics_manager.registry["GeminiMagics"]
+    saved = magics.model
+    magics.model = "gemini-2.5-flash"
+    try:
+        assert Session().settings.model == "gemini-2.5-flash"
+        assert Session(model="gemini-3-flash-preview").settings.model == "gemini-3-flash-preview"
+    finally:
+        magics.model = saved
