@@ -35,8 +35,9 @@ SANITIZE_PATTERNS: "OrderedDict[str, str]" = OrderedDict([
     # execution counts in the chain view ("[5] v1_ID · model · prompt") and after a fork
     (r"\[\d+\] (?=v1_ID|local-N)", "[N] "),
     (r"\(cell \[\d+\]\)", "(cell [N])"),
-    # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line)
-    (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$)", "N.NN s"),
+    # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line), and a
+    # function call's run time in a tool trace ("· 0.01 s · ok</summary>", plain "· 0.01 s ok]")
+    (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$| [a-z_]+\])", "N.NN s"),
     # wall-clock timestamps (ISO 8601 with a time: file expiry, job start...)
     (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?", "TIMESTAMP"),
 ])

@@ -57,6 +57,17 @@ def test_footer_ids_and_latency_are_normalised_but_the_answer_is_not():
     assert sanitize(markdown).endswith("· N.NN s</sub>")
 
 
+def test_function_call_run_times_in_tool_traces_are_normalised():
+    plain = "[✓ convert(amount=250, from_currency=EUR, to_currency=JPY) · 0.01 s ok] → 40500.0"
+    assert sanitize(plain) == sanitize(plain.replace("0.01 s", "0.00 s"))
+    assert sanitize(plain).startswith("[✓ convert(amount=250, from_currency=EUR, to_currency=JPY) "
+                                      "· N.NN s ok]")
+    assert sanitize(plain) != sanitize(plain.replace("40500.0", "40500.1"))  # the result is still compared
+    markdown = "<details><summary>✓ <code>get_weather(city=Paris)</code> · 0.02 s · ok</summary>"
+    assert sanitize(markdown) == ("<details><summary>✓ <code>get_weather(city=Paris)</code> · N.NN s · ok"
+                                  "</summary>")
+
+
 def test_chain_view_and_fork_cell_numbers_are_normalised():
     chain = ("[2] v1_6Xq2LF9NZ8kqoHRlVVTU6MhKR8hcS4 · gemini-3-flash-preview · My name is Phil\n"
              "    └─ [7] local-3 · gemini-3-flash-preview (not stored) · Count to 3  <- HEAD (main)")
