@@ -98,6 +98,18 @@ def demo_main(argv: list[str]) -> int:
     return 0
 
 
+def failure_line(exc: BaseException) -> str:
+    """One line for a failed run: the failing cell's first line and its error (nbclient's
+    ``CellExecutionError`` starts with a fixed sentence that names neither)."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    lines = [ln for ln in str(exc).splitlines() if ln.strip()]
+    if not ename:
+        return lines[0] if lines else type(exc).__name__
+    source = lines[2].strip() if len(lines) > 2 and set(lines[1]) == {"-"} else ""
+    where = f"cell {source!r} raised " if source and set(source) != {"-"} else ""
+    return f"{where}{ename}: {evalue}".strip()
+
+
 def refresh_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="gemini-nb refresh-notebooks", description=(
         "Re-execute notebooks on the embedded emulator (no key, no network) and store their fresh "
@@ -121,9 +133,8 @@ def refresh_main(argv: list[str]) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             try:
                 nb = execute_notebook(path, history=Path(tmp) / "history.sqlite3")
-            except Exception as exc:  # nbclient's CellExecutionError is long; keep its first line
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                print(f"gemini-nb refresh-notebooks: {path} failed: {first}", file=sys.stderr)
+            except Exception as exc:  # nbclient's CellExecutionError is long: say which cell and why
+                print(f"gemini-nb refresh-notebooks: {path} failed: {failure_line(exc)}", file=sys.stderr)
                 return 1
         nbformat.write(nb, path)
         print(f"Refreshed {path}", flush=True)

@@ -167,10 +167,22 @@ def to_blob(value: Any, *, rate: int | None = None, label: str | None = None) ->
         return _array_blob(value, rate, label)
     if module == "IPython" and name in ("Image", "Audio", "Video"):
         return _ipython_blob(value, name, label)
+    if module == "gemini_nb" and name == "Media":  # an answer's image or speech, sent back for editing
+        return _media_blob(value, label)
     if name in ("Uploaded", "File") and str(getattr(value, "name", "") or "").startswith("files/"):
         file_name = files_name(value.name)  # gemini_nb.upload()'s record or the SDK's File
         return Blob("", file_name=file_name, label=file_name or label)
     return None
+
+
+def _media_blob(media: Any, label: str) -> Blob:
+    """``result.images[0]`` / ``result.audio[0]``: its bytes as a file holds them (PCM -> WAV)."""
+    if not media.data:
+        if media.uri:
+            return Blob(media.mime_type.split(";")[0], uri=media.uri, label=label)
+        raise MediaError(f"{label}: this {media.mime_type} part holds no data; nothing was sent")
+    mime, data = media.playable()
+    return Blob(mime, data, label=label)
 
 
 def _pil_png(image: Any) -> bytes:

@@ -38,6 +38,8 @@ SANITIZE_PATTERNS: "OrderedDict[str, str]" = OrderedDict([
     # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line), and a
     # function call's run time in a tool trace ("· 0.01 s · ok</summary>", plain "· 0.01 s ok]")
     (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$| [a-z_]+\])", "N.NN s"),
+    # the embedded emulator's port (a free one per kernel): in Files API uris and upload messages
+    (r"\bhttp://(127\.0\.0\.1|localhost):\d+(?=/)", r"http://\1:PORT"),
     # wall-clock timestamps (ISO 8601 with a time: file expiry, job start...)
     (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?", "TIMESTAMP"),
 ])

@@ -86,6 +86,13 @@ def test_timestamps_are_normalised_but_dates_are_not():
     assert sanitize("Born on 1815-12-10.") == "Born on 1815-12-10."
 
 
+def test_local_emulator_ports_are_normalised_but_other_urls_are_not():
+    assert (sanitize("Uploaded files/a (application/pdf): http://127.0.0.1:39125/v1/files/a")
+            == "Uploaded files/a (application/pdf): http://127.0.0.1:PORT/v1/files/a")
+    assert sanitize("see http://localhost:8123/v1/files/b") == "see http://localhost:PORT/v1/files/b"
+    assert sanitize("https://example.org:8443/report.pdf") == "https://example.org:8443/report.pdf"
+
+
 def test_only_notebooks_that_use_gemini_nb_are_touched():
     def nb(*sources):
         return {"cells": [{"cell_type": "code", "source": s} for s in sources]}

@@ -80,6 +80,20 @@ def test_refresh_notebooks_bad_path_is_one_line(tmp_path, capsys):
     assert err == f"gemini-nb refresh-notebooks: no such notebook: {tmp_path / 'nope.ipynb'}"
 
 
+def test_refresh_notebooks_names_the_failing_cell_and_its_error(tmp_path, monkeypatch, capsys):
+    for name, value in _clean_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    from gemini_nb.demo import refresh_main
+
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                                   nbformat.v4.new_code_cell("1 / 0  # oops")]), broken)
+    assert refresh_main([str(broken)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"gemini-nb refresh-notebooks: {broken} failed: cell '1 / 0  # oops' raised "
+                   "ZeroDivisionError: division by zero")
+
+
 def test_quickstart_outputs_in_nbclient(tmp_path, monkeypatch):
     for name, value in _clean_env(tmp_path).items():
         monkeypatch.setenv(name, value)

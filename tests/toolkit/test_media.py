@@ -85,6 +85,17 @@ def test_values_become_blobs():
     assert media_in.to_blob("text") is None and media_in.to_blob(42) is None
 
 
+def test_an_answers_image_and_speech_can_be_sent_back():
+    image = media_in.to_blob(Media("image/png", png(30, 10)), label="img")
+    assert (image.mime_type, image.data, image.kind) == ("image/png", png(30, 10), "image")
+    speech = media_in.to_blob(Media("audio/L16;codec=pcm;rate=24000", np.zeros(2400, "<i2").tobytes()))
+    assert speech.mime_type == "audio/wav" and media_in.sniff(speech.data) == "audio/wav"
+    remote = media_in.to_blob(Media("image/png", None, uri="https://example.org/a.png"))
+    assert remote.uri == "https://example.org/a.png" and remote.data is None
+    with pytest.raises(MediaError, match="holds no data"):
+        media_in.to_blob(Media("image/png", None), label="empty")
+
+
 def test_numpy_audio_needs_a_rate_and_becomes_wav():
     tone = np.sin(np.linspace(0, 100, 8000)).astype(np.float32)
     blob = media_in.to_blob(tone, rate=8000)
