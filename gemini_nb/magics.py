@@ -98,6 +98,8 @@ class GeminiMagics(Magics, GeminiConfig):
             prompt, forced = cell.lstrip("\r\n").rstrip(), True  # a cell body is always a prompt
         if options.wants_help(tokens):
             return self.print_help()
+        if self.interpolate and "--no-interpolate" not in tokens:  # option values: {{...}} too
+            tokens = [fill_template(t, self.shell.user_ns, True) if "{{" in t else t for t in tokens]
         parsed = options.parse(tokens, execution_count=self._cell_number())
         if not forced and commands.looks_like_command(prompt.split()):
             leading = line.strip()[:len(line.strip()) - len(prompt)].strip()

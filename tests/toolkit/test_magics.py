@@ -561,3 +561,16 @@ def test_line_command_arguments_take_double_brace_templating(ip, emu):
     assert result.result.id == reply_id
     result, _, err = cell(ip, "%gemini show {reply.id}")
     assert not result.success and "not an interaction id" in err
+
+
+def test_option_values_on_the_first_line_take_double_brace_templating(ip, emu):
+    """``--system {{persona}}`` / ``--file {{path}}``: option values are filled like the prompt;
+    single braces stay literal, and ``--no-interpolate`` turns it off for the whole line."""
+    ip.user_ns.update(persona="You are terse.", model_name="gemini-2.5-flash")
+    result, _, err = cell(ip, "%%gemini --no-stream --system {{persona}} -m {{model_name}}\nhi")
+    assert result.success, err
+    body = _posts(emu)[-1]["body"]
+    assert body["system_instruction"] == "You are terse." and body["model"] == "gemini-2.5-flash"
+    result, _, err = cell(ip, "%%gemini --no-stream --no-interpolate --system {{persona}}\nhi")
+    assert result.success, err
+    assert _posts(emu)[-1]["body"]["system_instruction"] == "{{persona}}"
