@@ -250,9 +250,20 @@ def citations(steps: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     return list(seen.values())
 
 
+def _listed_in_answer(steps: list[dict[str, Any]], found: list[tuple[str, str | None]]) -> bool:
+    """True when the answer already lists every cited link itself (a research report's own
+    Sources section): a second list under it would only repeat it."""
+    urls = [url for _, url in found]
+    if not urls or None in urls:
+        return False
+    text = " ".join(str(item.get("text") or "") for step in steps if step.get("type") == "model_output"
+                    for item in step.get("content") or [] if isinstance(item, dict))
+    return all(url in text for url in urls)
+
+
 def citations_markdown(steps: list[dict[str, Any]]) -> str:
     found = citations(steps)
-    if not found:
+    if not found or _listed_in_answer(steps, found):
         return ""
     lines = [f"{i}. [{label}]({url})" if url else f"{i}. {label}" for i, (label, url) in enumerate(found, 1)]
     return "**Sources**\n\n" + "\n".join(lines)
@@ -260,7 +271,7 @@ def citations_markdown(steps: list[dict[str, Any]]) -> str:
 
 def citations_plain(steps: list[dict[str, Any]]) -> str:
     found = citations(steps)
-    if not found:
+    if not found or _listed_in_answer(steps, found):
         return ""
     return "Sources: " + " ".join(f"[{i}] {url or label}" for i, (label, url) in enumerate(found, 1))
 

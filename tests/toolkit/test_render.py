@@ -240,3 +240,16 @@ def test_one_off_results_never_mention_a_chain_head():
     chained = result_bundle(_result(status="interrupted"))[0]["text/markdown"]
     one_off = result_bundle(_result(status="interrupted", keeps_chain=False))[0]["text/markdown"]
     assert "the chain head did not move" in chained and "chain head" not in one_off
+
+
+def test_sources_are_not_listed_twice_when_the_answer_lists_them():
+    """A research report carries its own Sources section: the cited links are not repeated."""
+    from gemini_nb.render.trace import citations_markdown, citations_plain
+
+    note = {"type": "url_citation", "url": "https://example.org/a", "title": "A"}
+    cited = [{"type": "model_output", "content": [{"type": "text", "text": "Claim [1].",
+                                                    "annotations": [note]}]}]
+    assert "**Sources**" in citations_markdown(cited) and citations_plain(cited).startswith("Sources:")
+    report = [{"type": "model_output", "content": [{"type": "text", "annotations": [note],
+                                                    "text": "Claim [1].\n\n## Sources\n1. https://example.org/a"}]}]
+    assert citations_markdown(report) == "" and citations_plain(report) == ""
