@@ -5,6 +5,7 @@ purpose (loading the extension must add well under 0.1 s to IPython's start): th
 matplotlib and ipywidgets are imported only when first needed, through the module-level
 ``__getattr__`` below.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,12 @@ _LAZY = {
     "declare": ("gemini_nb.tools", "declare"),
 }
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension",
-           *(name for name in _LAZY if name != "map")]
+__all__ = [
+    "__version__",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    *(name for name in _LAZY if name != "map"),
+]
 
 
 def __getattr__(name: str) -> Any:
@@ -60,7 +65,6 @@ def __getattr__(name: str) -> Any:
 def load_ipython_extension(ipython: Any) -> None:
     """Register the magics (``%load_ext gemini_nb``); nothing contacts a server yet."""
     from .magics import GeminiMagics
-
     from .question_mark import protect_question_mark
 
     magics = GeminiMagics(shell=ipython)
@@ -74,7 +78,6 @@ def load_ipython_extension(ipython: Any) -> None:
 def unload_ipython_extension(ipython: Any) -> None:
     """Remove the magics and their ``%config`` entry."""
     from .magics import GeminiMagics
-
     from .question_mark import protect_question_mark
 
     cleanup = getattr(ipython, "input_transformers_cleanup", None)

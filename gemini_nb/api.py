@@ -13,6 +13,7 @@ the one place that chooses it, for the magics too); the returned
 :class:`~gemini_nb.errors.GeminiError` that IPython shows as one line; its partial answer stays
 on screen, in ``err.partial`` and in :func:`last`.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,7 +28,6 @@ from .config import Settings
 from .errors import GeminiError
 from .request import TurnOptions
 from .result import InteractionResult
-from .turn import run_turn
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from .seams import LiveView
@@ -73,8 +73,11 @@ def live_for(session: Session, opts: TurnOptions, *, echo: bool = False) -> Live
     if in_kernel():
         from .render import live
 
-        return live.LiveDisplay(rate=settings.live_updates_per_second, emulated=session.backend().emulated,
-                                tail=settings.live_tail_chars)
+        return live.LiveDisplay(
+            rate=settings.live_updates_per_second,
+            emulated=session.backend().emulated,
+            tail=settings.live_tail_chars,
+        )
     if echo and not opts.raw and in_terminal():
         from .render import live
 
@@ -102,8 +105,14 @@ class Session:
     It is the engine's :class:`~gemini_nb.seams.TurnHost`.
     """
 
-    def __init__(self, settings: Settings | None = None, *, backend: str | None = None,
-                 keeps_chain: bool = True, **overrides: Any):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        backend: str | None = None,
+        keeps_chain: bool = True,
+        **overrides: Any,
+    ):
         self.settings = replace(settings or _kernel_settings() or Settings(), **overrides)
         self.chain = Chain()
         self.backend_choice = backend
@@ -186,18 +195,26 @@ class Session:
                 self._history_warned = where
                 import sys
 
-                print(f"gemini_nb: not logging this session's turns: cannot open {where} "
-                      f"({type(exc).__name__}: {exc}); see %config GeminiMagics.history_path.",
-                      file=sys.stderr)
+                print(
+                    f"gemini_nb: not logging this session's turns: cannot open {where} "
+                    f"({type(exc).__name__}: {exc}); see %config GeminiMagics.history_path.",
+                    file=sys.stderr,
+                )
             return None
         if history is None:
             return None
         try:
             settings = {k: request[k] for k in SCOPED_FIELDS if request.get(k)}
-            return history.start(prompt=prompt, options=opts.logged(), model=request.get("model") or
-                                 request.get("agent"), thread=thread, backend=backend.kind,
-                                 previous_interaction_id=request.get("previous_interaction_id"),
-                                 execution_count=opts.execution_count, settings=settings)
+            return history.start(
+                prompt=prompt,
+                options=opts.logged(),
+                model=request.get("model") or request.get("agent"),
+                thread=thread,
+                backend=backend.kind,
+                previous_interaction_id=request.get("previous_interaction_id"),
+                execution_count=opts.execution_count,
+                settings=settings,
+            )
         except Exception:  # logging must never break a turn
             return None
 
@@ -235,8 +252,10 @@ class Session:
                 if name in create_fields():
                     extra[name] = value
                     continue
-                raise TypeError(f"unknown option {name!r}; known: {', '.join(sorted(_OPTION_NAMES))} "
-                                "(and any interactions.create field, e.g. response_format)")
+                raise TypeError(
+                    f"unknown option {name!r}; known: {', '.join(sorted(_OPTION_NAMES))} "
+                    "(and any interactions.create field, e.g. response_format)"
+                )
             values[name] = value
         if extra:
             values["request"] = {**extra, **(values.get("request") or {})}
@@ -249,8 +268,14 @@ class Session:
             values["tools"], values["toolset"] = toolset.tools, toolset
         return TurnOptions(**values)
 
-    def ask(self, prompt: Any = "", *, live: LiveView | None = None, namespace: dict[str, Any] | None = None,
-            **options: Any) -> Any:
+    def ask(
+        self,
+        prompt: Any = "",
+        *,
+        live: LiveView | None = None,
+        namespace: dict[str, Any] | None = None,
+        **options: Any,
+    ) -> Any:
         """Send ``prompt`` as the next turn of this session's chain; returns the result.
 
         ``prompt`` is text, or a list of parts (text and media values: a PIL image, a figure,
@@ -282,6 +307,7 @@ class Session:
 
             def progress(job):
                 return show_job(job, wait=True)
+
         result, job = jobs.run(self, prompt, opts, live=live, progress=progress)
         if job is None:
             return result
@@ -334,11 +360,18 @@ class Session:
         try:
             interaction = self.client().interactions.get(interaction_id)
         except Exception as exc:
-            raise describe(exc, request={"interaction_id": interaction_id},
-                           base_url=backend.base_url, timeout=self.settings.timeout) from None
-        return result_from_interaction(interaction, emulated=backend.emulated,
-                                       show_thoughts=self.settings.show_thoughts,
-                                       max_chars=self.settings.max_chars)
+            raise describe(
+                exc,
+                request={"interaction_id": interaction_id},
+                base_url=backend.base_url,
+                timeout=self.settings.timeout,
+            ) from None
+        return result_from_interaction(
+            interaction,
+            emulated=backend.emulated,
+            show_thoughts=self.settings.show_thoughts,
+            max_chars=self.settings.max_chars,
+        )
 
     def delete(self, interaction_id: str) -> None:
         """Delete on the server (when stored there) and forget it locally."""
@@ -350,8 +383,12 @@ class Session:
             try:
                 self.client().interactions.delete(interaction_id)
             except Exception as exc:
-                raise describe(exc, request={"interaction_id": interaction_id},
-                               base_url=backend.base_url, timeout=self.settings.timeout) from None
+                raise describe(
+                    exc,
+                    request={"interaction_id": interaction_id},
+                    base_url=backend.base_url,
+                    timeout=self.settings.timeout,
+                ) from None
         if turn is not None:
             self.chain.delete(interaction_id)
 

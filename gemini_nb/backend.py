@@ -12,6 +12,7 @@ Key hygiene: the key lives only in memory (never in :class:`Backend`'s repr, out
 or messages; :func:`gemini_nb.errors.register_secret` scrubs it from error text) and is never
 accepted on a magic's command line.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -25,8 +26,10 @@ from .errors import GeminiError, register_secret
 
 KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 EMULATOR_KEY = "gemini-nb-emulator"
-NOTICE = ("gemini_nb: no API key found, so answers come from the local emulator and are marked "
-          "'emulated'. To use Gemini: set GEMINI_API_KEY (or run %gemini key), then %gemini backend live.")
+NOTICE = (
+    "gemini_nb: no API key found, so answers come from the local emulator and are marked "
+    "'emulated'. To use Gemini: set GEMINI_API_KEY (or run %gemini key), then %gemini backend live."
+)
 
 DEFAULT_SEED = 0
 """Seed of the embedded emulator's ids when ``GEMINI_NB_EMULATOR_SEED`` is unset."""
@@ -118,8 +121,9 @@ def embedded_seed() -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise GeminiError(f"GEMINI_NB_EMULATOR_SEED must be an integer or 'random', not {value!r}",
-                          kind="usage") from None
+        raise GeminiError(
+            f"GEMINI_NB_EMULATOR_SEED must be an integer or 'random', not {value!r}", kind="usage"
+        ) from None
 
 
 def embedded_emulator() -> Any:
@@ -180,8 +184,10 @@ def _from_choice(choice: str, source: str) -> Backend:
     if low == "live":
         key, where = find_key()
         if not key:
-            raise GeminiError("No API key for the live backend: set GEMINI_API_KEY (or GOOGLE_API_KEY) "
-                              "or run %gemini key.", kind="auth")
+            raise GeminiError(
+                "No API key for the live backend: set GEMINI_API_KEY (or GOOGLE_API_KEY) or run %gemini key.",
+                kind="auth",
+            )
         register_secret(key)
         base = _base_url()
         return Backend("live", base, f"{source} ({where})", bool(base) and is_emulator(base), key)

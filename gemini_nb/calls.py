@@ -11,10 +11,12 @@ small enough to read in one screen, and each has one failure story:
   stream is not resumed: it raises, and the caller keeps the partial answer;
 * :func:`poll_background` polls a background run until it reaches a terminal status.
 """
+
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .ids import interaction_id
 
@@ -32,10 +34,15 @@ def call_unary(client: Transport, request: dict[str, Any]) -> Any:
     return client.interactions.create(**request)
 
 
-def poll_background(client: Transport, interaction: Any, *, deadline: float | None,
-                    on_snapshot: Callable[[Any], None] = lambda _: None,
-                    sleep: Callable[[float], None] | None = None,
-                    clock: Callable[[], float] | None = None) -> Any:
+def poll_background(
+    client: Transport,
+    interaction: Any,
+    *,
+    deadline: float | None,
+    on_snapshot: Callable[[Any], None] = lambda _: None,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Any:
     """Poll until a terminal status (or ``deadline``). ``on_snapshot`` sees every snapshot, so a
     Ctrl-C still knows the run's id and progress. ``sleep``/``clock`` default to the ``time``
     module's, looked up per call."""
@@ -75,8 +82,14 @@ def _feed_all(events: Any, assembler: StreamAssembler, on_event: Callable[[], No
                 pass
 
 
-def consume_stream(client: Transport, request: dict[str, Any], assembler: StreamAssembler,
-                   on_event: Callable[[], None], *, resumable: bool) -> int:
+def consume_stream(
+    client: Transport,
+    request: dict[str, Any],
+    assembler: StreamAssembler,
+    on_event: Callable[[], None],
+    *,
+    resumable: bool,
+) -> int:
     """Stream ``request`` into ``assembler`` (``on_event`` after every event); returns how many
     times the stream was resumed. With ``resumable`` (a stored background run), a drop is
     followed by a resume from ``assembler.last_event_id``; otherwise it is the caller's to report."""
@@ -84,8 +97,9 @@ def consume_stream(client: Transport, request: dict[str, Any], assembler: Stream
     return _drain(client, events, assembler, on_event, resumable=resumable)
 
 
-def follow_stream(client: Transport, rid: str, assembler: StreamAssembler,
-                  on_event: Callable[[], None]) -> int:
+def follow_stream(
+    client: Transport, rid: str, assembler: StreamAssembler, on_event: Callable[[], None]
+) -> int:
     """Follow a stored background run by id (``GET ?stream=true``, from its first event) into
     ``assembler``, resuming from ``assembler.last_event_id`` after each drop (at most
     :data:`MAX_RESUMES`); returns the resumes. Used by background jobs and ``attach``; the
@@ -94,8 +108,14 @@ def follow_stream(client: Transport, rid: str, assembler: StreamAssembler,
     return _drain(client, events, assembler, on_event, resumable=True)
 
 
-def _drain(client: Transport, events: Any, assembler: StreamAssembler, on_event: Callable[[], None], *,
-           resumable: bool) -> int:
+def _drain(
+    client: Transport,
+    events: Any,
+    assembler: StreamAssembler,
+    on_event: Callable[[], None],
+    *,
+    resumable: bool,
+) -> int:
     resumes = 0
     while True:
         try:
@@ -115,5 +135,11 @@ def _can_resume(assembler: StreamAssembler, resumes: int) -> bool:
     return bool(assembler.id and assembler.last_event_id) and resumes < MAX_RESUMES
 
 
-__all__ = ["TERMINAL", "call_unary", "consume_stream", "follow_stream", "poll_background",
-           "is_dropped_connection"]
+__all__ = [
+    "TERMINAL",
+    "call_unary",
+    "consume_stream",
+    "follow_stream",
+    "poll_background",
+    "is_dropped_connection",
+]

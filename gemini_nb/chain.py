@@ -10,6 +10,7 @@ Settings that the API scopes to one interaction (system instruction, tools, gene
 config) are remembered per turn and inherited by the next turn on the same branch, so they
 are resent every turn without the user repeating them.
 """
+
 from __future__ import annotations
 
 import threading
@@ -111,8 +112,10 @@ class Chain:
             if not matches:
                 raise ChainError(f"no turn was made in cell [{number}]")
             return max(matches, key=lambda t: t.created)
-        raise ChainError(f"unknown interaction {text!r} (not in this kernel's chain; "
-                         "use %gemini resume ID for one from an earlier session)")
+        raise ChainError(
+            f"unknown interaction {text!r} (not in this kernel's chain; "
+            "use %gemini resume ID for one from an earlier session)"
+        )
 
     def adopt(self, interaction_id: str, thread: str | None = None) -> Turn:
         """Register an id from elsewhere (an earlier session) so it can be continued."""
@@ -168,8 +171,10 @@ class Chain:
         steps: list[dict[str, Any]] = []
         for turn in self.path(parent.id if parent else None):
             if turn.external:
-                raise ChainError(f"interaction {turn.id} is known only by id; it can be continued "
-                                 "server-side but not replayed with --no-store")
+                raise ChainError(
+                    f"interaction {turn.id} is known only by id; it can be continued "
+                    "server-side but not replayed with --no-store"
+                )
             steps.extend(turn.input_steps)
             steps.extend(turn.output_steps)
         return steps
@@ -184,11 +189,19 @@ class Chain:
         rows = []
         for turn_id in self._order:
             turn = self.turns[turn_id]
-            rows.append({
-                "id": turn.id, "parent": turn.parent, "thread": turn.thread, "model": turn.model,
-                "cell": turn.execution_count, "prompt": turn.prompt, "stored": turn.stored,
-                "head": heads.get(turn.id), "forks": len(self.children(turn.id)),
-            })
+            rows.append(
+                {
+                    "id": turn.id,
+                    "parent": turn.parent,
+                    "thread": turn.thread,
+                    "model": turn.model,
+                    "cell": turn.execution_count,
+                    "prompt": turn.prompt,
+                    "stored": turn.stored,
+                    "head": heads.get(turn.id),
+                    "forks": len(self.children(turn.id)),
+                }
+            )
         return rows
 
     def tree_lines(self) -> list[str]:
@@ -205,8 +218,10 @@ class Chain:
             mark = f"  <- HEAD ({', '.join(heads[turn.id])})" if turn.id in heads else ""
             cell = f"[{turn.execution_count}] " if turn.execution_count is not None else ""
             store = "" if turn.stored else " (not stored)"
-            lines.append(f"{'    ' * depth}{'└─ ' if depth else ''}{cell}{turn.id} · {turn.model or '?'}"
-                         f"{store} · {prompt or '(resumed)'}{mark}")
+            lines.append(
+                f"{'    ' * depth}{'└─ ' if depth else ''}{cell}{turn.id} · {turn.model or '?'}"
+                f"{store} · {prompt or '(resumed)'}{mark}"
+            )
             for child in self.children(turn.id):
                 walk(child, depth + 1)
 

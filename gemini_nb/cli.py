@@ -3,16 +3,24 @@
 Each subcommand's module is imported only when that subcommand runs, so
 ``gemini-nb emulator`` never pays for IPython or pandas.
 """
+
 from __future__ import annotations
 
 import sys
 
 SUBCOMMANDS = {
     "emulator": ("gemini_nb.emulator.cli", "main", "run the Interactions API emulator (HTTP server)"),
-    "demo": ("gemini_nb.demo", "demo_main", "run the quickstart notebook on the embedded emulator and write HTML"),
+    "demo": (
+        "gemini_nb.demo",
+        "demo_main",
+        "run the quickstart notebook on the embedded emulator and write HTML",
+    ),
     "lab": ("gemini_nb.demo", "lab_main", "open JupyterLab on the tutorial notebooks"),
-    "refresh-notebooks": ("gemini_nb.demo", "refresh_main",
-                          "re-execute notebooks on the embedded emulator and store their outputs"),
+    "refresh-notebooks": (
+        "gemini_nb.demo",
+        "refresh_main",
+        "re-execute notebooks on the embedded emulator and store their outputs",
+    ),
 }
 
 

@@ -23,11 +23,13 @@ Everything else is a prompt (``%gemini What is my name?``, ``%gemini Tell me a j
 Handlers take the magics object (for its session and settings) and the rest of the line; they
 raise ``UsageError`` for a bad argument and return the cell's value (or None).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from IPython.core.error import UsageError
 
@@ -48,15 +50,20 @@ PLANNED = ("compare", "tools", "config")
 """Reserved for commands of later releases: refused now, never sent as prompts."""
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]*")
-_MEDIA_OR_DATA = ("png|jpe?g|gif|webp|bmp|svg|pdf|txt|md|csv|tsv|json|jsonl|xlsx?|parquet|ya?ml|xml|html?"
-                  "|py|ipynb|mp3|wav|ogg|flac|m4a|mp4|mov|webm|avi|zip|gz|tar")
-_ID_OR_PATH = re.compile(rf"""(?x)
+_MEDIA_OR_DATA = (
+    "png|jpe?g|gif|webp|bmp|svg|pdf|txt|md|csv|tsv|json|jsonl|xlsx?|parquet|ya?ml|xml|html?"
+    "|py|ipynb|mp3|wav|ogg|flac|m4a|mp4|mov|webm|avi|zip|gz|tar"
+)
+_ID_OR_PATH = re.compile(
+    rf"""(?x)
       \S*[/\\]\S*                           # a path (has a slash)
     | [\w.-]+\.(?:{_MEDIA_OR_DATA})          # a file name with a media/data extension
     | [A-Za-z][A-Za-z0-9]*_[\w-]+            # an id such as v1_ChdEb2N
     | [a-z]+-[0-9]+                          # a local id such as local-3
     | -?[0-9]+                               # a cell number or -N
-""", re.IGNORECASE)
+""",
+    re.IGNORECASE,
+)
 
 
 def looks_like_command(words: list[str]) -> bool:
@@ -85,8 +92,10 @@ def unknown_command(words: list[str], leading: str = "") -> UsageError:
         example = f"{leading[:60]} -- {example}"
     else:
         example = f"-- {example}"
-    return UsageError(f"{word!r} {what} (commands: {', '.join(COMMANDS)}); nothing was sent. To send it "
-                      f"as a prompt: %gemini {example}  (or use a %%gemini cell)")
+    return UsageError(
+        f"{word!r} {what} (commands: {', '.join(COMMANDS)}); nothing was sent. To send it "
+        f"as a prompt: %gemini {example}  (or use a %%gemini cell)"
+    )
 
 
 def dispatch(magics: Any, word: str, rest: str) -> Any:
@@ -99,11 +108,13 @@ def help_text() -> str:
     rows = [("%gemini PROMPT", "one turn from a single line (options may precede it; '--' ends them)")]
     rows += [(cmd.usage, cmd.help) for cmd in COMMANDS.values()]
     lines = ["Line commands:"] + [f"  {usage:<32}  {text}" for usage, text in rows]
-    notes = [f"A line that looks like a command but is not one is refused (nothing is sent); reserved for "
-             f"later releases: {', '.join(PLANNED)}. Send such a line as a prompt with %gemini -- WORDS, "
-             "or from a %%gemini cell. A trailing '?' belongs to the prompt; %gemini? alone is this help.",
-             "Prompts may use {{name}} or {{expression}} from your namespace; single braces and $ are "
-             "untouched. Settings: %config GeminiMagics (model, stream, show_thoughts, timeout, ...)."]
+    notes = [
+        f"A line that looks like a command but is not one is refused (nothing is sent); reserved for "
+        f"later releases: {', '.join(PLANNED)}. Send such a line as a prompt with %gemini -- WORDS, "
+        "or from a %%gemini cell. A trailing '?' belongs to the prompt; %gemini? alone is this help.",
+        "Prompts may use {{name}} or {{expression}} from your namespace; single braces and $ are "
+        "untouched. Settings: %config GeminiMagics (model, stream, show_thoughts, timeout, ...).",
+    ]
     for note in notes:
         lines += [""] + textwrap.wrap(note, 96)
     return "\n".join(lines)
@@ -193,8 +204,10 @@ def _delete(magics: Any, rest: str) -> None:
 
 def _history(magics: Any, rest: str) -> Any:
     if rest and not re.fullmatch(r"[0-9]+", rest):
-        raise UsageError("%gemini history takes an optional row count, e.g. %gemini history 20 (to send a "
-                         "prompt that starts with 'history': %gemini -- history ...)")
+        raise UsageError(
+            "%gemini history takes an optional row count, e.g. %gemini history 20 (to send a "
+            "prompt that starts with 'history': %gemini -- history ...)"
+        )
     magics.session.settings = magics.to_settings()
     try:
         history = magics.session.history()
@@ -221,8 +234,9 @@ def _backend(magics: Any, rest: str) -> None:
 
 def _key(magics: Any, rest: str) -> None:
     if rest:
-        raise UsageError("%gemini key takes no argument: type the key at the hidden prompt instead "
-                         "(nothing was stored)")
+        raise UsageError(
+            "%gemini key takes no argument: type the key at the hidden prompt instead (nothing was stored)"
+        )
     import getpass
 
     from .backend import set_typed_key
@@ -232,8 +246,10 @@ def _key(magics: Any, rest: str) -> None:
     except (KeyboardInterrupt, EOFError):
         raise UsageError("no key entered; nothing changed") from None
     except Exception as exc:  # e.g. StdinNotImplementedError: a frontend without input
-        raise UsageError(f"this frontend cannot prompt for a key ({type(exc).__name__}); set "
-                         "GEMINI_API_KEY in the environment instead") from None
+        raise UsageError(
+            f"this frontend cannot prompt for a key ({type(exc).__name__}); set "
+            "GEMINI_API_KEY in the environment instead"
+        ) from None
     if not key.strip():
         raise UsageError("no key entered; nothing changed")
     set_typed_key(key)
@@ -245,8 +261,10 @@ def _key(magics: Any, rest: str) -> None:
     if backend.kind == "live":
         print("Key set for this session (in memory only); the live backend will be used.")
     else:
-        print(f"Key set for this session (in memory only). Backend: {backend.describe()}; "
-              "run %gemini backend live to use the key.")
+        print(
+            f"Key set for this session (in memory only). Backend: {backend.describe()}; "
+            "run %gemini backend live to use the key."
+        )
 
 
 # -- Files API (gemini_nb.file_api) ------------------------------------------------------------------
@@ -265,7 +283,7 @@ def _upload(magics: Any, rest: str) -> None:
         if at + 1 >= len(words):
             raise UsageError("%gemini upload PATH --name NAME: --name needs a value")
         name = words[at + 1]
-        del words[at:at + 2]
+        del words[at : at + 2]
     if len(words) != 1:
         raise UsageError("usage: %gemini upload PATH [--name NAME] (quote a path with spaces)")
     magics.session.settings = magics.to_settings()
@@ -297,8 +315,9 @@ def _files(magics: Any, rest: str) -> Any:
 # -- background jobs (gemini_nb/jobs.py) --
 def _jobs(magics: Any, rest: str) -> Any:
     if rest:
-        raise UsageError("%gemini jobs takes no argument (to send a prompt that starts with 'jobs': "
-                         "%gemini -- jobs ...)")
+        raise UsageError(
+            "%gemini jobs takes no argument (to send a prompt that starts with 'jobs': %gemini -- jobs ...)"
+        )
     from . import jobs
 
     return jobs.jobs()
@@ -307,8 +326,9 @@ def _jobs(magics: Any, rest: str) -> Any:
 def _job_ref(command: str, rest: str) -> str:
     words = rest.split()
     if len(words) != 1:
-        raise UsageError(f"%gemini {command} needs one job number or interaction ID "
-                         "(%gemini jobs lists them)")
+        raise UsageError(
+            f"%gemini {command} needs one job number or interaction ID (%gemini jobs lists them)"
+        )
     ref = words[0]
     if not ref.isdecimal():
         try:
@@ -339,8 +359,11 @@ def _attach(magics: Any, rest: str) -> None:
     ref = _job_ref("attach", rest)
     magics.session.settings = magics.to_settings()
     try:
-        job = jobs.registry().find(ref) if ref.isdecimal() else jobs.attach(ref, magics.session,
-                                                                             scoped=SCOPED_FIELDS)
+        job = (
+            jobs.registry().find(ref)
+            if ref.isdecimal()
+            else jobs.attach(ref, magics.session, scoped=SCOPED_FIELDS)
+        )
     except GeminiError as exc:
         raise UsageError(str(exc)) from None
     if job is None:
@@ -392,32 +415,60 @@ def _scenarios(magics: Any, rest: str) -> Any:
     raise UsageError("usage: %gemini scenarios [PATH | clear]")
 
 
-COMMANDS: dict[str, Command] = {cmd.name: cmd for cmd in (
-    Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
-    Command("reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"),
-    Command("fork", _fork, "%gemini fork REF", "continue from an earlier turn (id, cell number, or -N)"),
-    Command("thread", _thread, "%gemini thread NAME", "switch the current thread (named parallel chains)"),
-    Command("resume", _resume, "%gemini resume ID", "continue a chain from an earlier session by id"),
-    Command("show", _show, "%gemini show REF", "re-render a stored interaction"),
-    Command("delete", _delete, "%gemini delete REF", "delete an interaction (server and local chain)"),
-    Command("history", _history, "%gemini history [N]", "the local log as a DataFrame (last N rows)"),
-    Command("backend", _backend, "%gemini backend [live|emulator|URL|auto]", "show or choose the backend"),
-    Command("key", _key, "%gemini key", "type an API key at a hidden prompt (never as an argument)"),
-    Command("scenarios", _scenarios, "%gemini scenarios [PATH|clear]", "script exact emulator answers from "
-            "a YAML/JSON file (ignored on the live API)"),
-    # -- Files API (gemini_nb.file_api) --
-    Command("upload", _upload, "%gemini upload PATH [--name N]", "upload a file to the Files API (progress "
-            "bar); prints its name and URI for --file"),
-    Command("files", _files, "%gemini files [delete NAME]", "the Files API's files as a DataFrame; or delete "
-            "one"),
-    # background jobs
-    Command("jobs", _jobs, "%gemini jobs", "this kernel's background jobs (agents, --background): a "
-            "DataFrame"),
-    Command("cancel", _cancel, "%gemini cancel ID|N", "stop a background job (interaction ID or job number)"),
-    Command("attach", _attach, "%gemini attach ID", "follow a running or finished interaction by ID (e.g. "
-            "after a restart): a new job display"),
-    # widgets: chat panel, usage
-    Command("chat", _chat, "%gemini chat [THREAD]", "a chat panel on this kernel's chain (or a thread)"),
-    Command("usage", _usage, "%gemini usage", "tokens per turn and per model (kernel + history), chart"),
-    Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
-)}
+COMMANDS: dict[str, Command] = {
+    cmd.name: cmd
+    for cmd in (
+        Command("chain", _chain, "%gemini chain", "the conversation tree: turns, ids, models, forks, heads"),
+        Command(
+            "reset", _reset, "%gemini reset [THREAD]", "start a fresh conversation on the current thread"
+        ),
+        Command("fork", _fork, "%gemini fork REF", "continue from an earlier turn (id, cell number, or -N)"),
+        Command(
+            "thread", _thread, "%gemini thread NAME", "switch the current thread (named parallel chains)"
+        ),
+        Command("resume", _resume, "%gemini resume ID", "continue a chain from an earlier session by id"),
+        Command("show", _show, "%gemini show REF", "re-render a stored interaction"),
+        Command("delete", _delete, "%gemini delete REF", "delete an interaction (server and local chain)"),
+        Command("history", _history, "%gemini history [N]", "the local log as a DataFrame (last N rows)"),
+        Command(
+            "backend", _backend, "%gemini backend [live|emulator|URL|auto]", "show or choose the backend"
+        ),
+        Command("key", _key, "%gemini key", "type an API key at a hidden prompt (never as an argument)"),
+        Command(
+            "scenarios",
+            _scenarios,
+            "%gemini scenarios [PATH|clear]",
+            "script exact emulator answers from a YAML/JSON file (ignored on the live API)",
+        ),
+        # -- Files API (gemini_nb.file_api) --
+        Command(
+            "upload",
+            _upload,
+            "%gemini upload PATH [--name N]",
+            "upload a file to the Files API (progress bar); prints its name and URI for --file",
+        ),
+        Command(
+            "files",
+            _files,
+            "%gemini files [delete NAME]",
+            "the Files API's files as a DataFrame; or delete one",
+        ),
+        # background jobs
+        Command(
+            "jobs", _jobs, "%gemini jobs", "this kernel's background jobs (agents, --background): a DataFrame"
+        ),
+        Command(
+            "cancel", _cancel, "%gemini cancel ID|N", "stop a background job (interaction ID or job number)"
+        ),
+        Command(
+            "attach",
+            _attach,
+            "%gemini attach ID",
+            "follow a running or finished interaction by ID (e.g. after a restart): a new job display",
+        ),
+        # widgets: chat panel, usage
+        Command("chat", _chat, "%gemini chat [THREAD]", "a chat panel on this kernel's chain (or a thread)"),
+        Command("usage", _usage, "%gemini usage", "tokens per turn and per model (kernel + history), chart"),
+        Command("help", _help, "%gemini help", "this help (also %gemini? and %gemini --help)"),
+    )
+}

@@ -11,6 +11,7 @@ session and client); an error in one variant is that row's ``error`` and never s
 The display (:mod:`gemini_nb.widgets.compare_view`) is a grid of columns rendered by the cells'
 renderer, with an HTML table as the fallback.
 """
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,19 @@ from typing import Any
 MAX_VARIANTS = 8
 CHAIN_OPTIONS = ("from_", "from_ref", "thread", "new", "stream", "quiet", "execution_count")
 """Options that make no sense for a one-off comparison (refused, never silently dropped)."""
-COLUMNS = ("variant", "model", "settings", "text", "latency_s", "input_tokens", "output_tokens",
-           "thought_tokens", "interaction_id", "status", "error")
+COLUMNS = (
+    "variant",
+    "model",
+    "settings",
+    "text",
+    "latency_s",
+    "input_tokens",
+    "output_tokens",
+    "thought_tokens",
+    "interaction_id",
+    "status",
+    "error",
+)
 
 
 class CompareError(ValueError):
@@ -35,8 +47,12 @@ class Variant:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def variants(models: Any = None, settings: Any = None, common: dict[str, Any] | None = None,
-             default_model: str | None = None) -> list[Variant]:
+def variants(
+    models: Any = None,
+    settings: Any = None,
+    common: dict[str, Any] | None = None,
+    default_model: str | None = None,
+) -> list[Variant]:
     """The variants to run: each model, each settings dict, or every model x settings pair."""
     if isinstance(models, str):
         models = [models]
@@ -46,11 +62,17 @@ def variants(models: Any = None, settings: Any = None, common: dict[str, Any] | 
     settings = list(settings or [])
     for i, item in enumerate(settings):
         if not isinstance(item, dict):
-            raise CompareError(f"compare: settings[{i}] must be a dict of options, "
-                               "e.g. {'thinking': 'high'}")
+            raise CompareError(
+                f"compare: settings[{i}] must be a dict of options, e.g. {{'thinking': 'high'}}"
+            )
     common = dict(common or {})
-    pairs = [(m, s) for m in models for s in settings] if models and settings else \
-        [(m, {}) for m in models] if models else [(None, s) for s in settings]
+    pairs = (
+        [(m, s) for m in models for s in settings]
+        if models and settings
+        else [(m, {}) for m in models]
+        if models
+        else [(None, s) for s in settings]
+    )
     if len(pairs) < 2:
         raise CompareError("compare needs two or more variants: models=[...] and/or settings=[{...}, ...]")
     if len(pairs) > MAX_VARIANTS:
@@ -60,8 +82,10 @@ def variants(models: Any = None, settings: Any = None, common: dict[str, Any] | 
     for model, setting in pairs:
         refused = [k for k in (*common, *setting) if k in CHAIN_OPTIONS]
         if refused:
-            raise CompareError(f"compare: {refused[0]!r} does not apply (compare runs are one-off turns: "
-                               "they neither continue nor move the chain, and do not stream)")
+            raise CompareError(
+                f"compare: {refused[0]!r} does not apply (compare runs are one-off turns: "
+                "they neither continue nor move the chain, and do not stream)"
+            )
         options = {**common, **setting}
         if model:
             options["model"] = model
@@ -80,10 +104,19 @@ def _one(base: Any, prompt: str, variant: Variant) -> tuple[dict[str, Any], Any]
     from .errors import GeminiError
 
     session = Session(base.settings, backend=base.backend_choice, keeps_chain=False)
-    row = {"variant": variant.label, "model": variant.options.get("model") or variant.options.get("agent")
-           or base.settings.model, "settings": {k: v for k, v in variant.options.items() if k != "model"},
-           "text": "", "latency_s": None, "input_tokens": 0, "output_tokens": 0, "thought_tokens": 0,
-           "interaction_id": None, "status": "error", "error": None}
+    row = {
+        "variant": variant.label,
+        "model": variant.options.get("model") or variant.options.get("agent") or base.settings.model,
+        "settings": {k: v for k, v in variant.options.items() if k != "model"},
+        "text": "",
+        "latency_s": None,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "thought_tokens": 0,
+        "interaction_id": None,
+        "status": "error",
+        "error": None,
+    }
     started = time.monotonic()
     result = None
     try:
@@ -99,9 +132,16 @@ def _one(base: Any, prompt: str, variant: Variant) -> tuple[dict[str, Any], Any]
             log.close()
     if result is not None:
         usage = result.usage
-        row.update(text=result.text, latency_s=result.latency, input_tokens=usage.input_tokens,
-                   output_tokens=usage.output_tokens, thought_tokens=usage.thought_tokens,
-                   interaction_id=result.id, status=result.status, model=result.model or row["model"])
+        row.update(
+            text=result.text,
+            latency_s=result.latency,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            thought_tokens=usage.thought_tokens,
+            interaction_id=result.id,
+            status=result.status,
+            model=result.model or row["model"],
+        )
     if row["latency_s"] is None:
         row["latency_s"] = time.monotonic() - started
     return row, result
@@ -130,8 +170,15 @@ def run(prompt: str, variant_list: list[Variant], session: Any = None):
     return frame, [result for _, result in outcomes]
 
 
-def compare(prompt: str, models: Any = None, *, settings: Any = None, show: bool = True,
-            session: Any = None, **options: Any):
+def compare(
+    prompt: str,
+    models: Any = None,
+    *,
+    settings: Any = None,
+    show: bool = True,
+    session: Any = None,
+    **options: Any,
+):
     """Ask ``prompt`` of each model (and/or each settings dict) at once; returns a DataFrame
     (variant, model, settings, text, latency_s, input/output/thought tokens, interaction_id,
     status, error). ``options`` (``thinking``, ``system``, ``temperature``...) apply to every
@@ -159,18 +206,38 @@ def magic_compare(shell: Any, session: Any, prompt: str, parsed: Any) -> Any:
 
     opts = parsed.turn
     models = parsed.compare
-    refused = [flag for flag, given in (("-m/--model", opts.model), ("--agent", opts.agent),
-                                        ("--from", opts.from_ref), ("--thread", opts.thread),
-                                        ("--stream", opts.stream)) if given]
+    refused = [
+        flag
+        for flag, given in (
+            ("-m/--model", opts.model),
+            ("--agent", opts.agent),
+            ("--from", opts.from_ref),
+            ("--thread", opts.thread),
+            ("--stream", opts.stream),
+        )
+        if given
+    ]
     if refused:
-        raise UsageError(f"{refused[0]} cannot be used with --compare (the models come from --compare; "
-                         "compare runs are one-off turns that neither continue nor move the chain, and do "
-                         "not stream)")
-    common = {name: value for name, value in (
-        ("system", opts.system), ("thinking", opts.thinking), ("thoughts", opts.thoughts),
-        ("temperature", opts.temperature), ("max_tokens", opts.max_tokens), ("tools", opts.tools),
-        ("raw", opts.raw or None), ("store", None if opts.store else False),
-        ("generation_config", opts.generation_config or None)) if value is not None}
+        raise UsageError(
+            f"{refused[0]} cannot be used with --compare (the models come from --compare; "
+            "compare runs are one-off turns that neither continue nor move the chain, and do "
+            "not stream)"
+        )
+    common = {
+        name: value
+        for name, value in (
+            ("system", opts.system),
+            ("thinking", opts.thinking),
+            ("thoughts", opts.thoughts),
+            ("temperature", opts.temperature),
+            ("max_tokens", opts.max_tokens),
+            ("tools", opts.tools),
+            ("raw", opts.raw or None),
+            ("store", None if opts.store else False),
+            ("generation_config", opts.generation_config or None),
+        )
+        if value is not None
+    }
     if not prompt.strip():
         raise UsageError("empty prompt: write it in the cell body")
     from .errors import GeminiError

@@ -4,6 +4,7 @@ The engine (turn, api) reads a :class:`Settings` so it can run without IPython; 
 class mixes in :class:`GeminiConfig`, whose traits are what ``%config GeminiMagics.model =
 ...`` and ``ipython_config.py`` (``c.GeminiMagics.model = ...``) change.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -50,25 +51,33 @@ class GeminiConfig(Configurable):
     model = Unicode(DEFAULT_MODEL, help="Default model for %%gemini and gemini_nb.ask.").tag(config=True)
     stream = Bool(True, help="Stream answers with a live preview.").tag(config=True)
     show_thoughts = Bool(True, help="Show thought summaries (collapsible) when the model sends them.").tag(
-        config=True)
+        config=True
+    )
     timeout = Float(120.0, help="Seconds per request; 0 disables the limit.").tag(config=True)
     retry_attempts = Int(3, help="Attempts for 429/5xx failures, the first call included.").tag(config=True)
     history = Bool(True, help="Log every interaction to the local SQLite history.").tag(config=True)
-    history_path = Unicode("", help="History database path (default: $GEMINI_NB_HISTORY or the "
-                                    "platform user data dir).").tag(config=True)
+    history_path = Unicode(
+        "", help="History database path (default: $GEMINI_NB_HISTORY or the platform user data dir)."
+    ).tag(config=True)
     max_chars = Int(200_000, help="Longest answer text rendered in an output.").tag(config=True)
     live_updates_per_second = Float(20.0, help="Cap on live preview updates per second.").tag(config=True)
     live_tail_chars = Int(8_000, help="Characters of the answer shown in the live preview.").tag(config=True)
     interpolate = Bool(True, help="Fill {{name}} placeholders from the user namespace.").tag(config=True)
-    wait_for_jobs = Bool(False, help="Agents and --background runs block until done (like --wait) instead "
-                                     "of returning a job display at once.").tag(config=True)
+    wait_for_jobs = Bool(
+        False,
+        help="Agents and --background runs block until done (like --wait) instead "
+        "of returning a job display at once.",
+    ).tag(config=True)
     # widgets: usage
-    prices = Dict(help="USD per 1M tokens per model for %gemini usage, e.g. {'gemini-3-flash-preview': "
-                       "{'input': 0.5, 'output': 3.0}} (optional 'cached').").tag(config=True)
+    prices = Dict(
+        help="USD per 1M tokens per model for %gemini usage, e.g. {'gemini-3-flash-preview': "
+        "{'input': 0.5, 'output': 3.0}} (optional 'cached')."
+    ).tag(config=True)
 
     # -- tools: the function-call loop --
     max_tool_rounds = Int(10, help="Rounds of function calls answered automatically in one turn.").tag(
-        config=True)
+        config=True
+    )
     tool_timeout = Float(30.0, help="Seconds a Python tool function may run (0: no limit).").tag(config=True)
 
     def to_settings(self) -> Settings:

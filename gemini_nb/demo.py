@@ -7,6 +7,7 @@ re-executes notebooks the same way and stores the fresh outputs in place: what n
 against after an intended change (the embedded emulator's ids are seeded, so only what really
 changed shows up in the diff).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,13 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
     if history is not None:
         os.environ["GEMINI_NB_HISTORY"] = str(history)
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                                resources={"metadata": {"path": str(source.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            record_timing=False,
+            resources={"metadata": {"path": str(source.parent)}},
+        )
         client.execute()
     finally:
         for name, value in saved.items():
@@ -59,14 +65,23 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
 
 
 def demo_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="gemini-nb demo", description=(
-        "Run the quickstart notebook on the embedded emulator (no key, no network) and write an "
-        "executed copy plus a rendered HTML page."))
-    parser.add_argument("--out", default="gemini-nb-demo", help="output directory (default: ./gemini-nb-demo)")
+    parser = argparse.ArgumentParser(
+        prog="gemini-nb demo",
+        description=(
+            "Run the quickstart notebook on the embedded emulator (no key, no network) and write an "
+            "executed copy plus a rendered HTML page."
+        ),
+    )
+    parser.add_argument(
+        "--out", default="gemini-nb-demo", help="output directory (default: ./gemini-nb-demo)"
+    )
     parser.add_argument("--notebook", help="run this notebook instead of the quickstart")
-    parser.add_argument("--in-place", action="store_true",
-                        help="also store the fresh outputs back into the source notebook (maintainers: "
-                             "refreshes what nbval checks after the emulator's answers change)")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="also store the fresh outputs back into the source notebook (maintainers: "
+        "refreshes what nbval checks after the emulator's answers change)",
+    )
     args = parser.parse_args(argv)
     try:
         source = Path(args.notebook) if args.notebook else notebooks_dir() / QUICKSTART
@@ -111,9 +126,13 @@ def failure_line(exc: BaseException) -> str:
 
 
 def refresh_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="gemini-nb refresh-notebooks", description=(
-        "Re-execute notebooks on the embedded emulator (no key, no network) and store their fresh "
-        "outputs in place, so `pytest --nbval` compares against them."))
+    parser = argparse.ArgumentParser(
+        prog="gemini-nb refresh-notebooks",
+        description=(
+            "Re-execute notebooks on the embedded emulator (no key, no network) and store their fresh "
+            "outputs in place, so `pytest --nbval` compares against them."
+        ),
+    )
     parser.add_argument("notebooks", nargs="*", help="notebooks to refresh (default: every tutorial)")
     args = parser.parse_args(argv)
     try:
@@ -142,14 +161,18 @@ def refresh_main(argv: list[str]) -> int:
 
 
 def lab_main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="gemini-nb lab", description="Open JupyterLab on the tutorial notebooks.")
+    parser = argparse.ArgumentParser(
+        prog="gemini-nb lab", description="Open JupyterLab on the tutorial notebooks."
+    )
     parser.add_argument("extra", nargs=argparse.REMAINDER, help="arguments passed on to jupyter lab")
     args = parser.parse_args(argv)
     try:
         import jupyterlab  # noqa: F401
     except ImportError:
-        print("JupyterLab is not installed: pip install 'gemini_nb[lab]' (or pip install jupyterlab).",
-              file=sys.stderr)
+        print(
+            "JupyterLab is not installed: pip install 'gemini_nb[lab]' (or pip install jupyterlab).",
+            file=sys.stderr,
+        )
         return 1
     try:
         directory = notebooks_dir()

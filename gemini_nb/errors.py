@@ -6,6 +6,7 @@ event is not raised at all. :func:`describe` turns any of them into a :class:`Ge
 whose ``str`` is one line a newcomer can act on. The SDK is only imported when an error is
 actually being classified, so importing this module stays cheap.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,15 @@ class GeminiError(Exception):
 
     kind = "error"
 
-    def __init__(self, message: str, *, kind: str | None = None, status_code: int | None = None,
-                 partial: Any = None, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str | None = None,
+        status_code: int | None = None,
+        partial: Any = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(redact(message))
         self.kind = kind or self.kind
         self.status_code = status_code
@@ -74,7 +82,8 @@ def _body_error(exc: Any) -> tuple[str, str | None]:
     err = body.get("error") if isinstance(body, dict) else None
     if isinstance(err, dict):
         return str(err.get("message") or ""), err.get("status") or (
-            err.get("code") if isinstance(err.get("code"), str) else None)
+            err.get("code") if isinstance(err.get("code"), str) else None
+        )
     message = getattr(exc, "message", None) or str(exc)
     message = re.sub(r"^Error code: \d+ - ", "", str(message))
     if message.lstrip().startswith("<"):  # an HTML error page
@@ -88,8 +97,9 @@ def _is_key_problem(exc: Any, message: str) -> bool:
     ``API_KEY_INVALID``; some proxies and emulators: 401/403 "API key not valid")."""
     lower = message.lower()
     if ("api key" in lower or "api_key" in lower) and (
-            getattr(exc, "status_code", None) != 403
-            or any(w in lower for w in ("not valid", "invalid", "expired", "missing", "unregistered"))):
+        getattr(exc, "status_code", None) != 403
+        or any(w in lower for w in ("not valid", "invalid", "expired", "missing", "unregistered"))
+    ):
         return True
     body = getattr(exc, "body", None)
     err = body.get("error") if isinstance(body, dict) else None
@@ -118,9 +128,15 @@ def head_note(keeps_chain: bool) -> str:
     return "; the chain head did not move" if keeps_chain else ""
 
 
-def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
-             base_url: str | None = None, timeout: float | None = None,
-             attempts: int | None = None, keeps_chain: bool = True) -> GeminiError:
+def describe(
+    exc: BaseException,
+    *,
+    request: dict[str, Any] | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    attempts: int | None = None,
+    keeps_chain: bool = True,
+) -> GeminiError:
     """Classify ``exc`` (SDK exception, StreamError, OSError...) into a one-line GeminiError.
 
     ``keeps_chain``: the failed turn belongs to a chain whose head stays put (a Session, the
@@ -133,8 +149,11 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
         return exc
     if isinstance(exc, StreamError):
         code = f"[{exc.code}] " if exc.code else ""
-        return GeminiError(f"The stream failed mid-answer: {code}{sentence(exc.message)} "
-                           f"The partial answer is kept{head_note(keeps_chain)}.", kind="stream")
+        return GeminiError(
+            f"The stream failed mid-answer: {code}{sentence(exc.message)} "
+            f"The partial answer is kept{head_note(keeps_chain)}.",
+            kind="stream",
+        )
     try:
         from google.genai import _interactions as ix
     except Exception:  # pragma: no cover - the SDK is a hard dependency
@@ -142,12 +161,18 @@ def describe(exc: BaseException, *, request: dict[str, Any] | None = None,
     failure = _Failure.of(exc)
     if isinstance(exc, ix.APITimeoutError):
         limit = f" after {timeout:g} s" if timeout else ""
-        return GeminiError(f"The request timed out{limit}; raise it with %config GeminiMagics.timeout "
-                           "= <seconds> or try again.", kind="timeout")
+        return GeminiError(
+            f"The request timed out{limit}; raise it with %config GeminiMagics.timeout "
+            "= <seconds> or try again.",
+            kind="timeout",
+        )
     if isinstance(exc, ix.APIConnectionError):
         where = base_url or "the Gemini API"
-        return GeminiError(f"Cannot connect to {where} (connection refused or unreachable); check the "
-                           "network or %gemini backend.", kind="connection")
+        return GeminiError(
+            f"Cannot connect to {where} (connection refused or unreachable); check the "
+            "network or %gemini backend.",
+            kind="connection",
+        )
     return _describe_api(exc, ix, failure, request, attempts)
 
 
@@ -170,31 +195,44 @@ class _Failure(NamedTuple):
         return cls(status_code, sentence(message), _clause(message), label)
 
 
-def _describe_api(exc: BaseException, ix: Any, f: _Failure, request: dict[str, Any],
-                  attempts: int | None) -> GeminiError:
+def _describe_api(
+    exc: BaseException, ix: Any, f: _Failure, request: dict[str, Any], attempts: int | None
+) -> GeminiError:
     """SDK status errors (key, permission, quota, not found, bad request, server) and the rest."""
     status_code, said, label = f.status_code, f.said, f.label
     if isinstance(exc, ix.AuthenticationError) or (
-            status_code in (400, 401, 403) and _is_key_problem(exc, f.message)):
-        return GeminiError(f"The API key was rejected ({label}): {said} Set GEMINI_API_KEY or run "
-                           "%gemini key (never paste keys into a cell).", kind="auth",
-                           status_code=status_code)
+        status_code in (400, 401, 403) and _is_key_problem(exc, f.message)
+    ):
+        return GeminiError(
+            f"The API key was rejected ({label}): {said} Set GEMINI_API_KEY or run "
+            "%gemini key (never paste keys into a cell).",
+            kind="auth",
+            status_code=status_code,
+        )
     if isinstance(exc, ix.PermissionDeniedError):
-        return GeminiError(f"Permission denied ({label}): {said} Check that the key's project may "
-                           "use this model.", kind="permission", status_code=status_code)
+        return GeminiError(
+            f"Permission denied ({label}): {said} Check that the key's project may use this model.",
+            kind="permission",
+            status_code=status_code,
+        )
     if isinstance(exc, ix.RateLimitError):
         wait = _retry_after(exc)
         hint = f"; retry after {wait:g} s" if wait else "; wait a moment and retry"
-        return GeminiError(f"Quota exceeded ({label}): {f.message}{hint}.", kind="quota",
-                           status_code=status_code, retry_after=wait)
+        return GeminiError(
+            f"Quota exceeded ({label}): {f.message}{hint}.",
+            kind="quota",
+            status_code=status_code,
+            retry_after=wait,
+        )
     if isinstance(exc, ix.NotFoundError):
         return _describe_not_found(f, request)
     if isinstance(exc, ix.BadRequestError) or isinstance(exc, ix.UnprocessableEntityError):
         return GeminiError(f"Invalid argument ({label}): {said}", kind="invalid", status_code=status_code)
     if isinstance(exc, ix.InternalServerError):
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
-        return GeminiError(f"Server error ({label}){tries}: {said} Try again later.", kind="server",
-                           status_code=status_code)
+        return GeminiError(
+            f"Server error ({label}){tries}: {said} Try again later.", kind="server", status_code=status_code
+        )
     if isinstance(exc, ix.APIStatusError):
         return GeminiError(f"API error ({label}): {said}", kind="status", status_code=status_code)
     if isinstance(exc, ix.APIError):
@@ -210,20 +248,30 @@ def _describe_not_found(f: _Failure, request: dict[str, Any]) -> GeminiError:
     status_code, said, label = f.status_code, f.said, f.label
     target = request.get("interaction_id")
     if target:  # %gemini show / delete: the interaction itself is missing
-        return GeminiError(f"Interaction {target!r} not found ({label}): {said}", kind="not_found",
-                           status_code=status_code)
+        return GeminiError(
+            f"Interaction {target!r} not found ({label}): {said}", kind="not_found", status_code=status_code
+        )
     prev = request.get("previous_interaction_id")
     name = request.get("model") or request.get("agent")
     lower = f.message.lower()
     if name and str(name).lower() in lower or (not prev and ("model" in lower or "agent" in lower)):
         if request.get("agent") and not request.get("model"):
-            return GeminiError(f"Agent {name!r} not found ({label}): {said} Check the --agent name, "
-                               "e.g. deep-research-pro-preview-12-2025.", kind="model",
-                               status_code=status_code)
-        return GeminiError(f"Model {name!r} not found ({label}): {said} Try -m "
-                           "gemini-3-flash-preview.", kind="model", status_code=status_code)
+            return GeminiError(
+                f"Agent {name!r} not found ({label}): {said} Check the --agent name, "
+                "e.g. deep-research-pro-preview-12-2025.",
+                kind="model",
+                status_code=status_code,
+            )
+        return GeminiError(
+            f"Model {name!r} not found ({label}): {said} Try -m gemini-3-flash-preview.",
+            kind="model",
+            status_code=status_code,
+        )
     if prev:
-        return GeminiError(f"Unknown or expired previous_interaction_id {prev!r} ({label}): {said} "
-                           "Run %gemini reset to start a fresh chain.", kind="previous",
-                           status_code=status_code)
+        return GeminiError(
+            f"Unknown or expired previous_interaction_id {prev!r} ({label}): {said} "
+            "Run %gemini reset to start a fresh chain.",
+            kind="previous",
+            status_code=status_code,
+        )
     return GeminiError(f"Not found ({label}): {said}", kind="not_found", status_code=status_code)

@@ -5,6 +5,7 @@ Why apart from :mod:`gemini_nb.uploads`: the upload machinery is used *by* a ses
 while these functions pick the default session; keeping them here keeps the imports one way
 (api -> uploads, file_api -> api).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ from typing import Any
 
 from . import ids
 from .media_in import path_blob, spec_blob
-from .uploads import Uploaded, Uploader, failed, forget, _state
+from .uploads import Uploaded, Uploader, _state, failed, forget
 
 
 def _session(session: Any = None) -> Any:
@@ -25,9 +26,16 @@ def _session(session: Any = None) -> Any:
     return session
 
 
-def upload(path: Any, *, name: str | None = None, display_name: str | None = None,
-           mime_type: str | None = None, session: Any = None, progress: bool | str | None = True,
-           reuse: bool = True) -> Uploaded:
+def upload(
+    path: Any,
+    *,
+    name: str | None = None,
+    display_name: str | None = None,
+    mime_type: str | None = None,
+    session: Any = None,
+    progress: bool | str | None = True,
+    reuse: bool = True,
+) -> Uploaded:
     """Upload a file (a path, or any value ``--file`` accepts) to the Files API.
 
     Returns an :class:`Uploaded` (``.name``, ``.uri``, ``.mime_type``, ``.size_bytes``,
@@ -39,8 +47,9 @@ def upload(path: Any, *, name: str | None = None, display_name: str | None = Non
         blob = spec_blob(path)
     if mime_type:
         blob.mime_type = mime_type
-    return Uploader(_session(session), progress=progress).upload(blob, name=name, display_name=display_name,
-                                                       reuse=reuse)
+    return Uploader(_session(session), progress=progress).upload(
+        blob, name=name, display_name=display_name, reuse=reuse
+    )
 
 
 def files(session: Any = None):
@@ -50,13 +59,23 @@ def files(session: Any = None):
 
     session = _session(session)
     try:
-        rows = [{"name": f.name, "display_name": f.display_name, "mime_type": f.mime_type,
-                 "size_bytes": int(f.size_bytes or 0), "state": _state(f),
-                 "expires": f.expiration_time, "uri": f.uri} for f in session.client().files.list()]
+        rows = [
+            {
+                "name": f.name,
+                "display_name": f.display_name,
+                "mime_type": f.mime_type,
+                "size_bytes": int(f.size_bytes or 0),
+                "state": _state(f),
+                "expires": f.expiration_time,
+                "uri": f.uri,
+            }
+            for f in session.client().files.list()
+        ]
     except Exception as exc:
         raise failed("list", exc) from None
-    return pd.DataFrame(rows, columns=["name", "display_name", "mime_type", "size_bytes", "state", "expires",
-                                       "uri"])
+    return pd.DataFrame(
+        rows, columns=["name", "display_name", "mime_type", "size_bytes", "state", "expires", "uri"]
+    )
 
 
 def delete_file(name: str, session: Any = None) -> str:

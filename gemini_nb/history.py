@@ -9,6 +9,7 @@ lock so several kernels may open a fresh file at once.
 
 The API key is never a column and never part of the logged options.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import redact
 
@@ -78,7 +80,10 @@ def m003_add_settings(db: sqlite3.Connection) -> None:
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    m001_create_turns, m002_add_cell_and_thoughts, m003_add_settings]
+    m001_create_turns,
+    m002_add_cell_and_thoughts,
+    m003_add_settings,
+]
 
 
 def _version(db: sqlite3.Connection) -> int:
@@ -154,8 +159,9 @@ class History:
         self.session = session or f"{os.getpid()}-{int(time.time())}"
         self._lock = threading.Lock()
         # a generous busy timeout: other kernels may be migrating or writing the same file
-        self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                  timeout=BUSY_TIMEOUT)
+        self.db = sqlite3.connect(
+            str(self.path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
+        )
         _use_wal(self.db)
         # WAL + NORMAL: no fsync per commit, yet a committed row survives the process dying
         # (only an OS crash could lose the last commits); keeps logging off the hot path.
@@ -170,9 +176,14 @@ class History:
         if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
             return 0
         with self._lock:
-            sessions = [r[0] for r in self.db.execute(
-                "SELECT DISTINCT session FROM turns WHERE status IN ('pending','streaming') "
-                "AND session != ?", (self.session,))]
+            sessions = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT session FROM turns WHERE status IN ('pending','streaming') "
+                    "AND session != ?",
+                    (self.session,),
+                )
+            ]
         count = 0
         for session in sessions:
             pid = session.split("-", 1)[0]
@@ -182,21 +193,41 @@ class History:
                 cur = self.db.execute(
                     "UPDATE turns SET status='abandoned', error=COALESCE(error, ?) WHERE session=? "
                     "AND status IN ('pending','streaming')",
-                    ("the kernel stopped before this turn finished", session))
+                    ("the kernel stopped before this turn finished", session),
+                )
             count += cur.rowcount
         return count
 
-    def start(self, *, prompt: str, options: dict[str, Any], model: str | None, thread: str,
-              backend: str, previous_interaction_id: str | None, execution_count: int | None,
-              settings: dict[str, Any] | None = None) -> int:
+    def start(
+        self,
+        *,
+        prompt: str,
+        options: dict[str, Any],
+        model: str | None,
+        thread: str,
+        backend: str,
+        previous_interaction_id: str | None,
+        execution_count: int | None,
+        settings: dict[str, Any] | None = None,
+    ) -> int:
         with self._lock:
             cur = self.db.execute(
                 "INSERT INTO turns (session, started, prompt, options, model, thread, backend, "
                 "previous_interaction_id, execution_count, status, settings) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (self.session, time.time(), _scrub(prompt),
-                 _scrub(json.dumps(options, default=str, sort_keys=True)),
-                 _scrub(model), thread, backend, previous_interaction_id, execution_count, "pending",
-                 _scrub(json.dumps(settings, default=str, sort_keys=True)) if settings else None))
+                (
+                    self.session,
+                    time.time(),
+                    _scrub(prompt),
+                    _scrub(json.dumps(options, default=str, sort_keys=True)),
+                    _scrub(model),
+                    thread,
+                    backend,
+                    previous_interaction_id,
+                    execution_count,
+                    "pending",
+                    _scrub(json.dumps(settings, default=str, sort_keys=True)) if settings else None,
+                ),
+            )
             return int(cur.lastrowid)
 
     def progress(self, row: int, text: str, interaction_id: str | None, every: float = 1.0) -> None:
@@ -206,8 +237,11 @@ class History:
             return
         self._flushed[row] = now
         with self._lock:
-            self.db.execute("UPDATE turns SET text=?, interaction_id=COALESCE(?, interaction_id), "
-                            "status='streaming' WHERE rowid=?", (_scrub(text), interaction_id, row))
+            self.db.execute(
+                "UPDATE turns SET text=?, interaction_id=COALESCE(?, interaction_id), "
+                "status='streaming' WHERE rowid=?",
+                (_scrub(text), interaction_id, row),
+            )
 
     def finish(self, row: int, result: Any, error: str | None = None) -> None:
         self._flushed.pop(row, None)
@@ -215,12 +249,19 @@ class History:
             self.db.execute(
                 "UPDATE turns SET finished=?, interaction_id=?, model=COALESCE(?, model), status=?, text=?, "
                 "thoughts=?, usage=?, latency=?, error=? WHERE rowid=?",
-                (time.time(), getattr(result, "id", None), _scrub(getattr(result, "model", None)),
-                 getattr(result, "status", "error") if result is not None else "error",
-                 _scrub(getattr(result, "text", None)),
-                 _scrub("\n\n".join(getattr(result, "thoughts", []) or []) or None),
-                 json.dumps(result.usage.as_dict()) if result is not None else None,
-                 getattr(result, "latency", None), _scrub(error), row))
+                (
+                    time.time(),
+                    getattr(result, "id", None),
+                    _scrub(getattr(result, "model", None)),
+                    getattr(result, "status", "error") if result is not None else "error",
+                    _scrub(getattr(result, "text", None)),
+                    _scrub("\n\n".join(getattr(result, "thoughts", []) or []) or None),
+                    json.dumps(result.usage.as_dict()) if result is not None else None,
+                    getattr(result, "latency", None),
+                    _scrub(error),
+                    row,
+                ),
+            )
 
     def rows(self, limit: int | None = None, session_only: bool = False) -> list[dict[str, Any]]:
         sql = "SELECT * FROM turns"
@@ -238,18 +279,34 @@ class History:
 
     def lookup(self, interaction_id: str) -> dict[str, Any] | None:
         with self._lock:
-            cur = self.db.execute("SELECT * FROM turns WHERE interaction_id=? ORDER BY rowid DESC LIMIT 1",
-                                  (interaction_id,))
+            cur = self.db.execute(
+                "SELECT * FROM turns WHERE interaction_id=? ORDER BY rowid DESC LIMIT 1", (interaction_id,)
+            )
             row = cur.fetchone()
             return dict(zip([c[0] for c in cur.description], row)) if row else None
 
     def dataframe(self, limit: int | None = None):
         import pandas as pd
 
-        columns = ["started", "status", "model", "thread", "prompt", "options", "text", "thoughts",
-                   "interaction_id", "previous_interaction_id", "latency", "usage", "error",
-                   "execution_count",
-                   "backend", "session", "finished"]
+        columns = [
+            "started",
+            "status",
+            "model",
+            "thread",
+            "prompt",
+            "options",
+            "text",
+            "thoughts",
+            "interaction_id",
+            "previous_interaction_id",
+            "latency",
+            "usage",
+            "error",
+            "execution_count",
+            "backend",
+            "session",
+            "finished",
+        ]
         rows = self.rows(limit)
         extra = [c for c in (rows[0] if rows else {}) if c not in columns]
         frame = pd.DataFrame(rows, columns=columns + extra)

@@ -12,6 +12,7 @@ Accepted shapes (what the API and the emulator hand out):
 * interaction ids: letters, digits, ``_`` and ``-`` only (``v1_ChdEb2N...``, ``local-3``);
 * file names: ``files/`` plus lowercase letters, digits and ``-`` (the bare id is accepted too).
 """
+
 from __future__ import annotations
 
 import re
@@ -44,15 +45,18 @@ def interaction_id(value: object) -> str:
         if _looks_like_key(value):  # would put the key into a URL path (and a server's access log)
             raise InvalidIdError("that looks like an API key, not an interaction id; nothing was sent")
         return value
-    raise InvalidIdError(f"not an interaction id: {_shown(value)} (ids are letters, digits, '_' and '-'); "
-                         "nothing was sent")
+    raise InvalidIdError(
+        f"not an interaction id: {_shown(value)} (ids are letters, digits, '_' and '-'); nothing was sent"
+    )
 
 
 def file_name(value: object) -> str:
     """The canonical ``files/<id>`` for a well-formed file name or bare file id."""
     if isinstance(value, str):
-        bare = value[len("files/"):] if value.startswith("files/") else value
+        bare = value[len("files/") :] if value.startswith("files/") else value
         if _FILE_ID.fullmatch(bare) and not _looks_like_key(bare):
             return "files/" + bare
-    raise InvalidIdError(f"not a file name: {_shown(value)} (expected files/ID, the ID in lowercase "
-                         "letters, digits and '-'); nothing was sent")
+    raise InvalidIdError(
+        f"not a file name: {_shown(value)} (expected files/ID, the ID in lowercase "
+        "letters, digits and '-'); nothing was sent"
+    )

@@ -21,13 +21,15 @@ turn); a cancelled one is recorded without moving the head. With ``--wait`` the 
 records the job itself, exactly like a foreground turn; a Ctrl-C during ``--wait`` leaves the
 run going on the server and the job then records itself when it ends.
 """
+
 from __future__ import annotations
 
 import sys
 import threading
 import time
 import types
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import ids
 from .calls import TERMINAL, follow_stream, poll_background
@@ -46,7 +48,7 @@ WAIT_STEP = 0.25
 """Seconds between checks while a ``--wait`` blocks (a Ctrl-C lands within one step)."""
 
 
-def _pause(job: "Job", seconds: float) -> bool:
+def _pause(job: Job, seconds: float) -> bool:
     """One step of a blocking wait (a seam: tests interrupt here as Ctrl-C would)."""
     return job._done.wait(seconds)
 
@@ -56,10 +58,22 @@ class Job:
     summaries so far), ``result`` (an :class:`~gemini_nb.result.InteractionResult` once it ended);
     ``wait(timeout)`` blocks, ``cancel()`` asks the server to stop it."""
 
-    def __init__(self, client: Any, interaction_id: str, *, name: str | None, kind: str, prompt: str,
-                 view: dict[str, Any], host: TurnHost | None = None, turn: dict[str, Any] | None = None,
-                 row: Any = None, base_url: str | None = None, status: str = "in_progress",
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        client: Any,
+        interaction_id: str,
+        *,
+        name: str | None,
+        kind: str,
+        prompt: str,
+        view: dict[str, Any],
+        host: TurnHost | None = None,
+        turn: dict[str, Any] | None = None,
+        row: Any = None,
+        base_url: str | None = None,
+        status: str = "in_progress",
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.client = client
         self.id = ids.interaction_id(interaction_id)
         self.name = name
@@ -137,7 +151,7 @@ class Job:
         return last.strip().split("\n", 1)[0].strip("* ") if last.strip() else ""
 
     # -- following ---------------------------------------------------------------------------
-    def start(self) -> "Job":
+    def start(self) -> Job:
         self._thread = threading.Thread(target=self._follow, name=f"gemini-job-{self.id[:16]}", daemon=True)
         self._thread.start()
         return self
@@ -233,13 +247,23 @@ class Job:
                     if stale is not None and stale.id not in host.chain.heads.values():
                         host.chain.delete(self.id)
             else:
-                turn = Turn(id=self.id, parent=info.get("parent"), prompt=self.prompt, model=result.model,
-                            thread=info["thread"], execution_count=info.get("execution_count"),
-                            input_steps=[] if info.get("external") else [user_step(self.prompt)],
-                            output_steps=result.steps, settings=dict(info.get("settings") or {}),
-                            text=result.text[:200], result=result, external=bool(info.get("external")))
-                moved = host.chain.record_late(turn, info.get("head_before"),
-                                               move_head=result.status in HEAD_MOVING)
+                turn = Turn(
+                    id=self.id,
+                    parent=info.get("parent"),
+                    prompt=self.prompt,
+                    model=result.model,
+                    thread=info["thread"],
+                    execution_count=info.get("execution_count"),
+                    input_steps=[] if info.get("external") else [user_step(self.prompt)],
+                    output_steps=result.steps,
+                    settings=dict(info.get("settings") or {}),
+                    text=result.text[:200],
+                    result=result,
+                    external=bool(info.get("external")),
+                )
+                moved = host.chain.record_late(
+                    turn, info.get("head_before"), move_head=result.status in HEAD_MOVING
+                )
                 moving = result.status in HEAD_MOVING
                 self.joined = "head" if moved else ("fork" if moving else "kept")
         finally:
@@ -251,14 +275,17 @@ class Job:
         """Block until the job ends; returns its result. Raises ``TimeoutError`` (the job goes
         on) or :class:`GeminiError` (the run failed, or could not be followed)."""
         if not self._done.wait(timeout):
-            raise TimeoutError(f"job {self.label} is still {self.status} after {timeout:g} s; it goes on "
-                               "(wait again, or cancel it)")
+            raise TimeoutError(
+                f"job {self.label} is still {self.status} after {timeout:g} s; it goes on "
+                "(wait again, or cancel it)"
+            )
         if self.error is not None:
             raise self.error
         assert self.result is not None
         if self.result.status == "failed":
-            raise GeminiError(self.result.error or "The interaction failed.", kind="failed",
-                              partial=self.result)
+            raise GeminiError(
+                self.result.error or "The interaction failed.", kind="failed", partial=self.result
+            )
         return self.result
 
     def cancel(self) -> str:
@@ -277,9 +304,15 @@ class Job:
         return f"{self.number} ({self.id})" if self.number is not None else self.id
 
     def row_dict(self) -> dict[str, Any]:
-        return {"job": self.number, "id": self.id, "model": self.name, "status": self.status,
-                "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started)),
-                "elapsed": round(self.elapsed, 1), "prompt": self.prompt}
+        return {
+            "job": self.number,
+            "id": self.id,
+            "model": self.name,
+            "status": self.status,
+            "started": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.started)),
+            "elapsed": round(self.elapsed, 1),
+            "prompt": self.prompt,
+        }
 
     def show(self) -> Any:
         """Display this job's live view in a notebook (the cell returns at once)."""
@@ -358,8 +391,9 @@ class JobWaiter:
     the terminal interaction for the engine to finish like any turn. ``job`` is the job made.
     """
 
-    def __init__(self, *, wait: bool, progress: Callable[[Job], Any] | None = None,
-                 jobs: JobRegistry | None = None):
+    def __init__(
+        self, *, wait: bool, progress: Callable[[Job], Any] | None = None, jobs: JobRegistry | None = None
+    ):
         self.wait = wait
         self.progress = progress
         self.jobs = jobs or registry()
@@ -369,13 +403,25 @@ class JobWaiter:
         host = runner.host
         request = state.request
         head = host.chain.head(state.thread)
-        job = Job(state.client, interaction.id, name=request.get("agent") or request.get("model"),
-                  kind="agent" if request.get("agent") else "model", prompt=state.prompt,
-                  view=state.view, host=host, row=state.row, base_url=state.backend.base_url,
-                  status=getattr(interaction, "status", None) or "in_progress",
-                  turn={"parent": state.parent.id if state.parent else None, "thread": state.thread,
-                        "settings": state.settings, "execution_count": state.opts.execution_count,
-                        "head_before": head.id if head else None})
+        job = Job(
+            state.client,
+            interaction.id,
+            name=request.get("agent") or request.get("model"),
+            kind="agent" if request.get("agent") else "model",
+            prompt=state.prompt,
+            view=state.view,
+            host=host,
+            row=state.row,
+            base_url=state.backend.base_url,
+            status=getattr(interaction, "status", None) or "in_progress",
+            turn={
+                "parent": state.parent.id if state.parent else None,
+                "thread": state.thread,
+                "settings": state.settings,
+                "execution_count": state.opts.execution_count,
+                "head_before": head.id if head else None,
+            },
+        )
         self.job = job
         self.jobs.add(job)
         job.start()
@@ -398,8 +444,9 @@ def wants_wait(host: Any, opts: Any) -> bool:
     return bool(host.settings.wait_for_jobs if opts.wait is None else opts.wait)
 
 
-def run(host: TurnHost, prompt: str, opts: Any, live: Any = None,
-        progress: Callable[[Job], Any] | None = None) -> tuple[InteractionResult, Job | None]:
+def run(
+    host: TurnHost, prompt: str, opts: Any, live: Any = None, progress: Callable[[Job], Any] | None = None
+) -> tuple[InteractionResult, Job | None]:
     """Run one turn that may become a job: ``(result, job)``; ``job`` is None for a foreground
     turn. The job is released (records itself when it ends) once the turn has returned."""
     waiter = JobWaiter(wait=wants_wait(host, opts), progress=progress)
@@ -413,9 +460,11 @@ def run(host: TurnHost, prompt: str, opts: Any, live: Any = None,
 
 def interrupted_note(job: Job) -> str:
     """What a Ctrl-C during ``--wait`` tells the user (the run goes on server-side)."""
-    return (f"Stopped waiting; job {job.label} keeps running on the server and joins the chain when it "
-            f"ends. Follow it: %gemini attach {job.id} (gemini_nb.attach); stop it: %gemini cancel "
-            f"{job.number or job.id} (gemini_nb.cancel).")
+    return (
+        f"Stopped waiting; job {job.label} keeps running on the server and joins the chain when it "
+        f"ends. Follow it: %gemini attach {job.id} (gemini_nb.attach); stop it: %gemini cancel "
+        f"{job.number or job.id} (gemini_nb.cancel)."
+    )
 
 
 # -- the Python surface ------------------------------------------------------------------------
@@ -437,8 +486,9 @@ def cancel(ref: Any, session: Any) -> str:
     try:
         answer = session.client().interactions.cancel(rid)
     except Exception as exc:
-        raise describe(exc, request={"interaction_id": rid}, base_url=backend.base_url,
-                       timeout=session.settings.timeout) from None
+        raise describe(
+            exc, request={"interaction_id": rid}, base_url=backend.base_url, timeout=session.settings.timeout
+        ) from None
     return getattr(answer, "status", None) or "cancelled"
 
 
@@ -452,20 +502,39 @@ def attach(interaction_id: str, session: Any, scoped: tuple[str, ...] = ()) -> J
     try:
         current = client.interactions.get(rid)
     except Exception as exc:
-        raise describe(exc, request={"interaction_id": rid}, base_url=backend.base_url,
-                       timeout=session.settings.timeout) from None
+        raise describe(
+            exc, request={"interaction_id": rid}, base_url=backend.base_url, timeout=session.settings.timeout
+        ) from None
     name = getattr(current, "agent", None) or getattr(current, "model", None)
     prompt, settings = _known(session, rid, current, scoped)
     chain = session.chain
     head = chain.head()
-    view = dict(emulated=backend.emulated, prompt=prompt, thread=chain.thread,
-                show_thoughts=session.settings.show_thoughts, max_chars=session.settings.max_chars,
-                keeps_chain=session.keeps_chain)
-    job = Job(client, rid, name=name, kind="agent" if getattr(current, "agent", None) else "model",
-              prompt=prompt, view=view, host=session, base_url=backend.base_url,
-              status=getattr(current, "status", None) or "in_progress",
-              turn={"parent": None, "thread": chain.thread, "settings": settings, "external": True,
-                    "head_before": head.id if head else None})
+    view = dict(
+        emulated=backend.emulated,
+        prompt=prompt,
+        thread=chain.thread,
+        show_thoughts=session.settings.show_thoughts,
+        max_chars=session.settings.max_chars,
+        keeps_chain=session.keeps_chain,
+    )
+    job = Job(
+        client,
+        rid,
+        name=name,
+        kind="agent" if getattr(current, "agent", None) else "model",
+        prompt=prompt,
+        view=view,
+        host=session,
+        base_url=backend.base_url,
+        status=getattr(current, "status", None) or "in_progress",
+        turn={
+            "parent": None,
+            "thread": chain.thread,
+            "settings": settings,
+            "external": True,
+            "head_before": head.id if head else None,
+        },
+    )
     registry().add(job)
     job.release()
     return job.start()
@@ -490,8 +559,18 @@ def _known(session: Any, rid: str, current: Any, scoped: tuple[str, ...]) -> tup
     return "", ({"agent": agent} if agent else {})
 
 
-__all__ = ["Job", "JobRegistry", "JobWaiter", "registry", "run", "jobs", "cancel", "attach",
-           "interrupted_note", "wants_wait"]
+__all__ = [
+    "Job",
+    "JobRegistry",
+    "JobWaiter",
+    "registry",
+    "run",
+    "jobs",
+    "cancel",
+    "attach",
+    "interrupted_note",
+    "wants_wait",
+]
 
 
 class _CallableModule(types.ModuleType):

@@ -5,6 +5,7 @@ Why apart from :mod:`gemini_nb.magic_turn`: a map is not a turn (no chain, no li
 DataFrame out), and ``--schema X`` must look ``X`` up in the namespace before anything is built.
 Every mistake is one ``UsageError`` line and nothing is sent.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,16 +43,31 @@ def run_map(shell: Any, session: Any, prompt: str, parsed: Parsed, interpolate: 
     if not (hasattr(frame, "itertuples") and hasattr(frame, "columns")):
         raise UsageError(f"--map needs a pandas DataFrame; {parsed.map} is a {type(frame).__name__}")
     opts = parsed.turn
-    options = dict(system=opts.system, thinking=opts.thinking, thoughts=opts.thoughts,
-                   temperature=opts.temperature, max_tokens=opts.max_tokens, store=opts.store)
+    options = dict(
+        system=opts.system,
+        thinking=opts.thinking,
+        thoughts=opts.thoughts,
+        temperature=opts.temperature,
+        max_tokens=opts.max_tokens,
+        store=opts.store,
+    )
     options = {k: v for k, v in options.items() if v is not None}
     try:
         session.backend()
         for notice in session.pop_notices():
             print(notice)
-        out = map_rows(frame, prompt, schema=opts.schema, concurrency=parsed.concurrency or 16,
-                       model=opts.model, progress=not opts.quiet, namespace=shell.user_ns,
-                       interpolate=interpolate, session=session, **options)
+        out = map_rows(
+            frame,
+            prompt,
+            schema=opts.schema,
+            concurrency=parsed.concurrency or 16,
+            model=opts.model,
+            progress=not opts.quiet,
+            namespace=shell.user_ns,
+            interpolate=interpolate,
+            session=session,
+            **options,
+        )
     except (MapError, GeminiError) as exc:
         raise UsageError(redact(str(exc))) from None
     if parsed.out:

@@ -5,6 +5,7 @@ display, run the turn, keep a partial answer, assign ``-o VAR`` and ``_``), whil
 registers the magic and routes a line. Every failure leaves as one ``UsageError`` line; a
 partial answer is shown and assigned before the error is raised, so nothing that arrived is lost.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -14,6 +14,7 @@ predictable:
   partial answers are still shown and assigned;
 * an API key is never an argument: ``%gemini key`` reads it from a hidden prompt.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -89,8 +90,9 @@ class GeminiMagics(Magics, GeminiConfig):
             if not words or words[0] in options.HELP_FLAGS:
                 return self.print_help()
             if words[0] in commands.COMMANDS:  # arguments get the same {{...}} templating as prompts
-                rest = fill_template(words[1].strip() if len(words) > 1 else "", self.shell.user_ns,
-                                     self.interpolate)
+                rest = fill_template(
+                    words[1].strip() if len(words) > 1 else "", self.shell.user_ns, self.interpolate
+                )
                 return commands.dispatch(self, words[0], rest)
             tokens, prompt, forced = options.split_leading_options(line)
         else:
@@ -102,7 +104,7 @@ class GeminiMagics(Magics, GeminiConfig):
             tokens = [fill_template(t, self.shell.user_ns, True) if "{{" in t else t for t in tokens]
         parsed = options.parse(tokens, execution_count=self._cell_number())
         if not forced and commands.looks_like_command(prompt.split()):
-            leading = line.strip()[:len(line.strip()) - len(prompt)].strip()
+            leading = line.strip()[: len(line.strip()) - len(prompt)].strip()
             raise commands.unknown_command(prompt.split(), leading)
         interpolate = self.interpolate if parsed.interpolate is None else parsed.interpolate
         # structured output and map: --schema names resolve in the namespace; --map fills per row
@@ -125,5 +127,6 @@ class GeminiMagics(Magics, GeminiConfig):
 
 
 # %gemini? shows the docstring: the options and the line commands come from their tables.
-GeminiMagics.gemini.__doc__ = "\n\n".join([dedent(GeminiMagics.gemini.__doc__ or "").strip(),
-                                           options.options_help(), commands.help_text()])
+GeminiMagics.gemini.__doc__ = "\n\n".join(
+    [dedent(GeminiMagics.gemini.__doc__ or "").strip(), options.options_help(), commands.help_text()]
+)

@@ -5,12 +5,14 @@ shown depends on where it runs (an ipywidgets bar in a Jupyter kernel, a ``\\r``
 terminal, a line every few seconds in a log), and a caller may pass its own callback instead.
 ipywidgets is imported only when a bar is shown.
 """
+
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass
@@ -38,8 +40,11 @@ class MapProgress:
 
     def line(self) -> str:
         total = f"/{self.total}" if self.total is not None else ""
-        bits = [f"{self.done}{total} rows", f"{self.errors} error{'s' if self.errors != 1 else ''}",
-                f"{self.rate:.1f} rows/s"]
+        bits = [
+            f"{self.done}{total} rows",
+            f"{self.errors} error{'s' if self.errors != 1 else ''}",
+            f"{self.rate:.1f} rows/s",
+        ]
         if self.retries:
             bits.append(f"{self.retries} retries")
         if self.finished:

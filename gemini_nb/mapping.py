@@ -22,6 +22,7 @@ number of rows in flight. The decisions:
   in the ``error`` column;
 * identical requests (same rendered prompt and options) are sent once; duplicates share the answer.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,9 @@ import random
 import threading
 import time
 from collections import ChainMap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .map_progress import MapProgress, reporter_for
 
@@ -74,8 +76,9 @@ def iter_rows(rows: Any) -> Iterator[tuple[int, Any, dict[str, Any]]]:
         return
     for pos, row in enumerate(rows):
         if not hasattr(row, "keys"):
-            raise MapError(f"map() rows must be mappings (dicts) or a DataFrame; row {pos} is a "
-                           f"{type(row).__name__}")
+            raise MapError(
+                f"map() rows must be mappings (dicts) or a DataFrame; row {pos} is a {type(row).__name__}"
+            )
         yield pos, pos, dict(row)
 
 
@@ -112,12 +115,21 @@ class Mapper:
     """Runs one map: ``request_for(row) -> (request, error)`` per row, ``make_client()`` for the SDK
     client (built on the worker thread), results by input position."""
 
-    def __init__(self, rows: Iterator[tuple[int, Any, dict[str, Any]]], *,
-                 request_for: Callable[[dict[str, Any]], dict[str, Any]],
-                 finish: Callable[[Any], Outcome], describe: Callable[[BaseException, dict], str],
-                 make_client: Callable[[], Any], concurrency: int = 16, retries: int = 6,
-                 backoff: float = 0.5, backoff_cap: float = 20.0, total: int | None = None,
-                 rng: random.Random | None = None):
+    def __init__(
+        self,
+        rows: Iterator[tuple[int, Any, dict[str, Any]]],
+        *,
+        request_for: Callable[[dict[str, Any]], dict[str, Any]],
+        finish: Callable[[Any], Outcome],
+        describe: Callable[[BaseException, dict], str],
+        make_client: Callable[[], Any],
+        concurrency: int = 16,
+        retries: int = 6,
+        backoff: float = 0.5,
+        backoff_cap: float = 20.0,
+        total: int | None = None,
+        rng: random.Random | None = None,
+    ):
         self.rows = rows
         self.request_for = request_for
         self.finish = finish
@@ -144,9 +156,14 @@ class Mapper:
 
     # -- the caller's side ------------------------------------------------------------------------
     def snapshot(self, finished: bool = False) -> MapProgress:
-        return MapProgress(done=len(self.outcomes), total=self.total, errors=self.errors,
-                           retries=self.retried,
-                           elapsed=time.monotonic() - self.started, finished=finished)
+        return MapProgress(
+            done=len(self.outcomes),
+            total=self.total,
+            errors=self.errors,
+            retries=self.retried,
+            elapsed=time.monotonic() - self.started,
+            finished=finished,
+        )
 
     def run(self, report: Callable[[MapProgress], None] | None = None) -> bool:
         """Run to the end (True) or until Ctrl-C (False); progress goes to ``report`` from this
@@ -230,8 +247,9 @@ class Mapper:
             request = self.request_for(row)
         except MapError as exc:
             return Outcome(error=str(exc))
-        key = hashlib.blake2b(json.dumps(request, sort_keys=True, default=repr).encode(),
-                              digest_size=16).digest()
+        key = hashlib.blake2b(
+            json.dumps(request, sort_keys=True, default=repr).encode(), digest_size=16
+        ).digest()
         known = self.cache.get(key)
         if known is not None:
             self.deduplicated += 1
@@ -271,13 +289,14 @@ class Mapper:
         to 10% jitter so the retries do not arrive together), else exponential with jitter."""
         if server is not None:
             return server + self.rng.uniform(0, min(server * 0.1, 1.0))
-        cap = min(self.backoff_cap, self.backoff * (2 ** attempt))
+        cap = min(self.backoff_cap, self.backoff * (2**attempt))
         return cap / 2 + self.rng.uniform(0, cap / 2)
 
 
 # -- the public function ---------------------------------------------------------------------------
-def _row_template(template: str, namespace: dict[str, Any] | None, interpolate: bool
-                  ) -> Callable[[dict[str, Any]], str]:
+def _row_template(
+    template: str, namespace: dict[str, Any] | None, interpolate: bool
+) -> Callable[[dict[str, Any]], str]:
     from . import templating
 
     def render(row: dict[str, Any]) -> str:
@@ -292,10 +311,21 @@ def _row_template(template: str, namespace: dict[str, Any] | None, interpolate: 
     return render
 
 
-def map_rows(rows: Any, prompt: str, *, schema: Any = None, many: bool = False, concurrency: int = 16,
-             model: str | None = None, retries: int = 6, progress: Any = True,
-             namespace: dict[str, Any] | None = None, interpolate: bool = True, session: Any = None,
-             **options: Any) -> Any:
+def map_rows(
+    rows: Any,
+    prompt: str,
+    *,
+    schema: Any = None,
+    many: bool = False,
+    concurrency: int = 16,
+    model: str | None = None,
+    retries: int = 6,
+    progress: Any = True,
+    namespace: dict[str, Any] | None = None,
+    interpolate: bool = True,
+    session: Any = None,
+    **options: Any,
+) -> Any:
     """Run ``prompt`` once per row of ``rows`` (a DataFrame, or an iterable of dicts) and return a
     DataFrame on the input's index.
 
@@ -332,16 +362,31 @@ def map_rows(rows: Any, prompt: str, *, schema: Any = None, many: bool = False, 
     def describe(exc: BaseException, request: dict[str, Any]) -> str:
         from .errors import describe as describe_error
 
-        return str(describe_error(exc, request=request, base_url=backend.base_url, timeout=settings.timeout,
-                                  attempts=retries + 1, keeps_chain=False))
+        return str(
+            describe_error(
+                exc,
+                request=request,
+                base_url=backend.base_url,
+                timeout=settings.timeout,
+                attempts=retries + 1,
+                keeps_chain=False,
+            )
+        )
 
     def make_client() -> Any:
         return backend.client(settings.timeout, 1)
 
     total = len(rows) if hasattr(rows, "__len__") else None
-    mapper = Mapper(_chain_first(first, found), request_for=request_for, finish=_finisher(opts.schema),
-                    describe=describe, make_client=make_client, concurrency=concurrency, retries=retries,
-                    total=total)
+    mapper = Mapper(
+        _chain_first(first, found),
+        request_for=request_for,
+        finish=_finisher(opts.schema),
+        describe=describe,
+        make_client=make_client,
+        concurrency=concurrency,
+        retries=retries,
+        total=total,
+    )
     completed = mapper.run(reporter_for(progress))
     return _result_frame(mapper, rows, opts.schema, total, completed, backend.emulated)
 
@@ -358,12 +403,19 @@ def _one_off_session() -> Any:
     from . import api
 
     api._sync_settings(api.default_session())
-    return api.Session(api.default_session().settings, keeps_chain=False,
-                       backend=api.default_session().backend_choice)
+    return api.Session(
+        api.default_session().settings, keeps_chain=False, backend=api.default_session().backend_choice
+    )
 
 
-def _row_options(session: Any, model: str | None, schema: Any, many: bool,
-                 namespace: dict[str, Any] | None, options: dict[str, Any]) -> Any:
+def _row_options(
+    session: Any,
+    model: str | None,
+    schema: Any,
+    many: bool,
+    namespace: dict[str, Any] | None,
+    options: dict[str, Any],
+) -> Any:
     """Every row's TurnOptions: unary, a fresh chain, the schema resolved once."""
     from .schemas import SchemaError, resolve
 
@@ -383,19 +435,29 @@ def _row_options(session: Any, model: str | None, schema: Any, many: bool,
     return opts
 
 
-def _result_frame(mapper: Any, rows: Any, schema: Any, total: int | None, completed: bool,
-                  emulated: bool) -> Any:
+def _result_frame(
+    mapper: Any, rows: Any, schema: Any, total: int | None, completed: bool, emulated: bool
+) -> Any:
     """The output DataFrame with the run's statistics in ``attrs``; says so when interrupted."""
     frame = _frame(mapper, rows, schema)
-    frame.attrs["gemini_nb"] = {"rows": len(mapper.outcomes), "total": total, "errors": mapper.errors,
-                                "requests": mapper.sent, "retries": mapper.retried,
-                                "deduplicated": mapper.deduplicated, "interrupted": not completed,
-                                "emulated": emulated}
+    frame.attrs["gemini_nb"] = {
+        "rows": len(mapper.outcomes),
+        "total": total,
+        "errors": mapper.errors,
+        "requests": mapper.sent,
+        "retries": mapper.retried,
+        "deduplicated": mapper.deduplicated,
+        "interrupted": not completed,
+        "emulated": emulated,
+    }
     if not completed:
         import sys
 
-        print(f"map interrupted: {len(mapper.outcomes)} of {total if total is not None else '?'} rows "
-              "finished and are returned; the others were not sent or were cancelled.", file=sys.stderr)
+        print(
+            f"map interrupted: {len(mapper.outcomes)} of {total if total is not None else '?'} rows "
+            "finished and are returned; the others were not sent or were cancelled.",
+            file=sys.stderr,
+        )
     return frame
 
 
@@ -421,8 +483,11 @@ def _finisher(schema: Any) -> Callable[[Any], Outcome]:
 
     def finish(interaction: Any) -> Outcome:
         result = result_from_interaction(interaction)
-        outcome = Outcome(interaction_id=result.id, input_tokens=result.usage.input_tokens,
-                          output_tokens=result.usage.output_tokens)
+        outcome = Outcome(
+            interaction_id=result.id,
+            input_tokens=result.usage.input_tokens,
+            output_tokens=result.usage.output_tokens,
+        )
         if result.status == "failed":
             outcome.error = failure_message(result, keeps_chain=False)
         elif result.status != "completed":
@@ -458,8 +523,12 @@ def _frame(mapper: Mapper, rows: Any, schema: Any) -> Any:
         kinds = {"text": "str"}
     for pos in sorted(mapper.outcomes):
         label, outcome = mapper.outcomes[pos]
-        meta = {"interaction_id": outcome.interaction_id, "input_tokens": outcome.input_tokens,
-                "output_tokens": outcome.output_tokens, "error": outcome.error}
+        meta = {
+            "interaction_id": outcome.interaction_id,
+            "input_tokens": outcome.input_tokens,
+            "output_tokens": outcome.output_tokens,
+            "error": outcome.error,
+        }
         if schema is None:
             items = [{"text": outcome.answer}]
         elif outcome.answer is None:

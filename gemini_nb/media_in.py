@@ -13,6 +13,7 @@ trust in a name alone. Heavy libraries (PIL, matplotlib, numpy, IPython) are nev
 here: a value is recognized by its class's module and name, and only the library that made it
 is used to encode it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,33 +22,56 @@ import mimetypes
 import os
 import re
 import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import GeminiError, redact
 
 INLINE_LIMIT = 20 * 1024 * 1024
 """Base64 bytes a request may carry inline (the API's ~20 MB request limit); media that would
 push a request past it goes through the Files API instead."""
-MAX_URL_BYTES = 2 * 1024 ** 3
+MAX_URL_BYTES = 2 * 1024**3
 """The largest download ``--file URL`` accepts (the Files API's per-file limit)."""
 URL_TIMEOUT_S = 60.0
 
 _FILES_URI = re.compile(r"^https?://[^/?#]+(?:/[^?#]*)?/v\d+[a-z0-9]*/files/([a-z0-9-]{1,64})/?$")
 _DOCUMENT_EXT = {
-    ".pdf": "application/pdf", ".csv": "text/csv", ".txt": "text/plain", ".md": "text/markdown",
-    ".html": "text/html", ".htm": "text/html", ".xml": "text/xml", ".json": "application/json",
+    ".pdf": "application/pdf",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xml": "text/xml",
+    ".json": "application/json",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".webp": "image/webp", ".heic": "image/heic", ".heif": "image/heif", ".flac": "audio/flac",
-    ".ogg": "audio/ogg", ".opus": "audio/ogg", ".m4a": "audio/mp4", ".aac": "audio/aac",
-    ".mkv": "video/x-matroska", ".webm": "video/webm", ".mov": "video/quicktime", ".mp3": "audio/mpeg",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".flac": "audio/flac",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".mkv": "video/x-matroska",
+    ".webm": "video/webm",
+    ".mov": "video/quicktime",
+    ".mp3": "audio/mpeg",
     ".wav": "audio/wav",
 }
-_DOCUMENT_MIMES = ("application/pdf", "text/", "application/json", "application/vnd.openxmlformats",
-                   "application/msword", "application/vnd.ms-", "application/vnd.oasis")
+_DOCUMENT_MIMES = (
+    "application/pdf",
+    "text/",
+    "application/json",
+    "application/vnd.openxmlformats",
+    "application/msword",
+    "application/vnd.ms-",
+    "application/vnd.oasis",
+)
 
 
 class MediaError(GeminiError, ValueError):
@@ -97,8 +121,9 @@ def sniff(data: bytes) -> str | None:
         return "audio/flac"
     if head.startswith(b"OggS"):
         return "audio/ogg"
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-                                   and head[1] & 0x06):
+    if head.startswith(b"ID3") or (
+        len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06
+    ):
         return "audio/mpeg"
     if head[4:8] == b"ftyp":
         brand = head[8:12]
@@ -129,8 +154,10 @@ def part_kind(mime_type: str, label: str = "media") -> str:
             return kind
     if mime.startswith(_DOCUMENT_MIMES):
         return "document"
-    raise MediaError(f"{label}: unsupported type {mime or 'unknown'!r} (images, audio, video, PDF and "
-                     "text documents can be attached); nothing was sent")
+    raise MediaError(
+        f"{label}: unsupported type {mime or 'unknown'!r} (images, audio, video, PDF and "
+        "text documents can be attached); nothing was sent"
+    )
 
 
 def _class_key(value: Any) -> tuple[str, str]:
@@ -252,8 +279,12 @@ def _png_from_pixels(pixels: Any) -> bytes:
             return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
 
         header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-                + chunk(b"IEND", b""))
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b"")
+        )
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG")
     return buf.getvalue()
@@ -316,8 +347,9 @@ def url_blob(url: str, opener: Callable[..., Any] | None = None) -> Blob:
     opener = opener or urllib.request.urlopen
     shown = redact(url)  # a URL may carry a key in its query: never echoed
     try:
-        with opener(urllib.request.Request(url, headers={"User-Agent": "gemini_nb"}),
-                    timeout=URL_TIMEOUT_S) as resp:
+        with opener(
+            urllib.request.Request(url, headers={"User-Agent": "gemini_nb"}), timeout=URL_TIMEOUT_S
+        ) as resp:
             data = resp.read(MAX_URL_BYTES + 1)
             header = (resp.headers.get("Content-Type") or "").split(";")[0].strip() or None
     except urllib.error.HTTPError as exc:
@@ -326,7 +358,7 @@ def url_blob(url: str, opener: Callable[..., Any] | None = None) -> Blob:
         reason = getattr(exc, "reason", None) or exc
         raise MediaError(f"{shown}: cannot download it ({redact(str(reason))}); nothing was sent") from None
     if len(data) > MAX_URL_BYTES:
-        raise MediaError(f"{shown}: larger than {MAX_URL_BYTES // 1024 ** 3} GB; nothing was sent")
+        raise MediaError(f"{shown}: larger than {MAX_URL_BYTES // 1024**3} GB; nothing was sent")
     path = url.split("?", 1)[0].split("#", 1)[0]
     generic = header in (None, "application/octet-stream", "binary/octet-stream")
     mime = sniff(data) or (None if generic else header) or mime_for_path(path)
@@ -342,8 +374,10 @@ def spec_blob(spec: Any, namespace: Mapping[str, Any] | None = None, *, rate: in
     if not isinstance(spec, str):
         blob = to_blob(spec, rate=rate)
         if blob is None:
-            raise MediaError(f"cannot attach a {type(spec).__name__} (attach images, figures, arrays, "
-                             "bytes with a known type, paths, URLs or Files API names); nothing was sent")
+            raise MediaError(
+                f"cannot attach a {type(spec).__name__} (attach images, figures, arrays, "
+                "bytes with a known type, paths, URLs or Files API names); nothing was sent"
+            )
         return blob
     text = spec.strip()
     if not text:
@@ -361,8 +395,10 @@ def spec_blob(spec: Any, namespace: Mapping[str, Any] | None = None, *, rate: in
             return spec_blob(value, None, rate=rate)
         blob = to_blob(value, rate=rate, label=text)
         if blob is None:
-            raise MediaError(f"--file {text}: a {type(value).__name__} is not media (images, figures, "
-                             "arrays, bytes with a known type, paths); nothing was sent")
+            raise MediaError(
+                f"--file {text}: a {type(value).__name__} is not media (images, figures, "
+                "arrays, bytes with a known type, paths); nothing was sent"
+            )
         return blob
     where = " or a variable" if namespace is not None else ""
     raise MediaError(f"--file {text}: no such file, URL, Files API name{where}; nothing was sent")
@@ -383,8 +419,9 @@ def b64_size(n: int) -> int:
     return (n + 2) // 3 * 4
 
 
-def resolve_parts(items: list[Any], *, uploader: Any = None,
-                  limit: int | None = None) -> list[dict[str, Any]]:
+def resolve_parts(
+    items: list[Any], *, uploader: Any = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Content parts for ``items`` (strings are text, Blobs media, dicts already parts).
 
     A Files API name is looked up (``uploader.lookup``) for its uri and MIME type. Inline data
@@ -406,8 +443,10 @@ def resolve_parts(items: list[Any], *, uploader: Any = None,
                 parts.append(item)
         else:
             parts.append(item)
-    blobs = sorted((p for p in parts if isinstance(p, Blob) and p.data is not None),  # big ones last
-                   key=lambda b: len(b.data or b""))
+    blobs = sorted(
+        (p for p in parts if isinstance(p, Blob) and p.data is not None),  # big ones last
+        key=lambda b: len(b.data or b""),
+    )
     total = sum(b64_size(len(b.data or b"")) for b in blobs)
     uploads: set[int] = set()
     while total > limit and blobs:
@@ -422,8 +461,9 @@ def resolve_parts(items: list[Any], *, uploader: Any = None,
         if isinstance(part, Blob):
             if id(part) in uploads:
                 if uploader is None:
-                    raise MediaError(f"{part.label}: too large to send inline and no client to upload "
-                                     "it; nothing was sent")
+                    raise MediaError(
+                        f"{part.label}: too large to send inline and no client to upload it; nothing was sent"
+                    )
                 out.append(uploader.upload_blob(part))
             else:
                 out.append(part_for(part))
@@ -459,6 +499,21 @@ def labels(items: list[Any]) -> list[str]:
     return out
 
 
-__all__ = ["labels", "Blob", "MediaError", "INLINE_LIMIT", "sniff", "mime_for_path", "part_kind", "to_blob",
-           "path_blob", "url_blob", "spec_blob", "array_to_wav", "part_for", "resolve_parts", "text_of",
-           "files_name"]
+__all__ = [
+    "labels",
+    "Blob",
+    "MediaError",
+    "INLINE_LIMIT",
+    "sniff",
+    "mime_for_path",
+    "part_kind",
+    "to_blob",
+    "path_blob",
+    "url_blob",
+    "spec_blob",
+    "array_to_wav",
+    "part_for",
+    "resolve_parts",
+    "text_of",
+    "files_name",
+]

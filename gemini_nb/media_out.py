@@ -12,31 +12,112 @@ line naming the accepted values rather than a 400 after a round trip, or a silen
 The accepted values are the API's documented ones (as typed in google-genai's interactions
 types): aspect ratios, image sizes, the 30 prebuilt voices.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9",
-                 "1:8", "8:1", "1:4", "4:1")
+ASPECT_RATIOS = (
+    "1:1",
+    "2:3",
+    "3:2",
+    "3:4",
+    "4:3",
+    "4:5",
+    "5:4",
+    "9:16",
+    "16:9",
+    "21:9",
+    "1:8",
+    "8:1",
+    "1:4",
+    "4:1",
+)
 IMAGE_SIZES = ("512", "1K", "2K", "4K")
 MODALITIES = ("text", "image", "audio", "video", "document")
-VOICES = ("Zephyr", "Puck", "Charon", "Kore", "Fenrir", "Leda", "Orus", "Aoede", "Callirrhoe",
-          "Autonoe", "Enceladus", "Iapetus", "Umbriel", "Algieba", "Despina", "Erinome", "Algenib",
-          "Rasalgethi", "Laomedeia", "Achernar", "Alnilam", "Schedar", "Gacrux", "Pulcherrima",
-          "Achird", "Zubenelgenubi", "Vindemiatrix", "Sadachbia", "Sadaltager", "Sulafat")
+VOICES = (
+    "Zephyr",
+    "Puck",
+    "Charon",
+    "Kore",
+    "Fenrir",
+    "Leda",
+    "Orus",
+    "Aoede",
+    "Callirrhoe",
+    "Autonoe",
+    "Enceladus",
+    "Iapetus",
+    "Umbriel",
+    "Algieba",
+    "Despina",
+    "Erinome",
+    "Algenib",
+    "Rasalgethi",
+    "Laomedeia",
+    "Achernar",
+    "Alnilam",
+    "Schedar",
+    "Gacrux",
+    "Pulcherrima",
+    "Achird",
+    "Zubenelgenubi",
+    "Vindemiatrix",
+    "Sadachbia",
+    "Sadaltager",
+    "Sulafat",
+)
 """The 30 prebuilt voices of Gemini's speech generation."""
-GENERATION_FIELDS = ("image_config", "max_output_tokens", "seed", "speech_config", "stop_sequences",
-                     "temperature", "thinking_level", "thinking_summaries", "tool_choice", "top_p",
-                     "transcription_config", "video_config")
+GENERATION_FIELDS = (
+    "image_config",
+    "max_output_tokens",
+    "seed",
+    "speech_config",
+    "stop_sequences",
+    "temperature",
+    "thinking_level",
+    "thinking_summaries",
+    "tool_choice",
+    "top_p",
+    "transcription_config",
+    "video_config",
+)
 """``generation_config`` fields (google-genai 3.x); read from the SDK when it is importable."""
-CREATE_FIELDS = ("agent", "agent_config", "background", "cached_content", "continuation_token",
-                 "environment", "generation_config", "input", "labels", "model", "previous_interaction_id",
-                 "response_format", "response_mime_type", "response_modalities", "safety_settings",
-                 "service_tier", "store", "stream", "system_instruction", "tools", "webhook_config")
-MANAGED = {"input": "the prompt", "stream": "stream=", "model": "model=", "agent": "agent=",
-           "previous_interaction_id": "a Session or from_=", "store": "store=", "tools": "tools=",
-           "generation_config": "generation_config= or config=", "system_instruction": "system="}
+CREATE_FIELDS = (
+    "agent",
+    "agent_config",
+    "background",
+    "cached_content",
+    "continuation_token",
+    "environment",
+    "generation_config",
+    "input",
+    "labels",
+    "model",
+    "previous_interaction_id",
+    "response_format",
+    "response_mime_type",
+    "response_modalities",
+    "safety_settings",
+    "service_tier",
+    "store",
+    "stream",
+    "system_instruction",
+    "tools",
+    "webhook_config",
+)
+MANAGED = {
+    "input": "the prompt",
+    "stream": "stream=",
+    "model": "model=",
+    "agent": "agent=",
+    "previous_interaction_id": "a Session or from_=",
+    "store": "store=",
+    "tools": "tools=",
+    "generation_config": "generation_config= or config=",
+    "system_instruction": "system=",
+}
 """Create fields the toolkit sets itself: passing them through ``request=`` is refused, naming
 the option that does it (so the chain and the history stay right)."""
 
@@ -49,8 +130,11 @@ def _sdk_fields(model_names: tuple[str, ...], fallback: tuple[str, ...]) -> set[
     try:
         from google.genai._gaos.types import interactions as ix
 
-        return {field.alias or name for model in model_names
-                for name, field in getattr(ix, model).model_fields.items()}
+        return {
+            field.alias or name
+            for model in model_names
+            for name, field in getattr(ix, model).model_fields.items()
+        }
     except Exception:  # another SDK generation: the documented list
         return set(fallback)
 
@@ -86,8 +170,9 @@ def modalities(value: Any) -> list[str]:
     out = [str(item).strip().lower() for item in items if str(item).strip()]
     bad = [m for m in out if m not in MODALITIES]
     if bad or not out:
-        raise MediaOptionError(f"--modalities takes a comma-separated list of {_choices(MODALITIES)} "
-                               f"(got {value!r})")
+        raise MediaOptionError(
+            f"--modalities takes a comma-separated list of {_choices(MODALITIES)} (got {value!r})"
+        )
     return list(dict.fromkeys(out))
 
 
@@ -108,8 +193,10 @@ def speakers(value: Any) -> list[dict[str, str]]:
         for item in str(value).split(","):
             speaker, sep, name = item.partition("=")
             if not sep or not speaker.strip() or not name.strip():
-                raise MediaOptionError(f"--speakers takes NAME=VOICE pairs separated by commas, e.g. "
-                                       f"\"Alice=Kore,Bob=Puck\" (got {value!r})")
+                raise MediaOptionError(
+                    f"--speakers takes NAME=VOICE pairs separated by commas, e.g. "
+                    f'"Alice=Kore,Bob=Puck" (got {value!r})'
+                )
             pairs.append((speaker.strip(), name.strip()))
     if not pairs:
         raise MediaOptionError("--speakers needs at least one NAME=VOICE pair")
@@ -148,8 +235,9 @@ def config_items(value: Any) -> dict[str, Any]:
     for key, val in pairs:
         path = str(key).split(".")
         if path[0] not in known or any(not p for p in path):
-            raise MediaOptionError(f"--config {key}: not a generation_config field; fields: "
-                                   f"{_choices(tuple(sorted(known)))}")
+            raise MediaOptionError(
+                f"--config {key}: not a generation_config field; fields: {_choices(tuple(sorted(known)))}"
+            )
         node = out
         for part in path[:-1]:
             node = node.setdefault(part, {})
@@ -195,8 +283,11 @@ def generation_overrides(opts: Any) -> dict[str, Any]:
             raise MediaOptionError(f"--seed must be an integer (got {opts.seed!r})")
         gc["seed"] = opts.seed
     if opts.top_p is not None:
-        if isinstance(opts.top_p, bool) or not isinstance(opts.top_p, (int, float)) \
-                or not 0.0 <= opts.top_p <= 1.0:
+        if (
+            isinstance(opts.top_p, bool)
+            or not isinstance(opts.top_p, (int, float))
+            or not 0.0 <= opts.top_p <= 1.0
+        ):
             raise MediaOptionError(f"--top-p must be between 0 and 1 (got {opts.top_p!r})")
         gc["top_p"] = float(opts.top_p)
     return merge(gc, config_items(opts.config))
@@ -213,11 +304,25 @@ def request_overrides(opts: Any) -> dict[str, Any]:
         if key in MANAGED:
             raise MediaOptionError(f"request field {key!r} is set by the toolkit: use {MANAGED[key]}")
         if key not in known:
-            raise MediaOptionError(f"unknown request field {key!r}; interactions.create accepts: "
-                                   f"{_choices(tuple(sorted(known - set(MANAGED))))}")
+            raise MediaOptionError(
+                f"unknown request field {key!r}; interactions.create accepts: "
+                f"{_choices(tuple(sorted(known - set(MANAGED))))}"
+            )
     out.update(extra)
     return out
 
 
-__all__ = ["ASPECT_RATIOS", "IMAGE_SIZES", "MODALITIES", "VOICES", "MediaOptionError", "generation_overrides",
-           "request_overrides", "config_items", "speakers", "create_fields", "generation_fields", "merge"]
+__all__ = [
+    "ASPECT_RATIOS",
+    "IMAGE_SIZES",
+    "MODALITIES",
+    "VOICES",
+    "MediaOptionError",
+    "generation_overrides",
+    "request_overrides",
+    "config_items",
+    "speakers",
+    "create_fields",
+    "generation_fields",
+    "merge",
+]

@@ -9,14 +9,16 @@ is one line (the magics show it as a ``UsageError``). No IPython import here.
 Line magic rule: options come first; the first word that is not an option starts the prompt;
 ``--`` ends the options explicitly (``%gemini -- cancel my order`` sends "cancel my order").
 """
+
 from __future__ import annotations
 
 import argparse
 import keyword
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .errors import redact
 from .turn import TurnOptions
@@ -51,8 +53,9 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option(("-m", "--model"), "model", "model name (default: %config GeminiMagics.model)", "MODEL"),
-    Option(("--agent",), "agent", "an agent instead of a model, e.g. deep-research-pro-preview-12-2025",
-           "AGENT"),
+    Option(
+        ("--agent",), "agent", "an agent instead of a model, e.g. deep-research-pro-preview-12-2025", "AGENT"
+    ),
     Option(("--system",), "system", "system instruction; kept for the following turns of this chain", "TEXT"),
     Option(("--thinking",), "thinking", "thinking level: " + ", ".join(THINKING_LEVELS), "LEVEL"),
     Option(("--thoughts",), "thoughts", "request and show thought summaries"),
@@ -62,61 +65,133 @@ OPTIONS: tuple[Option, ...] = (
     Option(("--stream",), "stream", "stream (live preview)"),
     Option(("--no-stream",), "stream", "wait for the whole answer", const=False),
     Option(("--new",), "new", "start a fresh chain with this turn", default=False),
-    Option(("--from",), "from_ref", "fork: continue from an earlier turn (interaction id, cell number, "
-           "or -N; -1 is the head)", "REF"),
+    Option(
+        ("--from",),
+        "from_ref",
+        "fork: continue from an earlier turn (interaction id, cell number, or -N; -1 is the head)",
+        "REF",
+    ),
     Option(("--thread",), "thread", "use a named parallel chain for this turn", "NAME"),
-    Option(("--no-store",), "store", "stateless: not stored server-side; the toolkit resends the history "
-           "itself", const=False, default=True),
+    Option(
+        ("--no-store",),
+        "store",
+        "stateless: not stored server-side; the toolkit resends the history itself",
+        const=False,
+        default=True,
+    ),
     Option(("-o", "--out"), "out", "also assign the result to VAR", "VAR"),
     Option(("--quiet",), "quiet", "show nothing (use with -o)", default=False),
     Option(("--raw",), "raw", "show the answer text unrendered", default=False),
-    Option(("--no-interpolate",), "interpolate", "send {{...}} literally instead of filling it from the "
-           "namespace", const=False),
+    Option(
+        ("--no-interpolate",),
+        "interpolate",
+        "send {{...}} literally instead of filling it from the namespace",
+        const=False,
+    ),
     # structured output and map (gemini_nb.schemas, gemini_nb.structured, gemini_nb.mapping)
-    Option(("--schema",), "schema", "answer as JSON matching X and show a typed table: a pydantic model, "
-           "dataclass, TypedDict, Enum, list[...] or JSON Schema dict in the namespace, or a spec like "
-           "'name, population: int, capital: bool?' (types str int float bool date datetime list[str] "
-           "enum(a|b))", "X"),
+    Option(
+        ("--schema",),
+        "schema",
+        "answer as JSON matching X and show a typed table: a pydantic model, "
+        "dataclass, TypedDict, Enum, list[...] or JSON Schema dict in the namespace, or a spec like "
+        "'name, population: int, capital: bool?' (types str int float bool date datetime list[str] "
+        "enum(a|b))",
+        "X",
+    ),
     Option(("--many",), "many", "with --schema: a list of X (one table row each)", default=False),
-    Option(("--map",), "map", "run the prompt once per row of DataFrame DF ({{column}}, {{row}}); "
-           "-o VAR gets a DataFrame on DF's index", "DF"),
+    Option(
+        ("--map",),
+        "map",
+        "run the prompt once per row of DataFrame DF ({{column}}, {{row}}); "
+        "-o VAR gets a DataFrame on DF's index",
+        "DF",
+    ),
     Option(("--concurrency",), "concurrency", "with --map: requests in flight (default 16)", "N", int),
     # -- media in/out (gemini_nb.media_in, gemini_nb.media_out) --
-    Option(("--file",), "files", "attach a path, URL, files/ID or variable (image, figure, array, "
-           "bytes); repeatable. {{var}} puts media in place", "X", repeat=True),
+    Option(
+        ("--file",),
+        "files",
+        "attach a path, URL, files/ID or variable (image, figure, array, "
+        "bytes); repeatable. {{var}} puts media in place",
+        "X",
+        repeat=True,
+    ),
     Option(("--rate",), "rate", "sample rate (Hz) for numpy arrays attached as audio", "N", int),
     Option(("--aspect-ratio",), "aspect_ratio", "generated image aspect ratio, e.g. 16:9", "W:H"),
     Option(("--image-size",), "image_size", "generated image size: 512, 1K, 2K, 4K", "SIZE"),
     Option(("--modalities",), "modalities", "response modalities, e.g. text,image or audio", "LIST"),
     Option(("--voice",), "voice", "speech voice, e.g. Kore, Puck (30 prebuilt voices)", "VOICE"),
-    Option(("--speakers",), "speakers", "multi-speaker speech: \"Alice=Kore,Bob=Puck\"", "MAP"),
+    Option(("--speakers",), "speakers", 'multi-speaker speech: "Alice=Kore,Bob=Puck"', "MAP"),
     Option(("--stop",), "stop", "stop sequence; repeatable", "SEQ", repeat=True),
     Option(("--seed",), "seed", "sampling seed", "N", int),
     Option(("--top-p",), "top_p", "nucleus sampling (0-1)", "P", float),
-    Option(("--config",), "config", "any other generation_config field: KEY=VALUE (JSON values; dotted "
-           "keys nest); repeatable", "KEY=VALUE", repeat=True),
+    Option(
+        ("--config",),
+        "config",
+        "any other generation_config field: KEY=VALUE (JSON values; dotted keys nest); repeatable",
+        "KEY=VALUE",
+        repeat=True,
+    ),
     # -- background jobs (gemini_nb/jobs.py) --
-    Option(("--background",), "background", "run a model in the background as a job, like agents (the cell "
-           "returns at once with a job display)", default=False),
-    Option(("--wait",), "wait", "block until a background job (agent or --background) ends, with live "
-           "progress (also %config GeminiMagics.wait_for_jobs = True)"),
-    Option(("--agent-config",), "agent_config", "an agent_config field as KEY=VALUE (repeatable; VALUE is "
-           "JSON or text), e.g. thinking_summaries=auto, visualization=auto, collaborative_planning=true",
-           "KEY=VALUE", repeat=True),
+    Option(
+        ("--background",),
+        "background",
+        "run a model in the background as a job, like agents (the cell returns at once with a job display)",
+        default=False,
+    ),
+    Option(
+        ("--wait",),
+        "wait",
+        "block until a background job (agent or --background) ends, with live "
+        "progress (also %config GeminiMagics.wait_for_jobs = True)",
+    ),
+    Option(
+        ("--agent-config",),
+        "agent_config",
+        "an agent_config field as KEY=VALUE (repeatable; VALUE is "
+        "JSON or text), e.g. thinking_summaries=auto, visualization=auto, collaborative_planning=true",
+        "KEY=VALUE",
+        repeat=True,
+    ),
     # widgets: compare
-    Option(("--compare",), "compare", "run the prompt on 2+ models at once, side by side (one-off turns: "
-           "the chain does not move; -o VAR gets the DataFrame)", "M1,M2"),
+    Option(
+        ("--compare",),
+        "compare",
+        "run the prompt on 2+ models at once, side by side (one-off turns: "
+        "the chain does not move; -o VAR gets the DataFrame)",
+        "M1,M2",
+    ),
     # -- tools: Python functions, built-in tools, the function-call loop --
-    Option(("--tools",), "tools", "tools for this chain: Python functions by name, google_search, "
-           "code_execution, url_context, google_maps, computer_use, mcp:NAME=URL, file_search:STORE "
-           "(comma-separated)", "LIST"),
+    Option(
+        ("--tools",),
+        "tools",
+        "tools for this chain: Python functions by name, google_search, "
+        "code_execution, url_context, google_maps, computer_use, mcp:NAME=URL, file_search:STORE "
+        "(comma-separated)",
+        "LIST",
+    ),
     Option(("--approve",), "approve", "ask before running each function call", default=False),
-    Option(("--no-auto",), "auto", "do not run function calls: stop with them pending (answer with "
-           "_.reply({...}))", const=False, default=True),
-    Option(("--max-tool-rounds",), "max_tool_rounds", "rounds of function calls answered in this turn "
-           "(default: %config GeminiMagics.max_tool_rounds)", "N", int),
-    Option(("--tool-timeout",), "tool_timeout", "seconds one function call may run (default: %config "
-           "GeminiMagics.tool_timeout)", "S", float),
+    Option(
+        ("--no-auto",),
+        "auto",
+        "do not run function calls: stop with them pending (answer with _.reply({...}))",
+        const=False,
+        default=True,
+    ),
+    Option(
+        ("--max-tool-rounds",),
+        "max_tool_rounds",
+        "rounds of function calls answered in this turn (default: %config GeminiMagics.max_tool_rounds)",
+        "N",
+        int,
+    ),
+    Option(
+        ("--tool-timeout",),
+        "tool_timeout",
+        "seconds one function call may run (default: %config GeminiMagics.tool_timeout)",
+        "S",
+        float,
+    ),
 )
 
 TAKES_VALUE: dict[str, bool] = {flag: opt.takes_value for opt in OPTIONS for flag in opt.flags}
@@ -146,14 +221,27 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="%gemini", add_help=False, allow_abbrev=False)
     for opt in OPTIONS:
         if opt.takes_value and opt.repeat:
-            parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
-                                default=opt.default, action="append")
+            parser.add_argument(
+                *opt.flags,
+                dest=opt.dest,
+                metavar=opt.metavar,
+                type=opt.type,
+                default=opt.default,
+                action="append",
+            )
         elif opt.takes_value:
-            parser.add_argument(*opt.flags, dest=opt.dest, metavar=opt.metavar, type=opt.type,
-                                default=opt.default, action="append" if opt.repeat else "store")
+            parser.add_argument(
+                *opt.flags,
+                dest=opt.dest,
+                metavar=opt.metavar,
+                type=opt.type,
+                default=opt.default,
+                action="append" if opt.repeat else "store",
+            )
         else:
-            parser.add_argument(*opt.flags, dest=opt.dest, action="store_const", const=opt.const,
-                                default=opt.default)
+            parser.add_argument(
+                *opt.flags, dest=opt.dest, action="store_const", const=opt.const, default=opt.default
+            )
     return parser
 
 
@@ -220,19 +308,29 @@ def wants_help(tokens: list[str]) -> bool:
 def parse(tokens: list[str], execution_count: int | None = None) -> Parsed:
     """Options tokens to :class:`Parsed`; raises :class:`OptionError` (one line)."""
     if any(redact(token) != token for token in tokens):
-        raise OptionError("an option value looks like an API key; keys are never accepted as "
-                          "arguments (use %gemini key). Nothing was sent or stored.")
+        raise OptionError(
+            "an option value looks like an API key; keys are never accepted as "
+            "arguments (use %gemini key). Nothing was sent or stored."
+        )
     args, extra = _PARSER.parse_known_args(tokens)
     if extra:
         unknown = [t for t in extra if t.startswith("-")]
         if unknown:
-            hint = " (API keys are never accepted as arguments: use %gemini key)" if any(
-                "key" in t.lower() for t in unknown) else " (see %gemini? for the options)"
+            hint = (
+                " (API keys are never accepted as arguments: use %gemini key)"
+                if any("key" in t.lower() for t in unknown)
+                else " (see %gemini? for the options)"
+            )
             raise OptionError(f"unknown option {unknown[0].split('=')[0]}{hint}")
-        raise OptionError(f"unexpected text on the first line: {' '.join(extra)[:60]!r}; the "
-                          "prompt goes in the cell body")
-    parsed = Parsed(turn=_turn_options(args, execution_count), out=args.out, interpolate=args.interpolate,
-                    compare=_compare_models(args.compare))
+        raise OptionError(
+            f"unexpected text on the first line: {' '.join(extra)[:60]!r}; the prompt goes in the cell body"
+        )
+    parsed = Parsed(
+        turn=_turn_options(args, execution_count),
+        out=args.out,
+        interpolate=args.interpolate,
+        compare=_compare_models(args.compare),
+    )
     _map_options(parsed, args)
     return parsed
 
@@ -249,9 +347,17 @@ def _map_options(parsed: Parsed, args: Any) -> None:
         raise OptionError(f"--map needs the name of a DataFrame, got {args.map!r}")
     if args.concurrency is not None and not 1 <= args.concurrency <= 256:
         raise OptionError(f"--concurrency must be between 1 and 256 (got {args.concurrency})")
-    clashes = [flag for flag, value in (("--new", args.new), ("--from", args.from_ref),
-                                        ("--thread", args.thread), ("--agent", args.agent),
-                                        ("--stream", args.stream)) if value]
+    clashes = [
+        flag
+        for flag, value in (
+            ("--new", args.new),
+            ("--from", args.from_ref),
+            ("--thread", args.thread),
+            ("--agent", args.agent),
+            ("--stream", args.stream),
+        )
+        if value
+    ]
     if clashes:
         raise OptionError(f"--map rows are independent one-off turns: {', '.join(clashes)} does not apply")
     parsed.map, parsed.concurrency = args.map, args.concurrency
@@ -263,8 +369,10 @@ def _compare_models(value: str | None) -> list[str] | None:
         return None
     models = [m.strip() for m in value.split(",")]
     if len(models) < 2 or not all(models):
-        raise OptionError(f"--compare needs two or more comma-separated models, e.g. --compare "
-                          f"gemini-3-flash-preview,gemini-2.5-flash (got {value!r})")
+        raise OptionError(
+            f"--compare needs two or more comma-separated models, e.g. --compare "
+            f"gemini-3-flash-preview,gemini-2.5-flash (got {value!r})"
+        )
     return models
 
 
@@ -288,13 +396,27 @@ def _turn_options(args: Any, execution_count: int | None) -> TurnOptions:
     if args.max_tokens is not None and args.max_tokens <= 0:
         raise OptionError(f"--max-tokens must be positive (got {args.max_tokens})")
     opts = TurnOptions(
-        model=args.model, agent=args.agent, system=args.system, thinking=thinking,
-        thoughts=args.thoughts, temperature=args.temperature, max_tokens=args.max_tokens,
-        stream=args.stream, new=args.new, from_ref=args.from_ref, thread=args.thread,
-        store=args.store, quiet=args.quiet, raw=args.raw, execution_count=execution_count,
-        schema=args.schema, many=args.many,
+        model=args.model,
+        agent=args.agent,
+        system=args.system,
+        thinking=thinking,
+        thoughts=args.thoughts,
+        temperature=args.temperature,
+        max_tokens=args.max_tokens,
+        stream=args.stream,
+        new=args.new,
+        from_ref=args.from_ref,
+        thread=args.thread,
+        store=args.store,
+        quiet=args.quiet,
+        raw=args.raw,
+        execution_count=execution_count,
+        schema=args.schema,
+        many=args.many,
         **_media_options(args),
-        background=args.background, wait=args.wait, agent_config=agent_config_pairs(args.agent_config),
+        background=args.background,
+        wait=args.wait,
+        agent_config=agent_config_pairs(args.agent_config),
     )
     # -- tools: names stay words here; magic_turn resolves them in the user namespace --
     if args.max_tool_rounds is not None and args.max_tool_rounds < 0:
@@ -311,10 +433,19 @@ def _media_options(args: Any) -> dict[str, Any]:
     """The media in/out options, validated here so a bad value is refused before any work."""
     from .media_out import MediaOptionError, config_items, generation_overrides, modalities
 
-    values = dict(files=args.files, rate=args.rate, aspect_ratio=args.aspect_ratio,
-                  image_size=args.image_size, modalities=args.modalities, voice=args.voice,
-                  speakers=args.speakers, stop=args.stop, seed=args.seed, top_p=args.top_p,
-                  config=args.config)
+    values = dict(
+        files=args.files,
+        rate=args.rate,
+        aspect_ratio=args.aspect_ratio,
+        image_size=args.image_size,
+        modalities=args.modalities,
+        voice=args.voice,
+        speakers=args.speakers,
+        stop=args.stop,
+        seed=args.seed,
+        top_p=args.top_p,
+        config=args.config,
+    )
     try:
         generation_overrides(TurnOptions(**values))
         if args.modalities is not None:

@@ -4,6 +4,7 @@ IPython reads a line ending in ``?`` as "show help" before any magic runs. This 
 transformer (it runs before IPython's help transformer) turns ``%gemini <text>?`` into an
 explicit ``run_line_magic`` call. ``%gemini?`` and ``%gemini??`` alone still show the help.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,6 +21,7 @@ def protect_question_mark(lines: list[str]) -> list[str]:
             out.append(line)
             continue
         newline = "\n" if line.endswith("\n") else ""
-        out.append(f"{match['indent']}get_ipython().run_line_magic('gemini', {match['body'].strip()!r})"
-                   f"{newline}")
+        out.append(
+            f"{match['indent']}get_ipython().run_line_magic('gemini', {match['body'].strip()!r}){newline}"
+        )
     return out

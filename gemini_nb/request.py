@@ -8,6 +8,7 @@ Invariant: interaction-scoped settings (system instruction, generation config, t
 are inherited from the parent turn and resent every turn, because the API does not carry them
 over from ``previous_interaction_id``.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
@@ -102,8 +103,9 @@ class TurnOptions:
         if self.content or self.files:
             from .media_in import labels
 
-            out["media"] = labels(self.content or []) + [str(f)[:200] for f in self.files or []
-                                                         if isinstance(f, str)]
+            out["media"] = labels(self.content or []) + [
+                str(f)[:200] for f in self.files or [] if isinstance(f, str)
+            ]
         return out
 
 
@@ -175,8 +177,9 @@ def _agent_config(agent: str, parent: Turn | None, opts: TurnOptions) -> dict[st
     return config
 
 
-def build_request(session: RequestSource, prompt: str,
-                  opts: TurnOptions) -> tuple[dict[str, Any], Turn | None, dict[str, Any]]:
+def build_request(
+    session: RequestSource, prompt: str, opts: TurnOptions
+) -> tuple[dict[str, Any], Turn | None, dict[str, Any]]:
     """(request kwargs for ``create``, parent turn, inherited settings)."""
     chain = session.chain
     thread = opts.thread or chain.thread
@@ -190,18 +193,26 @@ def build_request(session: RequestSource, prompt: str,
     request: dict[str, Any] = {}
     agent = opts.agent or (parent.settings.get("agent") if parent and not opts.model else None)
     if agent:
-        asked = (("--temperature", opts.temperature), ("--max-tokens", opts.max_tokens),
-                 ("--thinking", opts.thinking))
+        asked = (
+            ("--temperature", opts.temperature),
+            ("--max-tokens", opts.max_tokens),
+            ("--thinking", opts.thinking),
+        )
         ignored = [name for name, value in asked if value is not None]
         if opts.generation_config:
             ignored.append("generation_config")
         media = ("aspect_ratio", "image_size", "voice", "speakers", "stop", "seed", "top_p", "config")
         ignored += [f"--{name.replace('_', '-')}" for name in media if getattr(opts, name) is not None]
         if ignored:  # never drop what the user asked for without saying so
-            how = ("" if opts.agent else
-                   f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead")
-            raise OptionError(f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
-                              f"generation settings){how}")
+            how = (
+                ""
+                if opts.agent
+                else f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead"
+            )
+            raise OptionError(
+                f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
+                f"generation settings){how}"
+            )
         request["agent"] = agent
         request["background"] = True
         settings.pop("generation_config", None)

@@ -10,6 +10,7 @@ also exactly what the stateless (``--no-store``) history sends back, thought sig
 This module imports nothing heavy: no SDK, no IPython. Rendering lives in :mod:`gemini_nb.render`,
 which never imports this module back (the dependency goes one way: result -> render).
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,7 @@ class Usage:
     total_tokens: int = 0
 
     @classmethod
-    def from_any(cls, usage: Any) -> "Usage":
+    def from_any(cls, usage: Any) -> Usage:
         """Build from an SDK ``Usage`` object or a dict; legacy ``total_reasoning_tokens`` too."""
         if usage is None:
             return cls()
@@ -168,6 +169,7 @@ class InteractionResult:
     def schema_error(self) -> str | None:
         """One line naming each field that did not validate (None when it did)."""
         return self.structured.error if self.structured is not None else None
+
     # -- tools (the function-call loop, gemini_nb.tool_loop) --
     tool_runs: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Call id -> :class:`~gemini_nb.toolcall.ToolCall`: what the loop did with each call."""
@@ -231,14 +233,15 @@ class InteractionResult:
         columns = ["name", "arguments", "result", "error", "status", "duration_s", "id"]
         return pd.DataFrame([{k: c[k] for k in columns} for c in self.calls], columns=columns)
 
-    def reply(self, results: Any, prompt: str = "", **options: Any) -> "InteractionResult":
+    def reply(self, results: Any, prompt: str = "", **options: Any) -> InteractionResult:
         """Answer this turn's pending calls by hand and continue: ``results`` is a dict (function
         name or call id -> value) or a list in call order. Returns the next turn's result."""
         if self.session is None or not self.id:
             raise ValueError("this result cannot be continued (it did not come from a session turn)")
         options.setdefault("from_", self.id)
-        options.setdefault("store", self.session.chain.turns[self.id].stored
-                           if self.id in self.session.chain.turns else True)
+        options.setdefault(
+            "store", self.session.chain.turns[self.id].stored if self.id in self.session.chain.turns else True
+        )
         return self.session.ask(prompt, function_results=results, **options)
 
     @property

@@ -6,6 +6,7 @@ plane (``POST /_emulator/scenarios``); this puts them into whichever emulator th
 (the embedded one, or one at a URL). Against the live API scenarios mean nothing, so loading them
 is a no-op that says so: the same notebook runs unchanged on a real key.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,12 @@ from .errors import GeminiError
 
 
 def _control(base_url: str, method: str, body: bytes | None = None, query: str = "") -> dict[str, Any]:
-    request = urllib.request.Request(f"{base_url.rstrip('/')}/_emulator/scenarios{query}", data=body,
-                                     method=method, headers={"content-type": "text/yaml"})
+    request = urllib.request.Request(
+        f"{base_url.rstrip('/')}/_emulator/scenarios{query}",
+        data=body,
+        method=method,
+        headers={"content-type": "text/yaml"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"{}")

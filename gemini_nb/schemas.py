@@ -16,6 +16,7 @@ Compact spec grammar (one line, comma-separated fields)::
 
 A field without a type is ``str``. An optional field may be missing or null in the answer.
 """
+
 from __future__ import annotations
 
 import copy
@@ -50,8 +51,9 @@ def _spec_type(text: str, field: str) -> dict[str, Any]:
     match = _LIST.fullmatch(text)
     if match:
         if match.group(1) not in SCALARS:
-            raise SchemaError(f"field {field!r}: list[{match.group(1)}] needs a scalar item type "
-                              f"({', '.join(SCALARS)})")
+            raise SchemaError(
+                f"field {field!r}: list[{match.group(1)}] needs a scalar item type ({', '.join(SCALARS)})"
+            )
         return {"type": "array", "items": dict(SCALARS[match.group(1)])}
     match = _ENUM.fullmatch(text)
     if match:
@@ -106,8 +108,9 @@ class _Builder:
         self.count = 0
 
     def build(self, node: Any, name: str = "Row") -> Any:
-        from typing import Any as AnyType, Literal, Optional, Union
         import datetime
+        from typing import Any as AnyType
+        from typing import Literal, Optional, Union
 
         if node is True or not isinstance(node, dict):
             return AnyType
@@ -178,8 +181,9 @@ class Schema:
     handed back as plain dicts/lists rather than the generated models.
     """
 
-    def __init__(self, target: Any, json_schema: dict[str, Any], name: str, *, plain: bool, many: bool,
-                 source: Any):
+    def __init__(
+        self, target: Any, json_schema: dict[str, Any], name: str, *, plain: bool, many: bool, source: Any
+    ):
         from pydantic import TypeAdapter
 
         self.target = target
@@ -201,7 +205,7 @@ class Schema:
     def __repr__(self) -> str:
         return f"<Schema {self.name}>"
 
-    def __deepcopy__(self, memo: Any) -> "Schema":  # TurnOptions.logged() deep-copies its fields
+    def __deepcopy__(self, memo: Any) -> Schema:  # TurnOptions.logged() deep-copies its fields
         return self
 
 
@@ -250,14 +254,18 @@ def resolve(schema: Any, *, many: bool = False, namespace: dict[str, Any] | None
                 value = eval(code, dict(namespace))  # noqa: S307 - the user's own names
             except NameError:
                 if "," not in text and "[" not in text:
-                    raise SchemaError(f"--schema {text}: no such name in the namespace (for a one-field "
-                                      f"spec write '{text}: str')") from None
+                    raise SchemaError(
+                        f"--schema {text}: no such name in the namespace (for a one-field "
+                        f"spec write '{text}: str')"
+                    ) from None
                 value = None
             except Exception as exc:
                 raise SchemaError(f"--schema {text}: {type(exc).__name__}: {exc}") from None
             if isinstance(value, str):
-                raise SchemaError(f"--schema {text}: that name holds a str, not a schema (for a one-field "
-                                  f"spec write '{text}: str')")
+                raise SchemaError(
+                    f"--schema {text}: that name holds a str, not a schema (for a one-field "
+                    f"spec write '{text}: str')"
+                )
             if value is not None:
                 return resolve(value, many=many)
         json_schema = parse_spec(text)
@@ -265,12 +273,15 @@ def resolve(schema: Any, *, many: bool = False, namespace: dict[str, Any] | None
     if isinstance(schema, dict):
         if not schema:
             raise SchemaError("an empty JSON Schema dict is not a schema")
-        return _from_json_schema(copy.deepcopy(schema), many=many, source=schema,
-                                 name=str(schema.get("title") or "JSON Schema"))
+        return _from_json_schema(
+            copy.deepcopy(schema), many=many, source=schema, name=str(schema.get("title") or "JSON Schema")
+        )
     if not (isinstance(schema, type) or _is_list_type(schema) or _is_typing_form(schema)):
-        raise SchemaError(f"cannot use a {type(schema).__name__} as a schema: give a pydantic model, a "
-                          "dataclass, a TypedDict, an Enum, list[...] of those, a JSON Schema dict or a "
-                          "spec string like 'name, population: int'")
+        raise SchemaError(
+            f"cannot use a {type(schema).__name__} as a schema: give a pydantic model, a "
+            "dataclass, a TypedDict, an Enum, list[...] of those, a JSON Schema dict or a "
+            "spec string like 'name, population: int'"
+        )
     from pydantic import TypeAdapter
 
     target = list[schema] if many else schema
@@ -279,8 +290,14 @@ def resolve(schema: Any, *, many: bool = False, namespace: dict[str, Any] | None
     except Exception as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SchemaError(f"cannot use {_type_name(schema)} as a schema: {detail}") from None
-    return Schema(target, json_schema, _type_name(target), plain=False, many=many or _is_list_type(schema),
-                  source=schema)
+    return Schema(
+        target,
+        json_schema,
+        _type_name(target),
+        plain=False,
+        many=many or _is_list_type(schema),
+        source=schema,
+    )
 
 
 def _is_typing_form(obj: Any) -> bool:

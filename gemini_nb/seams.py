@@ -14,6 +14,7 @@ is a new implementation of a protocol, not an edit of the engine:
 Nothing here is imported at run time by the implementations; they match structurally
 (``runtime_checkable``: a test checks each implementation has every member).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -83,8 +84,9 @@ class TurnLog(Protocol):
     """Where turns are logged. ``log_start`` returns a row handle (None: not logging); the
     engine decides *when* to call ``log_progress`` (on a timer), so it is cheap to implement."""
 
-    def log_start(self, prompt: str, opts: TurnOptions, request: dict[str, Any], thread: str,
-                  backend: Backend) -> Any: ...
+    def log_start(
+        self, prompt: str, opts: TurnOptions, request: dict[str, Any], thread: str, backend: Backend
+    ) -> Any: ...
 
     def log_progress(self, row: Any, text: str, interaction_id: str | None) -> None: ...
 

@@ -10,6 +10,7 @@ the unit tests free of the SDK.
 A mid-stream ``error`` event is *not* raised by the SDK; :meth:`StreamAssembler.feed` raises
 :class:`StreamError` after the partial answer is already recorded, so nothing is lost.
 """
+
 from __future__ import annotations
 
 import base64
@@ -162,7 +163,8 @@ def _merge_audio(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if (
             prev is not None
             and part.get("type") == "audio" == prev.get("type")
-            and part.get("data") and prev.get("data")
+            and part.get("data")
+            and prev.get("data")
             and part.get("mime_type") == prev.get("mime_type")
         ):
             joined = base64.b64decode(prev["data"]) + base64.b64decode(part["data"])
@@ -382,8 +384,13 @@ class StreamAssembler:
         """Thought summaries so far; rebuilt only when a thought changed since the last read."""
         version, text = self._thought_cache
         if version != self._thought_version:
-            text = "\n\n".join(t for t in (self.blocks[i].summary_text() for i in self.order
-                                            if self.blocks[i].type == "thought") if t)
+            text = "\n\n".join(
+                t
+                for t in (
+                    self.blocks[i].summary_text() for i in self.order if self.blocks[i].type == "thought"
+                )
+                if t
+            )
             self._thought_cache = (self._thought_version, text)
         return text
 
@@ -395,7 +402,7 @@ class StreamAssembler:
         return self.thought_text[-n:] if n > 0 else ""
 
     def thought_from(self, start: int) -> str:
-        return self.thought_text[max(start, 0):]
+        return self.thought_text[max(start, 0) :]
 
     def steps(self) -> list[dict[str, Any]]:
         return [self.blocks[i].finish() for i in self.order]
@@ -408,8 +415,9 @@ class StreamAssembler:
 
     def tool_steps(self) -> list[dict[str, Any]]:
         """The tool call/result steps so far (a few; rebuilt only when :attr:`tool_version` moved)."""
-        return [self.blocks[i].finish() for i in self.order
-                if self.blocks[i].type.endswith(("_call", "_result"))]
+        return [
+            self.blocks[i].finish() for i in self.order if self.blocks[i].type.endswith(("_call", "_result"))
+        ]
 
     def result(self, **kwargs: Any) -> InteractionResult:
         """The turn as an ``InteractionResult``; partial unless ``completed`` was seen."""
@@ -443,7 +451,7 @@ def result_from_interaction(interaction: Any, **kwargs: Any) -> InteractionResul
     # A fetched interaction (GET, %gemini show) echoes its input first, and with an explicit
     # history (--no-store chains) that input holds earlier turns' answers: keep this turn only.
     last_input = max((i for i, s in enumerate(steps) if s.get("type") == "user_input"), default=-1)
-    steps = steps[last_input + 1:]
+    steps = steps[last_input + 1 :]
     model = data.get("model") or data.get("agent") or kwargs.pop("model", None)
     kwargs.pop("model", None)
     return InteractionResult(

@@ -16,9 +16,11 @@ back).
 
 pandas is imported only when a DataFrame is asked for.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .schemas import Schema, as_schema
 
@@ -56,8 +58,9 @@ class StructuredAnswer:
     """A structured answer: the raw JSON always; the validated ``data`` and ``df`` when it matched,
     else ``error`` (one line)."""
 
-    def __init__(self, schema: Schema, raw_json: str, data: Any = None, jsonable: Any = None,
-                 error: str | None = None):
+    def __init__(
+        self, schema: Schema, raw_json: str, data: Any = None, jsonable: Any = None, error: str | None = None
+    ):
         self.schema = schema
         self.raw_json = raw_json
         self.data = data
@@ -209,8 +212,9 @@ def cast(series: Any, kind: Any) -> Any:
     return series
 
 
-def to_frame(rows: list[dict[str, Any]], kinds: dict[str, Any], index: Any = None,
-             extra: dict[str, Any] | None = None) -> Any:
+def to_frame(
+    rows: list[dict[str, Any]], kinds: dict[str, Any], index: Any = None, extra: dict[str, Any] | None = None
+) -> Any:
     """Flat rows -> a DataFrame with the schema's columns first (in schema order), typed; then any
     other keys seen; then ``extra`` columns (name -> kind) in that order."""
     import pandas as pd
@@ -231,5 +235,13 @@ def to_frame(rows: list[dict[str, Any]], kinds: dict[str, Any], index: Any = Non
     return frame
 
 
-__all__ = ["StructuredAnswer", "check", "validate_answer", "describe_validation", "column_kinds",
-           "flatten", "to_frame", "cast"]
+__all__ = [
+    "StructuredAnswer",
+    "check",
+    "validate_answer",
+    "describe_validation",
+    "column_kinds",
+    "flatten",
+    "to_frame",
+    "cast",
+]

@@ -12,9 +12,11 @@ array, an IPython ``Image``/``Audio``/``Video``; see :func:`gemini_nb.media_in.t
 text: :func:`render_parts` puts each one *at its position* in a list of parts (text, image,
 text...), which the turn sends as content parts. :func:`render` keeps the text-only contract.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 MAX_ROWS = 30
 MAX_COLS = 20
@@ -71,7 +73,7 @@ def _placeholders(template: str):
                 end = -1
                 break
             try:
-                compile(template[start + 2:end].strip(), "<prompt>", "eval")
+                compile(template[start + 2 : end].strip(), "<prompt>", "eval")
                 break
             except Exception:  # SyntaxError; ValueError/RecursionError/MemoryError on odd input
                 end = template.find("}}", end + 1)
@@ -79,7 +81,7 @@ def _placeholders(template: str):
             end = -1
         if end < 0:
             end = first  # nothing compiles: report the shortest placeholder
-        yield start, end + 2, template[start + 2:end]
+        yield start, end + 2, template[start + 2 : end]
         pos = end + 2
 
 
@@ -95,8 +97,7 @@ def render(template: str, namespace: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def render_parts(template: str, namespace: Mapping[str, Any], *,
-                 rate: int | None = None) -> str | list[Any]:
+def render_parts(template: str, namespace: Mapping[str, Any], *, rate: int | None = None) -> str | list[Any]:
     """Like :func:`render`, but a media value becomes a :class:`~gemini_nb.media_in.Blob` at its
     position: a list of text strings and Blobs when any placeholder is media, else the text."""
     out: list[Any] = []
@@ -145,8 +146,9 @@ def _text_failed(raw: str, exc: BaseException) -> str:
     """Turning the value into text (or media) failed: a broken ``__str__``, Ctrl-C, ..."""
     expr = raw.strip()
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    raise TemplateError(f"{{{{{expr}}}}} could not be turned into text: {type(exc).__name__}: "
-                        f"{detail}") from None
+    raise TemplateError(
+        f"{{{{{expr}}}}} could not be turned into text: {type(exc).__name__}: {detail}"
+    ) from None
 
 
 def _fill_value(raw: str, namespace: Mapping[str, Any]) -> Any:
@@ -161,15 +163,19 @@ def _fill_value(raw: str, namespace: Mapping[str, Any]) -> Any:
 
         if hasattr(builtins, expr):
             return getattr(builtins, expr)
-        raise TemplateError(f"name '{expr}' is not defined (used as {{{{{expr}}}}} in the prompt; "
-                            "--no-interpolate sends it literally)")
+        raise TemplateError(
+            f"name '{expr}' is not defined (used as {{{{{expr}}}}} in the prompt; "
+            "--no-interpolate sends it literally)"
+        )
     try:
         value = eval(compile(expr, "<prompt>", "eval"), dict(namespace))  # noqa: S307 - user's own code
     except NameError as exc:
         raise TemplateError(f"{exc} (in {{{{{expr}}}}} in the prompt)") from None
     except SyntaxError:
-        raise TemplateError(f"{{{{{expr}}}}} in the prompt is not a valid Python expression "
-                            "(--no-interpolate sends it literally)") from None
+        raise TemplateError(
+            f"{{{{{expr}}}}} in the prompt is not a valid Python expression "
+            "(--no-interpolate sends it literally)"
+        ) from None
     except KeyboardInterrupt:
         raise TemplateError(f"{{{{{expr}}}}} was interrupted (KeyboardInterrupt); nothing was sent") from None
     except BaseException as exc:  # the user's expression failed (even SystemExit: one line, not an exit)
@@ -178,8 +184,9 @@ def _fill_value(raw: str, namespace: Mapping[str, Any]) -> Any:
     return value
 
 
-def prompt_items(prompt: Any, namespace: Mapping[str, Any] | None,
-                 rate: int | None) -> tuple[str, list | None]:
+def prompt_items(
+    prompt: Any, namespace: Mapping[str, Any] | None, rate: int | None
+) -> tuple[str, list | None]:
     """``ask()``'s prompt: a string (``{{...}}`` filled from ``namespace`` when given) or a list of
     parts (strings and media values); -> (text form, parts or None)."""
     from .media_in import spec_blob

@@ -7,6 +7,7 @@ note when something was lost (rows cut, bytes left out, an object sent as its ``
 goes to the model with the value and shows in the trace. Pure: pandas/numpy/pydantic are only
 recognised, never imported.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -82,11 +83,14 @@ def _convert(value: Any, notes: list[str], max_rows: int, depth: int) -> Any:
     if kind == "pydantic":
         return _convert(value.model_dump(mode="json"), notes, max_rows, depth + 1)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _convert({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, notes, max_rows,
-                        depth + 1)
+        return _convert(
+            {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, notes, max_rows, depth + 1
+        )
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _convert(v, notes, max_rows, depth + 1)
-                for k, v in value.items()}
+        return {
+            str(k) if not isinstance(k, str) else k: _convert(v, notes, max_rows, depth + 1)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple, set, frozenset)):
         items = list(value)
         if isinstance(value, (set, frozenset)):
@@ -123,8 +127,11 @@ def _frame(frame: Any, notes: list[str], max_rows: int, depth: int) -> Any:
     if rows > max_rows:
         notes.append(f"DataFrame of {rows} rows: the first {max_rows} sent")
         frame = frame.head(max_rows)
-    records = frame.reset_index().to_dict(orient="records") if _named_index(frame) else \
-        frame.to_dict(orient="records")
+    records = (
+        frame.reset_index().to_dict(orient="records")
+        if _named_index(frame)
+        else frame.to_dict(orient="records")
+    )
     return _convert(records, notes, max_rows, depth + 1)
 
 

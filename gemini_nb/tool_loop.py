@@ -16,9 +16,11 @@ one turn whose id is the last round's.
 
 Answering by hand (``result.reply``) lives in :mod:`gemini_nb.tool_results`.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .tool_results import pending_calls, result_step, user_step
 from .toolcall import ToolCall
@@ -60,7 +62,9 @@ class _Rounds:
         self.runnable = {name: registry[name] for name in self.declared if name in registry}
         self.computer = any(t.get("type") == "computer_use" for t in tools)
         settings = host.settings
-        self.max_rounds = _pick(self.opts.max_tool_rounds, getattr(settings, "max_tool_rounds", MAX_TOOL_ROUNDS))
+        self.max_rounds = _pick(
+            self.opts.max_tool_rounds, getattr(settings, "max_tool_rounds", MAX_TOOL_ROUNDS)
+        )
         self.timeout = _pick(self.opts.tool_timeout, getattr(settings, "tool_timeout", TOOL_TIMEOUT))
         self.approve = _approver(self.opts.approve)
         self.runs: dict[str, ToolCall] = {}
@@ -74,8 +78,16 @@ class _Rounds:
     def run(self) -> Any:
         while self.result.status == "requires_action" and self._should_answer():
             try:
-                records = _run(pending_calls(self.result.steps), self.runnable, self.declared, self.timeout,
-                               self.approve, self.runner, self.steps, self.runs)
+                records = _run(
+                    pending_calls(self.result.steps),
+                    self.runnable,
+                    self.declared,
+                    self.timeout,
+                    self.approve,
+                    self.runner,
+                    self.steps,
+                    self.runs,
+                )
             except KeyboardInterrupt:  # Ctrl-C while functions run (or at the approval prompt)
                 for record in self.runs.values():
                     if record.status == "running":
@@ -98,10 +110,13 @@ class _Rounds:
         if not calls or not self.opts.auto:
             return False
         if any(c.get("name") in self.declared and c.get("name") not in self.runnable for c in calls) or (
-                self.computer and any(c.get("name") not in self.declared for c in calls)):
+            self.computer and any(c.get("name") not in self.declared for c in calls)
+        ):
             return False  # calls the user answers by hand (result.reply)
         if self.rounds >= self.max_rounds:
-            self.note = f"stopped after {self.max_rounds} tool round(s) (max_tool_rounds); the calls are pending"
+            self.note = (
+                f"stopped after {self.max_rounds} tool round(s) (max_tool_rounds); the calls are pending"
+            )
             return False
         return True
 
@@ -156,8 +171,9 @@ class _Rounds:
         raise GeminiError(result.error, kind="failed", partial=result)
 
 
-def _attach(result: Any, runs: dict[str, ToolCall], round_ids: list[Any], usage: list[Any], note: Any,
-            host: Any) -> None:
+def _attach(
+    result: Any, runs: dict[str, ToolCall], round_ids: list[Any], usage: list[Any], note: Any, host: Any
+) -> None:
     result.tool_runs = runs
     result.round_ids = [i for i in round_ids if i]
     result.usage = _sum_usage(usage)
@@ -191,23 +207,36 @@ def _describe(runner: Any, state: Any, exc: Exception, partial: Any) -> Any:
     if isinstance(exc, GeminiError):
         error = exc
     else:
-        error = describe(exc, request=state.request, base_url=state.backend.base_url,
-                         timeout=host.settings.timeout, attempts=host.settings.retry_attempts,
-                         keeps_chain=host.keeps_chain)
+        error = describe(
+            exc,
+            request=state.request,
+            base_url=state.backend.base_url,
+            timeout=host.settings.timeout,
+            attempts=host.settings.retry_attempts,
+            keeps_chain=host.keeps_chain,
+        )
     partial.error = str(error)
     error.partial = partial
     error.original = exc
     return error
 
 
-def _run(calls: list[dict[str, Any]], runnable: dict[str, Callable[..., Any]], declared: dict[str, Any],
-         timeout: float | None, approve: Any, runner: Any, steps: list[dict[str, Any]],
-         runs: dict[str, ToolCall]) -> list[ToolCall]:
+def _run(
+    calls: list[dict[str, Any]],
+    runnable: dict[str, Callable[..., Any]],
+    declared: dict[str, Any],
+    timeout: float | None,
+    approve: Any,
+    runner: Any,
+    steps: list[dict[str, Any]],
+    runs: dict[str, ToolCall],
+) -> list[ToolCall]:
     from .tool_run import run_calls
 
     for call in calls:  # shown as running before they run
-        runs[str(call.get("id"))] = ToolCall(id=call.get("id"), name=call.get("name"),
-                                             arguments=call.get("arguments") or {}, status="running")
+        runs[str(call.get("id"))] = ToolCall(
+            id=call.get("id"), name=call.get("name"), arguments=call.get("arguments") or {}, status="running"
+        )
     _show(runner, steps, runs)
     records = run_calls(calls, runnable, declared, timeout=timeout, approve=approve)
     for record in records:

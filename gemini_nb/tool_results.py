@@ -6,6 +6,7 @@ Pure: the parent turn's steps and the user's values in, ``function_result`` step
 that matches no pending call, or a pending call left without a value, is one line
 (:class:`ReplyError`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -58,12 +59,16 @@ def result_steps(results: Any, pending: list[dict[str, Any]]) -> list[dict[str, 
                 continue
             same = [c for c in pending if c.get("name") == call.get("name")]
             if call.get("name") in results and len(same) > 1:
-                raise ReplyError(f"function_results: {len(same)} pending calls to {call.get('name')}: "
-                                  "pass a list in call order, or a dict keyed by call id")
+                raise ReplyError(
+                    f"function_results: {len(same)} pending calls to {call.get('name')}: "
+                    "pass a list in call order, or a dict keyed by call id"
+                )
             if call.get("name") not in results:
-                raise ReplyError(f"function_results: no result for {call.get('name')} "
-                                 f"(call {call.get('id')}); "
-                                  f"pending: {', '.join(str(c.get('name')) for c in pending)}")
+                raise ReplyError(
+                    f"function_results: no result for {call.get('name')} "
+                    f"(call {call.get('id')}); "
+                    f"pending: {', '.join(str(c.get('name')) for c in pending)}"
+                )
             values.append(results[call["name"]])
         unknown = set(results) - {c.get("id") for c in pending} - {c.get("name") for c in pending}
         if unknown:
@@ -71,8 +76,10 @@ def result_steps(results: Any, pending: list[dict[str, Any]]) -> list[dict[str, 
             raise ReplyError(f"function_results: {names} matches no pending call")
     elif isinstance(results, (list, tuple)):
         if len(results) != len(pending):
-            raise ReplyError(f"function_results: {len(results)} value(s) for {len(pending)} pending call(s) "
-                              f"({', '.join(str(c.get('name')) for c in pending)})")
+            raise ReplyError(
+                f"function_results: {len(results)} value(s) for {len(pending)} pending call(s) "
+                f"({', '.join(str(c.get('name')) for c in pending)})"
+            )
         values = list(results)
     else:
         raise ReplyError("function_results: pass a dict (function name or call id -> value) or a list")
@@ -95,7 +102,6 @@ def reply_input(prompt: str, results: Any, pending: list[dict[str, Any]]) -> lis
     if prompt.strip():
         steps.append(user_step(prompt))
     return steps
-
 
 
 __all__ = ["ReplyError", "pending_calls", "reply_input", "result_step", "result_steps"]

@@ -15,6 +15,7 @@ Why its own module: this is the safety boundary of the tool loop. The rules it o
 
 Every outcome is a :class:`~gemini_nb.toolcall.ToolCall`; nothing here raises for a bad call.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,8 @@ import inspect
 import re
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .tool_json import to_json
 from .toolcall import DECLINED, ERROR, OK, ToolCall
@@ -33,8 +35,9 @@ Approver = Callable[[ToolCall], bool]
 # -- argument checking ---------------------------------------------------------------------------
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool) or (
-        isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        isinstance(v, int) and not isinstance(v, bool) or (isinstance(v, float) and v.is_integer())
+    ),
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "array": lambda v: isinstance(v, list),
@@ -43,8 +46,9 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def check_arguments(value: Any, schema: dict[str, Any] | None, root: dict[str, Any] | None = None,
-                    path: str = "") -> list[str]:
+def check_arguments(
+    value: Any, schema: dict[str, Any] | None, root: dict[str, Any] | None = None, path: str = ""
+) -> list[str]:
     """Problems with ``value`` against a JSON Schema (empty: valid); each names its path."""
     if not isinstance(schema, dict) or not schema:
         return []
@@ -98,10 +102,12 @@ def check_arguments(value: Any, schema: dict[str, Any] | None, root: dict[str, A
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             errors.append(f"{where}: at most {schema['maxItems']} items")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        for key, test, word in (("minimum", lambda v, b: v >= b, ">="),
-                                ("maximum", lambda v, b: v <= b, "<="),
-                                ("exclusiveMinimum", lambda v, b: v > b, ">"),
-                                ("exclusiveMaximum", lambda v, b: v < b, "<")):
+        for key, test, word in (
+            ("minimum", lambda v, b: v >= b, ">="),
+            ("maximum", lambda v, b: v <= b, "<="),
+            ("exclusiveMinimum", lambda v, b: v > b, ">"),
+            ("exclusiveMaximum", lambda v, b: v < b, "<"),
+        ):
             bound = schema.get(key)
             if isinstance(bound, (int, float)) and not isinstance(bound, bool) and not test(value, bound):
                 errors.append(f"{where}: must be {word} {bound}")
@@ -179,7 +185,8 @@ class _Job:
     def is_async(self) -> bool:
         target = getattr(self.fn, "func", self.fn)
         return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
-            getattr(target, "__call__", None))
+            getattr(target, "__call__", None)
+        )
 
     def run_sync(self) -> None:
         try:
@@ -211,9 +218,15 @@ async def _awaited(value: Any) -> Any:
     return await value
 
 
-def run_calls(calls: Iterable[dict[str, Any]], functions: dict[str, Callable[..., Any]],
-              declarations: dict[str, dict[str, Any]], *, timeout: float | None = 30.0,
-              approve: Approver | None = None, max_rows: int | None = None) -> list[ToolCall]:
+def run_calls(
+    calls: Iterable[dict[str, Any]],
+    functions: dict[str, Callable[..., Any]],
+    declarations: dict[str, dict[str, Any]],
+    *,
+    timeout: float | None = 30.0,
+    approve: Approver | None = None,
+    max_rows: int | None = None,
+) -> list[ToolCall]:
     """Answer ``calls`` (``{id, name, arguments}``); one :class:`ToolCall` each, in order."""
     records: list[ToolCall] = []
     jobs: list[_Job] = []
@@ -229,8 +242,12 @@ def run_calls(calls: Iterable[dict[str, Any]], functions: dict[str, Callable[...
     return records
 
 
-def _prepare(record: ToolCall, functions: dict[str, Callable[..., Any]],
-             declarations: dict[str, dict[str, Any]], approve: Approver | None) -> _Job | None:
+def _prepare(
+    record: ToolCall,
+    functions: dict[str, Callable[..., Any]],
+    declarations: dict[str, dict[str, Any]],
+    approve: Approver | None,
+) -> _Job | None:
     name = record.name
     fn = functions.get(name) if isinstance(name, str) else None
     if fn is None:
@@ -276,14 +293,16 @@ def _execute(jobs: list[_Job], timeout: float | None) -> None:
     sync = [job for job in jobs if not job.is_async]
     async_jobs = [job for job in jobs if job.is_async]
     if async_jobs:
+
         async def gather() -> None:
             await asyncio.gather(*(job.run_async(limit) for job in async_jobs))
 
         began = time.monotonic()
         for job in async_jobs:
             job.started = began
-        threading.Thread(target=asyncio.run, args=(gather(),), name="gemini-nb-async-tools",
-                         daemon=True).start()
+        threading.Thread(
+            target=asyncio.run, args=(gather(),), name="gemini-nb-async-tools", daemon=True
+        ).start()
     for job in sync:
         job.started = time.monotonic()
         threading.Thread(target=job.run_sync, name=f"gemini-nb-tool-{job.record.name}", daemon=True).start()
@@ -297,8 +316,9 @@ def _settle(job: _Job, timeout: float | None, max_rows: int | None) -> None:
     record = job.record
     if not job.done.is_set():
         record.duration_s = round(time.monotonic() - job.started, 3)
-        _fail(record, f"{record.name} did not finish within {timeout:g} s "
-                      "(abandoned; its result is not used)")
+        _fail(
+            record, f"{record.name} did not finish within {timeout:g} s (abandoned; its result is not used)"
+        )
         record.duration_s = round(time.monotonic() - job.started, 3)
         return
     record.duration_s = round((job.ended or time.monotonic()) - job.started, 3)

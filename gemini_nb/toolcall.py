@@ -6,6 +6,7 @@ took), and the second half is not part of any wire step. It is light (no heavy i
 :mod:`gemini_nb.result` uses it. Dict-style access (``call["name"]``) and equality with the old
 ``{"id", "name", "arguments"}`` dicts keep earlier code working.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -80,8 +81,12 @@ def calls_of(result: Any) -> list[ToolCall]:
             continue
         record = runs.get(str(step.get("id")))
         if record is None:
-            record = ToolCall(id=step.get("id"), name=step.get("name"), arguments=step.get("arguments") or {},
-                              status=PENDING)
+            record = ToolCall(
+                id=step.get("id"),
+                name=step.get("name"),
+                arguments=step.get("arguments") or {},
+                status=PENDING,
+            )
             answer = answered.get(step.get("id"))
             if answer is not None:
                 record.result = answer.get("result")

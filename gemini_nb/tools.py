@@ -15,6 +15,7 @@ docstring), so it is built and tested here without a server, an SDK or IPython. 
 A type that cannot be declared is a :class:`ToolDeclarationError` naming the function, the
 parameter and the type: one line, raised before anything is sent.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,19 +26,27 @@ import inspect
 import re
 import types
 import typing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 """What the API accepts as a function name."""
 
 _SCALARS: dict[Any, dict[str, Any]] = {
-    str: {"type": "string"}, int: {"type": "integer"}, float: {"type": "number"},
-    bool: {"type": "boolean"}, type(None): {"type": "null"}, bytes: {"type": "string"},
-    _dt.datetime: {"type": "string", "format": "date-time"}, _dt.date: {"type": "string", "format": "date"},
-    _dt.time: {"type": "string", "format": "time"}, decimal.Decimal: {"type": "number"},
+    str: {"type": "string"},
+    int: {"type": "integer"},
+    float: {"type": "number"},
+    bool: {"type": "boolean"},
+    type(None): {"type": "null"},
+    bytes: {"type": "string"},
+    _dt.datetime: {"type": "string", "format": "date-time"},
+    _dt.date: {"type": "string", "format": "date"},
+    _dt.time: {"type": "string", "format": "time"},
+    decimal.Decimal: {"type": "number"},
 }
-_SUPPORTED = ("str/int/float/bool, Literal, Enum, Optional, list, dict, a dataclass, a TypedDict or a "
-              "pydantic model")
+_SUPPORTED = (
+    "str/int/float/bool, Literal, Enum, Optional, list, dict, a dataclass, a TypedDict or a pydantic model"
+)
 
 
 class ToolDeclarationError(ValueError):
@@ -49,11 +58,13 @@ def function_name(fn: Callable[..., Any]) -> str:
     target = getattr(fn, "func", fn)  # functools.partial
     name = getattr(target, "__name__", None) or type(target).__name__
     if name == "<lambda>":
-        raise ToolDeclarationError("a lambda cannot be a tool (it has no name): define it with def, "
-                                   "or pass a declaration dict")
+        raise ToolDeclarationError(
+            "a lambda cannot be a tool (it has no name): define it with def, or pass a declaration dict"
+        )
     if not NAME_RE.match(name):
-        raise ToolDeclarationError(f"{name!r} is not a valid tool name (letters, digits, '_', '.', '-'; "
-                                   "at most 64 characters)")
+        raise ToolDeclarationError(
+            f"{name!r} is not a valid tool name (letters, digits, '_', '.', '-'; at most 64 characters)"
+        )
     return name
 
 
@@ -126,11 +137,18 @@ def schema_for(tp: Any) -> dict[str, Any]:
         return members[0] if len(members) == 1 else {"anyOf": members}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _enum_schema([m.value for m in tp])
-    if origin in (list, tuple, set, frozenset) or tp in (list, tuple, set, frozenset) or \
-            _is_abc(origin, ("Sequence", "MutableSequence", "Iterable", "Collection", "Set")):
+    if (
+        origin in (list, tuple, set, frozenset)
+        or tp in (list, tuple, set, frozenset)
+        or _is_abc(origin, ("Sequence", "MutableSequence", "Iterable", "Collection", "Set"))
+    ):
         if origin is tuple and args and args[-1] is not Ellipsis:
-            return {"type": "array", "prefixItems": [schema_for(a) for a in args],
-                    "minItems": len(args), "maxItems": len(args)}
+            return {
+                "type": "array",
+                "prefixItems": [schema_for(a) for a in args],
+                "minItems": len(args),
+                "maxItems": len(args),
+            }
         out: dict[str, Any] = {"type": "array"}
         if args:
             out["items"] = schema_for(args[0])
@@ -161,8 +179,11 @@ def schema_for(tp: Any) -> dict[str, Any]:
 
 
 def _is_abc(origin: Any, names: tuple[str, ...]) -> bool:
-    return origin is not None and getattr(origin, "__module__", "") == "collections.abc" and \
-        getattr(origin, "__name__", "") in names
+    return (
+        origin is not None
+        and getattr(origin, "__module__", "") == "collections.abc"
+        and getattr(origin, "__name__", "") in names
+    )
 
 
 def _enum_schema(values: list[Any]) -> dict[str, Any]:
@@ -220,7 +241,7 @@ def _inline(node: Any, defs: dict[str, Any], seen: tuple[str, ...]) -> Any:
         return node
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        key = ref[len("#/$defs/"):]
+        key = ref[len("#/$defs/") :]
         if key in seen:
             raise RecursionError(key)
         target = _inline(defs.get(key, {}), defs, seen + (key,))
@@ -324,5 +345,12 @@ def _sphinx_params(lines: list[str]) -> dict[str, str]:
     return out
 
 
-__all__ = ["NAME_RE", "ToolDeclarationError", "declare", "function_name", "parse_docstring", "schema_for",
-           "type_hints"]
+__all__ = [
+    "NAME_RE",
+    "ToolDeclarationError",
+    "declare",
+    "function_name",
+    "parse_docstring",
+    "schema_for",
+    "type_hints",
+]

@@ -14,10 +14,12 @@ and the callables the tool loop may run (only those, ever). Built-in tool words:
 names the API accepts, no duplicates, built-in tools together with functions only on Gemini 3
 models (earlier models refuse the combination), an MCP server needs an http(s) URL.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .chain import ChainError
 from .tools import NAME_RE, ToolDeclarationError, declare
@@ -29,10 +31,23 @@ BUILTINS: dict[str, dict[str, Any]] = {
     "google_maps": {"type": "google_maps"},
     "computer_use": {"type": "computer_use", "environment": "browser"},
 }
-TOOL_TYPES = ("function", "google_search", "code_execution", "url_context", "computer_use", "mcp_server",
-              "file_search", "google_maps", "retrieval", "tool_search")
-SPEC_HELP = ("names of Python functions in the namespace, and built-in tools: " + ", ".join(BUILTINS)
-             + ", mcp:NAME=URL, file_search:STORE (comma-separated)")
+TOOL_TYPES = (
+    "function",
+    "google_search",
+    "code_execution",
+    "url_context",
+    "computer_use",
+    "mcp_server",
+    "file_search",
+    "google_maps",
+    "retrieval",
+    "tool_search",
+)
+SPEC_HELP = (
+    "names of Python functions in the namespace, and built-in tools: "
+    + ", ".join(BUILTINS)
+    + ", mcp:NAME=URL, file_search:STORE (comma-separated)"
+)
 
 
 class ToolOptionError(ChainError):
@@ -50,12 +65,15 @@ class ToolSet:
     into it and deep-copy the callables; it copies a ToolSet as itself.
     """
 
-    def __init__(self, tools: list[dict[str, Any]] | None = None,
-                 functions: dict[str, Callable[..., Any]] | None = None):
+    def __init__(
+        self,
+        tools: list[dict[str, Any]] | None = None,
+        functions: dict[str, Callable[..., Any]] | None = None,
+    ):
         self.tools: list[dict[str, Any]] = list(tools or [])
         self.functions: dict[str, Callable[..., Any]] = dict(functions or {})
 
-    def __deepcopy__(self, memo: Any) -> "ToolSet":
+    def __deepcopy__(self, memo: Any) -> ToolSet:
         return self  # callables are never copied (TurnOptions.logged() deep-copies its fields)
 
     def __repr__(self) -> str:
@@ -114,8 +132,11 @@ def resolve(items: Any, namespace: dict[str, Any] | None = None) -> ToolSet:
         else:
             raise OptionError(f"tools: {item!r} is neither a function, a tool dict nor a tool name")
     # an explicit declaration dict for a function that was also handed over replaces the derived one
-    out.tools = [t for t in out.tools if not (t.get("type") == "function" and t["name"] in explicit
-                                              and t is not explicit[t["name"]])]
+    out.tools = [
+        t
+        for t in out.tools
+        if not (t.get("type") == "function" and t["name"] in explicit and t is not explicit[t["name"]])
+    ]
     seen: set[str] = set()
     unique = []
     for tool in out.tools:
@@ -137,19 +158,26 @@ def _word(word: str, namespace: dict[str, Any] | None) -> Any:
             raise OptionError(f"tools: {word!r}: write mcp:NAME=URL")
         return {"type": "mcp_server", "name": name.strip(), "url": url.strip()}
     if word.startswith("file_search:"):
-        stores = [s.strip() for s in word[len("file_search:"):].split("+") if s.strip()]
+        stores = [s.strip() for s in word[len("file_search:") :].split("+") if s.strip()]
         if not stores:
             raise OptionError(f"tools: {word!r}: write file_search:STORE")
-        return {"type": "file_search", "file_search_store_names": [
-            s if s.startswith("fileSearchStores/") else f"fileSearchStores/{s}" for s in stores]}
+        return {
+            "type": "file_search",
+            "file_search_store_names": [
+                s if s.startswith("fileSearchStores/") else f"fileSearchStores/{s}" for s in stores
+            ],
+        }
     if not word.isidentifier():
         raise OptionError(f"tools: {word!r} is not a function name or a built-in tool ({SPEC_HELP})")
     if namespace is None:
-        raise OptionError(f"tools: {word!r} is not a built-in tool; pass the function itself "
-                          f"(tools=[{word}]), not its name")
+        raise OptionError(
+            f"tools: {word!r} is not a built-in tool; pass the function itself (tools=[{word}]), not its name"
+        )
     if word not in namespace:
-        raise OptionError(f"tools: no function named {word!r} in the notebook (built-in tools: "
-                          f"{', '.join(BUILTINS)}, mcp:NAME=URL, file_search:STORE)")
+        raise OptionError(
+            f"tools: no function named {word!r} in the notebook (built-in tools: "
+            f"{', '.join(BUILTINS)}, mcp:NAME=URL, file_search:STORE)"
+        )
     value = namespace[word]
     if not callable(value):
         raise OptionError(f"tools: {word!r} is a {type(value).__name__}, not a function")
@@ -180,8 +208,10 @@ def check_tools(tools: Iterable[dict[str, Any]] | None, model: str | None) -> No
         if kind == "function":
             name = tool.get("name")
             if not isinstance(name, str) or not NAME_RE.match(name):
-                raise OptionError(f"tools: {name!r} is not a valid function name (letters, digits, '_', '.', "
-                                  "'-'; at most 64 characters)")
+                raise OptionError(
+                    f"tools: {name!r} is not a valid function name (letters, digits, '_', '.', "
+                    "'-'; at most 64 characters)"
+                )
             if name in names:
                 raise OptionError(f"tools: the function {name!r} is declared twice")
             names.add(name)
@@ -190,8 +220,9 @@ def check_tools(tools: Iterable[dict[str, Any]] | None, model: str | None) -> No
         elif kind == "mcp_server":
             url = tool.get("url")
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-                raise OptionError(f"tools: MCP server {tool.get('name')!r} needs an http(s) URL "
-                                  f"(got {url!r})")
+                raise OptionError(
+                    f"tools: MCP server {tool.get('name')!r} needs an http(s) URL (got {url!r})"
+                )
             if tool.get("name") in mcp:
                 raise OptionError(f"tools: the MCP server {tool.get('name')!r} is given twice")
             mcp.add(tool.get("name"))
@@ -201,9 +232,19 @@ def check_tools(tools: Iterable[dict[str, Any]] | None, model: str | None) -> No
             kinds.add(str(kind))
     builtin = kinds | ({"mcp_server"} if mcp else set())
     if names and builtin and model and _PRE_GEMINI_3.match(model):
-        raise OptionError(f"tools: {model} cannot combine built-in tools ({', '.join(sorted(builtin))}) with "
-                          "function tools; that needs a Gemini 3 model, or use them in separate turns")
+        raise OptionError(
+            f"tools: {model} cannot combine built-in tools ({', '.join(sorted(builtin))}) with "
+            "function tools; that needs a Gemini 3 model, or use them in separate turns"
+        )
 
 
-__all__ = ["ToolOptionError", "BUILTINS", "SPEC_HELP", "ToolSet", "check_tools", "resolve", "split_spec",
-           "tool_label"]
+__all__ = [
+    "ToolOptionError",
+    "BUILTINS",
+    "SPEC_HELP",
+    "ToolSet",
+    "check_tools",
+    "resolve",
+    "split_spec",
+    "tool_label",
+]

@@ -26,11 +26,13 @@ Where later features go (each without editing the others):
 No display code and no IPython here: the live view, the log, the transport and the session
 are the protocols of :mod:`gemini_nb.seams`.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .calls import call_unary, consume_stream, is_dropped_connection, poll_background
 from .chain import MAIN, Turn
@@ -81,8 +83,9 @@ class ProgressFlusher:
     """Writes the partial text to the log at most once per ``every`` seconds, from cheap state:
     per event it reads a clock and a length; the full text is built only when it writes."""
 
-    def __init__(self, host: TurnHost, row: Any, view: StreamAssembler, *, every: float,
-                 clock: Callable[[], float]):
+    def __init__(
+        self, host: TurnHost, row: Any, view: StreamAssembler, *, every: float, clock: Callable[[], float]
+    ):
         self.host, self.row, self.view = host, row, view
         self.every, self.clock = every, clock
         self.flushes = 0
@@ -111,9 +114,16 @@ class TurnRunner:
     two other endings.
     """
 
-    def __init__(self, host: TurnHost, live: LiveView | None = None, *,
-                 finishers: Sequence[Finisher] = (), waiter: Waiter | None = None,
-                 clock: Callable[[], float] = time.monotonic, flush_every: float = 1.0):
+    def __init__(
+        self,
+        host: TurnHost,
+        live: LiveView | None = None,
+        *,
+        finishers: Sequence[Finisher] = (),
+        waiter: Waiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        flush_every: float = 1.0,
+    ):
         self.host = host
         self.live = live
         self.finishers = list(finishers)
@@ -146,16 +156,31 @@ class TurnRunner:
         backend = host.backend()
         client = host.client()
         view = dict(
-            latency=None, emulated=backend.emulated, prompt=prompt, thread=thread,
+            latency=None,
+            emulated=backend.emulated,
+            prompt=prompt,
+            thread=thread,
             previous_interaction_id=request.get("previous_interaction_id"),
             render_mode="raw" if opts.raw else "markdown",
             show_thoughts=settings.show_thoughts if opts.thoughts is None else opts.thoughts,
-            max_chars=settings.max_chars, keeps_chain=host.keeps_chain,
+            max_chars=settings.max_chars,
+            keeps_chain=host.keeps_chain,
         )
         row = host.log_start(prompt, opts, request, thread, backend)
-        return TurnState(prompt=prompt, opts=opts, request=request, parent=parent, settings=turn_settings,
-                         thread=thread, stream=settings.stream if opts.stream is None else opts.stream,
-                         backend=backend, client=client, view=view, row=row, started=self.clock())
+        return TurnState(
+            prompt=prompt,
+            opts=opts,
+            request=request,
+            parent=parent,
+            settings=turn_settings,
+            thread=thread,
+            stream=settings.stream if opts.stream is None else opts.stream,
+            backend=backend,
+            client=client,
+            view=view,
+            row=row,
+            started=self.clock(),
+        )
 
     def send(self, state: TurnState) -> InteractionResult:
         """One request/response round for ``state.request`` (a finisher may call it again). A
@@ -182,8 +207,9 @@ class TurnRunner:
         def seen(snapshot: Any) -> None:
             state.interaction = snapshot
 
-        return poll_background(state.client, interaction, deadline=deadline, on_snapshot=seen,
-                               clock=self.clock)
+        return poll_background(
+            state.client, interaction, deadline=deadline, on_snapshot=seen, clock=self.clock
+        )
 
     def stream(self, state: TurnState) -> InteractionResult:
         """Stream into a fresh assembler, ticking the live view and the progress flusher; a
@@ -192,8 +218,9 @@ class TurnRunner:
         live = self.live
         flusher = None
         if state.row is not None:
-            flusher = self.flusher = ProgressFlusher(self.host, state.row, assembler,
-                                                     every=self.flush_every, clock=self.clock)
+            flusher = self.flusher = ProgressFlusher(
+                self.host, state.row, assembler, every=self.flush_every, clock=self.clock
+            )
         if live is not None:
             live.start()
 
@@ -206,8 +233,9 @@ class TurnRunner:
         resumable = bool(state.request.get("background")) and state.request.get("store") is not False
         consume_stream(state.client, state.request, assembler, on_event, resumable=resumable)
         if not assembler.completed:
-            raise StreamError("stream_cut", "the stream ended before the interaction completed "
-                                            "(connection dropped)")
+            raise StreamError(
+                "stream_cut", "the stream ended before the interaction completed (connection dropped)"
+            )
         return assembler.result(**state.view)
 
     def finish(self, state: TurnState, result: InteractionResult) -> InteractionResult:
@@ -236,13 +264,23 @@ class TurnRunner:
             raise
         self._close_live(state)
         result.id = turn_id = result.id or host.local_id()  # a finisher may have replaced it
-        host.chain.record(Turn(
-            id=turn_id, parent=state.parent.id if state.parent else None, prompt=state.prompt,
-            model=result.model, thread=state.thread, execution_count=state.opts.execution_count,
-            stored=state.opts.store, input_steps=input_steps(state.prompt, state.opts, state.parent),
-            output_steps=result.steps,
-            settings=state.settings, text=result.text[:200], result=result,
-        ), move_head=result.status in HEAD_MOVING)
+        host.chain.record(
+            Turn(
+                id=turn_id,
+                parent=state.parent.id if state.parent else None,
+                prompt=state.prompt,
+                model=result.model,
+                thread=state.thread,
+                execution_count=state.opts.execution_count,
+                stored=state.opts.store,
+                input_steps=input_steps(state.prompt, state.opts, state.parent),
+                output_steps=result.steps,
+                settings=state.settings,
+                text=result.text[:200],
+                result=result,
+            ),
+            move_head=result.status in HEAD_MOVING,
+        )
         self._end(state, result, None)
         return result
 
@@ -264,9 +302,14 @@ class TurnRunner:
         assembler = state.assembler
         if assembler is not None and assembler.events and is_dropped_connection(exc):
             exc = StreamError("connection_dropped", "the connection dropped mid-stream")
-        error = describe(exc, request=state.request, base_url=state.backend.base_url,
-                         timeout=host.settings.timeout, attempts=host.settings.retry_attempts,
-                         keeps_chain=host.keeps_chain)
+        error = describe(
+            exc,
+            request=state.request,
+            base_url=state.backend.base_url,
+            timeout=host.settings.timeout,
+            attempts=host.settings.retry_attempts,
+            keeps_chain=host.keeps_chain,
+        )
         partial = None
         if assembler is not None and (assembler.text_length or assembler.order):
             partial = assembler.result(status="error", **state.view)
@@ -310,8 +353,13 @@ def failure_message(result: InteractionResult, keeps_chain: bool = True) -> str:
     return f"The interaction failed (status 'failed'){head_note(keeps_chain)}."
 
 
-def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
-             live: LiveView | None = None, waiter: Waiter | None = None) -> InteractionResult:
+def run_turn(
+    session: TurnHost,
+    prompt: str,
+    opts: TurnOptions,
+    live: LiveView | None = None,
+    waiter: Waiter | None = None,
+) -> InteractionResult:
     """Run one turn on ``session`` with the default steps (see :class:`TurnRunner`); ``waiter``
     takes background runs (:class:`gemini_nb.jobs.JobWaiter`). Finishers, in order: the tool loop
     (answers ``requires_action`` until the final answer), then the schema check of that answer."""
@@ -326,5 +374,18 @@ def run_turn(session: TurnHost, prompt: str, opts: TurnOptions,
     return TurnRunner(session, live, finishers=finishers, waiter=waiter).run(prompt, opts)
 
 
-__all__ = ["OptionError", "TurnOptions", "TurnRunner", "TurnState", "ProgressFlusher", "Finisher", "Waiter",
-           "run_turn", "build_request", "user_step", "failure_message", "MAIN", "HEAD_MOVING"]
+__all__ = [
+    "OptionError",
+    "TurnOptions",
+    "TurnRunner",
+    "TurnState",
+    "ProgressFlusher",
+    "Finisher",
+    "Waiter",
+    "run_turn",
+    "build_request",
+    "user_step",
+    "failure_message",
+    "MAIN",
+    "HEAD_MOVING",
+]

@@ -5,11 +5,13 @@ depends on where we run, and the reader that counts them (:class:`CountingReader
 like a binary file to the SDK (``io.IOBase``, seekable), which is easier to keep right alone.
 ipywidgets is imported only when a kernel shows the bar.
 """
+
 from __future__ import annotations
 
 import io
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def _in_kernel() -> bool:
@@ -49,8 +51,9 @@ class Progress:
             except ImportError:
                 self.kind = "text"
             else:
-                self._bar = widgets.IntProgress(value=0, min=0, max=self.total, description="upload",
-                                                bar_style="info")
+                self._bar = widgets.IntProgress(
+                    value=0, min=0, max=self.total, description="upload", bar_style="info"
+                )
                 self._text = widgets.Label(value=self._caption())
                 display(widgets.HBox([self._bar, self._text]))
         self._last_pct = -1
@@ -104,5 +107,5 @@ class CountingReader(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         chunk = self.read(len(buffer))
-        buffer[:len(chunk)] = chunk
+        buffer[: len(chunk)] = chunk
         return len(chunk)

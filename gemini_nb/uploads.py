@@ -9,13 +9,15 @@ expires, so attaching the same recording in ten cells uploads it once.
 Every file name is validated (:func:`gemini_nb.ids.file_name`) before it reaches a URL, and
 every failure is one :class:`~gemini_nb.errors.GeminiError` line.
 """
+
 from __future__ import annotations
 
 import hashlib
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import ids
 from .errors import GeminiError
@@ -67,9 +69,14 @@ def _timestamp(value: Any) -> float | None:
 
 
 def _record(file: Any) -> Uploaded:
-    return Uploaded(name=file.name, uri=file.uri, mime_type=file.mime_type or "",
-                    size_bytes=int(file.size_bytes or 0), expires_at=_timestamp(file.expiration_time),
-                    display_name=file.display_name)
+    return Uploaded(
+        name=file.name,
+        uri=file.uri,
+        mime_type=file.mime_type or "",
+        size_bytes=int(file.size_bytes or 0),
+        expires_at=_timestamp(file.expiration_time),
+        display_name=file.display_name,
+    )
 
 
 def _state(file: Any) -> str:
@@ -92,15 +99,20 @@ class Uploader:
         return (self.session.backend().base_url or "live", digest)
 
     # -- upload -----------------------------------------------------------------------------
-    def upload_blob(self, blob: Blob, *, name: str | None = None, display_name: str | None = None,
-                    reuse: bool = True) -> dict[str, Any]:
+    def upload_blob(
+        self, blob: Blob, *, name: str | None = None, display_name: str | None = None, reuse: bool = True
+    ) -> dict[str, Any]:
         """The content part (``uri`` + ``mime_type``) for ``blob``, uploading it unless cached."""
         record = self.upload(blob, name=name, display_name=display_name, reuse=reuse)
-        return {"type": part_kind(record.mime_type, blob.label), "mime_type": record.mime_type,
-                "uri": record.uri}
+        return {
+            "type": part_kind(record.mime_type, blob.label),
+            "mime_type": record.mime_type,
+            "uri": record.uri,
+        }
 
-    def upload(self, blob: Blob, *, name: str | None = None, display_name: str | None = None,
-               reuse: bool = True) -> Uploaded:
+    def upload(
+        self, blob: Blob, *, name: str | None = None, display_name: str | None = None, reuse: bool = True
+    ) -> Uploaded:
         if blob.data is None:
             raise MediaError(f"{blob.label}: nothing to upload (it is already a uri); nothing was sent")
         if name is not None:
@@ -110,8 +122,9 @@ class Uploader:
         if reuse and name is None:
             with _lock:
                 cached = _cache.get(key)
-            if cached is not None and (cached.expires_at is None
-                                       or cached.expires_at - time.time() > REUSE_MARGIN_S):
+            if cached is not None and (
+                cached.expires_at is None or cached.expires_at - time.time() > REUSE_MARGIN_S
+            ):
                 return cached
         from .upload_progress import CountingReader, Progress
 
@@ -137,8 +150,9 @@ class Uploader:
             for bar in bars:
                 bar.close(ok=False)
             if isinstance(exc, KeyboardInterrupt):
-                raise GeminiError(f"upload of {blob.label} interrupted (Ctrl-C); nothing was sent",
-                                  kind="interrupted") from None
+                raise GeminiError(
+                    f"upload of {blob.label} interrupted (Ctrl-C); nothing was sent", kind="interrupted"
+                ) from None
             if isinstance(exc, Exception):
                 raise failed("upload", exc) from None
             raise
@@ -155,13 +169,17 @@ class Uploader:
         deadline = time.monotonic() + timeout
         while _state(file) == "PROCESSING":
             if time.monotonic() > deadline:
-                raise GeminiError(f"{file.name} was still PROCESSING after {timeout:g} s; try again "
-                                  "later with --file " + file.name, kind="files")
+                raise GeminiError(
+                    f"{file.name} was still PROCESSING after {timeout:g} s; try again "
+                    "later with --file " + file.name,
+                    kind="files",
+                )
             time.sleep(ACTIVE_POLL_S)
             file = self.client.files.get(name=file.name)
         if _state(file) == "FAILED":
-            raise GeminiError(f"{file.name}: the service could not process the file (state FAILED)",
-                              kind="files")
+            raise GeminiError(
+                f"{file.name}: the service could not process the file (state FAILED)", kind="files"
+            )
         return file
 
     # -- lookup -------------------------------------------------------------------------------
@@ -181,8 +199,14 @@ def forget(base_url: str, name: str) -> None:
             del _cache[key]
 
 
-def prepare_turn(session: Any, prompt: str, opts: Any, namespace: Mapping[str, Any] | None = None,
-                 *, progress: bool | str | None = True) -> str:
+def prepare_turn(
+    session: Any,
+    prompt: str,
+    opts: Any,
+    namespace: Mapping[str, Any] | None = None,
+    *,
+    progress: bool | str | None = True,
+) -> str:
     """Resolve ``opts.content`` (the prompt's parts) and ``opts.files`` into content dicts,
     uploading what is too big to send inline; returns the prompt's text form (for the log).
 

@@ -15,6 +15,7 @@ A model without a price gets empty cost cells, and the report says which.
 pandas and matplotlib are imported when a report is made; the chart uses matplotlib's Agg
 canvas directly (no pyplot, no global backend switch) and is a PNG.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,23 +40,30 @@ def check_prices(prices: Any) -> dict[str, dict[str, float]]:
     if prices is None:
         return {}
     if not isinstance(prices, dict):
-        raise PriceError(f"prices must be a dict of model -> {{'input': USD, 'output': USD}} per 1M tokens, "
-                         f"got {type(prices).__name__}")
+        raise PriceError(
+            f"prices must be a dict of model -> {{'input': USD, 'output': USD}} per 1M tokens, "
+            f"got {type(prices).__name__}"
+        )
     table: dict[str, dict[str, float]] = {}
     for model, entry in prices.items():
         if not isinstance(entry, dict):
             raise PriceError(f"prices[{model!r}] must be a dict like {{'input': 0.5, 'output': 3.0}}")
         unknown = [k for k in entry if k not in PRICE_KEYS]
         if unknown:
-            raise PriceError(f"prices[{model!r}]: unknown key {unknown[0]!r} "
-                             f"(known: {', '.join(PRICE_KEYS)})")
+            raise PriceError(
+                f"prices[{model!r}]: unknown key {unknown[0]!r} (known: {', '.join(PRICE_KEYS)})"
+            )
         missing = [k for k in ("input", "output") if k not in entry]
         if missing:
             raise PriceError(f"prices[{model!r}] needs {missing[0]!r} (USD per 1M tokens)")
         row = {}
         for key, value in entry.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise PriceError(f"prices[{model!r}][{key!r}] must be a non-negative number, got {value!r}")
             row[key] = float(value)
         table[str(model)] = row
@@ -83,8 +91,16 @@ def kernel_rows(session: Any) -> list[dict[str, Any]]:
         if result is None:
             continue
         tokens = result.usage.as_dict()
-        rows.append({"turn": len(rows) + 1, "interaction_id": turn.id, "thread": turn.thread,
-                     "model": result.model or turn.model, "cell": turn.execution_count, **tokens})
+        rows.append(
+            {
+                "turn": len(rows) + 1,
+                "interaction_id": turn.id,
+                "thread": turn.thread,
+                "model": result.model or turn.model,
+                "cell": turn.execution_count,
+                **tokens,
+            }
+        )
     return rows
 
 
@@ -98,8 +114,13 @@ def history_rows(history: Any) -> list[dict[str, Any]]:
             usage = None
         if not isinstance(usage, dict):
             continue
-        rows.append({"model": row.get("model") or "?", "session": row.get("session"),
-                     **{c: int(usage.get(c) or 0) for c in TOKEN_COLUMNS}})
+        rows.append(
+            {
+                "model": row.get("model") or "?",
+                "session": row.get("session"),
+                **{c: int(usage.get(c) or 0) for c in TOKEN_COLUMNS},
+            }
+        )
     return rows
 
 
@@ -133,21 +154,26 @@ class UsageReport:
         return self.history is not None and len(self.history) > 0
 
     def _tables_html(self) -> str:
-        parts = ["<h4>Token usage: this kernel, per turn</h4>",
-                 self.turns.to_html(index=False, na_rep="") if len(self.turns) else "<p>no turns yet</p>",
-                 "<h4>This kernel, per model</h4>",
-                 self.models.to_html(index=False, na_rep="") if len(self.models) else "<p>—</p>",
-                 "<h4>History database, per model</h4>",
-                 self.history.to_html(index=False, na_rep="") if self._has_history() else "<p>—</p>"]
+        parts = [
+            "<h4>Token usage: this kernel, per turn</h4>",
+            self.turns.to_html(index=False, na_rep="") if len(self.turns) else "<p>no turns yet</p>",
+            "<h4>This kernel, per model</h4>",
+            self.models.to_html(index=False, na_rep="") if len(self.models) else "<p>—</p>",
+            "<h4>History database, per model</h4>",
+            self.history.to_html(index=False, na_rep="") if self._has_history() else "<p>—</p>",
+        ]
         parts += [f"<p><small>{html.escape(note)}</small></p>" for note in self.notes]
         return "\n".join(parts)
 
     def __repr__(self) -> str:
-        blocks = ["Token usage, this kernel per turn:",
-                  self.turns.to_string(index=False) if len(self.turns) else "  (no turns yet)",
-                  "This kernel per model:", self.models.to_string(index=False) if len(self.models) else "  -",
-                  "History database per model:",
-                  self.history.to_string(index=False) if self._has_history() else "  -"]
+        blocks = [
+            "Token usage, this kernel per turn:",
+            self.turns.to_string(index=False) if len(self.turns) else "  (no turns yet)",
+            "This kernel per model:",
+            self.models.to_string(index=False) if len(self.models) else "  -",
+            "History database per model:",
+            self.history.to_string(index=False) if self._has_history() else "  -",
+        ]
         return "\n".join(blocks + self.notes)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
@@ -164,8 +190,13 @@ class UsageReport:
 
         display({"text/html": self._tables_html(), "text/plain": repr(self)}, raw=True)
         if self.chart:
-            display({"image/png": base64.b64encode(self.chart).decode("ascii"),
-                     "text/plain": "<token usage chart>"}, raw=True)
+            display(
+                {
+                    "image/png": base64.b64encode(self.chart).decode("ascii"),
+                    "text/plain": "<token usage chart>",
+                },
+                raw=True,
+            )
 
 
 def chart_png(turns: list[dict[str, Any]], history: list[dict[str, Any]]) -> bytes | None:
@@ -178,14 +209,19 @@ def chart_png(turns: list[dict[str, Any]], history: list[dict[str, Any]]) -> byt
     fig = Figure(figsize=(10, 3.6), dpi=90)
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, 2)
-    kinds = (("fresh input", "#8ab4f8"), ("cached input", "#c6dafc"), ("output", "#34a853"),
-             ("thoughts", "#fbbc04"))
+    kinds = (
+        ("fresh input", "#8ab4f8"),
+        ("cached input", "#c6dafc"),
+        ("output", "#34a853"),
+        ("thoughts", "#fbbc04"),
+    )
 
     def stack(ax, labels, rows, title):
         bottom = [0] * len(rows)
         for (name, color), key in zip(kinds, ("fresh", "cached_tokens", "output_tokens", "thought_tokens")):
-            values = [max(r["input_tokens"] - r["cached_tokens"], 0) if key == "fresh" else r[key]
-                      for r in rows]
+            values = [
+                max(r["input_tokens"] - r["cached_tokens"], 0) if key == "fresh" else r[key] for r in rows
+            ]
             ax.bar(labels, values, bottom=bottom, color=color, label=name)
             bottom = [b + v for b, v in zip(bottom, values)]
         ax.set_title(title, fontsize=10)
@@ -212,8 +248,9 @@ def chart_png(turns: list[dict[str, Any]], history: list[dict[str, Any]]) -> byt
     return buf.getvalue()
 
 
-def usage(session: Any = None, *, history: bool = True, chart: bool = True,
-          prices: dict[str, Any] | None = None) -> UsageReport:
+def usage(
+    session: Any = None, *, history: bool = True, chart: bool = True, prices: dict[str, Any] | None = None
+) -> UsageReport:
     """Token usage of this kernel (per turn, per model) and of the history DB (per model).
 
     ``prices`` (USD per 1M tokens per model) defaults to ``%config GeminiMagics.prices``;
@@ -232,8 +269,15 @@ def usage(session: Any = None, *, history: bool = True, chart: bool = True,
     if table:
         for row in turns:
             row.update(costs(row["model"], row, table))
-    columns = ["turn", "interaction_id", "thread", "model", "cell", *TOKEN_COLUMNS,
-               *(COST_COLUMNS if table else ())]
+    columns = [
+        "turn",
+        "interaction_id",
+        "thread",
+        "model",
+        "cell",
+        *TOKEN_COLUMNS,
+        *(COST_COLUMNS if table else ()),
+    ]
     turns_frame = pd.DataFrame(turns, columns=columns)
     turns_frame["cell"] = turns_frame["cell"].astype("Int64")  # a missing cell number is <NA>, not 4.0
     logged: list[dict[str, Any]] = []
@@ -253,8 +297,9 @@ def usage(session: Any = None, *, history: bool = True, chart: bool = True,
         unpriced = sorted(m for m in seen if m not in table)
         if unpriced:
             notes.append(f"no price for {', '.join(unpriced)}: cost left empty (%config GeminiMagics.prices)")
-        notes.append("costs in USD from %config GeminiMagics.prices (per 1M tokens; thoughts billed as "
-                     "output)")
+        notes.append(
+            "costs in USD from %config GeminiMagics.prices (per 1M tokens; thoughts billed as output)"
+        )
     png = chart_png(turns, logged) if chart else None
     return UsageReport(turns_frame, per_model(turns, table), history_frame, png, notes)
 
@@ -264,8 +309,9 @@ def usage_command(magics: Any, rest: str) -> Any:
     from IPython.core.error import UsageError
 
     if rest:
-        raise UsageError("%gemini usage takes no argument (to send a prompt starting with 'usage': "
-                         "%gemini -- usage ...)")
+        raise UsageError(
+            "%gemini usage takes no argument (to send a prompt starting with 'usage': %gemini -- usage ...)"
+        )
     session = magics.session
     session.settings = magics.to_settings()
     try:

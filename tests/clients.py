@@ -1,4 +1,5 @@
 """Real google-genai clients pointed at an emulator (no retries: a failure shows at once)."""
+
 from __future__ import annotations
 
 import os

@@ -13,6 +13,7 @@ Areas have their own conftest: ``toolkit/`` (an IPython shell, a Session), ``emu
 ``brain/``, ``notebooks/``. Helpers shared across areas are plain modules in this folder
 (``clients``, ``emu_process``, ``wire_helpers``, ``shell_helpers``, ``lab_harness``, ...).
 """
+
 from __future__ import annotations
 
 import sys
@@ -82,8 +83,7 @@ def emu(emulator):
     """The session emulator, reset to a clean state and default settings for this test."""
     emulator.reset()
     emulator.clear_faults()
-    emulator.configure(latency_ms=0.0, tokens_per_second=None, background_ms=150, queue_ms=0.0,
-                       schema="auto")
+    emulator.configure(latency_ms=0.0, tokens_per_second=None, background_ms=150, queue_ms=0.0, schema="auto")
     yield EmulatorFixture(emulator)
     emulator.clear_faults()
     emulator.reset()

@@ -6,6 +6,7 @@
 
 Imports nothing heavy until ``start()`` is called.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,11 +17,13 @@ __all__ = ["start", "EmulatorHandle"]
 def start(*args: Any, **kwargs: Any):
     """Start an in-process emulator (a thread); see :func:`gemini_nb.emulator.server.start`."""
     from .server import start as _start
+
     return _start(*args, **kwargs)
 
 
 def __getattr__(name: str) -> Any:
     if name == "EmulatorHandle":
         from .server import EmulatorHandle
+
         return EmulatorHandle
     raise AttributeError(name)

@@ -1,4 +1,5 @@
 """``python -m gemini_nb.emulator``: same as ``gemini-nb emulator``."""
+
 import sys
 
 from .cli import main

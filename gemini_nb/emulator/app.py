@@ -34,11 +34,13 @@ constructor there (File Search gets the Files API); what the core service needs 
 raised is turned into Google's error envelope with the request's key scrubbed; only a bug in
 the emulator itself can produce a 500, and it is logged.
 """
+
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -46,13 +48,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .agents_api import AgentRegistry, AgentsExtension
 from .auth import PathGuard, check_auth, request_key
 from .control import ControlPlane
 from .errors import ApiError
 from .extension import ApiRoute, as_route
-from .agents_api import AgentRegistry, AgentsExtension
 from .file_search_api import FileSearchExtension
-from .files_api import FileStore, FilesExtension
+from .files_api import FilesExtension, FileStore
 from .interactions_api import InteractionsApi
 from .redact import install_log_filters, scrub_text
 from .scenarios import ScenariosExtension, load_path
@@ -78,14 +80,14 @@ def standard_extensions(emulator: Emulator) -> list[Any]:
     scenarios = ScenariosExtension(load_path(config.scenarios) if config.scenarios else [])
     if config.record_dir or config.replay_dir:
         from .recording import ModeExtension
+
         return [scenarios, ModeExtension(config)]
     if emulator.files is None:
         raise ValueError("the Files API needs Emulator(files=FileStore(...))")
     if emulator.agents is None:
         raise ValueError("custom agents need Emulator(agents=AgentRegistry())")
     files = FilesExtension(emulator.files)
-    return [files, scenarios, AgentsExtension(emulator.agents), FileSearchExtension(files),
-            InteractionsApi()]
+    return [files, scenarios, AgentsExtension(emulator.agents), FileSearchExtension(files), InteractionsApi()]
 
 
 def new_emulator(config: Any, brain: Any = None) -> Emulator:
@@ -103,8 +105,9 @@ class _QuietAbort(logging.Filter):
         return "without completing response" not in record.getMessage()
 
 
-def create_app(emulator: Emulator, extensions: Sequence[Any] | None = None,
-               on_ready: Callable[[], None] | None = None) -> Starlette:
+def create_app(
+    emulator: Emulator, extensions: Sequence[Any] | None = None, on_ready: Callable[[], None] | None = None
+) -> Starlette:
     """The app serving ``emulator`` through ``extensions`` (default: :func:`standard_extensions`)."""
     if not any(isinstance(f, _QuietAbort) for f in logging.getLogger("uvicorn.error").filters):
         logging.getLogger("uvicorn.error").addFilter(_QuietAbort())
@@ -139,8 +142,9 @@ def create_app(emulator: Emulator, extensions: Sequence[Any] | None = None,
             return error_response(exc, request)
         except Exception as exc:  # a bug in the emulator: say so in the envelope, log it
             log.exception("emulator error on %s %s", method, path)
-            return error_response(ApiError(500, f"Internal emulator error: {type(exc).__name__}: {exc}",
-                                           "INTERNAL"), request)
+            return error_response(
+                ApiError(500, f"Internal emulator error: {type(exc).__name__}: {exc}", "INTERNAL"), request
+            )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
@@ -157,7 +161,10 @@ def create_app(emulator: Emulator, extensions: Sequence[Any] | None = None,
                     await ext.shutdown()
             emulator.close()
 
-    app = Starlette(routes=[Route("/{path:path}", dispatch, methods=METHODS)],
-                    middleware=[Middleware(PathGuard)], lifespan=lifespan)
+    app = Starlette(
+        routes=[Route("/{path:path}", dispatch, methods=METHODS)],
+        middleware=[Middleware(PathGuard)],
+        lifespan=lifespan,
+    )
     app.state.emulator = emulator
     return app

@@ -11,10 +11,12 @@ NULs, and ``.``/``..`` segments. Clients normalise plain ``..`` away before send
 *with the API key*; the control plane therefore refuses any request that carries one (an
 API call never belongs there), see :func:`has_credentials`.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 
@@ -39,17 +41,23 @@ def request_key(request: Request) -> str | None:
 
 def has_credentials(request: Request) -> bool:
     """True when the request carries any API credential (key header, ``?key=``, Authorization)."""
-    return bool(request.headers.get("x-goog-api-key") or request.headers.get("authorization")
-                or "key" in request.query_params)
+    return bool(
+        request.headers.get("x-goog-api-key")
+        or request.headers.get("authorization")
+        or "key" in request.query_params
+    )
 
 
 def check_auth(config: Any, request: Request) -> None:
     """401 without a key; 403 when the emulator pins one and this is not it."""
     key = request_key(request)
     if key is None:
-        raise ApiError(401, "Method doesn't allow unregistered callers (callers without established "
-                            "identity). Please use an API key (x-goog-api-key header).",
-                       "UNAUTHENTICATED")
+        raise ApiError(
+            401,
+            "Method doesn't allow unregistered callers (callers without established "
+            "identity). Please use an API key (x-goog-api-key header).",
+            "UNAUTHENTICATED",
+        )
     pinned = config.api_key
     if pinned and key != pinned:
         raise ApiError(403, "API key not valid. Please pass a valid API key.", "PERMISSION_DENIED")
@@ -73,8 +81,13 @@ class PathGuard:
             raw = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "replace")
             if smuggled(raw):
                 from starlette.responses import JSONResponse
-                err = ApiError(404, "Not found: the path contains an encoded separator or a dot "
-                                    "segment, which no resource id may contain.", "NOT_FOUND")
+
+                err = ApiError(
+                    404,
+                    "Not found: the path contains an encoded separator or a dot "
+                    "segment, which no resource id may contain.",
+                    "NOT_FOUND",
+                )
                 await JSONResponse(err.body(), status_code=404)(scope, receive, send)
                 return
         await self.app(scope, receive, send)

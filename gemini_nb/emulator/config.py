@@ -1,4 +1,5 @@
 """Runtime settings of one emulator instance (CLI flags, ``start()`` kwargs, control plane)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
@@ -55,6 +56,7 @@ class EmulatorConfig:
             data["api_key"] = "***"
         if data.get("upstream") and "?" in data["upstream"]:  # a curl-style ?key= in the URL
             from .redact import scrub_query, scrub_text
+
             base, _, query = data["upstream"].partition("?")
             data["upstream"] = f"{scrub_text(base)}?{scrub_query(query)}"
         return data
@@ -68,6 +70,7 @@ _STRINGS = {"api_key", "scenarios", "record_dir", "upstream", "replay_dir"}
 def _check(key: str, value: Any) -> Any:
     """Type-check one setting, so a bad value is refused at once instead of breaking every
     later request (raises ValueError)."""
+
     def number(v: Any) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
 

@@ -7,6 +7,7 @@ carries an API key: an API call never belongs here, and one that arrives here wa
 a crafted id (``interactions.delete("../../_emulator/faults")``, normalised by the client).
 Every answer is JSON.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,17 +49,30 @@ class ControlPlane:
         self.book = scenarios
 
     def routes(self) -> list[ApiRoute]:
-        table = [("health", ("GET",), self.health), ("reset", ("POST",), self.reset),
-                 ("seed", ("POST",), self.seed), ("faults", ("GET", "POST", "DELETE"), self.faults),
-                 ("requests", ("GET", "DELETE"), self.requests_log),
-                 ("config", ("GET", "POST"), self.settings),
-                 ("scenarios", ("GET", "POST", "DELETE"), self.scenarios)]
-        return [ApiRoute(methods, re.compile(rf"^/_emulator/{name}/?$"), _guard(handler), auth=False)
-                for name, methods, handler in table]
+        table = [
+            ("health", ("GET",), self.health),
+            ("reset", ("POST",), self.reset),
+            ("seed", ("POST",), self.seed),
+            ("faults", ("GET", "POST", "DELETE"), self.faults),
+            ("requests", ("GET", "DELETE"), self.requests_log),
+            ("config", ("GET", "POST"), self.settings),
+            ("scenarios", ("GET", "POST", "DELETE"), self.scenarios),
+        ]
+        return [
+            ApiRoute(methods, re.compile(rf"^/_emulator/{name}/?$"), _guard(handler), auth=False)
+            for name, methods, handler in table
+        ]
 
     async def health(self, request: Request, emu) -> JSONResponse:
-        return JSONResponse({"ok": True, "emulator": "gemini_nb", "version": _version(),
-                             "interactions_running": len(emu.runs), "mode": _mode(emu.config)})
+        return JSONResponse(
+            {
+                "ok": True,
+                "emulator": "gemini_nb",
+                "version": _version(),
+                "interactions_running": len(emu.runs),
+                "mode": _mode(emu.config),
+            }
+        )
 
     async def reset(self, request: Request, emu) -> JSONResponse:
         emu.reset()
@@ -120,7 +134,10 @@ class ControlPlane:
 def _guard(handler):
     async def wrapped(emu, request: Request, match: re.Match) -> JSONResponse:
         if has_credentials(request):
-            raise not_found(f"Method not found: {request.method} {request.url.path} (the control "
-                            "plane takes no API key; this request was meant for the API).")
+            raise not_found(
+                f"Method not found: {request.method} {request.url.path} (the control "
+                "plane takes no API key; this request was meant for the API)."
+            )
         return await handler(request, emu)
+
     return wrapped

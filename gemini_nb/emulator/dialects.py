@@ -5,6 +5,7 @@ Internally everything is in the **steps** schema. The legacy **outputs** schema
 blocks, ``user_input`` steps disappear, ``role: "model"`` is added, and usage carries
 ``total_reasoning_tokens``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,9 +32,17 @@ def choose(headers: Any, override: str = "auto") -> str:
 
 
 # Step types the 1.x outputs schema has no block for (1.55 would mis-parse them as text).
-STEPS_ONLY = {"file_search_call", "google_maps_call", "google_maps_result", "retrieval_call",
-              "retrieval_result", "tool_search_call", "tool_search_result", "processing_call",
-              "processing_result"}
+STEPS_ONLY = {
+    "file_search_call",
+    "google_maps_call",
+    "google_maps_result",
+    "retrieval_call",
+    "retrieval_result",
+    "tool_search_call",
+    "tool_search_result",
+    "processing_call",
+    "processing_result",
+}
 
 
 def legacy_annotations(text: str, annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -63,8 +72,7 @@ def steps_to_outputs(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "model_output":
             for block in copy.deepcopy(step.get("content") or []):
                 if block.get("type") == "text" and block.get("annotations"):
-                    block["annotations"] = legacy_annotations(block.get("text", ""),
-                                                              block["annotations"])
+                    block["annotations"] = legacy_annotations(block.get("text", ""), block["annotations"])
                 outputs.append(block)
         else:
             outputs.append(copy.deepcopy(step))
@@ -92,9 +100,13 @@ def wire_status(status: str, dialect: str) -> str:
 
 def shell(record: Any, dialect: str, status: str | None = None) -> dict[str, Any]:
     """The identity part of an interaction (no steps/outputs)."""
-    body: dict[str, Any] = {"id": record.id, "object": "interaction",
-                            "status": wire_status(status or record.status, dialect),
-                            "created": record.created, "updated": record.updated}
+    body: dict[str, Any] = {
+        "id": record.id,
+        "object": "interaction",
+        "status": wire_status(status or record.status, dialect),
+        "created": record.created,
+        "updated": record.updated,
+    }
     if record.agent:
         body["agent"] = record.agent
     else:
@@ -108,8 +120,14 @@ def shell(record: Any, dialect: str, status: str | None = None) -> dict[str, Any
     return body
 
 
-def render(record: Any, dialect: str, *, timeline: bool = False, include_input: bool = False,
-           output_steps: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def render(
+    record: Any,
+    dialect: str,
+    *,
+    timeline: bool = False,
+    include_input: bool = False,
+    output_steps: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The Interaction resource as a client of ``dialect`` expects it.
 
     ``timeline`` (GET in the steps schema) puts this turn's input steps before the outputs.

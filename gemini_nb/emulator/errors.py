@@ -3,6 +3,7 @@
 Every refusal the emulator makes goes through :class:`ApiError`, so clients always get the
 envelope the SDKs parse: ``{"error": {"code": 400, "message": ..., "status": "INVALID_ARGUMENT"}}``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,14 @@ STATUS_BY_CODE = {
 class ApiError(Exception):
     """An error answer: HTTP status, Google status name, message, optional headers."""
 
-    def __init__(self, code: int, message: str, status: str | None = None,
-                 headers: dict[str, str] | None = None, details: list[Any] | None = None):
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        status: str | None = None,
+        headers: dict[str, str] | None = None,
+        details: list[Any] | None = None,
+    ):
         super().__init__(message)
         self.code = int(code)
         self.message = message

@@ -4,12 +4,14 @@ The sequence is a pure function of the interaction's final output, its dialect a
 chunking settings, so a stream resumed with ``last_event_id`` (even after a restart)
 replays exactly the events the client did not see.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from .dialects import LEGACY, STEPS_ONLY, legacy_usage, shell, steps_to_outputs
 
@@ -32,7 +34,7 @@ def chunk_text(text: str, words: int = 3) -> list[str]:
     pieces = _WORDS.findall(text)
     if not pieces:
         return [text] if text else []
-    return ["".join(pieces[i:i + words]) for i in range(0, len(pieces), words)]
+    return ["".join(pieces[i : i + words]) for i in range(0, len(pieces), words)]
 
 
 def _split_json(value: Any) -> list[str]:
@@ -84,8 +86,11 @@ def _step_events(step: dict[str, Any], words: int) -> Iterator[tuple[dict, dict 
             else:
                 yield None, dict(part), 0
     elif kind == "function_call":
-        yield {"type": "function_call", "id": step.get("id"), "name": step.get("name"),
-               "arguments": {}}, None, 0
+        yield (
+            {"type": "function_call", "id": step.get("id"), "name": step.get("name"), "arguments": {}},
+            None,
+            0,
+        )
         for frag in _split_json(step.get("arguments") or {}):
             yield None, {"type": "arguments_delta", "arguments": frag, "partial_arguments": frag}, 0
     else:
@@ -120,21 +125,38 @@ def _legacy_block_events(block: dict[str, Any], words: int) -> Iterator[tuple[di
         yield None, dict(block), 0
 
 
-def build(record: Any, dialect: str, steps: list[dict[str, Any]], status: str,
-          usage: dict[str, Any] | None, error: dict[str, Any] | None = None, *,
-          words: int = 3, initial_status: str = "in_progress") -> list[Event]:
+def build(
+    record: Any,
+    dialect: str,
+    steps: list[dict[str, Any]],
+    status: str,
+    usage: dict[str, Any] | None,
+    error: dict[str, Any] | None = None,
+    *,
+    words: int = 3,
+    initial_status: str = "in_progress",
+) -> list[Event]:
     """The complete event list of one interaction run (without ``[DONE]``)."""
     events: list[Event] = []
     legacy = dialect == LEGACY
     created = shell(record, dialect, status=initial_status)
     if legacy:
         created["outputs"] = []
-    events.append(Event({"event_type": "interaction.start" if legacy else "interaction.created",
-                         "interaction": created}))
-    events.append(Event({"event_type": "interaction.status_update", "interaction_id": record.id,
-                         "status": "in_progress"}))
-    start_t, delta_t, stop_t = (("content.start", "content.delta", "content.stop") if legacy
-                                else ("step.start", "step.delta", "step.stop"))
+    events.append(
+        Event(
+            {"event_type": "interaction.start" if legacy else "interaction.created", "interaction": created}
+        )
+    )
+    events.append(
+        Event(
+            {"event_type": "interaction.status_update", "interaction_id": record.id, "status": "in_progress"}
+        )
+    )
+    start_t, delta_t, stop_t = (
+        ("content.start", "content.delta", "content.stop")
+        if legacy
+        else ("step.start", "step.delta", "step.stop")
+    )
     shell_key = "content" if legacy else "step"
     if legacy:
         units = [(block, 1) for block in steps_to_outputs(steps)]
@@ -142,8 +164,13 @@ def build(record: Any, dialect: str, steps: list[dict[str, Any]], status: str,
         done_marks = []
         for i, step in enumerate(steps):
             kind = step.get("type")
-            n = (len(step.get("content") or []) if kind == "model_output"
-                 else 0 if kind in STEPS_ONLY or kind == "user_input" else 1)
+            n = (
+                len(step.get("content") or [])
+                if kind == "model_output"
+                else 0
+                if kind in STEPS_ONLY or kind == "user_input"
+                else 1
+            )
             if n:  # steps without a legacy block complete silently with the next block
                 done_marks.extend([i] * (n - 1) + [i + 1])
         gen = _legacy_block_events
@@ -155,26 +182,47 @@ def build(record: Any, dialect: str, steps: list[dict[str, Any]], status: str,
     for index, (unit, _) in enumerate(units):
         for start, delta, tokens in gen(unit, words):
             if start is not None:
-                events.append(Event({"event_type": start_t, "index": index, shell_key: start},
-                                    steps_done=done))
+                events.append(
+                    Event({"event_type": start_t, "index": index, shell_key: start}, steps_done=done)
+                )
             else:
-                events.append(Event({"event_type": delta_t, "index": index, "delta": delta},
-                                    tokens=tokens, steps_done=done))
+                events.append(
+                    Event(
+                        {"event_type": delta_t, "index": index, "delta": delta},
+                        tokens=tokens,
+                        steps_done=done,
+                    )
+                )
         done = done_marks[index] if index < len(done_marks) else done
         events.append(Event({"event_type": stop_t, "index": index}, steps_done=done))
     if error is not None and status == "failed":
         events.append(Event({"event_type": "error", "error": dict(error)}, steps_done=done))
         return events
     if status == "cancelled":
-        events.append(Event({"event_type": "interaction.status_update", "interaction_id": record.id,
-                             "status": "cancelled"}, steps_done=done))
+        events.append(
+            Event(
+                {
+                    "event_type": "interaction.status_update",
+                    "interaction_id": record.id,
+                    "status": "cancelled",
+                },
+                steps_done=done,
+            )
+        )
     final = shell(record, dialect, status=status)
     if usage is not None:
         final["usage"] = legacy_usage(usage) if legacy else dict(usage)
     if legacy:
         final["outputs"] = steps_to_outputs(steps)
-    events.append(Event({"event_type": "interaction.complete" if legacy else "interaction.completed",
-                         "interaction": final}, steps_done=done))
+    events.append(
+        Event(
+            {
+                "event_type": "interaction.complete" if legacy else "interaction.completed",
+                "interaction": final,
+            },
+            steps_done=done,
+        )
+    )
     for n, event in enumerate(events, start=1):
         event.data["event_id"] = f"evt_{n}"
     return events
@@ -182,8 +230,10 @@ def build(record: Any, dialect: str, steps: list[dict[str, Any]], status: str,
 
 def frame(data: dict[str, Any]) -> bytes:
     """One SSE event: ``event:`` line, one-line JSON ``data:``, blank line."""
-    return (f"event: {data['event_type']}\n"
-            f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n").encode("utf-8")
+    return (
+        f"event: {data['event_type']}\n"
+        f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+    ).encode()
 
 
 DONE = b"event: done\ndata: [DONE]\n\n"

@@ -27,10 +27,12 @@ matched on the decoded path after :class:`gemini_nb.emulator.auth.PathGuard` ref
 encoded separator or dot segment. Handlers raise :class:`~gemini_nb.emulator.errors.ApiError`
 for every refusal; the app renders the envelope.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Awaitable, Callable, Iterable, NamedTuple, Protocol
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, NamedTuple, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response

@@ -5,6 +5,7 @@ A rule matches on method, path (regex searched in the URL path) and model, fires
 then does one of: answer an HTTP error in Google's envelope (with ``Retry-After``), add
 latency, cut a stream after N events, or send an in-stream ``error`` event after N events.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,9 +16,23 @@ from typing import Any
 
 from .errors import STATUS_BY_CODE, ApiError
 
-_FIELDS = {"method", "path", "model", "status", "error_status", "message", "times", "probability",
-           "retry_after", "latency_ms", "drop_after_events", "drop_mode", "error_after_events",
-           "error_code", "id"}
+_FIELDS = {
+    "method",
+    "path",
+    "model",
+    "status",
+    "error_status",
+    "message",
+    "times",
+    "probability",
+    "retry_after",
+    "latency_ms",
+    "drop_after_events",
+    "drop_mode",
+    "error_after_events",
+    "error_code",
+    "id",
+}
 
 
 @dataclass
@@ -40,7 +55,7 @@ class FaultRule:
     fired: int = 0
 
     @classmethod
-    def parse(cls, data: Any) -> "FaultRule":
+    def parse(cls, data: Any) -> FaultRule:
         if not isinstance(data, dict):
             raise ApiError(400, "a fault rule must be a JSON object")
         unknown = sorted(set(data) - _FIELDS)
@@ -60,8 +75,9 @@ class FaultRule:
             raise ApiError(400, "fault rule 'drop_mode' must be 'abort' or 'eof'")
         for key in ("latency_ms", "retry_after"):
             value = getattr(rule, key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not 0 <= value < 1e7):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e7
+            ):
                 raise ApiError(400, f"fault rule {key!r} must be a non-negative number")
         for key in ("method", "model", "message", "error_status", "error_code"):
             value = getattr(rule, key)
@@ -79,15 +95,17 @@ class FaultRule:
         code = int(self.status or 500)
         headers = {}
         if self.retry_after is not None:
-            headers["Retry-After"] = str(self.retry_after if not float(self.retry_after).is_integer()
-                                         else int(self.retry_after))
+            headers["Retry-After"] = str(
+                self.retry_after if not float(self.retry_after).is_integer() else int(self.retry_after)
+            )
         message = self.message or {
             429: "Resource has been exhausted (e.g. check quota).",
             500: "An internal error has occurred.",
             503: "The service is currently unavailable.",
         }.get(code, f"Injected fault (HTTP {code}).")
-        return ApiError(code, message, self.error_status or STATUS_BY_CODE.get(code, "UNKNOWN"),
-                        headers=headers)
+        return ApiError(
+            code, message, self.error_status or STATUS_BY_CODE.get(code, "UNKNOWN"), headers=headers
+        )
 
 
 class Faults:

@@ -167,7 +167,7 @@ class FileSearchState:
         if store["docs"] and not force:
             raise ApiError(
                 400,
-                f"FileSearchStore {name} is not empty; delete its documents first or " "pass force=true.",
+                f"FileSearchStore {name} is not empty; delete its documents first or pass force=true.",
                 "FAILED_PRECONDITION",
             )
         with self._lock:
@@ -231,8 +231,6 @@ def _metadata(value: Any) -> list[dict[str, Any]]:
     ):
         raise invalid("customMetadata", "expected a list of {key, stringValue|numericValue|stringListValue}")
     return value
-
-
 
 
 def _log(emu: Any, request: Request, body: Any = None) -> None:
@@ -344,8 +342,9 @@ class FileSearchExtension:
         self.state.store(name)
         record = self.files.store.get(file_name)
         if record is None:
-            raise invalid("fileName", f"file {file_name} does not exist (it may have been deleted or "
-                                      "expired).")
+            raise invalid(
+                "fileName", f"file {file_name} does not exist (it may have been deleted or expired)."
+            )
         doc = self.state.add_document(
             name,
             record["content"],

@@ -22,6 +22,7 @@ Other APIs that take a resumable upload (File Search's ``uploadToFileSearchStore
 chunk handling: they open an :class:`UploadSession` with a ``finish`` callback through
 :meth:`FilesExtension.open_upload` and answer the start with :meth:`FilesExtension.started`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,8 @@ import sqlite3
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -47,8 +49,10 @@ _VER = r"(?P<version>v\d+[a-z0-9]*)"
 FILES_LIST = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/files/?$")
 FILE_ITEM = re.compile(rf"^(?P<prefix>/.*?)?/{_VER}/files/(?P<id>[^/:]+)(?P<verb>:[a-zA-Z]+)?/?$")
 UPLOAD = re.compile(rf"^(?P<prefix>/.*?)?/upload/{_VER}/files/?$")
-FILE_REF = re.compile(r"^(?:files/|https?://[^/?#]+(?:/[^?#]*)?/v\d+[a-z0-9]*/files/)"
-                      r"([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)/?$")
+FILE_REF = re.compile(
+    r"^(?:files/|https?://[^/?#]+(?:/[^?#]*)?/v\d+[a-z0-9]*/files/)"
+    r"([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)/?$"
+)
 NAME_OK = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 TTL_S = 48 * 3600
 PROCESSED_KINDS = ("video/", "audio/")
@@ -75,8 +79,10 @@ class FileStore:
         self.db = db
         if db:
             with self._sql() as conn:
-                conn.execute("CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, "
-                             "meta TEXT NOT NULL, data BLOB NOT NULL)")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, "
+                    "meta TEXT NOT NULL, data BLOB NOT NULL)"
+                )
                 for name, meta, data in conn.execute("SELECT name, meta, data FROM files"):
                     self._items[name] = {**json.loads(meta), "content": bytes(data)}
 
@@ -98,8 +104,10 @@ class FileStore:
             victims = self._over_cap()
             if self.db:
                 with self._sql() as conn:
-                    conn.execute("INSERT OR REPLACE INTO files(name, meta, data) VALUES(?,?,?)",
-                                 (record["name"], json.dumps(meta), data))
+                    conn.execute(
+                        "INSERT OR REPLACE INTO files(name, meta, data) VALUES(?,?,?)",
+                        (record["name"], json.dumps(meta), data),
+                    )
                     conn.executemany("DELETE FROM files WHERE name=?", [(v,) for v in victims])
         return record
 
@@ -153,11 +161,18 @@ class FileStore:
 
 def resource(record: dict[str, Any], state: str) -> dict[str, Any]:
     """The File resource as the Developer API spells it (camelCase, int64 as string)."""
-    body = {"name": record["name"], "mimeType": record["mime_type"],
-            "sizeBytes": str(record["size_bytes"]), "createTime": _iso(record["create_ts"]),
-            "updateTime": _iso(record["create_ts"]), "expirationTime": _iso(record["expire_ts"]),
-            "sha256Hash": record["sha256_hash"], "uri": record["uri"], "state": state,
-            "source": "UPLOADED"}
+    body = {
+        "name": record["name"],
+        "mimeType": record["mime_type"],
+        "sizeBytes": str(record["size_bytes"]),
+        "createTime": _iso(record["create_ts"]),
+        "updateTime": _iso(record["create_ts"]),
+        "expirationTime": _iso(record["expire_ts"]),
+        "sha256Hash": record["sha256_hash"],
+        "uri": record["uri"],
+        "state": state,
+        "source": "UPLOADED",
+    }
     if record.get("display_name"):
         body["displayName"] = record["display_name"]
     return body
@@ -165,25 +180,31 @@ def resource(record: dict[str, Any], state: str) -> dict[str, Any]:
 
 def _not_found(name: str) -> ApiError:
     # The real service answers 403 for unknown files (it does not reveal existence).
-    return ApiError(403, f"You do not have permission to access the File {name.split('/', 1)[-1]} "
-                         "or it may not exist.", "PERMISSION_DENIED")
+    return ApiError(
+        403,
+        f"You do not have permission to access the File {name.split('/', 1)[-1]} or it may not exist.",
+        "PERMISSION_DENIED",
+    )
 
 
 # -- resumable upload ---------------------------------------------------------------------
+
 
 class UploadSession:
     """One resumable upload in progress: what was declared, the bytes so far, and what
     finalizing does (``finish(data) -> JSON answer``; None stores a file in the FileStore)."""
 
-    def __init__(self, meta: dict[str, Any], size: int,
-                 finish: Callable[[bytes], dict[str, Any]] | None = None):
+    def __init__(
+        self, meta: dict[str, Any], size: int, finish: Callable[[bytes], dict[str, Any]] | None = None
+    ):
         self.meta, self.size, self.finish = meta, size, finish
         self.buffer = bytearray()
         self.created = time.time()
 
 
-def _upload_answer(status: str, body: Any = None, code: int = 200,
-                   headers: dict[str, str] | None = None) -> Response:
+def _upload_answer(
+    status: str, body: Any = None, code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     heads = {"x-goog-upload-status": status, **(headers or {})}
     if body is None:
         return Response(b"", status_code=code, headers=heads)
@@ -195,20 +216,27 @@ def _upload_error(exc: ApiError) -> Response:
     return _upload_answer("final", exc.body(), exc.code, exc.headers)
 
 
-async def _start_upload(emu: Any, files: "FilesExtension", request: Request, prefix: str,
-                        version: str) -> Response:
+async def _start_upload(
+    emu: Any, files: FilesExtension, request: Request, prefix: str, version: str
+) -> Response:
     check_auth(emu.config, request)
     protocol = request.headers.get("x-goog-upload-protocol", "")
     command = request.headers.get("x-goog-upload-command", "")
     if protocol.lower() != "resumable" or command.strip().lower() != "start":
-        raise ApiError(400, "Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
-                            "resumable and X-Goog-Upload-Command: start.")
+        raise ApiError(
+            400,
+            "Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
+            "resumable and X-Goog-Upload-Command: start.",
+        )
     raw = await request.body()
     body = loads_body(raw) if raw.strip() else {}
     info = body.get("file") if isinstance(body, dict) else None
     info = info if isinstance(info, dict) else {}
-    mime = (request.headers.get("x-goog-upload-header-content-type") or info.get("mime_type")
-            or info.get("mimeType"))
+    mime = (
+        request.headers.get("x-goog-upload-header-content-type")
+        or info.get("mime_type")
+        or info.get("mimeType")
+    )
     if not mime:
         raise ApiError(400, "Invalid value at 'file.mime_type': the MIME type of the upload is required.")
     size_text = request.headers.get("x-goog-upload-header-content-length")
@@ -217,16 +245,22 @@ async def _start_upload(emu: Any, files: "FilesExtension", request: Request, pre
     try:
         size = int(size_text)
     except (TypeError, ValueError):
-        raise ApiError(400, "Invalid value at 'X-Goog-Upload-Header-Content-Length': the size of "
-                            "the upload in bytes is required.") from None
+        raise ApiError(
+            400,
+            "Invalid value at 'X-Goog-Upload-Header-Content-Length': the size of "
+            "the upload in bytes is required.",
+        ) from None
     if size < 0 or size > emu.config.max_body_bytes * 32:
         raise ApiError(400, f"Invalid upload size {size}: the limit is 2 GB per file.")
     name = info.get("name")
     if name:
         short = str(name).split("/", 1)[-1] if str(name).startswith("files/") else str(name)
         if not NAME_OK.match(short):
-            raise ApiError(400, f"Invalid value at 'file.name': {name!r} must be 1-40 lowercase "
-                                "letters, digits or dashes, not starting or ending with a dash.")
+            raise ApiError(
+                400,
+                f"Invalid value at 'file.name': {name!r} must be 1-40 lowercase "
+                "letters, digits or dashes, not starting or ending with a dash.",
+            )
         name = f"files/{short}"
         if files.store.get(name) is not None:
             raise ApiError(409, f"File {name} already exists.", "ALREADY_EXISTS")
@@ -235,19 +269,20 @@ async def _start_upload(emu: Any, files: "FilesExtension", request: Request, pre
     return files.started(request, prefix, version, files.open_upload(UploadSession(meta, size)))
 
 
-async def _upload_chunk(emu: Any, files: "FilesExtension", request: Request, upload_id: str,
-                        prefix: str) -> Response:
+async def _upload_chunk(
+    emu: Any, files: FilesExtension, request: Request, upload_id: str, prefix: str
+) -> Response:
     session = files.sessions.get(upload_id)
     if session is None:
-        raise ApiError(404, f"Upload session {upload_id} was not found or has already finished.",
-                       "NOT_FOUND")
+        raise ApiError(404, f"Upload session {upload_id} was not found or has already finished.", "NOT_FOUND")
     commands = {c.strip().lower() for c in request.headers.get("x-goog-upload-command", "").split(",")}
     if commands & {"cancel"}:
         files.sessions.pop(upload_id, None)
         return _upload_answer("cancelled")
     if "query" in commands:
-        return _upload_answer("active", None,
-                              headers={"x-goog-upload-size-received": str(len(session.buffer))})
+        return _upload_answer(
+            "active", None, headers={"x-goog-upload-size-received": str(len(session.buffer))}
+        )
     if not commands & {"upload", "finalize"}:
         raise ApiError(400, "X-Goog-Upload-Command must be 'upload', 'finalize', 'query' or 'cancel'.")
     data = await request.body()
@@ -257,35 +292,46 @@ async def _upload_chunk(emu: Any, files: "FilesExtension", request: Request, upl
         except ValueError:
             raise ApiError(400, "X-Goog-Upload-Offset is required with the upload command.") from None
         if offset != len(session.buffer):
-            raise ApiError(400, f"X-Goog-Upload-Offset {offset} does not match the {len(session.buffer)} "
-                                "bytes received so far.")
+            raise ApiError(
+                400,
+                f"X-Goog-Upload-Offset {offset} does not match the {len(session.buffer)} "
+                "bytes received so far.",
+            )
         session.buffer.extend(data)
         if len(session.buffer) > session.size:
             files.sessions.pop(upload_id, None)
-            raise ApiError(400, f"Received {len(session.buffer)} bytes but the upload declared "
-                                f"{session.size}.")
+            raise ApiError(
+                400, f"Received {len(session.buffer)} bytes but the upload declared {session.size}."
+            )
     if "finalize" not in commands:
         return _upload_answer("active")
     files.sessions.pop(upload_id, None)
     if len(session.buffer) != session.size:
-        raise ApiError(400, f"Upload finalized with {len(session.buffer)} bytes but it declared "
-                            f"{session.size}.")
+        raise ApiError(
+            400, f"Upload finalized with {len(session.buffer)} bytes but it declared {session.size}."
+        )
     if session.finish is not None:  # an upload another API started (File Search)
         return _upload_answer("final", session.finish(bytes(session.buffer)))
     record = _create(emu, files.store, request, session, prefix)
     return _upload_answer("final", {"file": resource(record, files.store.state(record))})
 
 
-def _create(emu: Any, store: FileStore, request: Request, session: UploadSession,
-            prefix: str) -> dict[str, Any]:
+def _create(
+    emu: Any, store: FileStore, request: Request, session: UploadSession, prefix: str
+) -> dict[str, Any]:
     meta = dict(session.meta)
     name = meta["name"] or emu.ids.file_name()
     data = bytes(session.buffer)
     now = time.time()
     base = str(request.base_url).rstrip("/")
-    meta.update(name=name, size_bytes=len(data), create_ts=now, expire_ts=now + TTL_S,
-                sha256_hash=base64.b64encode(hashlib.sha256(data).hexdigest().encode()).decode(),
-                uri=f"{base}{prefix}/{meta.pop('version')}/{name}")
+    meta.update(
+        name=name,
+        size_bytes=len(data),
+        create_ts=now,
+        expire_ts=now + TTL_S,
+        sha256_hash=base64.b64encode(hashlib.sha256(data).hexdigest().encode()).decode(),
+        uri=f"{base}{prefix}/{meta.pop('version')}/{name}",
+    )
     return store.add(meta, data)
 
 
@@ -297,6 +343,7 @@ def _peek_json(raw: bytes) -> Any:
 
 
 # -- get / list / delete ------------------------------------------------------------------
+
 
 async def list_files(emu: Any, store: FileStore, request: Request) -> Response:
     emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(), None)
@@ -311,11 +358,12 @@ async def list_files(emu: Any, store: FileStore, request: Request) -> Response:
     try:
         start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, f"Invalid value at 'page_token': {token!r} was not issued by this "
-                            "server.") from None
+        raise ApiError(
+            400, f"Invalid value at 'page_token': {token!r} was not issued by this server."
+        ) from None
     page = []
     names = store.names()
-    for name in names[start:start + size]:
+    for name in names[start : start + size]:
         record = store.get(name)
         if record is not None:
             page.append(resource(record, record["state"]))
@@ -332,8 +380,11 @@ async def file_item(emu: Any, store: FileStore, request: Request, match: re.Matc
         raise ApiError(404, f"File {name} was not found: not a valid file name.", "NOT_FOUND")
     if match.group("verb"):
         if match.group("verb") == ":download":
-            raise ApiError(400, f"File {name} was uploaded, and only generated files can be "
-                                "downloaded.", "FAILED_PRECONDITION")
+            raise ApiError(
+                400,
+                f"File {name} was uploaded, and only generated files can be downloaded.",
+                "FAILED_PRECONDITION",
+            )
         raise ApiError(404, f"Method not found: {request.method} {request.url.path}", "NOT_FOUND")
     if request.method == "GET":
         record = store.get(name)
@@ -348,6 +399,7 @@ async def file_item(emu: Any, store: FileStore, request: Request, match: re.Matc
 
 
 # -- files as interaction input -------------------------------------------------------------
+
 
 def _file_refs(value: Any, path: str):
     """(field path, uri) for every content part whose ``uri`` points at the Files API."""
@@ -368,12 +420,18 @@ def check_input_files(store: FileStore, request: dict[str, Any]) -> None:
     for field, uri in _file_refs(request.get("input"), "input"):
         record = store.get(uri)
         if record is None:
-            raise ApiError(400, f"Invalid value at '{field}': file {file_name_of(uri)} does not "
-                                "exist (it may have been deleted or expired).")
+            raise ApiError(
+                400,
+                f"Invalid value at '{field}': file {file_name_of(uri)} does not "
+                "exist (it may have been deleted or expired).",
+            )
         if record["state"] != "ACTIVE":
-            raise ApiError(400, f"Invalid value at '{field}': file {record['name']} is "
-                                f"{record['state']}, not ACTIVE yet; poll files.get until it is.",
-                           "FAILED_PRECONDITION")
+            raise ApiError(
+                400,
+                f"Invalid value at '{field}': file {record['name']} is "
+                f"{record['state']}, not ACTIVE yet; poll files.get until it is.",
+                "FAILED_PRECONDITION",
+            )
 
 
 class FilesGuard:
@@ -406,9 +464,11 @@ class FilesExtension:
     def routes(self) -> list[ApiRoute]:
         methods = ("GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS")
         # Upload chunks carry no API key (the session id is the credential): auth=False.
-        return [ApiRoute(("POST", "PUT"), UPLOAD, self.upload, auth=False),
-                ApiRoute(methods, FILES_LIST, self.list),
-                ApiRoute(methods, FILE_ITEM, self.item)]
+        return [
+            ApiRoute(("POST", "PUT"), UPLOAD, self.upload, auth=False),
+            ApiRoute(methods, FILES_LIST, self.list),
+            ApiRoute(methods, FILE_ITEM, self.item),
+        ]
 
     def wrap_brain(self, brain: Any) -> Any:
         return FilesGuard(brain, self.store)
@@ -436,8 +496,9 @@ class FilesExtension:
         """The answer to an upload's ``start`` command: where to send the chunks."""
         base = str(request.base_url).rstrip("/")
         url = f"{base}{prefix}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
-        return _upload_answer("active", None, headers={"x-goog-upload-url": url,
-                                                       "x-goog-upload-chunk-granularity": "262144"})
+        return _upload_answer(
+            "active", None, headers={"x-goog-upload-url": url, "x-goog-upload-chunk-granularity": "262144"}
+        )
 
     async def list(self, emu: Any, request: Request, match: re.Match) -> Response:
         return await list_files(emu, self.store, request)
@@ -449,8 +510,13 @@ class FilesExtension:
         """Both steps of a resumable upload share one path; the ``upload_id`` tells them apart."""
         prefix = match.group("prefix") or ""
         upload_id = request.query_params.get("upload_id")
-        emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(),
-                        None if upload_id else _peek_json(await request.body()))
+        emu.log_request(
+            request.method,
+            request.url.path,
+            request.url.query,
+            request.headers.items(),
+            None if upload_id else _peek_json(await request.body()),
+        )
         try:
             if upload_id:
                 return await _upload_chunk(emu, self, request, upload_id, prefix)

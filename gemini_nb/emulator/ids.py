@@ -4,6 +4,7 @@ Ids are random by default and fully deterministic after ``/_emulator/seed`` (so 
 tutorials can pin them). Thought signatures are self-verifying (payload + HMAC), so a
 signature sent back in stateless history can be checked without any server state.
 """
+
 from __future__ import annotations
 
 import base64

@@ -5,6 +5,7 @@ of ``interactions`` (``/v1``, ``/v1beta``, ``/proxy/v1alpha``...). An id that is
 like an interaction id (:func:`gemini_nb.emulator.ids.is_interaction_id`) is a 404 before
 anything is looked up, so no id ever names another resource.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,14 +25,18 @@ from .validate import loads_body
 
 INTERACTIONS = re.compile(
     r"^(?P<prefix>/.*?)?/(?P<version>v\d+[a-z0-9]*)(?P<scope>/projects/[^/]+/locations/[^/]+)?"
-    r"/interactions(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$")
+    r"/interactions(?:/(?P<id>[^/:]+)(?P<cancel>/cancel|:cancel)?)?/?$"
+)
 
 
 class SSEResponse:
     """Streams SSE bytes, flushing per event; can abort the connection mid-body on purpose."""
 
-    headers = [(b"content-type", b"text/event-stream; charset=utf-8"),
-               (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+    headers = [
+        (b"content-type", b"text/event-stream; charset=utf-8"),
+        (b"cache-control", b"no-cache"),
+        (b"x-accel-buffering", b"no"),
+    ]
 
     def __init__(self, chunks: Any):
         self.chunks = chunks
@@ -85,8 +90,11 @@ def _no_method(method: str, path: str) -> ApiError:
 
 async def interactions(emu: Emulator, request: Request, match: re.Match) -> Response:
     path, method = request.url.path, request.method
-    body = await read_json(request, emu.config.max_body_bytes, required=False) \
-        if method in ("POST", "DELETE") else None
+    body = (
+        await read_json(request, emu.config.max_body_bytes, required=False)
+        if method in ("POST", "DELETE")
+        else None
+    )
     emu.log_request(method, path, request.url.query, request.headers.items(), body)
     check_auth(emu.config, request)
     dialect = dialects.choose(request.headers, emu.config.schema)

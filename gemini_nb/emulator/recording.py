@@ -18,6 +18,7 @@ verbatim from the cassettes, so follow-up requests that quote them (``previous_i
 (polling) replays the N recorded answers in order, then keeps the last. A request without a
 cassette gets a 404 naming the closest one and what differs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,14 +45,26 @@ from .redact import REDACTED as REDACTED  # re-exported: cassette readers compar
 from .redact import RESPONSE_FIELD, SECRET_NAME, scrub_text
 
 FORMAT = 1
-HOP_BY_HOP = {"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
-              "trailer", "upgrade", "accept-encoding", "content-encoding", "proxy-connection"}
+HOP_BY_HOP = {
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "accept-encoding",
+    "content-encoding",
+    "proxy-connection",
+}
 # Per-response headers the replaying server sets itself (duplicates would confuse clients).
 VOLATILE = {"date", "server", "alt-svc", "server-timing", "x-cloud-trace-context"}
 ENV_KEYS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 
 # -- scrubbing and normalization ------------------------------------------------------------
+
 
 def scrub(value: Any, known: tuple[str, ...] = ()) -> Any:
     """Answers in a cassette: secret-looking strings and credential fields redacted, while a
@@ -73,14 +86,14 @@ def _json_or_none(raw: bytes) -> Any:
     if not raw.strip():
         return None
     from .validate import loads_body
+
     try:
         return loads_body(raw)
     except ApiError:
         return None
 
 
-def normalize(method: str, path: str, query: str, raw: bytes,
-              known: tuple[str, ...] = ()) -> dict[str, Any]:
+def normalize(method: str, path: str, query: str, raw: bytes, known: tuple[str, ...] = ()) -> dict[str, Any]:
     """The parts of a request that identify it: what cassettes are matched on."""
     path = "/" + re.sub(r"/{2,}", "/", path).strip("/")
     pairs = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not SECRET_NAME.match(k))
@@ -95,8 +108,9 @@ def normalize(method: str, path: str, query: str, raw: bytes,
 
 
 def match_key(norm: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(norm, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(norm, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def _describe(norm: dict[str, Any]) -> str:
@@ -110,11 +124,12 @@ def _relative_upload_url(url: str, upstream_path: str) -> str:
     parts = urlsplit(url)
     path = parts.path
     if upstream_path and path.startswith(upstream_path + "/"):
-        path = path[len(upstream_path):]
+        path = path[len(upstream_path) :]
     return path + (f"?{parts.query}" if parts.query else "")
 
 
 # -- recording ------------------------------------------------------------------------------
+
 
 class CassetteWriter:
     """Numbers and writes cassettes (atomically), continuing after those already in DIR."""
@@ -174,8 +189,11 @@ class Recorder:
         path, query = request.url.path, request.url.query
         norm = normalize(request.method, path, query, raw, known)
         emu.log_request(request.method, path, query, request.headers.items(), norm.get("body"), known)
-        forward = {k: v for k, v in request.headers.items()
-                   if k.lower() not in HOP_BY_HOP and not SECRET_NAME.match(k)}
+        forward = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in HOP_BY_HOP and not SECRET_NAME.match(k)
+        }
         forward["accept-encoding"] = "identity"  # pass SSE bytes through untouched
         if key:
             forward["x-goog-api-key"] = key
@@ -185,19 +203,26 @@ class Recorder:
         started = time.monotonic()
         try:
             upstream = await self.client().send(
-                self.client().build_request(request.method, url, headers=forward, content=raw),
-                stream=True)
+                self.client().build_request(request.method, url, headers=forward, content=raw), stream=True
+            )
         except Exception as exc:  # connection refused, DNS, TLS...
-            raise ApiError(502, scrub_text(f"Upstream {self.upstream} is unreachable: "
-                                           f"{type(exc).__name__}: {exc}", known), "UNAVAILABLE") from None
+            raise ApiError(
+                502,
+                scrub_text(f"Upstream {self.upstream} is unreachable: {type(exc).__name__}: {exc}", known),
+                "UNAVAILABLE",
+            ) from None
         headers = _headers(upstream.headers.items(), known)
         if "x-goog-upload-url" in headers:
-            headers["x-goog-upload-url"] = _relative_upload_url(upstream.headers["x-goog-upload-url"],
-                                                                self.upstream_path)
-        cassette = {"format": FORMAT, "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "match_key": match_key(norm),
-                    "request": {**norm, "headers": _headers(request.headers.items(), known)},
-                    "response": {"status": upstream.status_code, "headers": headers}}
+            headers["x-goog-upload-url"] = _relative_upload_url(
+                upstream.headers["x-goog-upload-url"], self.upstream_path
+            )
+        cassette = {
+            "format": FORMAT,
+            "recorded": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "match_key": match_key(norm),
+            "request": {**norm, "headers": _headers(request.headers.items(), known)},
+            "response": {"status": upstream.status_code, "headers": headers},
+        }
         out_headers = _client_headers(headers, request)
         if headers.get("content-type", "").startswith("text/event-stream"):
             return _PassThrough(upstream, out_headers, started, cassette, seq, self.writer, known)
@@ -227,14 +252,23 @@ def _body_fields(body: bytes, headers: dict[str, str], known: tuple[str, ...]) -
         return {"text": scrub(body.decode("utf-8"), known)}
     except UnicodeDecodeError:
         import base64
+
         return {"base64": base64.b64encode(body).decode()}
 
 
 class _PassThrough:
     """Streams upstream SSE bytes to the client as they come, timing each event for the cassette."""
 
-    def __init__(self, upstream: Any, headers: dict[str, str], started: float, cassette: dict,
-                 seq: int, writer: CassetteWriter, known: tuple[str, ...]):
+    def __init__(
+        self,
+        upstream: Any,
+        headers: dict[str, str],
+        started: float,
+        cassette: dict,
+        seq: int,
+        writer: CassetteWriter,
+        known: tuple[str, ...],
+    ):
         self.upstream, self.headers, self.started = upstream, headers, started
         self.cassette, self.seq, self.writer, self.known = cassette, seq, writer, known
 
@@ -250,15 +284,20 @@ class _PassThrough:
                 pending += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
                 while "\n\n" in pending:
                     block, pending = pending.split("\n\n", 1)
-                    events.append({"t": round(time.monotonic() - self.started, 4),
-                                   "data": scrub(block, self.known) + "\n\n"})
+                    events.append(
+                        {
+                            "t": round(time.monotonic() - self.started, 4),
+                            "data": scrub(block, self.known) + "\n\n",
+                        }
+                    )
         except Exception as exc:  # upstream dropped mid-stream: keep what came, say so
             failure = f"{type(exc).__name__}: {exc}"
         finally:
             await self.upstream.aclose()
             if pending.strip():
-                events.append({"t": round(time.monotonic() - self.started, 4),
-                               "data": scrub(pending, self.known)})
+                events.append(
+                    {"t": round(time.monotonic() - self.started, 4), "data": scrub(pending, self.known)}
+                )
             self.cassette["response"]["events"] = events
             self.cassette["response"]["elapsed_s"] = round(time.monotonic() - self.started, 4)
             if failure:
@@ -269,6 +308,7 @@ class _PassThrough:
 
 
 # -- replaying ------------------------------------------------------------------------------
+
 
 class Replayer:
     """Serves the cassettes of a directory; the Nth identical request gets the Nth answer."""
@@ -312,19 +352,26 @@ class Replayer:
         if not self.cassettes:
             return f"No cassette matches {want}: the replay directory {self.dir} is empty."
         mine = _describe(norm)
-        best = max(self.cassettes, key=lambda item: difflib.SequenceMatcher(
-            None, mine, _describe(_norm_of(item[1]["request"])), autojunk=False).ratio())
+        best = max(
+            self.cassettes,
+            key=lambda item: difflib.SequenceMatcher(
+                None, mine, _describe(_norm_of(item[1]["request"])), autojunk=False
+            ).ratio(),
+        )
         other = _norm_of(best[1]["request"])
-        return (f"No cassette matches {want}; the closest is {best[0]}, which differs in "
-                f"{_difference(norm, other)}. Re-record, or make the request identical.")
+        return (
+            f"No cassette matches {want}; the closest is {best[0]}, which differs in "
+            f"{_difference(norm, other)}. Re-record, or make the request identical."
+        )
 
     async def serve(self, request: Request, pacing: str) -> Response:
         emu = request.app.state.emulator
         raw = await request.body()
         # Patterns only: this client's key (often a placeholder) must not change what matches.
         norm = normalize(request.method, request.url.path, request.url.query, raw)
-        emu.log_request(request.method, request.url.path, request.url.query, request.headers.items(),
-                        norm.get("body"))
+        emu.log_request(
+            request.method, request.url.path, request.url.query, request.headers.items(), norm.get("body")
+        )
         picked = self.pick(norm)
         if picked is None:
             raise ApiError(404, self.explain_miss(norm), "NOT_FOUND")
@@ -339,6 +386,7 @@ class Replayer:
             body = json.dumps(data["json"], ensure_ascii=False, separators=(",", ":")).encode()
         elif "base64" in data:
             import base64
+
             body = base64.b64decode(data["base64"])
         else:
             body = str(data.get("text", "")).encode("utf-8")
@@ -369,8 +417,9 @@ class _Replay:
 
     async def __call__(self, scope, receive, send) -> None:
         heads = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
-        await send({"type": "http.response.start", "status": int(self.data.get("status", 200)),
-                    "headers": heads})
+        await send(
+            {"type": "http.response.start", "status": int(self.data.get("status", 200)), "headers": heads}
+        )
         start = time.monotonic()
         try:
             for event in self.data.get("events") or []:
@@ -378,14 +427,20 @@ class _Replay:
                     wait = float(event.get("t", 0)) - (time.monotonic() - start)
                     if wait > 0:
                         await asyncio.sleep(wait)
-                await send({"type": "http.response.body", "body": str(event["data"]).encode("utf-8"),
-                            "more_body": True})
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": str(event["data"]).encode("utf-8"),
+                        "more_body": True,
+                    }
+                )
         except (OSError, asyncio.CancelledError):
             return
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 # -- the extension ----------------------------------------------------------------------------
+
 
 class ModeExtension:
     """``--record`` or ``--replay``: every API path (anything outside ``/_emulator/``) goes to

@@ -14,25 +14,31 @@ Two field sets: :data:`SECRET_FIELD` for what clients send (wide: a function arg
 ``key`` in a *log* is redacted, which costs nothing), :data:`RESPONSE_FIELD` for answers
 replayed from cassettes (narrow: a model's ``{"key": ...}`` argument must come back intact).
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 REDACTED = "REDACTED"
 SECRET_VALUE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}|ya29\.[0-9A-Za-z_\-.]+|(?i:bearer)\s+[\w.\-~+/]{8,}=*")
 # Headers and query parameters that carry credentials.
-SECRET_NAME = re.compile(r"(?i)^(x-goog-api-key|(x-)?api[_-]?key|apikey|key|private[_-]?key|"
-                         r"authorization|proxy-authorization|cookie|set-cookie|credentials?|"
-                         r"((access|refresh|id|session|auth|bearer)[_-]?)?token|"
-                         r"client[_-]?secret|secret|password|passwd)$")
+SECRET_NAME = re.compile(
+    r"(?i)^(x-goog-api-key|(x-)?api[_-]?key|apikey|key|private[_-]?key|"
+    r"authorization|proxy-authorization|cookie|set-cookie|credentials?|"
+    r"((access|refresh|id|session|auth|bearer)[_-]?)?token|"
+    r"client[_-]?secret|secret|password|passwd)$"
+)
 # JSON fields of requests redacted by name, at any depth.
 SECRET_FIELD = SECRET_NAME
 # JSON fields of responses redacted by name: narrower, since a function's arguments may have a "key".
-RESPONSE_FIELD = re.compile(r"(?i)^(x-goog-api-key|authorization|(x-)?api[_-]?key|apikey|access[_-]?token|"
-                            r"refresh[_-]?token|id[_-]?token|client[_-]?secret)$")
+RESPONSE_FIELD = re.compile(
+    r"(?i)^(x-goog-api-key|authorization|(x-)?api[_-]?key|apikey|access[_-]?token|"
+    r"refresh[_-]?token|id[_-]?token|client[_-]?secret)$"
+)
 MIN_KNOWN = 12
 """Known key values shorter than this are not searched for (placeholders like ``k``)."""
 
@@ -59,8 +65,9 @@ def scrub(value: Any, known: Iterable[str | None] = (), fields: re.Pattern = SEC
     return value
 
 
-def scrub_headers(headers: Iterable[tuple[str, str]], known: Iterable[str | None] = (),
-                  mask: str = REDACTED) -> dict[str, str]:
+def scrub_headers(
+    headers: Iterable[tuple[str, str]], known: Iterable[str | None] = (), mask: str = REDACTED
+) -> dict[str, str]:
     """Headers for a log: credential headers kept by name with the value replaced by ``mask``."""
     return {k: (mask if SECRET_NAME.match(k) else scrub_text(v, known)) for k, v in headers}
 

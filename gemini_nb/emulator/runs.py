@@ -5,13 +5,15 @@ by the emulator settings. Clients are only *subscribers*: a stream that drops do
 the run, so the interaction still completes server-side and ``GET ?stream=true&last_event_id``
 can resume it, exactly as with the real service.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 from . import events as ev
 from .store import Record, now_iso
@@ -61,8 +63,7 @@ class Run:
         return None
 
 
-def _delays(run: Run, latency_s: float, tokens_per_second: float | None,
-            min_total_s: float) -> list[float]:
+def _delays(run: Run, latency_s: float, tokens_per_second: float | None, min_total_s: float) -> list[float]:
     """Seconds to wait before each event: first-byte latency, token pacing, minimum duration."""
     delays = [0.0] * len(run.events)
     if not delays:
@@ -79,8 +80,14 @@ def _delays(run: Run, latency_s: float, tokens_per_second: float | None,
     return delays
 
 
-async def drive(run: Run, *, latency_s: float, tokens_per_second: float | None,
-                min_total_s: float = 0.0, queue_s: float = 0.0) -> None:
+async def drive(
+    run: Run,
+    *,
+    latency_s: float,
+    tokens_per_second: float | None,
+    min_total_s: float = 0.0,
+    queue_s: float = 0.0,
+) -> None:
     """Reveal the run's events over time, then persist the final interaction."""
     try:
         if queue_s > 0 and run.record.status == "queued":
@@ -150,9 +157,13 @@ def cancel(run: Run, dialect_events: Callable[..., list[ev.Event]]) -> None:
             stop = "step.stop" if last["event_type"].startswith("step") else "content.stop"
             tail.append(ev.Event({"event_type": stop, "index": last.get("index", 0)}, steps_done=done))
     full = dialect_events(steps, "cancelled")
-    tail.extend(e for e in full if e.data["event_type"] in (
-        "interaction.status_update", "interaction.completed", "interaction.complete")
-        and (e.data.get("status") == "cancelled" or "interaction" in e.data))
+    tail.extend(
+        e
+        for e in full
+        if e.data["event_type"]
+        in ("interaction.status_update", "interaction.completed", "interaction.complete")
+        and (e.data.get("status") == "cancelled" or "interaction" in e.data)
+    )
     n = len(shown)
     for event in tail:
         n += 1
@@ -174,9 +185,11 @@ def abort(run: Run, code: str, message: str) -> None:
         return
     n = run.revealed
     error = {"code": code, "message": message}
-    run.events = run.events[:n] + [ev.Event({"event_type": "error", "error": error,
-                                             "event_id": f"evt_{n + 1}"},
-                                            steps_done=run.steps_done)]
+    run.events = run.events[:n] + [
+        ev.Event(
+            {"event_type": "error", "error": error, "event_id": f"evt_{n + 1}"}, steps_done=run.steps_done
+        )
+    ]
     run.revealed = n + 1
     run.status, run.error = "failed", error
     run.finished = True

@@ -24,6 +24,7 @@ Answers: a ``respond`` list of steps (``text``, ``thought``, ``function_call``, 
 a ``stream_error`` that fails the interaction after the steps (an in-stream ``error`` event).
 Documents are validated when loaded; errors name the source and the offending key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,8 +39,21 @@ from .brain import usage
 from .brain.base import Reply, TurnContext
 from .errors import ApiError
 
-SCENARIO_KEYS = {"name", "match", "times", "respond", "error", "stream_error", "status",
-                 "model", "agent", "input", "turn", "function_result", "description"}
+SCENARIO_KEYS = {
+    "name",
+    "match",
+    "times",
+    "respond",
+    "error",
+    "stream_error",
+    "status",
+    "model",
+    "agent",
+    "input",
+    "turn",
+    "function_result",
+    "description",
+}
 MATCH_KEYS = {"model", "agent", "input", "turn", "function_result"}
 STEP_KINDS = ("text", "thought", "function_call", "image", "audio", "step")
 INPUT_KINDS = {"user_input", "function_result"}
@@ -60,8 +74,11 @@ class Scenario:
     def __init__(self, doc: dict[str, Any], where: str):
         unknown = set(doc) - SCENARIO_KEYS
         if unknown:
-            raise _fail(where, f"unknown key {sorted(unknown)[0]!r}; expected one of "
-                               f"{', '.join(sorted(SCENARIO_KEYS - {'description'}))}")
+            raise _fail(
+                where,
+                f"unknown key {sorted(unknown)[0]!r}; expected one of "
+                f"{', '.join(sorted(SCENARIO_KEYS - {'description'}))}",
+            )
         self.where = where
         self.name = str(doc.get("name") or where)
         match = doc.get("match") or {}
@@ -69,8 +86,10 @@ class Scenario:
             raise _fail(f"{where}.match", "expected a mapping of model/agent/input/turn/function_result")
         bad = set(match) - MATCH_KEYS
         if bad:
-            raise _fail(f"{where}.match", f"unknown key {sorted(bad)[0]!r}; expected one of "
-                                          f"{', '.join(sorted(MATCH_KEYS))}")
+            raise _fail(
+                f"{where}.match",
+                f"unknown key {sorted(bad)[0]!r}; expected one of {', '.join(sorted(MATCH_KEYS))}",
+            )
         match = {**{k: doc[k] for k in MATCH_KEYS if k in doc}, **match}
         for key in ("model", "agent", "function_result"):
             if key in match and not isinstance(match[key], str):
@@ -104,8 +123,10 @@ class Scenario:
         self.error = _check_error(doc.get("error"), f"{where}.error", http=True)
         self.stream_error = _check_error(doc.get("stream_error"), f"{where}.stream_error", http=False)
         if self.error and self.steps:
-            raise _fail(f"{where}.error", "an HTTP error answers instead of steps; use stream_error "
-                                          "to fail after some steps")
+            raise _fail(
+                f"{where}.error",
+                "an HTTP error answers instead of steps; use stream_error to fail after some steps",
+            )
         if not (self.error or self.steps or self.stream_error):
             raise _fail(where, "needs 'respond', 'error' or 'stream_error'")
         self.status = doc.get("status")
@@ -132,8 +153,7 @@ class Scenario:
         return True
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.where, "hits": self.hits,
-                "remaining": self.remaining}
+        return {"name": self.name, "source": self.where, "hits": self.hits, "remaining": self.remaining}
 
     # -- answering ------------------------------------------------------------------
     def reply(self, ctx: TurnContext) -> Reply:
@@ -150,8 +170,9 @@ class Scenario:
             steps.append(step)
         if self.stream_error:
             return Reply(steps=steps, status="failed", error=dict(self.stream_error))
-        status = self.status or ("requires_action" if any(
-            s.get("type") == "function_call" for s in steps) else "completed")
+        status = self.status or (
+            "requires_action" if any(s.get("type") == "function_call" for s in steps) else "completed"
+        )
         reply = Reply(steps=steps, status=status)
         reply.usage = self._usage(ctx, reply)
         return reply
@@ -212,8 +233,12 @@ def _check_error(value: Any, where: str, http: bool) -> dict[str, Any] | None:
         code = value.get("code", 500)
         if not isinstance(code, int) or not 400 <= code <= 599:
             raise _fail(f"{where}.code", "expected an HTTP error status (400-599)")
-        return {"code": code, "message": message, "status": value.get("status"),
-                "retry_after": value.get("retry_after")}
+        return {
+            "code": code,
+            "message": message,
+            "status": value.get("status"),
+            "retry_after": value.get("retry_after"),
+        }
     code = value.get("code", "internal")
     return {"code": str(code), "message": message}
 
@@ -226,8 +251,11 @@ def _check_step(item: Any, where: str) -> dict[str, Any]:
     kinds = [k for k in item if k in STEP_KINDS or k.endswith(("_call", "_result"))]
     if len(kinds) != 1:
         unknown = [k for k in item if k not in ("annotations",)]
-        raise _fail(where, f"unknown step key {unknown[0] if unknown else None!r}; expected one of "
-                           f"{', '.join(STEP_KINDS)} or a *_call / *_result tool step")
+        raise _fail(
+            where,
+            f"unknown step key {unknown[0] if unknown else None!r}; expected one of "
+            f"{', '.join(STEP_KINDS)} or a *_call / *_result tool step",
+        )
     kind = kinds[0]
     extra = set(item) - {kind} - ({"annotations"} if kind == "text" else set())
     if extra:
@@ -270,21 +298,36 @@ def _build_step(item: dict[str, Any], ctx: TurnContext, seed: str, last_call: st
             step["summary"] = [{"type": "text", "text": str(t)} for t in texts]
         return step
     if kind == "function_call":
-        return {"type": "function_call", "id": body.get("id") or ctx.ids.call_id(),
-                "name": body["name"], "arguments": dict(body.get("arguments") or {})}
+        return {
+            "type": "function_call",
+            "id": body.get("id") or ctx.ids.call_id(),
+            "name": body["name"],
+            "arguments": dict(body.get("arguments") or {}),
+        }
     if kind == "image":
         from .brain.lib.image_gen import render_image
+
         mime = body.get("mime_type", "image/png")
-        data = render_image(str(body.get("prompt") or ctx.last_user_text()),
-                            aspect_ratio=str(body.get("aspect_ratio", "1:1")),
-                            image_size=str(body.get("image_size", "1K")), mime_type=mime)
-        return {"type": "model_output", "content": [
-            {"type": "image", "mime_type": mime, "data": base64.b64encode(data).decode()}]}
+        data = render_image(
+            str(body.get("prompt") or ctx.last_user_text()),
+            aspect_ratio=str(body.get("aspect_ratio", "1:1")),
+            image_size=str(body.get("image_size", "1K")),
+            mime_type=mime,
+        )
+        return {
+            "type": "model_output",
+            "content": [{"type": "image", "mime_type": mime, "data": base64.b64encode(data).decode()}],
+        }
     if kind == "audio":
         from .brain.lib import speech
+
         pcm = speech.synthesize(str(body.get("text") or ""), body.get("voice") or speech.DEFAULT_VOICE)
-        return {"type": "model_output", "content": [
-            {"type": "audio", "mime_type": speech.MIME_TYPE, "data": base64.b64encode(pcm).decode()}]}
+        return {
+            "type": "model_output",
+            "content": [
+                {"type": "audio", "mime_type": speech.MIME_TYPE, "data": base64.b64encode(pcm).decode()}
+            ],
+        }
     if kind == "step":
         return json.loads(json.dumps(body))
     step = {"type": kind, **json.loads(json.dumps(body))}
@@ -296,6 +339,7 @@ def _build_step(item: dict[str, Any], ctx: TurnContext, seed: str, last_call: st
 
 
 # -- loading --------------------------------------------------------------------------
+
 
 def parse(text: str, source: str) -> list[Scenario]:
     """Scenarios from one YAML/JSON text: a list, ``{scenarios: [...]}``, or YAML documents."""
@@ -311,7 +355,9 @@ def parse(text: str, source: str) -> list[Scenario]:
         if isinstance(doc, dict) and "scenarios" in doc:
             bad = set(doc) - {"scenarios"}
             if bad:
-                raise ScenarioError(f"{label}: unknown top-level key {sorted(bad)[0]!r}; expected 'scenarios'")
+                raise ScenarioError(
+                    f"{label}: unknown top-level key {sorted(bad)[0]!r}; expected 'scenarios'"
+                )
             doc = doc["scenarios"]
         if isinstance(doc, dict):
             doc = [doc]

@@ -1,9 +1,11 @@
 """Running the app: in a background thread (``start()``) or in the foreground (CLI)."""
+
 from __future__ import annotations
 
 import socket
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .config import EmulatorConfig
 
@@ -22,8 +24,13 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def build(config: EmulatorConfig, brain: Any = None, on_ready: Callable[[], None] | None = None,
-          log_level: str = "warning", extensions: Sequence[Any] = ()):
+def build(
+    config: EmulatorConfig,
+    brain: Any = None,
+    on_ready: Callable[[], None] | None = None,
+    log_level: str = "warning",
+    extensions: Sequence[Any] = (),
+):
     """The emulator and its uvicorn server; ``--record``/``--replay`` settings swap the app
     for the proxy or the cassette player. Bad settings (a broken scenario file, a missing
     replay directory) raise ValueError here, before anything listens. ``extensions`` are served
@@ -41,16 +48,24 @@ def build(config: EmulatorConfig, brain: Any = None, on_ready: Callable[[], None
     # Idle keep-alive well above httpx's 5 s pool expiry: with uvicorn's default (also 5 s)
     # the server may close a pooled connection just as the SDK reuses it, and the request
     # fails with "Server disconnected" / ReadError (seen under load in the test suite).
-    uv_config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
-                               timeout_graceful_shutdown=1, ws="none", timeout_keep_alive=75)
+    uv_config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=1,
+        ws="none",
+        timeout_keep_alive=75,
+    )
     return emulator, uvicorn.Server(uv_config)
 
 
 class EmulatorHandle:
     """A running in-process emulator: ``.base_url``, ``.stop()``, context manager."""
 
-    def __init__(self, host: str, port: int, server: Any, thread: threading.Thread,
-                 emulator: Any, sock: socket.socket):
+    def __init__(
+        self, host: str, port: int, server: Any, thread: threading.Thread, emulator: Any, sock: socket.socket
+    ):
         self.host, self.port = host, port
         self.base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
         self.emulator = emulator
@@ -80,6 +95,7 @@ class EmulatorHandle:
         if loop is None:
             return fn(*args)
         import asyncio
+
         future = asyncio.run_coroutine_threadsafe(_as_coro(fn, *args), loop)
         return future.result(timeout=10)
 
@@ -95,7 +111,7 @@ class EmulatorHandle:
         except OSError:
             pass
 
-    def __enter__(self) -> "EmulatorHandle":
+    def __enter__(self) -> EmulatorHandle:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -109,9 +125,16 @@ async def _as_coro(fn, *args):
     return fn(*args)
 
 
-def start(host: str = "127.0.0.1", port: int = 0, *, brain: Any = None, log_level: str = "warning",
-          extensions: Sequence[Any] = (),
-          ready_timeout: float = 15.0, **settings: Any) -> EmulatorHandle:
+def start(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    brain: Any = None,
+    log_level: str = "warning",
+    extensions: Sequence[Any] = (),
+    ready_timeout: float = 15.0,
+    **settings: Any,
+) -> EmulatorHandle:
     """Start an emulator in a daemon thread and return once it accepts requests.
 
     ``settings`` are :class:`EmulatorConfig` fields, e.g. ``scenarios="path.yaml"``,
@@ -121,8 +144,7 @@ def start(host: str = "127.0.0.1", port: int = 0, *, brain: Any = None, log_leve
 
     config = EmulatorConfig(**settings)
     ready = threading.Event()
-    emulator, server = build(config, brain, on_ready=ready.set, log_level=log_level,
-                             extensions=extensions)
+    emulator, server = build(config, brain, on_ready=ready.set, log_level=log_level, extensions=extensions)
     sock = bind(host, port)
     errors: list[BaseException] = []
 

@@ -4,6 +4,7 @@
 (store, runs, ids, faults, request log, brain) hangs off one :class:`Emulator` object, so a
 test or the control plane can reach any of it directly.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,9 +13,11 @@ import hashlib
 import json
 import random
 import re
-from typing import Any, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
 
-from . import dialects, events as ev, runs
+from . import dialects, runs
+from . import events as ev
 from .brain.base import Brain, Reply, TurnContext
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
@@ -26,8 +29,13 @@ from .validate import normalize_input, validate_create
 
 
 class Emulator:
-    def __init__(self, config: EmulatorConfig | None = None, brain: Brain | None = None,
-                 files: Any = None, agents: Any = None):
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        brain: Brain | None = None,
+        files: Any = None,
+        agents: Any = None,
+    ):
         self.config = config or EmulatorConfig()
         self.store = open_store(self.config.db, self.config.max_interactions)
         self.store.on_evict = self._evicted
@@ -39,6 +47,7 @@ class Emulator:
         self.faults.reseed(self.config.seed)
         if brain is None:
             from .brain.pipeline import default_brain
+
             brain = default_brain()
         self.brain = brain
         self.runs: dict[str, runs.Run] = {}
@@ -68,38 +77,65 @@ class Emulator:
         self.ids.reseed(seed)
         self.faults.reseed(seed)
 
-    def log_request(self, method: str, path: str, query: str, headers: Iterable[tuple[str, str]],
-                    body: Any, known: Iterable[str] = ()) -> None:
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Iterable[tuple[str, str]],
+        body: Any,
+        known: Iterable[str] = (),
+    ) -> None:
         """Log one API request with every credential redacted (headers, ``?key=``, body fields,
         and the request's own key value wherever it appears); ``known`` adds more values."""
         headers = list(headers)
         lowered = {k.lower(): v for k, v in headers}
         auth = lowered.get("authorization", "")
-        keys = [*known, lowered.get("x-goog-api-key"), auth[7:].strip() if auth[:7].lower() == "bearer "
-                else auth, *_query_keys(query)]
-        self.request_log.append({"method": method, "path": scrub_text(path, keys),
-                                 "query": scrub_query(query, keys),
-                                 "headers": scrub_headers(headers, keys, mask="***"),
-                                 "body": scrub(body, keys)})
+        keys = [
+            *known,
+            lowered.get("x-goog-api-key"),
+            auth[7:].strip() if auth[:7].lower() == "bearer " else auth,
+            *_query_keys(query),
+        ]
+        self.request_log.append(
+            {
+                "method": method,
+                "path": scrub_text(path, keys),
+                "query": scrub_query(query, keys),
+                "headers": scrub_headers(headers, keys, mask="***"),
+                "body": scrub(body, keys),
+            }
+        )
 
     def match_fault(self, method: str, path: str, model: str | None) -> FaultRule | None:
         return self.faults.match(method, path, model)
 
     # -- thinking -----------------------------------------------------------------------
-    def _context(self, req: dict[str, Any], input_steps: list[dict[str, Any]],
-                 history: list[dict[str, Any]]) -> TurnContext:
-        digest = hashlib.sha256(json.dumps([req.get("model"), req.get("agent"), input_steps,
-                                            len(history)], sort_keys=True, default=str)
-                                .encode()).digest()
+    def _context(
+        self, req: dict[str, Any], input_steps: list[dict[str, Any]], history: list[dict[str, Any]]
+    ) -> TurnContext:
+        digest = hashlib.sha256(
+            json.dumps(
+                [req.get("model"), req.get("agent"), input_steps, len(history)], sort_keys=True, default=str
+            ).encode()
+        ).digest()
         seed = int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
         return TurnContext(
-            request=req, model=req.get("model"), agent=req.get("agent"), input_steps=input_steps,
-            history=history, system_instruction=req.get("system_instruction"),
-            tools=list(req.get("tools") or []), generation_config=dict(req.get("generation_config") or {}),
+            request=req,
+            model=req.get("model"),
+            agent=req.get("agent"),
+            input_steps=input_steps,
+            history=history,
+            system_instruction=req.get("system_instruction"),
+            tools=list(req.get("tools") or []),
+            generation_config=dict(req.get("generation_config") or {}),
             response_format=req.get("response_format"),
             response_modalities=list(req.get("response_modalities") or []),
-            agent_config=req.get("agent_config"), rng=random.Random(seed), ids=self.ids,
-            files=self.files)
+            agent_config=req.get("agent_config"),
+            rng=random.Random(seed),
+            ids=self.ids,
+            files=self.files,
+        )
 
     CHAIN_CACHE = 256
 
@@ -107,12 +143,18 @@ class Emulator:
         if not previous_id:
             return []
         if previous_id in self.runs and not self.runs[previous_id].finished:
-            raise ApiError(400, f"Interaction {previous_id} is still in progress; wait for it to "
-                                "finish before continuing from it.", "FAILED_PRECONDITION")
+            raise ApiError(
+                400,
+                f"Interaction {previous_id} is still in progress; wait for it to "
+                "finish before continuing from it.",
+                "FAILED_PRECONDITION",
+            )
         head = self.store.get(previous_id)
         if head is None:
-            raise not_found(f"Interaction {previous_id} was not found. It may have been deleted, "
-                            "expired, or created with store=false.")
+            raise not_found(
+                f"Interaction {previous_id} was not found. It may have been deleted, "
+                "expired, or created with store=false."
+            )
         return list(self._chain(head))
 
     def _chain(self, head: Record) -> tuple[dict[str, Any], ...]:
@@ -166,14 +208,18 @@ class Emulator:
         return reply
 
     # -- create -------------------------------------------------------------------------
-    async def create(self, body: Any, dialect: str,
-                     fault: FaultRule | None = None) -> dict[str, Any] | AsyncIterator[bytes]:
+    async def create(
+        self, body: Any, dialect: str, fault: FaultRule | None = None
+    ) -> dict[str, Any] | AsyncIterator[bytes]:
         req = validate_create(body, agents=self.agents if self.agents is not None else ())
         if req.get("continuation_token"):
             raise ApiError(400, "Unknown continuation_token: this server never issued it.")
         if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
-            raise ApiError(400, f"Agent {req['agent']} runs only in the background: set "
-                                "background=true and poll or stream the interaction.")
+            raise ApiError(
+                400,
+                f"Agent {req['agent']} runs only in the background: set "
+                "background=true and poll or stream the interaction.",
+            )
         input_steps = normalize_input(req.get("input"), self.ids)
         history = self._history(req.get("previous_interaction_id"))
         ctx = self._context(req, input_steps, history)
@@ -186,11 +232,17 @@ class Emulator:
             status = "completed"
         background, stream = bool(req.get("background")), bool(req.get("stream"))
         store = req.get("store", True) is not False
-        record = Record(id=self.ids.interaction_id(), model=req.get("model"), agent=req.get("agent"),
-                        status="in_progress", dialect=dialect,
-                        request={k: v for k, v in req.items() if k != "stream"},
-                        input_steps=input_steps, previous_interaction_id=req.get("previous_interaction_id"),
-                        background=background)
+        record = Record(
+            id=self.ids.interaction_id(),
+            model=req.get("model"),
+            agent=req.get("agent"),
+            status="in_progress",
+            dialect=dialect,
+            request={k: v for k, v in req.items() if k != "stream"},
+            input_steps=input_steps,
+            previous_interaction_id=req.get("previous_interaction_id"),
+            background=background,
+        )
         if not stream and not background:
             await self._pace_unary(reply)
             record.status, record.output_steps = status, reply.steps
@@ -208,17 +260,25 @@ class Emulator:
     def _background_only(self, agent: str) -> bool:
         """Whether ``agent`` (or the built-in agent a saved custom agent extends) needs background."""
         from .brain.skills.agents import background_only
+
         return background_only(self.agents.resolve(agent)[0] if self.agents is not None else agent)
 
     def _heavy(self, req: dict[str, Any]) -> bool:
         """Requests whose brain work may take long enough to be worth a worker thread."""
         model = str(req.get("model") or "")
-        return bool(req.get("agent") or req.get("response_modalities") or "image" in model
-                    or "tts" in model or req.get("response_format") or req.get("tools"))
+        return bool(
+            req.get("agent")
+            or req.get("response_modalities")
+            or "image" in model
+            or "tts" in model
+            or req.get("response_format")
+            or req.get("tools")
+        )
 
     @staticmethod
-    def _large(input_steps: list[dict[str, Any]], history: list[dict[str, Any]],
-               limit: int = 100_000) -> bool:
+    def _large(
+        input_steps: list[dict[str, Any]], history: list[dict[str, Any]], limit: int = 100_000
+    ) -> bool:
         """Long inputs take the brain seconds to read: keep that off the event loop too, so
         one huge request never stalls every other stream and poll."""
         size = 0
@@ -239,28 +299,62 @@ class Emulator:
             await asyncio.sleep(delay)
 
     def _event_builder(self, record: Record):
-        def build(steps: list[dict[str, Any]], status: str, usage: Any = None, error: Any = None,
-                  initial_status: str = "in_progress") -> list[ev.Event]:
-            return ev.build(record, record.dialect, steps, status, usage, error,
-                            words=record.words, initial_status=initial_status)
+        def build(
+            steps: list[dict[str, Any]],
+            status: str,
+            usage: Any = None,
+            error: Any = None,
+            initial_status: str = "in_progress",
+        ) -> list[ev.Event]:
+            return ev.build(
+                record,
+                record.dialect,
+                steps,
+                status,
+                usage,
+                error,
+                words=record.words,
+                initial_status=initial_status,
+            )
+
         return build
 
     def _start_run(self, record: Record, reply: Reply, status: str, persist: bool) -> runs.Run:
         initial = record.status
-        events = ev.build(record, record.dialect, reply.steps, status, reply.usage, reply.error,
-                          words=record.words, initial_status=initial)
-        run = runs.Run(record=record, steps=reply.steps, status=status, usage=reply.usage,
-                       error=reply.error, events=events, persist=self.store.put if persist else None)
+        events = ev.build(
+            record,
+            record.dialect,
+            reply.steps,
+            status,
+            reply.usage,
+            reply.error,
+            words=record.words,
+            initial_status=initial,
+        )
+        run = runs.Run(
+            record=record,
+            steps=reply.steps,
+            status=status,
+            usage=reply.usage,
+            error=reply.error,
+            events=events,
+            persist=self.store.put if persist else None,
+        )
         if persist:
             self.store.put(record)
         self.runs[record.id] = run
         min_total = 0.0
         if record.background:
             min_total = max(self.config.background_ms / 1000.0, reply.duration_s or 0.0)
-        run.task = asyncio.get_running_loop().create_task(runs.drive(
-            run, latency_s=self.config.latency_ms / 1000.0,
-            tokens_per_second=self.config.tokens_per_second, min_total_s=min_total,
-            queue_s=self.config.queue_ms / 1000.0 if record.status == "queued" else 0.0))
+        run.task = asyncio.get_running_loop().create_task(
+            runs.drive(
+                run,
+                latency_s=self.config.latency_ms / 1000.0,
+                tokens_per_second=self.config.tokens_per_second,
+                min_total_s=min_total,
+                queue_s=self.config.queue_ms / 1000.0 if record.status == "queued" else 0.0,
+            )
+        )
         run.task.add_done_callback(lambda _t, rid=record.id: self._forget(rid))
         return run
 
@@ -277,8 +371,10 @@ class Emulator:
                 ctx = self._context(record.request, record.input_steps, history)
                 reply = self._respond(ctx)
             except ApiError as exc:
-                record.status, record.error = "failed", {"code": str(exc.status).lower(),
-                                                         "message": exc.message}
+                record.status, record.error = (
+                    "failed",
+                    {"code": str(exc.status).lower(), "message": exc.message},
+                )
                 self.store.put(record)
                 continue
             self._start_run(record, reply, reply.status, persist=True)
@@ -293,10 +389,16 @@ class Emulator:
                 yield ev.KEEPALIVE
                 continue
             if error_at is not None and sent >= error_at:
-                yield ev.frame({"event_type": "error", "error": {
-                    "code": fault.error_code, "message": fault.message or
-                    "Deadline expired before operation could complete."},
-                    "event_id": f"evt_{start + sent + 1}"})
+                yield ev.frame(
+                    {
+                        "event_type": "error",
+                        "error": {
+                            "code": fault.error_code,
+                            "message": fault.message or "Deadline expired before operation could complete.",
+                        },
+                        "event_id": f"evt_{start + sent + 1}",
+                    }
+                )
                 return
             if drop_at is not None and sent >= drop_at:
                 if fault.drop_mode == "abort":
@@ -324,22 +426,23 @@ class Emulator:
         partial = None
         if run is not None and not run.finished:
             partial = run.partial_steps()
-            body = dialects.render(record, dialect, timeline=True, include_input=include_input,
-                                   output_steps=partial)
+            body = dialects.render(
+                record, dialect, timeline=True, include_input=include_input, output_steps=partial
+            )
             body["status"] = dialects.wire_status(run.current_status, dialect)
             return body
         return dialects.render(record, dialect, timeline=True, include_input=include_input)
 
-    async def stream_get(self, rid: str, dialect: str, last_event_id: str | None,
-                         fault: FaultRule | None = None) -> AsyncIterator[bytes]:
+    async def stream_get(
+        self, rid: str, dialect: str, last_event_id: str | None, fault: FaultRule | None = None
+    ) -> AsyncIterator[bytes]:
         record = self._record(rid)
         run = self.runs.get(rid)
         if run is not None and not run.finished and record.dialect != dialect:
             # A run streams in the schema it was created in; a client of the other schema
             # gets the translated events once it ends, with keep-alives while it waits.
             if last_event_id and not re.fullmatch(r"evt_\d+", last_event_id):
-                raise ApiError(400, f"last_event_id {last_event_id!r} is not an event of "
-                                    f"interaction {rid}.")
+                raise ApiError(400, f"last_event_id {last_event_id!r} is not an event of interaction {rid}.")
             return self._translated_sse(run, record, dialect, last_event_id, fault)
         if run is None or record.dialect != dialect:
             run = self._replay_run(record, dialect)
@@ -348,9 +451,9 @@ class Emulator:
             raise ApiError(400, f"last_event_id {last_event_id!r} is not an event of interaction {rid}.")
         return self._sse(run, start, fault)
 
-    async def _translated_sse(self, live: runs.Run, record: Record, dialect: str,
-                              last_event_id: str | None,
-                              fault: FaultRule | None) -> AsyncIterator[bytes]:
+    async def _translated_sse(
+        self, live: runs.Run, record: Record, dialect: str, last_event_id: str | None, fault: FaultRule | None
+    ) -> AsyncIterator[bytes]:
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         while not live.finished:
@@ -364,26 +467,52 @@ class Emulator:
                 await asyncio.wait_for(waiter.wait(), timeout=left)
             except asyncio.TimeoutError:
                 pass
-        if live.error is not None and live.status == "failed" and live.persist is None \
-                and live.events and live.events[-1].data.get("event_type") == "error":
+        if (
+            live.error is not None
+            and live.status == "failed"
+            and live.persist is None
+            and live.events
+            and live.events[-1].data.get("event_type") == "error"
+        ):
             yield ev.frame(live.events[-1].data)  # deleted or reset while we waited
             return
         run = self._replay_run(record, dialect)
         start = run.index_after(last_event_id)
         if start is None:
-            yield ev.frame({"event_type": "error", "event_id": f"evt_{len(run.events) + 1}",
-                            "error": {"code": "invalid_argument", "message":
-                                      f"last_event_id {last_event_id!r} is not an event of "
-                                      f"interaction {record.id}."}})
+            yield ev.frame(
+                {
+                    "event_type": "error",
+                    "event_id": f"evt_{len(run.events) + 1}",
+                    "error": {
+                        "code": "invalid_argument",
+                        "message": f"last_event_id {last_event_id!r} is not an event of "
+                        f"interaction {record.id}.",
+                    },
+                }
+            )
             return
         async for chunk in self._sse(run, start, fault):
             yield chunk
 
     def _replay_run(self, record: Record, dialect: str) -> runs.Run:
-        events = ev.build(record, dialect, record.output_steps, record.status, record.usage,
-                          record.error, words=record.words)
-        run = runs.Run(record=record, steps=record.output_steps, status=record.status,
-                       usage=record.usage, error=record.error, events=events, persist=None)
+        events = ev.build(
+            record,
+            dialect,
+            record.output_steps,
+            record.status,
+            record.usage,
+            record.error,
+            words=record.words,
+        )
+        run = runs.Run(
+            record=record,
+            steps=record.output_steps,
+            status=record.status,
+            usage=record.usage,
+            error=record.error,
+            events=events,
+            persist=None,
+        )
         run.revealed, run.finished = len(events), True
         return run
 
@@ -392,8 +521,12 @@ class Emulator:
         run = self.runs.get(rid)
         if run is None or run.finished or not record.background:
             state = run.current_status if run is not None else record.status
-            raise ApiError(400, f"Only background interactions that are still running can be "
-                                f"cancelled; interaction {rid} is {state}.", "FAILED_PRECONDITION")
+            raise ApiError(
+                400,
+                f"Only background interactions that are still running can be "
+                f"cancelled; interaction {rid} is {state}.",
+                "FAILED_PRECONDITION",
+            )
         runs.cancel(run, self._event_builder(record))
         return dialects.render(record, dialect)
 
@@ -419,6 +552,7 @@ class Emulator:
 
 def _query_keys(query: str) -> list[str]:
     from urllib.parse import parse_qsl
+
     return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
 
 

@@ -9,6 +9,7 @@ Both stores are **bounded** (``max_items``, ``--max-interactions``): like the re
 expiring stored interactions, the oldest *finished* ones are evicted first (running ones
 never are), so a GET of an evicted id, or a chain continued from one, is a 404.
 """
+
 from __future__ import annotations
 
 import collections
@@ -16,8 +17,9 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 RUNNING = ("in_progress", "queued")
 DEFAULT_MAX = 10_000
@@ -50,7 +52,7 @@ class Record:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "Record":
+    def from_json(cls, text: str) -> Record:
         data = json.loads(text)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
@@ -113,8 +115,7 @@ class MemoryStore:
 
 _UPDATE = "UPDATE interactions SET status=?, doc=? WHERE id=?"
 _INSERT = "INSERT INTO interactions(status, doc, id) VALUES(?,?,?)"
-_VICTIMS = ("SELECT id FROM interactions WHERE status NOT IN ('in_progress','queued') "
-            "ORDER BY rowid LIMIT ?")
+_VICTIMS = "SELECT id FROM interactions WHERE status NOT IN ('in_progress','queued') ORDER BY rowid LIMIT ?"
 
 
 class SqliteStore:
@@ -132,8 +133,10 @@ class SqliteStore:
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS interactions ("
-                           "id TEXT PRIMARY KEY, status TEXT NOT NULL, doc TEXT NOT NULL)")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS interactions ("
+            "id TEXT PRIMARY KEY, status TEXT NOT NULL, doc TEXT NOT NULL)"
+        )
         self._count = self._conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
 
     def __len__(self) -> int:
@@ -181,8 +184,9 @@ class SqliteStore:
     def unfinished(self) -> Iterator[Record]:
         """Interactions a previous process left running (resumed at start-up)."""
         with self._lock:
-            rows = self._conn.execute("SELECT doc FROM interactions WHERE status IN "
-                                      "('in_progress','queued')").fetchall()
+            rows = self._conn.execute(
+                "SELECT doc FROM interactions WHERE status IN ('in_progress','queued')"
+            ).fetchall()
         return (Record.from_json(r[0]) for r in rows)
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ The real service rejects malformed requests with 400 INVALID_ARGUMENT naming the
 so does the emulator. Everything here raises :class:`ApiError` (never anything else) for
 bad input, which is what keeps the emulator from ever answering 500 to a client mistake.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,30 +17,87 @@ from typing import Any
 from .errors import ApiError, invalid
 
 TOP_LEVEL = {
-    "model", "agent", "input", "previous_interaction_id", "system_instruction", "tools",
-    "generation_config", "agent_config", "response_format", "response_mime_type",
-    "response_modalities", "stream", "background", "store", "continuation_token",
-    "cached_content", "safety_settings", "service_tier", "labels", "webhook_config",
+    "model",
+    "agent",
+    "input",
+    "previous_interaction_id",
+    "system_instruction",
+    "tools",
+    "generation_config",
+    "agent_config",
+    "response_format",
+    "response_mime_type",
+    "response_modalities",
+    "stream",
+    "background",
+    "store",
+    "continuation_token",
+    "cached_content",
+    "safety_settings",
+    "service_tier",
+    "labels",
+    "webhook_config",
     "environment",
 }
 CONTENT_TYPES = {"text", "image", "audio", "video", "document"}
 STEP_TYPES = {
-    "user_input", "model_output", "thought", "function_call", "function_result",
-    "code_execution_call", "code_execution_result", "url_context_call", "url_context_result",
-    "google_search_call", "google_search_result", "mcp_server_tool_call", "mcp_server_tool_result",
-    "file_search_call", "file_search_result", "google_maps_call", "google_maps_result",
-    "retrieval_call", "retrieval_result", "tool_search_call", "tool_search_result",
-    "processing_call", "processing_result", "computer_use_call", "computer_use_result",
+    "user_input",
+    "model_output",
+    "thought",
+    "function_call",
+    "function_result",
+    "code_execution_call",
+    "code_execution_result",
+    "url_context_call",
+    "url_context_result",
+    "google_search_call",
+    "google_search_result",
+    "mcp_server_tool_call",
+    "mcp_server_tool_result",
+    "file_search_call",
+    "file_search_result",
+    "google_maps_call",
+    "google_maps_result",
+    "retrieval_call",
+    "retrieval_result",
+    "tool_search_call",
+    "tool_search_result",
+    "processing_call",
+    "processing_result",
+    "computer_use_call",
+    "computer_use_result",
 }
 TOOL_TYPES = {
-    "function", "google_search", "code_execution", "url_context", "computer_use", "mcp_server",
-    "file_search", "google_maps", "retrieval", "tool_search",
+    "function",
+    "google_search",
+    "code_execution",
+    "url_context",
+    "computer_use",
+    "mcp_server",
+    "file_search",
+    "google_maps",
+    "retrieval",
+    "tool_search",
 }
 GENERATION_KEYS = {
-    "temperature", "top_p", "top_k", "max_output_tokens", "seed", "stop_sequences",
-    "thinking_level", "thinking_summaries", "tool_choice", "speech_config", "image_config",
-    "transcription_config", "video_config", "presence_penalty", "frequency_penalty",
-    "candidate_count", "response_logprobs", "logprobs",
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_output_tokens",
+    "seed",
+    "stop_sequences",
+    "thinking_level",
+    "thinking_summaries",
+    "tool_choice",
+    "speech_config",
+    "image_config",
+    "transcription_config",
+    "video_config",
+    "presence_penalty",
+    "frequency_penalty",
+    "candidate_count",
+    "response_logprobs",
+    "logprobs",
 }
 THINKING_LEVELS = {"minimal", "low", "medium", "high", "xhigh"}
 TOOL_CHOICES = {"auto", "any", "none", "validated"}
@@ -47,17 +105,26 @@ MODALITIES = {"text", "image", "audio", "video", "document"}
 SERVICE_TIERS = {"flex", "standard", "priority", "deferred"}
 AGENT_CONFIG_TYPES = {"dynamic", "deep-research", "antigravity", "code-mender"}
 KNOWN_AGENTS = {
-    "deep-research-pro-preview-12-2025", "deep-research-preview-04-2026",
-    "deep-research-max-preview-04-2026", "antigravity-preview-05-2026",
+    "deep-research-pro-preview-12-2025",
+    "deep-research-preview-04-2026",
+    "deep-research-max-preview-04-2026",
+    "antigravity-preview-05-2026",
     "antigravity-preview-09-2026",
 }
 MODEL_RE = re.compile(r"^(models/)?(gemini|gemma|lyria|imagen|veo|learnlm)-[A-Za-z0-9.\-_]+$")
 AGENT_RE = re.compile(r"^(deep-research|antigravity|code-mender)-[A-Za-z0-9.\-_]+$")
 # camelCase spellings some SDK generations put on the wire (2.0.0, computer_use in 1.55).
-CAMEL = {"mimeType": "mime_type", "aspectRatio": "aspect_ratio", "imageSize": "image_size",
-         "sampleRate": "sample_rate", "bitRate": "bit_rate",
-         "excludedPredefinedFunctions": "excluded_predefined_functions",
-         "partialArguments": "partial_arguments", "callId": "call_id", "isError": "is_error"}
+CAMEL = {
+    "mimeType": "mime_type",
+    "aspectRatio": "aspect_ratio",
+    "imageSize": "image_size",
+    "sampleRate": "sample_rate",
+    "bitRate": "bit_rate",
+    "excludedPredefinedFunctions": "excluded_predefined_functions",
+    "partialArguments": "partial_arguments",
+    "callId": "call_id",
+    "isError": "is_error",
+}
 
 
 _TYPED_FORMATS = ("text", "image", "audio", "video")
@@ -88,8 +155,9 @@ def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
         value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
-        raise ApiError(400, f"Invalid JSON payload received: nesting deeper than {max_depth} "
-                            "levels.") from None
+        raise ApiError(
+            400, f"Invalid JSON payload received: nesting deeper than {max_depth} levels."
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, f"Invalid JSON payload received: {exc}") from None
     stack = [(value, 1)]
@@ -100,13 +168,15 @@ def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
-                    raise ApiError(400, "Invalid JSON payload received: a string contains an "
-                                        "unpaired UTF-16 surrogate (invalid Unicode).") from None
+                    raise ApiError(
+                        400,
+                        "Invalid JSON payload received: a string contains an "
+                        "unpaired UTF-16 surrogate (invalid Unicode).",
+                    ) from None
             continue
         if isinstance(item, (dict, list)):
             if depth > max_depth:
-                raise ApiError(400, f"Invalid JSON payload received: nesting deeper than "
-                                    f"{max_depth} levels.")
+                raise ApiError(400, f"Invalid JSON payload received: nesting deeper than {max_depth} levels.")
             if isinstance(item, dict):
                 stack.extend((k, depth) for k in item)
                 stack.extend((v, depth + 1) for v in item.values())
@@ -126,8 +196,10 @@ def snake_keys(obj: Any) -> Any:
                 out[CAMEL.get(key, key)] = value
             elif key == "response_format":  # rename in typed formats, never inside a raw schema
                 items = value if isinstance(value, list) else [value]
-                fixed = [snake_keys(f) if isinstance(f, dict) and f.get("type") in _TYPED_FORMATS
-                         else f for f in items]
+                fixed = [
+                    snake_keys(f) if isinstance(f, dict) and f.get("type") in _TYPED_FORMATS else f
+                    for f in items
+                ]
                 out[key] = fixed if isinstance(value, list) else fixed[0]
             else:
                 out[CAMEL.get(key, key)] = snake_keys(value)
@@ -183,8 +255,12 @@ def _validate_target(body: dict[str, Any], agents: Any) -> None:
     if model is not None:
         _expect(model, str, "model", "a string")
         if not MODEL_RE.match(model):
-            raise ApiError(404, f"models/{model} is not found for the interactions API, or is not "
-                                "supported. Check the model name.", "NOT_FOUND")
+            raise ApiError(
+                404,
+                f"models/{model} is not found for the interactions API, or is not "
+                "supported. Check the model name.",
+                "NOT_FOUND",
+            )
         if body.get("agent_config") is not None:
             raise invalid("agent_config", "'agent_config' can only be used with 'agent'.")
     if agent is not None:
@@ -192,8 +268,9 @@ def _validate_target(body: dict[str, Any], agents: Any) -> None:
         if agent not in KNOWN_AGENTS and not AGENT_RE.match(agent) and agent not in agents:
             raise ApiError(404, f"agents/{agent} is not found.", "NOT_FOUND")
         if body.get("generation_config") is not None:
-            raise invalid("generation_config", "'generation_config' cannot be used with 'agent'; "
-                                               "use 'agent_config'.")
+            raise invalid(
+                "generation_config", "'generation_config' cannot be used with 'agent'; use 'agent_config'."
+            )
 
 
 def _validate_flags(body: dict[str, Any]) -> None:
@@ -202,10 +279,12 @@ def _validate_flags(body: dict[str, Any]) -> None:
         if flag in body and not isinstance(body[flag], bool):
             raise invalid(flag, "expected a boolean")
     if body.get("background") and body.get("store") is False:
-        raise invalid("store", "'store' must be true when 'background' is true: background "
-                               "interactions are stored so they can be polled.")
-    for key in ("previous_interaction_id", "continuation_token", "cached_content",
-                "response_mime_type"):
+        raise invalid(
+            "store",
+            "'store' must be true when 'background' is true: background "
+            "interactions are stored so they can be polled.",
+        )
+    for key in ("previous_interaction_id", "continuation_token", "cached_content", "response_mime_type"):
         if body.get(key) is not None:
             _expect(body[key], str, key, "a string")
 
@@ -214,6 +293,7 @@ def _system_instruction(si: Any) -> Any:
     """A string, or text content (``{"parts": ...}`` or a list of parts) flattened to its text."""
     if isinstance(si, (dict, list)):
         from .brain.base import content_text
+
         parts = si.get("parts", si) if isinstance(si, dict) else si
         if not isinstance(parts, (str, dict, list)):
             raise invalid("system_instruction", "expected a string or text content")
@@ -228,8 +308,9 @@ def _modalities(mods: Any) -> list[str]:
     norm = []
     for i, m in enumerate(mods):
         if not isinstance(m, str) or m.lower() not in MODALITIES:
-            raise invalid(f"response_modalities[{i}]", f"unknown modality {m!r}; expected one of "
-                                                       f"{sorted(MODALITIES)}")
+            raise invalid(
+                f"response_modalities[{i}]", f"unknown modality {m!r}; expected one of {sorted(MODALITIES)}"
+            )
         norm.append(m.lower())
     return norm
 
@@ -266,13 +347,16 @@ def _validate_tools(tools: Any) -> None:
         _expect(tool, dict, field, "an object")
         kind = tool.get("type")
         if not _one_of(kind, TOOL_TYPES):
-            raise invalid(f"{field}.type", f"unknown tool type {kind!r}; expected one of "
-                                           f"{sorted(TOOL_TYPES)}")
+            raise invalid(
+                f"{field}.type", f"unknown tool type {kind!r}; expected one of {sorted(TOOL_TYPES)}"
+            )
         if kind == "function":
             name = tool.get("name")
             if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$", name):
-                raise invalid(f"{field}.name", "a function needs a name of letters, digits, '_', "
-                                               "'.' or '-' (at most 64 characters)")
+                raise invalid(
+                    f"{field}.name",
+                    "a function needs a name of letters, digits, '_', '.' or '-' (at most 64 characters)",
+                )
             if name in names:
                 raise invalid(f"{field}.name", f"duplicate function name {name!r}")
             names.add(name)
@@ -290,8 +374,12 @@ def _validate_generation_config(gc: Any) -> None:
     for key in gc:
         if key not in GENERATION_KEYS:
             raise invalid(f"generation_config.{key}", f'Unknown name "{key}": Cannot find field.')
-    num = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0), "presence_penalty": (-2.0, 2.0),
-           "frequency_penalty": (-2.0, 2.0)}
+    num = {
+        "temperature": (0.0, 2.0),
+        "top_p": (0.0, 1.0),
+        "presence_penalty": (-2.0, 2.0),
+        "frequency_penalty": (-2.0, 2.0),
+    }
     for key, (lo, hi) in num.items():
         if gc.get(key) is not None:
             _expect(gc[key], (int, float), f"generation_config.{key}", "a number")
@@ -309,8 +397,10 @@ def _validate_generation_config(gc: Any) -> None:
     if gc.get("thinking_level") is not None:
         level = gc["thinking_level"]
         if not isinstance(level, str) or level.lower() not in THINKING_LEVELS:
-            raise invalid("generation_config.thinking_level",
-                          f"expected one of {sorted(THINKING_LEVELS)}, got {level!r}")
+            raise invalid(
+                "generation_config.thinking_level",
+                f"expected one of {sorted(THINKING_LEVELS)}, got {level!r}",
+            )
         gc["thinking_level"] = level.lower()
     if gc.get("thinking_summaries") is not None and gc["thinking_summaries"] not in ("auto", "none"):
         raise invalid("generation_config.thinking_summaries", "expected 'auto' or 'none'")
@@ -322,8 +412,9 @@ def _validate_generation_config(gc: Any) -> None:
         elif isinstance(tc, dict):
             allowed = tc.get("allowed_tools")
             if not isinstance(allowed, dict) or not isinstance(allowed.get("tools", []), list):
-                raise invalid("generation_config.tool_choice.allowed_tools",
-                              "expected {mode, tools: [names]}")
+                raise invalid(
+                    "generation_config.tool_choice.allowed_tools", "expected {mode, tools: [names]}"
+                )
         else:
             raise invalid("generation_config.tool_choice", "expected a string or an object")
     sc = gc.get("speech_config")
@@ -334,6 +425,7 @@ def _validate_generation_config(gc: Any) -> None:
 
 
 # -- input normalization --------------------------------------------------------------
+
 
 def standard_base64(data: str, field: str) -> str:
     """``data`` in the standard base64 alphabet; URL-safe base64 (``-``/``_``, padding optional)
@@ -364,8 +456,9 @@ def _check_content(item: Any, field: str) -> dict[str, Any]:
         item = {"type": "text", **item}
         kind = "text"
     if not _one_of(kind, CONTENT_TYPES):
-        raise invalid(f"{field}.type", f"unknown content type {kind!r}; expected one of "
-                                       f"{sorted(CONTENT_TYPES)}")
+        raise invalid(
+            f"{field}.type", f"unknown content type {kind!r}; expected one of {sorted(CONTENT_TYPES)}"
+        )
     if kind == "text":
         if not isinstance(item.get("text"), str):
             raise invalid(f"{field}.text", "a text part needs a string 'text'")
@@ -392,8 +485,10 @@ def _check_step(step: dict[str, Any], field: str, ids: Any) -> dict[str, Any]:
             content = [content]
         if not isinstance(content, list):
             raise invalid(f"{field}.content", "expected a list of content parts")
-        step = {**step, "content": [_check_content(c, f"{field}.content[{j}]")
-                                    for j, c in enumerate(content)]}
+        step = {
+            **step,
+            "content": [_check_content(c, f"{field}.content[{j}]") for j, c in enumerate(content)],
+        }
     elif kind == "function_result":
         if not isinstance(step.get("call_id"), str):
             raise invalid(f"{field}.call_id", "a function_result needs the 'call_id' of its call")
@@ -409,14 +504,18 @@ def _check_step(step: dict[str, Any], field: str, ids: Any) -> dict[str, Any]:
                 summary = [summary]
             if not isinstance(summary, list):
                 raise invalid(f"{field}.summary", "expected a list of content parts")
-            step = {**step, "summary": [_check_content(c, f"{field}.summary[{j}]")
-                                        for j, c in enumerate(summary)]}
+            step = {
+                **step,
+                "summary": [_check_content(c, f"{field}.summary[{j}]") for j, c in enumerate(summary)],
+            }
         sig = step.get("signature")
         if sig is not None and not isinstance(sig, str):
             raise invalid(f"{field}.signature", "expected a string")
         if sig is not None and ids is not None and not ids.verify(sig):
-            raise invalid(f"{field}.signature", "invalid thought signature: it was not issued by "
-                                                "this server or it was modified")
+            raise invalid(
+                f"{field}.signature",
+                "invalid thought signature: it was not issued by this server or it was modified",
+            )
     return step
 
 

@@ -5,6 +5,7 @@
 Nothing here talks to the API, and nothing here imports :mod:`gemini_nb.result` (the
 dependency goes one way: result -> render).
 """
+
 from __future__ import annotations
 
 from .bundle import media_bundle, plain_text, result_bundle, result_metadata
@@ -13,7 +14,20 @@ from .markdown import echo_epilogue, footer, render_markdown, render_plain, rend
 from .media import audio_tag, image_tag, pcm_to_wav
 
 __all__ = [
-    "IPythonSink", "LiveDisplay", "TerminalLive", "result_bundle", "result_metadata", "plain_text",
-    "media_bundle", "render_markdown", "render_plain", "render_raw", "usage_line", "footer",
-    "echo_epilogue", "pcm_to_wav", "audio_tag", "image_tag",
+    "IPythonSink",
+    "LiveDisplay",
+    "TerminalLive",
+    "result_bundle",
+    "result_metadata",
+    "plain_text",
+    "media_bundle",
+    "render_markdown",
+    "render_plain",
+    "render_raw",
+    "usage_line",
+    "footer",
+    "echo_epilogue",
+    "pcm_to_wav",
+    "audio_tag",
+    "image_tag",
 ]

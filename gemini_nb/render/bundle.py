@@ -3,6 +3,7 @@
 Separate from ``__init__`` so the live display can build a full bundle (a failed turn's partial
 answer, shown in place) without importing its own package back.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,11 +41,15 @@ def plain_text(result: Any) -> str:
 def media_bundle(media: Any) -> dict[str, Any]:
     """A standalone bundle for one image or audio part (``result.images[0]``)."""
     if media.mime_type.startswith("image/") and media.data:
-        return {media.mime_type: base64.b64encode(media.data).decode("ascii"),
-                "text/plain": f"<image {media_caption(media.mime_type, media.data)}>"}
+        return {
+            media.mime_type: base64.b64encode(media.data).decode("ascii"),
+            "text/plain": f"<image {media_caption(media.mime_type, media.data)}>",
+        }
     if media.mime_type.startswith("image/"):
-        return {"text/html": image_tag(media.mime_type, None, media.uri),
-                "text/plain": f"<image {media.uri}>"}
+        return {
+            "text/html": image_tag(media.mime_type, None, media.uri),
+            "text/plain": f"<image {media.uri}>",
+        }
     return {
         "text/html": audio_tag(media.mime_type, media.data, media.uri, media.sample_rate),
         "text/plain": f"<{media_caption(media.mime_type, media.data, media.sample_rate)}>",

@@ -18,11 +18,13 @@ on it, and the answer is shown once, complete, by a final fresh display: the cal
 cell's value) after a success, the view's own after a failure (``close(partial)``), so a failed
 turn's partial answer stays on screen without the caller doing anything.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import trace as _trace
 from .bundle import result_bundle
@@ -94,9 +96,17 @@ class LiveDisplay:
     and benchmarks); ``updates`` the update messages.
     """
 
-    def __init__(self, sink: Any = None, *, rate: float = 20.0, emulated: bool = False,
-                 tail: int = 8000, clock: Callable[[], float] = time.monotonic,
-                 byte_ratio: float = 0.7, byte_slack: int = 24_000):
+    def __init__(
+        self,
+        sink: Any = None,
+        *,
+        rate: float = 20.0,
+        emulated: bool = False,
+        tail: int = 8000,
+        clock: Callable[[], float] = time.monotonic,
+        byte_ratio: float = 0.7,
+        byte_slack: int = 24_000,
+    ):
         self.sink = sink or IPythonSink()
         self.interval = 1.0 / rate if rate and rate > 0 else 0.0
         self.emulated = emulated
@@ -157,8 +167,15 @@ class LiveDisplay:
         seen = (text_len, thought_len, len(trace_md))
         if seen == self._seen or not (text_len or thought_len or trace_md):
             return False
-        room = (int(self.byte_ratio * (text_len + thought_len + self._carried + len(trace_md)))
-                + self.byte_slack - self.sent - ENVELOPE - OVERHEAD - len(trace_md) - len(trace_plain))
+        room = (
+            int(self.byte_ratio * (text_len + thought_len + self._carried + len(trace_md)))
+            + self.byte_slack
+            - self.sent
+            - ENVELOPE
+            - OVERHEAD
+            - len(trace_md)
+            - len(trace_plain)
+        )
         if text_len:
             thought_window = min(thought_len, THOUGHT_TAIL)
             window = min(text_len, self.tail, room - thought_window - PLAIN_TAIL)
@@ -175,10 +192,11 @@ class LiveDisplay:
         if cut:  # start the tail at a line boundary when one is near, so markdown renders sanely
             newline = text.find("\n", 0, len(text) // 4)
             if newline >= 0:
-                text = text[newline + 1:]
+                text = text[newline + 1 :]
         markdown = live_markdown(thoughts, text, self.emulated, cut=cut, trace=trace_md)
-        plain = live_plain(thoughts[-PLAIN_TAIL:], text[-PLAIN_TAIL:], cut=cut or len(text) > PLAIN_TAIL,
-                           trace=trace_plain)
+        plain = live_plain(
+            thoughts[-PLAIN_TAIL:], text[-PLAIN_TAIL:], cut=cut or len(text) > PLAIN_TAIL, trace=trace_plain
+        )
         self._seen = seen
         self.updates += 1
         self.sent += len(markdown) + len(plain) + ENVELOPE
@@ -219,8 +237,14 @@ class TerminalLive:
     ``close`` writes what arrived since the last tick; after a failed turn, the footer too.
     """
 
-    def __init__(self, out: Any = None, *, rate: float = 30.0, show_thoughts: bool = True,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        out: Any = None,
+        *,
+        rate: float = 30.0,
+        show_thoughts: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         import sys
 
         self.out = out or sys.stdout

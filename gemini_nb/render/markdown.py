@@ -6,6 +6,7 @@ in a collapsible ``<details>`` block, tools as compact traces, media as data URI
 output ends with a small footer: model, tokens in/out/thought, latency, id, and the
 "emulated" badge when the answer did not come from Google.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,9 @@ def echo_epilogue(result: Any) -> list[str]:
     inline, a non-final status, then the footer (the text itself is not repeated)."""
     lines = []
     if result.images or result.audio:
-        lines.append(f"[{len(result.images)} image(s), {len(result.audio)} audio part(s): "
-                     "see _.images / _.audio]")
+        lines.append(
+            f"[{len(result.images)} image(s), {len(result.audio)} audio part(s): see _.images / _.audio]"
+        )
     lines.extend(_trace.trace_plain(result.steps, getattr(result, "tool_runs", None)))
     if result.status not in ("completed", None):
         lines.append(f"[status: {result.status}]")
@@ -79,8 +81,11 @@ def _status_note(result: Any) -> str | None:
         return f"failed: {result.error}" if result.error else "failed: partial answer kept"
     if result.status not in ("completed", None):
         note = getattr(result, "tool_note", None)
-        pending = sum(1 for s in result.steps if s.get("type") == "function_call") if \
-            result.status == "requires_action" else 0
+        pending = (
+            sum(1 for s in result.steps if s.get("type") == "function_call")
+            if result.status == "requires_action"
+            else 0
+        )
         extra = f"; {note}" if note else (" (pending calls: answer with .reply({...}))" if pending else "")
         return f"status: {result.status}{extra}"
     return None
@@ -204,8 +209,15 @@ def render_raw(result: Any) -> str:
     return result.text
 
 
-def live_markdown(thoughts: str, text: str, emulated: bool, *, cut: bool = False,
-                  thoughts_open: bool = True, trace: str = "") -> str:
+def live_markdown(
+    thoughts: str,
+    text: str,
+    emulated: bool,
+    *,
+    cut: bool = False,
+    thoughts_open: bool = True,
+    trace: str = "",
+) -> str:
     """The streaming preview from bounded pieces: the thoughts' tail, the tool trace so far,
     then the answer's tail (``cut``: earlier text is not shown; the final display has all of it)."""
     parts = []

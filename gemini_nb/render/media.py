@@ -4,6 +4,7 @@ The API returns speech as raw 24 kHz, 16-bit, mono PCM (``audio/L16``, ``audio/p
 no browser plays; it is wrapped in a WAV header here. Already-containerized audio (wav, mp3,
 ogg, ...) passes through untouched.
 """
+
 from __future__ import annotations
 
 import base64
@@ -83,9 +84,9 @@ def image_size(data: bytes | None) -> tuple[int, int] | None:
                 if data[i] != 0xFF:
                     return None
                 marker = data[i + 1]
-                length = struct.unpack(">H", data[i + 2:i + 4])[0]
+                length = struct.unpack(">H", data[i + 2 : i + 4])[0]
                 if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                    h, w = struct.unpack(">HH", data[i + 5:i + 9])
+                    h, w = struct.unpack(">HH", data[i + 5 : i + 9])
                     return w, h
                 i += 2 + length
     except struct.error:
@@ -101,8 +102,10 @@ def image_tag(mime_type: str | None, data: bytes | None, uri: str | None = None,
         src = uri or ""
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
     title = f' title="{size[0]}x{size[1]} {html.escape(mime_type or "")}"' if size else ""
-    return (f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt)}"{dims}{title} '
-            f'style="max-width:100%;height:auto"/>')
+    return (
+        f'<img src="{html.escape(src, quote=True)}" alt="{html.escape(alt)}"{dims}{title} '
+        f'style="max-width:100%;height:auto"/>'
+    )
 
 
 def media_caption(mime_type: str | None, data: bytes | None, sample_rate: int | None = None) -> str:
@@ -123,8 +126,9 @@ def media_caption(mime_type: str | None, data: bytes | None, sample_rate: int | 
     return f"{mime}, {kb}"
 
 
-def audio_tag(mime_type: str | None, data: bytes | None, uri: str | None = None,
-              sample_rate: int | None = None) -> str:
+def audio_tag(
+    mime_type: str | None, data: bytes | None, uri: str | None = None, sample_rate: int | None = None
+) -> str:
     if data:
         mime, payload = audio_src(mime_type, data, sample_rate)
         src = f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"

@@ -5,6 +5,7 @@ and nothing in ``render`` imports the result or the engine back. It reads only t
 ``result.structured`` (``ok``, ``df``, ``error``, ``schema.name``). A failed validation shows its
 one line above the raw answer, which stays visible.
 """
+
 from __future__ import annotations
 
 import html

@@ -12,6 +12,7 @@ Input is plain step dicts plus, optionally, the tool loop's run records (any obj
 ``status``, ``error``, ``duration_s``, ``result``, ``notes``): nothing here imports the result
 module or the SDK.
 """
+
 from __future__ import annotations
 
 import html
@@ -24,9 +25,15 @@ FULL = 20_000
 """Characters of a result inside the expander (the whole value stays in ``result.calls``)."""
 MARKS = {"ok": "✓", "error": "✗", "declined": "⊘", "pending": "⏸", "running": "…"}
 _BUILTIN_TITLES = {
-    "google_search": "search", "code_execution": "code execution", "url_context": "URL context",
-    "google_maps": "maps", "file_search": "file search", "mcp_server_tool": "MCP", "retrieval": "retrieval",
-    "tool_search": "tool search", "processing": "processing",
+    "google_search": "search",
+    "code_execution": "code execution",
+    "url_context": "URL context",
+    "google_maps": "maps",
+    "file_search": "file search",
+    "mcp_server_tool": "MCP",
+    "retrieval": "retrieval",
+    "tool_search": "tool search",
+    "processing": "processing",
 }
 
 
@@ -52,8 +59,10 @@ def _block(text: str, lang: str = "json") -> str:
     if len(text) <= SHORT:
         return _fence(text, lang)
     rest = text[:FULL] + ("\n… (cut; the whole value is in result.calls)" if len(text) > FULL else "")
-    return (_fence(text[:SHORT] + "\n…", lang) + f"\n\n<details><summary>show all ({len(text):,} "
-            f"characters)</summary>\n\n{_fence(rest, lang)}\n\n</details>")
+    return (
+        _fence(text[:SHORT] + "\n…", lang) + f"\n\n<details><summary>show all ({len(text):,} "
+        f"characters)</summary>\n\n{_fence(rest, lang)}\n\n</details>"
+    )
 
 
 def _args(arguments: Any) -> str:
@@ -115,8 +124,9 @@ def tool_markdown(call: dict[str, Any] | None, result: dict[str, Any] | None, ru
     if base == "code_execution":
         code = args.get("code") or ""
         out = payload if isinstance(payload, str) else _json(payload) if payload is not None else ""
-        body = _fence(code, args.get("language") or "python") + ("\n\n**output**\n\n" + _block(out, "text")
-                                                                  if result is not None else "")
+        body = _fence(code, args.get("language") or "python") + (
+            "\n\n**output**\n\n" + _block(out, "text") if result is not None else ""
+        )
         return _details(f"{mark} {title}{' (error)' if error else ''}", body)
     if base == "url_context":
         urls = args.get("urls") or [r.get("url") for r in payload or [] if isinstance(r, dict)]
@@ -126,22 +136,31 @@ def tool_markdown(call: dict[str, Any] | None, result: dict[str, Any] | None, ru
     if base == "mcp_server_tool":
         name = (call or result or {}).get("name")
         server = (call or result or {}).get("server_name")
-        body = "**arguments**\n\n" + _block(_json(args)) + (
-            "\n\n**result**\n\n" + _block(_json(payload)) if result is not None else "")
+        body = (
+            "**arguments**\n\n"
+            + _block(_json(args))
+            + ("\n\n**result**\n\n" + _block(_json(payload)) if result is not None else "")
+        )
         return _details(f"{mark} {title} <code>{html.escape(f'{server}.{name}')}({_args(args)})</code>", body)
     if base == "google_maps":
         queries = ", ".join(f"“{html.escape(str(q))}”" for q in args.get("queries") or [])
         places = [p for r in payload or [] if isinstance(r, dict) for p in r.get("places") or []]
-        lines = [f"1. [{p.get('name')}]({p.get('url')})" if p.get("url") else f"1. {p.get('name')}"
-                 for p in places]
+        lines = [
+            f"1. [{p.get('name')}]({p.get('url')})" if p.get("url") else f"1. {p.get('name')}" for p in places
+        ]
         return _details(f"{mark} {title}: {queries or '…'}", "\n".join(lines) or _generic(payload))
     if base == "file_search":
         docs = [r for r in payload or [] if isinstance(r, dict)]
-        lines = [f"1. **{html.escape(str(d.get('title') or d.get('file_search_store') or 'document'))}**: "
-                 f"{html.escape(_short(d.get('text') or '', 200))}" for d in docs]
+        lines = [
+            f"1. **{html.escape(str(d.get('title') or d.get('file_search_store') or 'document'))}**: "
+            f"{html.escape(_short(d.get('text') or '', 200))}"
+            for d in docs
+        ]
         return _details(f"{mark} {title}: {len(docs)} passage(s)", "\n".join(lines) or "(no passages yet)")
-    return _details(f"{mark} {title}", _generic({k: v for k, v in {**(call or {}), **(result or {})}.items()
-                                                 if k not in ("signature",)}))
+    return _details(
+        f"{mark} {title}",
+        _generic({k: v for k, v in {**(call or {}), **(result or {})}.items() if k not in ("signature",)}),
+    )
 
 
 def _function_md(call: dict[str, Any] | None, result: dict[str, Any] | None, run: Any) -> str:
@@ -153,15 +172,22 @@ def _function_md(call: dict[str, Any] | None, result: dict[str, Any] | None, run
     value = getattr(run, "result", None) if run is not None and status != "running" else None
     if value is None and result is not None:
         value = result.get("result")
-    summary = (f"{MARKS.get(status, '·')} <code>{html.escape(str(name))}({_args(arguments)})</code>"
-               f"{_seconds(getattr(run, 'duration_s', None))} · {status}")
+    summary = (
+        f"{MARKS.get(status, '·')} <code>{html.escape(str(name))}({_args(arguments)})</code>"
+        f"{_seconds(getattr(run, 'duration_s', None))} · {status}"
+    )
     body = ["**arguments**", _block(_json(arguments))]
     error = getattr(run, "error", None)
     if error:
         body += ["**error**", html.escape(error)]
     elif status in ("ok",) or (result is not None and status != "running"):
-        body += ["**result**", _block(_json(value) if not isinstance(value, str) else value,
-                                      "json" if not isinstance(value, str) else "text")]
+        body += [
+            "**result**",
+            _block(
+                _json(value) if not isinstance(value, str) else value,
+                "json" if not isinstance(value, str) else "text",
+            ),
+        ]
     notes = getattr(run, "notes", None)
     if notes:
         body.append("*" + html.escape("; ".join(notes)) + "*")
@@ -179,8 +205,9 @@ def _generic(payload: Any) -> str:
     return _block(_json(payload)) if payload not in (None, {}, []) else "(nothing yet)"
 
 
-def blocks(steps: list[dict[str, Any]], runs: dict[str, Any] | None = None,
-           markup: str = "markdown") -> dict[int, str]:
+def blocks(
+    steps: list[dict[str, Any]], runs: dict[str, Any] | None = None, markup: str = "markdown"
+) -> dict[int, str]:
     """Step index -> its rendered block: a call (with its result) at the call's place, a lone
     result at its own; a result shown with its call has no entry."""
     runs = runs or {}
@@ -196,8 +223,10 @@ def blocks(steps: list[dict[str, Any]], runs: dict[str, Any] | None = None,
 def trace_markdown(steps: list[dict[str, Any]], runs: dict[str, Any] | None = None) -> list[str]:
     """Every tool step of ``steps`` as blocks, in order."""
     runs = runs or {}
-    return [tool_markdown(call, result, runs.get(str((call or {}).get("id"))))
-            for call, result in pairs([s for s in steps if is_tool_step(s)])]
+    return [
+        tool_markdown(call, result, runs.get(str((call or {}).get("id"))))
+        for call, result in pairs([s for s in steps if is_tool_step(s)])
+    ]
 
 
 # -- plain text ------------------------------------------------------------------------------------
@@ -207,7 +236,8 @@ def tool_plain(call: dict[str, Any] | None, result: dict[str, Any] | None, run: 
     if kind.startswith("function_"):
         name = (call or result or {}).get("name")
         status = getattr(run, "status", None) or (
-            ("error" if result.get("is_error") else "ok") if result is not None else "pending")
+            ("error" if result.get("is_error") else "ok") if result is not None else "pending"
+        )
         value = getattr(run, "error", None) or getattr(run, "result", None) if run is not None else None
         if value is None and result is not None:
             value = result.get("result")
@@ -225,8 +255,10 @@ def tool_plain(call: dict[str, Any] | None, result: dict[str, Any] | None, run: 
 
 def trace_plain(steps: list[dict[str, Any]], runs: dict[str, Any] | None = None) -> list[str]:
     runs = runs or {}
-    return [tool_plain(call, result, runs.get(str((call or {}).get("id"))))
-            for call, result in pairs([s for s in steps if is_tool_step(s)])]
+    return [
+        tool_plain(call, result, runs.get(str((call or {}).get("id"))))
+        for call, result in pairs([s for s in steps if is_tool_step(s)])
+    ]
 
 
 # -- citations -------------------------------------------------------------------------------------
@@ -236,8 +268,12 @@ def citations(steps: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
     for step in steps:
         if step.get("type") != "model_output":
             continue
-        notes = [n for item in step.get("content") or [] if isinstance(item, dict)
-                 for n in item.get("annotations") or []]
+        notes = [
+            n
+            for item in step.get("content") or []
+            if isinstance(item, dict)
+            for n in item.get("annotations") or []
+        ]
         notes += step.get("annotations") or []  # a stream's text_annotation_delta lands on the step
         for note in notes:
             if not isinstance(note, dict):
@@ -256,8 +292,13 @@ def _listed_in_answer(steps: list[dict[str, Any]], found: list[tuple[str, str | 
     urls = [url for _, url in found]
     if not urls or None in urls:
         return False
-    text = " ".join(str(item.get("text") or "") for step in steps if step.get("type") == "model_output"
-                    for item in step.get("content") or [] if isinstance(item, dict))
+    text = " ".join(
+        str(item.get("text") or "")
+        for step in steps
+        if step.get("type") == "model_output"
+        for item in step.get("content") or []
+        if isinstance(item, dict)
+    )
     return all(url in text for url in urls)
 
 
@@ -276,5 +317,15 @@ def citations_plain(steps: list[dict[str, Any]]) -> str:
     return "Sources: " + " ".join(f"[{i}] {url or label}" for i, (label, url) in enumerate(found, 1))
 
 
-__all__ = ["blocks", "citations", "citations_markdown", "citations_plain", "is_tool_step", "pairs",
-           "tool_markdown", "tool_plain", "trace_markdown", "trace_plain"]
+__all__ = [
+    "blocks",
+    "citations",
+    "citations_markdown",
+    "citations_plain",
+    "is_tool_step",
+    "pairs",
+    "tool_markdown",
+    "tool_plain",
+    "trace_markdown",
+    "trace_plain",
+]

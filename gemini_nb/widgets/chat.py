@@ -15,12 +15,14 @@ A question runs in a worker thread (:mod:`.chat_turn`), so the kernel stays free
 Stop closes the stream and keeps the partial answer (the chain head does not move). Where no
 widget front end exists, :func:`chat` says so in one line and returns None.
 """
+
 from __future__ import annotations
 
 import html
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import api
 from ..errors import GeminiError
@@ -30,18 +32,33 @@ from .chat_turn import PanelHost, PanelRunner, Stopper, media_part
 from .live import WidgetLive
 
 BUILTIN_TOOLS = ("google_search", "code_execution", "url_context")
-MODELS = ("gemini-3-flash-preview", "gemini-3-pro-preview", "gemini-2.5-flash", "gemini-2.5-pro",
-          "gemini-2.5-flash-lite")
+MODELS = (
+    "gemini-3-flash-preview",
+    "gemini-3-pro-preview",
+    "gemini-2.5-flash",
+    "gemini-2.5-pro",
+    "gemini-2.5-flash-lite",
+)
 UPLOAD_ACCEPT = "image/*,audio/*,video/*,application/pdf,text/*,.csv,.json,.md"
-NO_FRONT_END = ("gemini_nb.chat() needs a Jupyter front end with widgets (JupyterLab, Notebook 7, VS Code, "
-                "Colab); here, use %%gemini cells or gemini_nb.Session().ask().")
+NO_FRONT_END = (
+    "gemini_nb.chat() needs a Jupyter front end with widgets (JupyterLab, Notebook 7, VS Code, "
+    "Colab); here, use %%gemini cells or gemini_nb.Session().ask()."
+)
 
 
 class ChatPanel:
     """The panel's widgets and its Python side (``send``, ``stop``, ``wait``; tests drive these)."""
 
-    def __init__(self, session: Any = None, *, thread: str | None = None, model: str | None = None,
-                 thinking: str | None = None, tools: Any = (), clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        session: Any = None,
+        *,
+        thread: str | None = None,
+        model: str | None = None,
+        thinking: str | None = None,
+        tools: Any = (),
+        clock: Callable[[], float] = time.monotonic,
+    ):
         import ipywidgets as w
 
         from .front import ChatInput, StreamView
@@ -62,15 +79,28 @@ class ChatPanel:
         if thinking is not None and thinking not in THINKING_LEVELS:
             raise ValueError(f"thinking must be one of {', '.join(THINKING_LEVELS)} (got {thinking!r})")
         default_model = model or self.session.settings.model
-        self.model = w.Combobox(value=default_model, options=list(dict.fromkeys((default_model, *MODELS))),
-                                description="model", ensure_option=False,
-                                layout=w.Layout(width="300px"))
-        self.thinking = w.Dropdown(options=[("default", "")] + [(lvl, lvl) for lvl in THINKING_LEVELS],
-                                   value=thinking or "", description="thinking",
-                                   layout=w.Layout(width="200px"))
-        self.tools = {name: w.ToggleButton(description=name, value=name in tools,
-                                           tooltip=f"built-in tool {name}", layout=w.Layout(width="auto"))
-                      for name in BUILTIN_TOOLS}
+        self.model = w.Combobox(
+            value=default_model,
+            options=list(dict.fromkeys((default_model, *MODELS))),
+            description="model",
+            ensure_option=False,
+            layout=w.Layout(width="300px"),
+        )
+        self.thinking = w.Dropdown(
+            options=[("default", "")] + [(lvl, lvl) for lvl in THINKING_LEVELS],
+            value=thinking or "",
+            description="thinking",
+            layout=w.Layout(width="200px"),
+        )
+        self.tools = {
+            name: w.ToggleButton(
+                description=name,
+                value=name in tools,
+                tooltip=f"built-in tool {name}",
+                layout=w.Layout(width="auto"),
+            )
+            for name in BUILTIN_TOOLS
+        }
         self.upload = w.FileUpload(accept=UPLOAD_ACCEPT, multiple=True, description="Attach")
         self.transcript = w.VBox()  # grows with the conversation (the notebook scrolls it)
         self.stream = StreamView()
@@ -82,13 +112,18 @@ class ChatPanel:
         self.stop_button.on_click(lambda _b: self.stop())
         where = f"thread {thread!r}" if thread else "the kernel's chain (shared with %%gemini cells)"
         title = w.HTML(f"<b>Gemini chat</b> <small>on {html.escape(where)}</small>")
-        self.widget = w.VBox([
-            title,
-            w.HBox([self.model, self.thinking]),
-            w.HBox([*self.tools.values(), self.upload]),
-            self.transcript, self.stream, self.input,
-            w.HBox([self.send_button, self.stop_button, self.status]),
-        ], layout=w.Layout(border="1px solid #ccc", padding="6px"))
+        self.widget = w.VBox(
+            [
+                title,
+                w.HBox([self.model, self.thinking]),
+                w.HBox([*self.tools.values(), self.upload]),
+                self.transcript,
+                self.stream,
+                self.input,
+                w.HBox([self.send_button, self.stop_button, self.status]),
+            ],
+            layout=w.Layout(border="1px solid #ccc", padding="6px"),
+        )
         self.widget.add_class("gnb-chat")
         self.sync()
 
@@ -104,8 +139,12 @@ class ChatPanel:
     def options(self) -> dict[str, Any]:
         """The turn options the controls stand for (as ``Session.ask`` takes them)."""
         tools = [{"type": name} for name, button in self.tools.items() if button.value]
-        opts: dict[str, Any] = {"model": (self.model.value or "").strip() or None, "stream": True,
-                                "thread": self.thread, "thinking": self.thinking.value or None}
+        opts: dict[str, Any] = {
+            "model": (self.model.value or "").strip() or None,
+            "stream": True,
+            "thread": self.thread,
+            "thinking": self.thinking.value or None,
+        }
         if tools:
             opts["tools"] = tools
         return opts
@@ -151,8 +190,9 @@ class ChatPanel:
         self._question(prompt, names)
         self.stopper.reset()
         self._busy(True)
-        worker = self._worker = threading.Thread(target=self._run, args=(prompt, opts, parts),
-                                                 name="gemini-chat", daemon=True)
+        worker = self._worker = threading.Thread(
+            target=self._run, args=(prompt, opts, parts), name="gemini-chat", daemon=True
+        )
         worker.start()
         if wait:
             worker.join()
@@ -186,8 +226,11 @@ class ChatPanel:
             if result.id:
                 self._shown.add(result.id)
             self._answer(result)
-            self._say("stopped: partial answer kept; the chain did not move"
-                      if result.status == "interrupted" else "")
+            self._say(
+                "stopped: partial answer kept; the chain did not move"
+                if result.status == "interrupted"
+                else ""
+            )
         finally:
             self._busy(False)
 
@@ -213,8 +256,11 @@ class ChatPanel:
     def _question(self, prompt: str, attachments: list[str] = ()) -> None:
         extra = f" <small>📎 {html.escape(', '.join(attachments))}</small>" if attachments else ""
         body = html.escape(prompt).replace("\n", "<br>")
-        self._append_html(f'<div class="gnb-chat-you" style="background:#eef3fd;padding:4px 8px;'
-                          f'border-radius:6px;margin:4px 0"><b>You:</b> {body}{extra}</div>', ("you", prompt))
+        self._append_html(
+            f'<div class="gnb-chat-you" style="background:#eef3fd;padding:4px 8px;'
+            f'border-radius:6px;margin:4px 0"><b>You:</b> {body}{extra}</div>',
+            ("you", prompt),
+        )
 
     def _answer(self, result: Any) -> None:
         import ipywidgets as w
@@ -244,8 +290,10 @@ class ChatPanel:
     # -- display -----------------------------------------------------------------------------
     def transcript_text(self) -> str:
         """The conversation as plain text (the fallback of front ends without widgets)."""
-        return "\n\n".join(f"{'You' if who == 'you' else 'Gemini' if who == 'gemini' else 'Error'}: {text}"
-                           for who, text in self._lines)
+        return "\n\n".join(
+            f"{'You' if who == 'you' else 'Gemini' if who == 'gemini' else 'Error'}: {text}"
+            for who, text in self._lines
+        )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         data = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
@@ -259,8 +307,14 @@ class ChatPanel:
         return f"<gemini_nb ChatPanel thread={self.thread or 'current'} turns={len(self._lines)}>"
 
 
-def chat(thread: str | None = None, *, model: str | None = None, thinking: str | None = None,
-         tools: Any = (), session: Any = None) -> ChatPanel | None:
+def chat(
+    thread: str | None = None,
+    *,
+    model: str | None = None,
+    thinking: str | None = None,
+    tools: Any = (),
+    session: Any = None,
+) -> ChatPanel | None:
     """A chat panel on the kernel's chain (``thread``: a named thread instead); None, with one
     line printed, where widgets cannot be shown."""
     if not api.in_kernel():

@@ -13,6 +13,7 @@ chain and for nothing to be lost, so it is tested without a front end.
 * **Attachments** (the panel's file upload) become inline media parts next to the prompt's
   text (:func:`media_part`); the request is built by the engine first, then extended.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,7 +45,7 @@ class Stopper:
         with self._lock:
             self._open.clear()
 
-    def watch(self, events: Any) -> "_Watched":
+    def watch(self, events: Any) -> _Watched:
         watched = _Watched(events, self)
         with self._lock:
             self._open.append(events)
@@ -137,8 +138,10 @@ class PanelHost:
 def media_part(name: str, data: bytes, mime_type: str | None = None) -> dict[str, Any]:
     """An inline content part for an uploaded file; ``ValueError`` (one line) if unusable."""
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise ValueError(f"{name}: {len(data)} bytes is over the {MAX_ATTACHMENT_BYTES} inline limit; "
-                         "upload it with the Files API instead")
+        raise ValueError(
+            f"{name}: {len(data)} bytes is over the {MAX_ATTACHMENT_BYTES} inline limit; "
+            "upload it with the Files API instead"
+        )
     mime = mime_type or mimetypes.guess_type(name)[0] or ""
     major = mime.split("/")[0]
     if major in ("image", "audio", "video"):
@@ -146,16 +149,22 @@ def media_part(name: str, data: bytes, mime_type: str | None = None) -> dict[str
     elif mime == "application/pdf" or major == "text" or mime in ("application/json", "text/csv"):
         kind = "document"
     else:
-        raise ValueError(f"{name}: cannot attach {mime or 'a file of unknown type'} (images, audio, video, "
-                         "PDF and text files can be attached)")
+        raise ValueError(
+            f"{name}: cannot attach {mime or 'a file of unknown type'} (images, audio, video, "
+            "PDF and text files can be attached)"
+        )
     return {"type": kind, "mime_type": mime, "data": base64.b64encode(bytes(data)).decode("ascii")}
 
 
 def with_parts(request: dict[str, Any], prompt: str, parts: list[dict[str, Any]]) -> None:
     """Put ``parts`` next to the prompt's text in the request's (last) user input."""
     current = request.get("input")
-    if isinstance(current, list) and current and isinstance(current[-1], dict) \
-            and current[-1].get("type") == "user_input":  # stateless history: the last step is ours
+    if (
+        isinstance(current, list)
+        and current
+        and isinstance(current[-1], dict)
+        and current[-1].get("type") == "user_input"
+    ):  # stateless history: the last step is ours
         current[-1] = {**current[-1], "content": [*current[-1]["content"], *parts]}
     else:
         request["input"] = [{"type": "text", "text": prompt}, *parts]

@@ -6,6 +6,7 @@ so markdown, thoughts, images and audio look as they do in a cell. The same obje
 carries an HTML table and a text table too: front ends without widgets (nbconvert, GitHub,
 a terminal) show those instead. ipywidgets is imported only when the grid is built.
 """
+
 from __future__ import annotations
 
 import html
@@ -19,8 +20,10 @@ def _header(row: Any) -> str:
         figures = "error"
     else:
         latency = f"{row['latency_s']:.2f} s" if row["latency_s"] is not None else "—"
-        figures = (f"{latency} · {row['input_tokens']} in / {row['output_tokens']} out / "
-                   f"{row['thought_tokens']} thought tokens")
+        figures = (
+            f"{latency} · {row['input_tokens']} in / {row['output_tokens']} out / "
+            f"{row['thought_tokens']} thought tokens"
+        )
     return f"{row['variant']} — {figures}"
 
 
@@ -38,8 +41,10 @@ class CompareView:
 
         columns = []
         for row, result in zip(self.rows(), self.results):
-            head = w.HTML(f"<b>{html.escape(str(row['variant']))}</b><br><small>"
-                          f"{html.escape(_header(row).split(' — ', 1)[1])}</small>")
+            head = w.HTML(
+                f"<b>{html.escape(str(row['variant']))}</b><br><small>"
+                f"{html.escape(_header(row).split(' — ', 1)[1])}</small>"
+            )
             parts = [head]
             if result is not None:
                 data, metadata = result_bundle(result)
@@ -51,8 +56,12 @@ class CompareView:
             column = w.VBox(parts, layout=w.Layout(border="1px solid #ddd", padding="4px", overflow="auto"))
             column.add_class("gnb-compare-column")
             columns.append(column)
-        grid = w.GridBox(columns, layout=w.Layout(
-            grid_template_columns=f"repeat({len(columns)}, minmax(0, 1fr))", grid_gap="8px", width="100%"))
+        grid = w.GridBox(
+            columns,
+            layout=w.Layout(
+                grid_template_columns=f"repeat({len(columns)}, minmax(0, 1fr))", grid_gap="8px", width="100%"
+            ),
+        )
         grid.add_class("gnb-compare")
         return grid
 
@@ -60,7 +69,9 @@ class CompareView:
         heads = "".join(f"<th>{html.escape(_header(row))}</th>" for row in self.rows())
         cells = "".join(
             '<td style="vertical-align:top;text-align:left"><pre style="white-space:pre-wrap">'
-            f"{html.escape(str(row['text'] or row['error'] or ''))}</pre></td>" for row in self.rows())
+            f"{html.escape(str(row['text'] or row['error'] or ''))}</pre></td>"
+            for row in self.rows()
+        )
         return f'<table class="gnb-compare-table"><tr>{heads}</tr><tr>{cells}</tr></table>'
 
     def text(self) -> str:

@@ -14,9 +14,11 @@ CDN: the network may be closed, so nothing here fetches anything).
 
 Importing this module imports ``anywidget`` (and ipywidgets): only the widgets do.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anywidget
 import traitlets
@@ -71,7 +73,9 @@ export function markdown(src) {
 }
 """
 
-STREAM_ESM = MARKDOWN_JS + r"""
+STREAM_ESM = (
+    MARKDOWN_JS
+    + r"""
 function render({ model, el }) {
   let text = "", thought = "", status = "", pending = false;
   const box = document.createElement("div");
@@ -107,6 +111,7 @@ function render({ model, el }) {
 }
 export default { render };
 """
+)
 
 STREAM_CSS = """
 .gnb-stream { border-left: 3px solid #8ab4f8; padding: 2px 8px; margin: 4px 0; }

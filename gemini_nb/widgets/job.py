@@ -21,13 +21,15 @@ Front ends, chosen by :func:`show_job`:
   could not receive a click anyway; Ctrl-C stops waiting);
 * terminal IPython: progress headings as text lines, then the report as text.
 """
+
 from __future__ import annotations
 
 import html
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MAX_RATE = 25.0
 """Frames a second at most, whatever the caller asks (the display-message budget)."""
@@ -37,8 +39,17 @@ HEADINGS = 8
 """Progress headings shown (the latest ones)."""
 DETAIL_CHARS = 400
 """Characters of the latest thought shown under the headings."""
-ICONS = {"queued": "⏳", "in_progress": "⏳", "completed": "✅", "cancelled": "⏹", "failed": "❌",
-         "error": "❌", "incomplete": "⚠", "requires_action": "⏸", "budget_exceeded": "⚠"}
+ICONS = {
+    "queued": "⏳",
+    "in_progress": "⏳",
+    "completed": "✅",
+    "cancelled": "⏹",
+    "failed": "❌",
+    "error": "❌",
+    "incomplete": "⚠",
+    "requires_action": "⏸",
+    "budget_exceeded": "⚠",
+}
 
 
 def front_end() -> str | None:
@@ -87,7 +98,7 @@ def elapsed_text(seconds: float) -> str:
 
 def _headings(progress: str) -> tuple[list[str], str]:
     """(the latest thought headings, the latest thought's text tail), from a bounded tail."""
-    tail = progress[-(HEADINGS * 400 + DETAIL_CHARS):]
+    tail = progress[-(HEADINGS * 400 + DETAIL_CHARS) :]
     paragraphs = [p.strip() for p in tail.split("\n\n") if p.strip()]
     heads = [p.split("\n", 1)[0].strip("* ") for p in paragraphs if p.startswith("**")]
     detail = paragraphs[-1] if paragraphs and not paragraphs[-1].startswith("**") else ""
@@ -103,11 +114,15 @@ def note_text(job: Any) -> str:
     if job.view.get("keeps_chain") is False:  # gemini_nb.ask(): a one-off, no chain to talk about
         return ""
     if job.joined == "fork":
-        return (f"The chain had moved on while this ran: %gemini fork {job.id} continues from it "
-                f"(gemini_nb.default_session().fork({job.id!r})).")
+        return (
+            f"The chain had moved on while this ran: %gemini fork {job.id} continues from it "
+            f"(gemini_nb.default_session().fork({job.id!r}))."
+        )
     if job.joined == "kept":
-        return (f"Kept in the chain without moving its head (status {job.status}): %gemini fork {job.id} "
-                "continues from it.")
+        return (
+            f"Kept in the chain without moving its head (status {job.status}): %gemini fork {job.id} "
+            "continues from it."
+        )
     if job.joined == "head":
         return "The next cell continues from this answer."
     return ""
@@ -118,10 +133,12 @@ def frame_html(job: Any, extra: str = "") -> str:
     status = job.status
     badge = ' · <span class="gemini-badge">emulated</span>' if job.view.get("emulated") else ""
     number = f" · job {job.number}" if job.number is not None else ""
-    parts = [f'<div class="gemini-job-status"><b>{ICONS.get(status, "•")} {html.escape(str(job.name))}</b>'
-             f' · <span class="gemini-job-state">{html.escape(status)}</span> · '
-             f'<span class="gemini-job-elapsed">{elapsed_text(job.elapsed)}</span>{number} · '
-             f'<code>{html.escape(job.id)}</code>{badge}</div>']
+    parts = [
+        f'<div class="gemini-job-status"><b>{ICONS.get(status, "•")} {html.escape(str(job.name))}</b>'
+        f' · <span class="gemini-job-state">{html.escape(status)}</span> · '
+        f'<span class="gemini-job-elapsed">{elapsed_text(job.elapsed)}</span>{number} · '
+        f"<code>{html.escape(job.id)}</code>{badge}</div>"
+    ]
     if not job.done:
         heads, detail = _headings(job.progress)
         if heads:
@@ -138,8 +155,9 @@ def frame_html(job: Any, extra: str = "") -> str:
 
 def frame_text(job: Any) -> str:
     head = job.headline()
-    return (f"[job {job.number}] {job.name} · {job.status} · {elapsed_text(job.elapsed)} · {job.id}"
-            + (f" · {head}" if head and not job.done else ""))
+    return f"[job {job.number}] {job.name} · {job.status} · {elapsed_text(job.elapsed)} · {job.id}" + (
+        f" · {head}" if head and not job.done else ""
+    )
 
 
 def final_bundle(job: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -242,9 +260,17 @@ class JobDisplay(_Ticking):
     a progress region that starts and ends empty. ``sink`` takes display messages (default:
     IPython's); ``messages`` counts display and comm messages sent after the first display."""
 
-    def __init__(self, job: Any, *, sink: Any = None, widgets: bool = False, transient: bool = False,
-                 own_display: bool = True, rate: float = DEFAULT_RATE,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        job: Any,
+        *,
+        sink: Any = None,
+        widgets: bool = False,
+        transient: bool = False,
+        own_display: bool = True,
+        rate: float = DEFAULT_RATE,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         super().__init__(job, rate, clock)
         self.sink = sink or IPythonSink()
         self.widgets = widgets and not transient
@@ -265,8 +291,12 @@ class JobDisplay(_Ticking):
         import ipywidgets as w
 
         self.html = w.HTML(value=frame_html(self.job))
-        self.button = w.Button(description="Cancel", button_style="warning", icon="stop",
-                               tooltip="Ask the server to stop this run (interactions.cancel)")
+        self.button = w.Button(
+            description="Cancel",
+            button_style="warning",
+            icon="stop",
+            tooltip="Ask the server to stop this run (interactions.cancel)",
+        )
         self.button.add_class("gemini-job-cancel")
         self.button.on_click(self._cancel_clicked)
         self.out = w.Output()
@@ -301,8 +331,11 @@ class JobDisplay(_Ticking):
     # -- bundles -----------------------------------------------------------------------------
     def bundle(self, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """Widget view (when there is one) + HTML fallback + plain text."""
-        out = dict(data) if data is not None else {"text/plain": frame_text(self.job),
-                                                   "text/html": frame_html(self.job, self.extra)}
+        out = (
+            dict(data)
+            if data is not None
+            else {"text/plain": frame_text(self.job), "text/html": frame_html(self.job, self.extra)}
+        )
         if self.box is not None:
             view = self.box._repr_mimebundle_()
             view = view[0] if isinstance(view, tuple) else view
@@ -312,7 +345,7 @@ class JobDisplay(_Ticking):
         return out
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def show(self) -> "JobDisplay":
+    def show(self) -> JobDisplay:
         """Display (main thread), then follow the job from the ticker; a job that has ended
         already is shown with its report at once."""
         if self.job.done and not self.transient:
@@ -324,7 +357,7 @@ class JobDisplay(_Ticking):
         self.sink.display(first, {}, self.display_id)
         return self.start()
 
-    def start(self) -> "JobDisplay":
+    def start(self) -> JobDisplay:
         self.job.subscribe(self)
         self.start_ticker()
         return self
@@ -388,8 +421,15 @@ class JobDisplay(_Ticking):
 class TextJobDisplay(_Ticking):
     """Terminal IPython: a line per new progress heading, then the status and (``final``) the report."""
 
-    def __init__(self, job: Any, *, out: Any = None, final: bool = True, rate: float = DEFAULT_RATE,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        job: Any,
+        *,
+        out: Any = None,
+        final: bool = True,
+        rate: float = DEFAULT_RATE,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         import sys
 
         super().__init__(job, rate, clock)
@@ -398,9 +438,11 @@ class TextJobDisplay(_Ticking):
         self._seen: list[str] = []
         self._last = float("-inf")
 
-    def show(self) -> "TextJobDisplay":
-        self._write(f"[job {self.job.number}] {self.job.name} started: {self.job.id} (stop it: "
-                    f"%gemini cancel {self.job.number})")
+    def show(self) -> TextJobDisplay:
+        self._write(
+            f"[job {self.job.number}] {self.job.name} started: {self.job.id} (stop it: "
+            f"%gemini cancel {self.job.number})"
+        )
         self.job.subscribe(self)
         self.start_ticker()
         return self
@@ -449,6 +491,15 @@ def show_job(job: Any, *, wait: bool) -> Any:
     return None
 
 
-__all__ = ["JobDisplay", "TextJobDisplay", "show_job", "front_end", "job_bundle", "final_bundle",
-           "frame_html",
-           "frame_text", "widgets_available", "MAX_RATE"]
+__all__ = [
+    "JobDisplay",
+    "TextJobDisplay",
+    "show_job",
+    "front_end",
+    "job_bundle",
+    "final_bundle",
+    "frame_html",
+    "frame_text",
+    "widgets_available",
+    "MAX_RATE",
+]

@@ -7,10 +7,12 @@ and at most ``rate`` messages a second whatever the event rate (the rest waits f
 tick or for ``close``, which flushes it). The target is anything with ``delta(text, thought)``
 and ``clear()`` (a :class:`~gemini_nb.widgets.front.StreamView`); no ipywidgets import here.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MAX_RATE = 24.0
 """Delta messages a second, at most, whatever the caller asks: with the opening ``clear``, any

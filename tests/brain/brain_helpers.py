@@ -1,4 +1,5 @@
 """Build a TurnContext and run the text brain directly (no server), for property tests."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,14 +16,25 @@ def model(text: str) -> dict[str, Any]:
     return {"type": "model_output", "content": [{"type": "text", "text": text}]}
 
 
-def make_ctx(prompt: str = "", history: list[dict[str, Any]] | None = None,
-             parts: list[dict[str, Any]] | None = None, files: Any = None, **extra: Any) -> TurnContext:
+def make_ctx(
+    prompt: str = "",
+    history: list[dict[str, Any]] | None = None,
+    parts: list[dict[str, Any]] | None = None,
+    files: Any = None,
+    **extra: Any,
+) -> TurnContext:
     content = list(parts or [])
     if prompt:
         content.insert(0, {"type": "text", "text": prompt})
-    return TurnContext(request={}, model="gemini-3-flash-preview", agent=None,
-                       input_steps=[{"type": "user_input", "content": content}],
-                       history=list(history or []), files=files, **extra)
+    return TurnContext(
+        request={},
+        model="gemini-3-flash-preview",
+        agent=None,
+        input_steps=[{"type": "user_input", "content": content}],
+        history=list(history or []),
+        files=files,
+        **extra,
+    )
 
 
 def answer(prompt: str = "", **kw: Any) -> str:

@@ -2,6 +2,7 @@
 or through the SDK. Property tests use hypothesis; the brain is pure and deterministic, so a
 test's verdict must not depend on how busy the machine is: no per-example deadline here.
 """
+
 from __future__ import annotations
 
 from hypothesis import settings

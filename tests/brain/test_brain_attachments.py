@@ -1,4 +1,5 @@
 """Attached documents are read: summaries quote them, code is explained, questions answered."""
+
 from __future__ import annotations
 
 import base64
@@ -10,23 +11,33 @@ import zlib
 
 import pytest
 from brain_helpers import answer, make_ctx, model
-from gemini_nb.emulator.brain.lib import attachments
-from gemini_nb.emulator.brain.lib.pdf_text import extract_text
-from gemini_nb.emulator.brain.skills.text import TextSkill
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FILLER = ["The weather was mild for most of the season.", "Several teams met twice a week to compare notes.",
-          "Budgets were reviewed at the end of each month.", "Most of the work happened in small groups.",
-          "Travel was kept to a minimum this year.", "A new office opened near the station."]
-PLANTED = ["The warehouse in Leeds shipped 4812 parcels of copper wire in March.",
-           "Dr Okafor found that zebrafish regenerate heart tissue within nine days.",
-           "The orchestra will tour Portugal with a program of Sibelius symphonies.",
-           "Our submarine cable to Iceland carries 40 terabits of traffic every second."]
-QUESTIONS = {0: "How many parcels of copper wire did the warehouse in Leeds ship?",
-             1: "What did Dr Okafor find about zebrafish?",
-             2: "Where will the orchestra tour?",
-             3: "How much traffic does the submarine cable to Iceland carry?"}
+from gemini_nb.emulator.brain.lib import attachments
+from gemini_nb.emulator.brain.lib.pdf_text import extract_text
+from gemini_nb.emulator.brain.skills.text import TextSkill
+
+FILLER = [
+    "The weather was mild for most of the season.",
+    "Several teams met twice a week to compare notes.",
+    "Budgets were reviewed at the end of each month.",
+    "Most of the work happened in small groups.",
+    "Travel was kept to a minimum this year.",
+    "A new office opened near the station.",
+]
+PLANTED = [
+    "The warehouse in Leeds shipped 4812 parcels of copper wire in March.",
+    "Dr Okafor found that zebrafish regenerate heart tissue within nine days.",
+    "The orchestra will tour Portugal with a program of Sibelius symphonies.",
+    "Our submarine cable to Iceland carries 40 terabits of traffic every second.",
+]
+QUESTIONS = {
+    0: "How many parcels of copper wire did the warehouse in Leeds ship?",
+    1: "What did Dr Okafor find about zebrafish?",
+    2: "Where will the orchestra tour?",
+    3: "How much traffic does the submarine cable to Iceland carry?",
+}
 
 
 def b64(data: bytes) -> str:
@@ -39,23 +50,31 @@ def doc_part(text: str, mime: str = "text/plain") -> dict:
 
 def make_pdf(lines: list[str], compress: bool = True) -> bytes:
     """A one-page PDF whose content stream shows ``lines`` with Tj (Flate-compressed or not)."""
+
     def esc(s: str) -> bytes:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+
     shown = b" ".join(b"(" + esc(ln) + b") Tj 0 -14 Td" for ln in lines)
     content = b"BT /F1 12 Tf 72 720 Td " + shown + b" ET"
     body = zlib.compress(content) if compress else content
     filt = b" /Filter /FlateDecode" if compress else b""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
-            b"<< /Length %d%s >>\nstream\n" % (len(body), filt) + body + b"\nendstream"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>",
+        b"<< /Length %d%s >>\nstream\n" % (len(body), filt) + body + b"\nendstream",
+    ]
     out = b"%PDF-1.4\n"
     for i, obj in enumerate(objs, 1):
         out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
     return out + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
-documents = st.tuples(st.lists(st.sampled_from(FILLER), min_size=2, max_size=6, unique=True),
-                      st.integers(0, len(PLANTED) - 1), st.integers(0, 6))
+documents = st.tuples(
+    st.lists(st.sampled_from(FILLER), min_size=2, max_size=6, unique=True),
+    st.integers(0, len(PLANTED) - 1),
+    st.integers(0, 6),
+)
 
 
 def planted_doc(filler: list[str], which: int, where: int) -> tuple[str, str]:
@@ -94,9 +113,11 @@ def test_pdf_strings_with_escapes_and_tj_arrays():
 
 
 def test_summary_quotes_key_sentences():
-    report = ("Solar adoption report\n\nSolar panels were installed on 120 schools this year. "
-              "The solar panels cut school energy bills by a third. Teachers used the solar data in "
-              "science lessons. The canteen menu changed in spring.")
+    report = (
+        "Solar adoption report\n\nSolar panels were installed on 120 schools this year. "
+        "The solar panels cut school energy bills by a third. Teachers used the solar data in "
+        "science lessons. The canteen menu changed in spring."
+    )
     got = answer("Summarize this document.", parts=[doc_part(report)])
     quoted = re.findall(r"\u201c(.+?)\u201d", got)
     assert len(quoted) >= 2 and all(q in report for q in quoted)
@@ -111,8 +132,12 @@ def test_question_with_no_answer_in_the_document_says_so():
 IDENT = st.from_regex(r"[a-z][a-z_]{2,10}", fullmatch=True).filter(lambda s: not keyword.iskeyword(s))
 
 
-@given(st.lists(IDENT, min_size=1, max_size=4, unique=True), st.integers(0, 3), st.integers(0, 2),
-       st.sampled_from(["int", "str", "float", "list[int]"]))
+@given(
+    st.lists(IDENT, min_size=1, max_size=4, unique=True),
+    st.integers(0, 3),
+    st.integers(0, 2),
+    st.sampled_from(["int", "str", "float", "list[int]"]),
+)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_python_code_explanations_name_functions_loops_and_types(names, fors, whiles, typ):
     body = []
@@ -122,8 +147,10 @@ def test_python_code_explanations_name_functions_loops_and_types(names, fors, wh
         body += ["    while False:\n        pass"] * (whiles if i == 0 else 0)
         body.append("    return value\n")
     source = "\n".join(body)
-    got = answer("Explain this code", parts=[{"type": "document", "mime_type": "text/x-python",
-                                              "data": b64(source.encode())}])
+    got = answer(
+        "Explain this code",
+        parts=[{"type": "document", "mime_type": "text/x-python", "data": b64(source.encode())}],
+    )
     assert all(f"`{name}`" in got for name in names)
     assert f"`{typ}`" in got
     if fors:
@@ -133,10 +160,14 @@ def test_python_code_explanations_name_functions_loops_and_types(names, fors, wh
 
 
 def test_javascript_and_go_by_regex():
-    js = "function total(items) {\n  let sum = 0;\n  for (const x of items) sum += x;\n  return sum;\n}\n" \
-         "const double = (x) => x * 2;\nclass Cart {}\n"
-    got = answer("What does this code do?", parts=[{"type": "document", "mime_type": "text/javascript",
-                                                      "data": b64(js.encode())}])
+    js = (
+        "function total(items) {\n  let sum = 0;\n  for (const x of items) sum += x;\n  return sum;\n}\n"
+        "const double = (x) => x * 2;\nclass Cart {}\n"
+    )
+    got = answer(
+        "What does this code do?",
+        parts=[{"type": "document", "mime_type": "text/javascript", "data": b64(js.encode())}],
+    )
     assert "javascript" in got and "`total`" in got and "`double`" in got and "`Cart`" in got
     assert "1 `for` loop" in got
     go = "package main\n\nfunc Add(a int, b int) int {\n\treturn a + b\n}\n"
@@ -148,8 +179,10 @@ def test_csv_and_json_attachments():
     csv = "city,temp\nOslo,4\nRome,19\nCairo,28\n"
     got = answer("Which city is warmest?", parts=[doc_part(csv, "text/csv")])
     assert "**Cairo**" in got
-    got = answer("Describe this file", parts=[doc_part(json.dumps([{"id": 1, "name": "a"}, {"id": 2}]),
-                                                       "application/json")])
+    got = answer(
+        "Describe this file",
+        parts=[doc_part(json.dumps([{"id": 1, "name": "a"}, {"id": 2}]), "application/json")],
+    )
     assert "2 items" in got and "`id`" in got and "`name`" in got
 
 
@@ -170,24 +203,34 @@ def test_pasted_text_is_summarized():
 
 def test_uploaded_file_is_read_through_the_sdk(client):
     text, planted = planted_doc(FILLER[:4], 2, 2)
-    upload = client.files.upload(file=io.BytesIO(text.encode()),
-                                 config={"mime_type": "text/plain", "display_name": "tour.txt"})
+    upload = client.files.upload(
+        file=io.BytesIO(text.encode()), config={"mime_type": "text/plain", "display_name": "tour.txt"}
+    )
     for _ in range(50):
         if client.files.get(name=upload.name).state.name == "ACTIVE":
             break
         import time
+
         time.sleep(0.1)
-    result = client.interactions.create(model="gemini-3-flash-preview", input=[
-        {"type": "text", "text": QUESTIONS[2]},
-        {"type": "document", "uri": upload.uri, "mime_type": "text/plain"}])
+    result = client.interactions.create(
+        model="gemini-3-flash-preview",
+        input=[
+            {"type": "text", "text": QUESTIONS[2]},
+            {"type": "document", "uri": upload.uri, "mime_type": "text/plain"},
+        ],
+    )
     assert planted in result.output_text and "tour.txt" in result.output_text
 
 
 def test_inline_pdf_through_the_sdk(client):
     pdf = make_pdf(["Quarterly results", PLANTED[3], FILLER[0]])
-    result = client.interactions.create(model="gemini-3-flash-preview", input=[
-        {"type": "text", "text": "Summarize this PDF."},
-        {"type": "document", "data": b64(pdf), "mime_type": "application/pdf"}])
+    result = client.interactions.create(
+        model="gemini-3-flash-preview",
+        input=[
+            {"type": "text", "text": "Summarize this PDF."},
+            {"type": "document", "data": b64(pdf), "mime_type": "application/pdf"},
+        ],
+    )
     assert PLANTED[3] in result.output_text and "1 page" in result.output_text
 
 

@@ -1,21 +1,48 @@
 """The text brain follows the form of the request: counts, layout, language, topic, names."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 from brain_helpers import answer, chat
-from gemini_nb.emulator.brain.lib import form as forms
-from gemini_nb.emulator.brain.lib.vocab import FIRST_NAMES
-from gemini_nb.emulator.brain.lib.writer import sentence_count, word_count
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-TOPICS = ["photosynthesis", "volcanoes", "the Roman Empire", "machine learning", "jazz music", "coral reefs",
-          "compound interest", "the water cycle", "black holes", "sourdough baking", "public transport",
-          "quantum computing", "honey bees", "plate tectonics", "solar power"]
-NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
-                9: "nine", 10: "ten", 12: "twelve"}
+from gemini_nb.emulator.brain.lib import form as forms
+from gemini_nb.emulator.brain.lib.vocab import FIRST_NAMES
+from gemini_nb.emulator.brain.lib.writer import sentence_count, word_count
+
+TOPICS = [
+    "photosynthesis",
+    "volcanoes",
+    "the Roman Empire",
+    "machine learning",
+    "jazz music",
+    "coral reefs",
+    "compound interest",
+    "the water cycle",
+    "black holes",
+    "sourdough baking",
+    "public transport",
+    "quantum computing",
+    "honey bees",
+    "plate tectonics",
+    "solar power",
+]
+NUMBER_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    12: "twelve",
+}
 topics = st.sampled_from(TOPICS)
 SLOW = settings(max_examples=40, deadline=None)
 
@@ -29,13 +56,25 @@ def sentences_of(text: str) -> list[str]:
 
 
 @SLOW
-@given(topics, st.integers(1, 12), st.booleans(),
-       st.sampled_from(["Explain {t} in {n} sentences", "Describe {t} in {n} sentences.",
-                        "In {n} sentences, explain {t}",
-                        "Tell me about {t} in exactly {n} sentences please"]))
+@given(
+    topics,
+    st.integers(1, 12),
+    st.booleans(),
+    st.sampled_from(
+        [
+            "Explain {t} in {n} sentences",
+            "Describe {t} in {n} sentences.",
+            "In {n} sentences, explain {t}",
+            "Tell me about {t} in exactly {n} sentences please",
+        ]
+    ),
+)
 def test_sentence_counts_are_exact_and_distinct(topic, n, as_word, template):
-    prompt = template.format(t=topic, n=spelled(n, as_word)).replace(" 1 sentences", " one sentence") \
+    prompt = (
+        template.format(t=topic, n=spelled(n, as_word))
+        .replace(" 1 sentences", " one sentence")
         .replace(" one sentences", " one sentence")
+    )
     text = answer(prompt)
     assert sentence_count(text) == n, text
     assert len(set(sentences_of(text))) == n  # no repeated filler
@@ -68,8 +107,14 @@ def test_bullet_point_counts(topic, n, as_word):
     assert all(ln.startswith("- ") for ln in text.splitlines() if ln.strip())
 
 
-COLUMN_NAMES = st.lists(st.sampled_from(["Name", "Year", "Cost", "Speed", "Origin", "Typing", "Use case",
-                                         "Rating", "Notes", "Region"]), min_size=2, max_size=5, unique=True)
+COLUMN_NAMES = st.lists(
+    st.sampled_from(
+        ["Name", "Year", "Cost", "Speed", "Origin", "Typing", "Use case", "Rating", "Notes", "Region"]
+    ),
+    min_size=2,
+    max_size=5,
+    unique=True,
+)
 
 
 @SLOW
@@ -83,9 +128,24 @@ def test_markdown_table_with_requested_columns(topic, columns):
     assert len(lines) >= 4 and all(ln.count("|") == len(columns) + 1 for ln in lines)
 
 
-SECTION_NAMES = st.lists(st.sampled_from(["Background", "Method", "Results", "Discussion", "Risks",
-                                          "Summary", "Next steps", "Costs", "Timeline"]),
-                         min_size=2, max_size=5, unique=True)
+SECTION_NAMES = st.lists(
+    st.sampled_from(
+        [
+            "Background",
+            "Method",
+            "Results",
+            "Discussion",
+            "Risks",
+            "Summary",
+            "Next steps",
+            "Costs",
+            "Timeline",
+        ]
+    ),
+    min_size=2,
+    max_size=5,
+    unique=True,
+)
 
 
 @SLOW
@@ -98,8 +158,10 @@ def test_named_sections_in_order(topic, names):
 
 
 @SLOW
-@given(st.sampled_from(["lighthouse keeper", "a dragon who loves books", "friendship", "a lost robot"]),
-       st.integers(80, 600))
+@given(
+    st.sampled_from(["lighthouse keeper", "a dragon who loves books", "friendship", "a lost robot"]),
+    st.integers(80, 600),
+)
 def test_story_is_narrative_with_beginning_middle_end(subject, n):
     text = answer(f"Write a {n}-word story about {subject}")
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
@@ -110,21 +172,32 @@ def test_story_is_narrative_with_beginning_middle_end(subject, n):
 
 
 FOREIGN = {
-    "fr": ["Explique {t} en deux phrases.",
-           "Qu'est-ce que la {t} et pourquoi est-elle importante pour nous ?"],
+    "fr": [
+        "Explique {t} en deux phrases.",
+        "Qu'est-ce que la {t} et pourquoi est-elle importante pour nous ?",
+    ],
     "es": ["Explica la {t} en dos frases.", "¿Qué es la {t} y por qué es importante para el mundo?"],
-    "de": ["Erkläre mir bitte, was die {t} ist und warum sie für uns wichtig ist.",
-           "Was ist die {t} und wie funktioniert sie?"],
-    "it": ["Spiega che cosa è la {t} e perché è importante per il mondo.",
-           "Che cosa è la {t} e come funziona per noi?"],
-    "pt": ["Explique o que é a {t} e porque é importante para o mundo.",
-           "O que é a {t} e como funciona para nós?"],
+    "de": [
+        "Erkläre mir bitte, was die {t} ist und warum sie für uns wichtig ist.",
+        "Was ist die {t} und wie funktioniert sie?",
+    ],
+    "it": [
+        "Spiega che cosa è la {t} e perché è importante per il mondo.",
+        "Che cosa è la {t} e come funziona per noi?",
+    ],
+    "pt": [
+        "Explique o que é a {t} e porque é importante para o mundo.",
+        "O que é a {t} e como funciona para nós?",
+    ],
 }
 
 
 @SLOW
-@given(st.sampled_from(sorted(FOREIGN)), st.integers(0, 1),
-       st.sampled_from(["fotosintesi", "energia", "democracia", "musica", "fotosynthese", "ciencia"]))
+@given(
+    st.sampled_from(sorted(FOREIGN)),
+    st.integers(0, 1),
+    st.sampled_from(["fotosintesi", "energia", "democracia", "musica", "fotosynthese", "ciencia"]),
+)
 def test_language_of_the_prompt_is_kept(lang, which, topic):
     prompt = FOREIGN[lang][which].format(t=topic)
     assert forms.detect_language(prompt) == lang
@@ -139,9 +212,16 @@ def test_explicit_language_request_and_two_sentences_in_french():
     assert forms.detect_language(answer("Explain volcanoes in Spanish")) == "es"
 
 
-INSTRUCTIONS = ["Make summary shorter please", "Shorter please", "Can you make it more concise?",
-                "Rewrite that as bullet points", "Explain it again, in more detail", "Make it longer",
-                "Please give me a brief answer", "Now in three sentences"]
+INSTRUCTIONS = [
+    "Make summary shorter please",
+    "Shorter please",
+    "Can you make it more concise?",
+    "Rewrite that as bullet points",
+    "Explain it again, in more detail",
+    "Make it longer",
+    "Please give me a brief answer",
+    "Now in three sentences",
+]
 
 
 @pytest.mark.parametrize("prompt", INSTRUCTIONS)
@@ -150,9 +230,20 @@ def test_instruction_only_requests_have_no_topic(prompt):
 
 
 @SLOW
-@given(topics, st.sampled_from(["Explain {t}", "Tell me about {t} please", "Can you describe {t}?",
-                                "Write a short overview of {t}", "Give me an explanation of {t}",
-                                "Explain {t} in two sentences", "Could you explain {t} briefly?"]))
+@given(
+    topics,
+    st.sampled_from(
+        [
+            "Explain {t}",
+            "Tell me about {t} please",
+            "Can you describe {t}?",
+            "Write a short overview of {t}",
+            "Give me an explanation of {t}",
+            "Explain {t} in two sentences",
+            "Could you explain {t} briefly?",
+        ]
+    ),
+)
 def test_topic_is_extracted_without_instruction_words(topic, template):
     got = forms.parse(template.format(t=topic)).topic
     assert got == topic or got == re.sub(r"^the (?=[A-Z])", "", topic)  # "the water cycle", "Roman Empire"
@@ -167,8 +258,12 @@ def test_shorter_refers_to_the_previous_topic(topic):
     assert "summary shorter" not in text.lower()
 
 
-@given(st.sampled_from(FIRST_NAMES), st.sampled_from(["and I like tea", "and I live in Oslo", "and I'm 30",
-                                                       "and I love hiking", "but I work as a pilot"]))
+@given(
+    st.sampled_from(FIRST_NAMES),
+    st.sampled_from(
+        ["and I like tea", "and I live in Oslo", "and I'm 30", "and I love hiking", "but I work as a pilot"]
+    ),
+)
 @settings(max_examples=30, deadline=None)
 def test_name_recall_stops_at_the_name(name, rest):
     text = chat(f"My name is {name} {rest}.", "What is my name?")
@@ -184,11 +279,14 @@ def test_same_request_same_answer():
     assert answer(prompt) == answer(prompt)
 
 
-@pytest.mark.parametrize("prompt, fence, needle", [
-    ("Write a python function that reverses a string", "```python", "def reverse_string"),
-    ("Write a JavaScript function that checks if a number is prime", "```javascript", "function isPrime"),
-    ("Write a python function that parses invoices", "```python", "def parses_invoices"),
-])
+@pytest.mark.parametrize(
+    "prompt, fence, needle",
+    [
+        ("Write a python function that reverses a string", "```python", "def reverse_string"),
+        ("Write a JavaScript function that checks if a number is prime", "```javascript", "function isPrime"),
+        ("Write a python function that parses invoices", "```python", "def parses_invoices"),
+    ],
+)
 def test_code_requests_get_a_code_block(prompt, fence, needle):
     text = answer(prompt)
     assert fence in text and needle in text and text.count("```") == 2
@@ -200,15 +298,19 @@ def test_list_of_named_things_and_a_table_of_capitals():
     table = answer("Make a table of 4 countries and their capitals")
     assert table.splitlines()[0] == "| Country | Capital |"
     from gemini_nb.emulator.brain.lib.facts import CAPITALS
+
     rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in table.splitlines()[2:]]
     assert len(rows) == 4 and all(CAPITALS[country] == capital for country, capital in rows)
 
 
-@given(st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.lib.facts", fromlist=["x"]).DEFINITIONS)),
-       st.integers(1, 6))
+@given(
+    st.sampled_from(sorted(__import__("gemini_nb.emulator.brain.lib.facts", fromlist=["x"]).DEFINITIONS)),
+    st.integers(1, 6),
+)
 @settings(max_examples=30, deadline=None)
 def test_known_terms_are_defined_first_and_counts_still_hold(term, n):
     from gemini_nb.emulator.brain.lib.facts import DEFINITIONS
+
     text = answer(f"Explain {term} in {n} sentences")
     assert text.startswith(DEFINITIONS[term]) and sentence_count(text) == n
 
@@ -218,8 +320,10 @@ def test_stated_name_with_a_request_greets_and_answers():
     assert text.startswith("Nice to meet you, Phil! How about **")
     one = answer("My name is Phil. Explain the Interactions API in one sentence.")
     assert sentence_count(one) == 1 and one.startswith("The Interactions API is")
-    assert chat("My name is Phil. Explain the Interactions API in one sentence.", "What is my name?") \
+    assert (
+        chat("My name is Phil. Explain the Interactions API in one sentence.", "What is my name?")
         == "Your name is Phil."
+    )
 
 
 @given(topics, st.integers(2, 16), st.booleans())
@@ -234,18 +338,61 @@ def test_poem_line_counts(topic, n, as_word):
 
 def test_terse_system_instruction_keeps_one_informative_sentence():
     from brain_helpers import make_ctx
+
     from gemini_nb.emulator.brain.skills.text import TextSkill
+
     for prompt in ("Tell me about coral reefs", "Tell me about sourdough baking"):
         reply = TextSkill().respond(make_ctx(prompt, system_instruction="Be terse."))
         text = reply.steps[0]["content"][0]["text"]
         assert sentence_count(text) == 1 and not text.startswith("Here is")
 
 
-WORDS = st.sampled_from([
-    "explain", "list", "5", "three", "sentences", "words", "table", "columns", "with", "sections", "story",
-    "poem", "lines", "about", "the", "capital", "of", "Peru", "convert", "0", "-3.5", "km", "to", "miles",
-    "in", "French", "translate", "my", "name", "is", "Ana", "?", ",", "and", "shorter", "JSON", "fields",
-    "recipe", "for", "how", "does", "why"])
+WORDS = st.sampled_from(
+    [
+        "explain",
+        "list",
+        "5",
+        "three",
+        "sentences",
+        "words",
+        "table",
+        "columns",
+        "with",
+        "sections",
+        "story",
+        "poem",
+        "lines",
+        "about",
+        "the",
+        "capital",
+        "of",
+        "Peru",
+        "convert",
+        "0",
+        "-3.5",
+        "km",
+        "to",
+        "miles",
+        "in",
+        "French",
+        "translate",
+        "my",
+        "name",
+        "is",
+        "Ana",
+        "?",
+        ",",
+        "and",
+        "shorter",
+        "JSON",
+        "fields",
+        "recipe",
+        "for",
+        "how",
+        "does",
+        "why",
+    ]
+)
 
 
 @given(st.one_of(st.text(max_size=200), st.lists(WORDS, max_size=25).map(" ".join)))

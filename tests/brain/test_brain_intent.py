@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from gemini_nb.emulator.brain.base import TurnContext
 from gemini_nb.emulator.brain.lib import arguments, intent
 from gemini_nb.emulator.brain.lib.function_planning import plan_calls
@@ -20,8 +23,6 @@ from gemini_nb.emulator.brain.lib.vocab import (
 )
 from gemini_nb.emulator.brain.skills.functions import FunctionSkill
 from gemini_nb.emulator.ids import IdFactory
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NONSENSE = st.text(alphabet="bcdfghjklmnpqrstvwxz", min_size=4, max_size=8)
@@ -245,7 +246,9 @@ def _unique_words():
     from collections import Counter
 
     seen = Counter(w for g in intent.SYNONYMS for w in g)
-    groups = [sorted(w for w in g if seen[w] == 1 and w not in STOPWORDS and w.isalpha()) for g in intent.SYNONYMS]
+    groups = [
+        sorted(w for w in g if seen[w] == 1 and w not in STOPWORDS and w.isalpha()) for g in intent.SYNONYMS
+    ]
     return [g for g in groups if len(g) >= 2]
 
 

@@ -1,4 +1,5 @@
 """Tests for the emulator brain's media helpers: image_gen, speech, media_inspect."""
+
 from __future__ import annotations
 
 import base64
@@ -8,6 +9,8 @@ import wave
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from gemini_nb.emulator.brain.lib import image_gen, media_inspect, speech
 from gemini_nb.emulator.brain.lib.image_gen import (
     ASPECT_RATIOS,
@@ -23,7 +26,6 @@ from gemini_nb.emulator.brain.lib.speech import (
     voice_for,
     voice_params,
 )
-from PIL import Image
 
 
 def _decode(data: bytes) -> Image.Image:
@@ -58,14 +60,17 @@ def test_dimensions_keep_ratio_area_and_alignment(size, nominal):
         a, b = map(int, ratio.split(":"))
         assert w % 8 == 0 and h % 8 == 0, (ratio, size, w, h)
         assert abs((w / h) / (a / b) - 1) < 0.06, (ratio, size, w, h)
-        assert 0.8 < (w * h) / nominal ** 2 < 1.25, (ratio, size, w, h)
+        assert 0.8 < (w * h) / nominal**2 < 1.25, (ratio, size, w, h)
         assert (w > h) == (a > b) and (w == h) == (a == b)
 
 
 @pytest.mark.parametrize("ratio", ASPECT_RATIOS)
 def test_rendered_dimensions_every_ratio(ratio):
-    for size, mime, fmt in (("512", "image/png", "PNG"), ("1K", "image/png", "PNG"),
-                            ("2K", "image/jpeg", "JPEG")):
+    for size, mime, fmt in (
+        ("512", "image/png", "PNG"),
+        ("1K", "image/png", "PNG"),
+        ("2K", "image/jpeg", "JPEG"),
+    ):
         img = _decode(render_image("a cat on a hill", aspect_ratio=ratio, image_size=size, mime_type=mime))
         assert img.format == fmt
         assert img.size == image_dimensions(ratio, size)
@@ -119,8 +124,14 @@ def test_caption_band_is_drawn():
     assert band.mean() < 60 and band.max() > 200  # dark band with light text
 
 
-@pytest.mark.parametrize("kwargs,bad", [({"aspect_ratio": "7:3"}, "7:3"), ({"image_size": "8K"}, "8K"),
-                                        ({"mime_type": "image/gif"}, "image/gif")])
+@pytest.mark.parametrize(
+    "kwargs,bad",
+    [
+        ({"aspect_ratio": "7:3"}, "7:3"),
+        ({"image_size": "8K"}, "8K"),
+        ({"mime_type": "image/gif"}, "image/gif"),
+    ],
+)
 def test_render_rejects_bad_values(kwargs, bad):
     with pytest.raises(ValueError, match=bad):
         render_image("x", **kwargs)
@@ -147,7 +158,7 @@ def _f0_estimates(x: np.ndarray, sr: int = SR) -> np.ndarray:
     """Autocorrelation pitch of each loud, clearly periodic 40 ms frame."""
     n, hop = int(0.04 * sr), int(0.02 * sr)
     frames = np.lib.stride_tricks.sliding_window_view(x, n)[::hop]
-    rms = np.sqrt((frames ** 2).mean(axis=1))
+    rms = np.sqrt((frames**2).mean(axis=1))
     out = []
     lo, hi = sr // 400, sr // 70
     for frame in frames[rms > 0.3 * rms.max()]:
@@ -179,7 +190,7 @@ def test_voice_for():
 
 def test_pcm_is_loud_unclipped_and_click_free():
     x = _samples(synthesize(SENTENCE, "Kore"))
-    assert np.sqrt((x ** 2).mean()) > 1500  # clearly not silence
+    assert np.sqrt((x**2).mean()) > 1500  # clearly not silence
     peak = np.abs(x).max()
     assert 22000 < peak < 23500  # normalized to about -3 dBFS, far from clipping
     assert abs(x[0]) < 200 and abs(x[-1]) < 200  # faded in and out
@@ -217,17 +228,18 @@ def test_voices_have_measurably_different_pitch():
 def test_question_rises_at_the_end():
     def tail_pitch(text: str) -> float:
         x = _samples(synthesize(text, "Charon"))
-        return float(np.median(_f0_estimates(x[-int(0.5 * SR):])))
+        return float(np.median(_f0_estimates(x[-int(0.5 * SR) :])))
 
     assert tail_pitch("Are you coming to the party tonight?") > 1.2 * tail_pitch(
-        "You are coming to the party tonight.")
+        "You are coming to the party tonight."
+    )
 
 
 def test_empty_text_is_a_short_quiet_breath():
     for text in ("", "   \n "):
         x = _samples(synthesize(text))
         assert abs(len(x) / SR - 0.2) < 0.02
-        rms = np.sqrt((x ** 2).mean())
+        rms = np.sqrt((x**2).mean())
         assert 20 < rms < 2000 and np.abs(x).max() < 3000
 
 
@@ -279,8 +291,7 @@ def _image_bytes(fmt: str, size=(640, 480), **save) -> bytes:
 
 def _pdf(pages: int) -> bytes:
     kids = " ".join(f"{3 + i} 0 R" for i in range(pages))
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>",
-            f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>"]
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>"]
     objs += ["<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"] * pages
     out = b"%PDF-1.4\n"
     offsets = []
@@ -294,17 +305,29 @@ def _pdf(pages: int) -> bytes:
     return out
 
 
-@pytest.mark.parametrize("fmt,mime,save", [
-    ("PNG", "image/png", {}), ("JPEG", "image/jpeg", {"quality": 80}),
-    ("JPEG", "image/jpeg", {"progressive": True}), ("GIF", "image/gif", {}),
-    ("WEBP", "image/webp", {"quality": 80}), ("WEBP", "image/webp", {"lossless": True}),
-    ("BMP", "image/bmp", {}),
-])
+@pytest.mark.parametrize(
+    "fmt,mime,save",
+    [
+        ("PNG", "image/png", {}),
+        ("JPEG", "image/jpeg", {"quality": 80}),
+        ("JPEG", "image/jpeg", {"progressive": True}),
+        ("GIF", "image/gif", {}),
+        ("WEBP", "image/webp", {"quality": 80}),
+        ("WEBP", "image/webp", {"lossless": True}),
+        ("BMP", "image/bmp", {}),
+    ],
+)
 def test_inspect_image_headers(fmt, mime, save):
     data = _image_bytes(fmt, (641, 479), **save)
     info = inspect_part({"type": "image", "data": _b64(data), "mime_type": mime})
-    assert info == {"kind": "image", "mime_type": mime, "source": "inline", "size_bytes": len(data),
-                    "width": 641, "height": 479}
+    assert info == {
+        "kind": "image",
+        "mime_type": mime,
+        "source": "inline",
+        "size_bytes": len(data),
+        "width": 641,
+        "height": 479,
+    }
     # Without mime_type the type is sniffed from the bytes.
     assert inspect_part({"type": "image", "data": _b64(data)})["mime_type"] == mime
 
@@ -339,8 +362,7 @@ def test_inspect_wav_and_raw_pcm():
     assert describe_part(info) == "an audio clip (audio/wav, 2.5 s)"
     raw = inspect_part({"type": "audio", "data": _b64(pcm), "mime_type": speech.MIME_TYPE})
     assert raw["duration_s"] == pytest.approx(2.5) and raw["source"] == "inline"
-    raw16 = inspect_part({"type": "audio", "data": _b64(pcm), "mime_type": "audio/pcm",
-                          "sample_rate": 16000})
+    raw16 = inspect_part({"type": "audio", "data": _b64(pcm), "mime_type": "audio/pcm", "sample_rate": 16000})
     assert raw16["duration_s"] == pytest.approx(2.5 * SR / 16000)
 
 
@@ -353,14 +375,19 @@ def test_bad_base64_is_a_value_error(data):
 def test_base64_with_whitespace_and_no_padding_is_accepted():
     data = _image_bytes("PNG", (10, 20))
     text = _b64(data).rstrip("=")
-    text = "\n".join(text[i:i + 60] for i in range(0, len(text), 60))
+    text = "\n".join(text[i : i + 60] for i in range(0, len(text), 60))
     assert inspect_part({"type": "image", "data": text})["height"] == 20
 
 
 def test_inspect_uri_and_files_api():
     info = inspect_part({"type": "video", "uri": "https://example.com/clip.mp4"})
-    assert info == {"kind": "video", "uri": "https://example.com/clip.mp4", "source": "uri",
-                    "mime_type": "video/mp4", "size_bytes": None}
+    assert info == {
+        "kind": "video",
+        "uri": "https://example.com/clip.mp4",
+        "source": "uri",
+        "mime_type": "video/mp4",
+        "size_bytes": None,
+    }
     assert describe_part(info) == "a video at https://example.com/clip.mp4 (video/mp4)"
 
     class Files:
@@ -385,18 +412,38 @@ def test_inspect_text_and_missing_payload():
 
 
 def test_describe_examples():
-    assert describe_part({"kind": "image", "mime_type": "image/png", "source": "inline",
-                          "size_bytes": 12595, "width": 640, "height": 480}) == \
-        "an image (image/png, 640x480, 12.3 KB)"
-    assert describe_part({"kind": "document", "mime_type": "application/pdf", "source": "inline",
-                          "size_bytes": 46080, "pages": 3}) == \
-        "a PDF document (application/pdf, 3 pages, 45.0 KB)"
+    assert (
+        describe_part(
+            {
+                "kind": "image",
+                "mime_type": "image/png",
+                "source": "inline",
+                "size_bytes": 12595,
+                "width": 640,
+                "height": 480,
+            }
+        )
+        == "an image (image/png, 640x480, 12.3 KB)"
+    )
+    assert (
+        describe_part(
+            {
+                "kind": "document",
+                "mime_type": "application/pdf",
+                "source": "inline",
+                "size_bytes": 46080,
+                "pages": 3,
+            }
+        )
+        == "a PDF document (application/pdf, 3 pages, 45.0 KB)"
+    )
 
 
 def test_heavy_dependencies_are_imported_lazily():
     """The emulator must import fast: PIL and numpy only inside functions."""
     import ast
     import inspect as pyinspect
+
     for module in (image_gen, speech, media_inspect):
         tree = ast.parse(pyinspect.getsource(module))
         top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]

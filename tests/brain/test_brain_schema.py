@@ -1,4 +1,5 @@
 """Structured output generator: always schema-valid, plausible, deterministic, clear errors."""
+
 from __future__ import annotations
 
 import enum
@@ -6,16 +7,16 @@ import random
 import re
 from datetime import datetime
 from datetime import time as dtime
-from typing import Optional
 from urllib.parse import urlparse
 
 import pytest
-from gemini_nb.emulator.brain.lib.schema_gen import SchemaError, check_schema, generate
-from gemini_nb.emulator.brain.lib.vocab import COUNTRIES, FIRST_NAMES, RECIPES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, Field
+
+from gemini_nb.emulator.brain.lib.schema_gen import SchemaError, check_schema, generate
+from gemini_nb.emulator.brain.lib.vocab import COUNTRIES, FIRST_NAMES, RECIPES
 
 # jsonschema checks date-time/time/uri/hostname only with optional extras; check them here
 # independently of the generator's own matcher so a bug there cannot hide.
@@ -26,13 +27,16 @@ FORMATS = FormatChecker()
 def _dt(s: object) -> bool:
     return not isinstance(s, str) or bool(
         re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", s)
-        and datetime.fromisoformat(s.replace("Z", "+00:00")))
+        and datetime.fromisoformat(s.replace("Z", "+00:00"))
+    )
 
 
 @FORMATS.checks("time")
 def _time(s: object) -> bool:
     return not isinstance(s, str) or bool(
-        re.fullmatch(r"\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", s) and dtime.fromisoformat(s.replace("Z", "+00:00")))
+        re.fullmatch(r"\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", s)
+        and dtime.fromisoformat(s.replace("Z", "+00:00"))
+    )
 
 
 @FORMATS.checks("uri")
@@ -42,8 +46,9 @@ def _uri(s: object) -> bool:
 
 @FORMATS.checks("hostname")
 def _host(s: object) -> bool:
-    return not isinstance(s, str) or all(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", p)
-                                         for p in s.split("."))
+    return not isinstance(s, str) or all(
+        re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", p) for p in s.split(".")
+    )
 
 
 def assert_valid(schema, value):
@@ -58,15 +63,58 @@ def gen(schema, prompt="", seed=0):
 
 
 # -- random schemas ------------------------------------------------------------------------------
-PATTERNS = [r"^[A-Z]{3}$", r"^\d{5}$", r"^[a-z0-9_]+$", r"^[a-z]+-\d{2,4}$", r"^(foo|bar|baz)[0-9]?$",
-            r"^\+?[0-9 ]{7,12}$", r"^[A-Fa-f0-9]{8}$", r"[aeiou]{2}", r"^\w+@\w+\.com$", r"^(\d{3})-\1$",
-            r"^[^\s]{4,}$", r"^(?:[A-Z][a-z]+ ?){1,3}$"]
+PATTERNS = [
+    r"^[A-Z]{3}$",
+    r"^\d{5}$",
+    r"^[a-z0-9_]+$",
+    r"^[a-z]+-\d{2,4}$",
+    r"^(foo|bar|baz)[0-9]?$",
+    r"^\+?[0-9 ]{7,12}$",
+    r"^[A-Fa-f0-9]{8}$",
+    r"[aeiou]{2}",
+    r"^\w+@\w+\.com$",
+    r"^(\d{3})-\1$",
+    r"^[^\s]{4,}$",
+    r"^(?:[A-Z][a-z]+ ?){1,3}$",
+]
 FORMAT_NAMES = ["date", "date-time", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname"]
-KEYS = ["name", "first_name", "last_name", "city", "country", "email", "age", "price", "rating", "year",
-        "tags", "title", "summary", "id", "population", "description", "ingredients", "steps", "phone",
-        "url", "count", "value", "code", "is_active", "score", "created_at", "zip", "x"]
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-50, 50), st.text(max_size=6),
-                         st.floats(-100, 100, allow_nan=False).map(lambda f: round(f, 2)))
+KEYS = [
+    "name",
+    "first_name",
+    "last_name",
+    "city",
+    "country",
+    "email",
+    "age",
+    "price",
+    "rating",
+    "year",
+    "tags",
+    "title",
+    "summary",
+    "id",
+    "population",
+    "description",
+    "ingredients",
+    "steps",
+    "phone",
+    "url",
+    "count",
+    "value",
+    "code",
+    "is_active",
+    "score",
+    "created_at",
+    "zip",
+    "x",
+]
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-50, 50),
+    st.text(max_size=6),
+    st.floats(-100, 100, allow_nan=False).map(lambda f: round(f, 2)),
+)
 
 
 @st.composite
@@ -91,8 +139,12 @@ def number_schemas(draw):
     s: dict = {"type": "integer" if integer else "number"}
     lo = draw(st.one_of(st.none(), st.integers(-1000, 1000)))
     ex_lo, ex_hi = draw(st.booleans()), draw(st.booleans())
-    multiple = draw(st.one_of(st.none(), st.sampled_from([2, 3, 5, 10]) if integer
-                              else st.sampled_from([0.5, 0.25, 0.1, 0.01, 2])))
+    multiple = draw(
+        st.one_of(
+            st.none(),
+            st.sampled_from([2, 3, 5, 10]) if integer else st.sampled_from([0.5, 0.25, 0.1, 0.01, 2]),
+        )
+    )
     # wide enough that every combination below leaves at least one value
     width = draw(st.integers(0 if multiple is None and not (ex_lo or ex_hi) else 25, 500))
     if lo is not None:
@@ -106,14 +158,21 @@ def number_schemas(draw):
 
 
 def _simple(t: str) -> dict:
-    return {"string": {"type": "string"}, "integer": {"type": "integer", "minimum": 0},
-            "boolean": {"type": "boolean"}, "null": {"type": "null"},
-            "object": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
-            "array": {"type": "array", "items": {"type": "integer"}, "maxItems": 3}}[t]
+    return {
+        "string": {"type": "string"},
+        "integer": {"type": "integer", "minimum": 0},
+        "boolean": {"type": "boolean"},
+        "null": {"type": "null"},
+        "object": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+        "array": {"type": "array", "items": {"type": "integer"}, "maxItems": 3},
+    }[t]
 
 
 scalars = st.one_of(
-    string_schemas(), number_schemas(), st.just({"type": "boolean"}), st.just({"type": "null"}),
+    string_schemas(),
+    number_schemas(),
+    st.just({"type": "boolean"}),
+    st.just({"type": "null"}),
     st.lists(json_scalars, min_size=1, max_size=5, unique_by=repr).map(lambda e: {"enum": e}),
     json_scalars.map(lambda c: {"const": c}),
     st.just({}),
@@ -130,9 +189,12 @@ def compound(children):
             s["additionalProperties"] = addl
         return s
 
-    objects = st.builds(obj, st.dictionaries(st.sampled_from(KEYS), children, max_size=5),
-                        st.lists(st.booleans(), min_size=5, max_size=5),
-                        st.one_of(st.none(), st.booleans(), st.just({"type": "integer"})))
+    objects = st.builds(
+        obj,
+        st.dictionaries(st.sampled_from(KEYS), children, max_size=5),
+        st.lists(st.booleans(), min_size=5, max_size=5),
+        st.one_of(st.none(), st.booleans(), st.just({"type": "integer"})),
+    )
 
     @st.composite
     def arrays(draw):
@@ -141,7 +203,9 @@ def compound(children):
         if draw(st.booleans()):
             s["maxItems"] = lo + draw(st.integers(0, 4))
         if draw(st.booleans()):
-            s["items"] = draw(st.sampled_from([{"type": "string"}, {"type": "integer", "minimum": 0, "maximum": 10 ** 6}]))
+            s["items"] = draw(
+                st.sampled_from([{"type": "string"}, {"type": "integer", "minimum": 0, "maximum": 10**6}])
+            )
             s["uniqueItems"] = True
         if draw(st.integers(0, 4)) == 0:
             s["prefixItems"] = draw(st.lists(children, min_size=1, max_size=3))
@@ -149,11 +213,21 @@ def compound(children):
             s["maxItems"] = max(s.get("maxItems", 0), len(s["prefixItems"]) + 2)
         return s
 
-    one_of = st.lists(st.sampled_from(["string", "integer", "boolean", "null", "object", "array"]),
-                      min_size=1, max_size=4, unique=True).map(lambda ts: {"oneOf": [_simple(t) for t in ts]})
-    return st.one_of(objects, arrays(), st.lists(children, min_size=1, max_size=3).map(lambda b: {"anyOf": b}),
-                     one_of, st.tuples(children, st.text("abc", max_size=6)).map(
-                         lambda t: {"allOf": [t[0], {"description": t[1]}]}))
+    one_of = st.lists(
+        st.sampled_from(["string", "integer", "boolean", "null", "object", "array"]),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ).map(lambda ts: {"oneOf": [_simple(t) for t in ts]})
+    return st.one_of(
+        objects,
+        arrays(),
+        st.lists(children, min_size=1, max_size=3).map(lambda b: {"anyOf": b}),
+        one_of,
+        st.tuples(children, st.text("abc", max_size=6)).map(
+            lambda t: {"allOf": [t[0], {"description": t[1]}]}
+        ),
+    )
 
 
 schemas = st.recursive(scalars, compound, max_leaves=10)
@@ -162,24 +236,32 @@ schemas = st.recursive(scalars, compound, max_leaves=10)
 @st.composite
 def with_defs(draw):
     inner = draw(schemas)
-    return {"$defs": {"Item": inner}, "type": "object",
-            "properties": {"item": {"$ref": "#/$defs/Item"},
-                           "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}, "maxItems": 3}},
-            "required": ["item"]}
+    return {
+        "$defs": {"Item": inner},
+        "type": "object",
+        "properties": {
+            "item": {"$ref": "#/$defs/Item"},
+            "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}, "maxItems": 3},
+        },
+        "required": ["item"],
+    }
 
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
-@given(schema=st.one_of(schemas, with_defs()), seed=st.integers(0, 2 ** 16),
-       prompt=st.sampled_from(["", "List three cities in France", "Give me 5 recipes", "a list of 4 users"]))
+@given(
+    schema=st.one_of(schemas, with_defs()),
+    seed=st.integers(0, 2**16),
+    prompt=st.sampled_from(["", "List three cities in France", "Give me 5 recipes", "a list of 4 users"]),
+)
 def test_random_schemas_always_validate(schema, seed, prompt):
     gen(schema, prompt, seed)
 
 
 @FAST
-@given(schema=schemas, seed=st.integers(0, 2 ** 16))
+@given(schema=schemas, seed=st.integers(0, 2**16))
 def test_deterministic_for_a_seed(schema, seed):
     assert generate(schema, rng=random.Random(seed)) == generate(schema, rng=random.Random(seed))
 
@@ -203,7 +285,7 @@ class Person(BaseModel):
     email: str
     age: int = Field(ge=0, le=130)
     favorite_color: Color
-    address: Optional[Address] = None
+    address: Address | None = None
     tags: list[str] = Field(default_factory=list, max_length=4)
     score: float = Field(gt=0, lt=1)
 
@@ -216,13 +298,13 @@ class Team(BaseModel):
 
 class Node(BaseModel):
     name: str
-    children: list["Node"] = []
-    parent: Optional["Node"] = None
+    children: list[Node] = []
+    parent: Node | None = None
 
 
 class Category(BaseModel):
     title: str
-    sub: "Category"
+    sub: Category
 
 
 @pytest.mark.parametrize("model", [Address, Person, Team, Node])
@@ -241,8 +323,15 @@ def test_recursive_model_terminates_and_stays_small():
 
 def test_unsatisfiable_recursion_is_a_schema_error():
     with pytest.raises(SchemaError, match="recursion"):
-        generate({"$ref": "#/$defs/Category", "$defs": {"Category": Category.model_json_schema()["$defs"]["Category"]}}
-                 if "$defs" in Category.model_json_schema() else Category.model_json_schema(), rng=random.Random(0))
+        generate(
+            {
+                "$ref": "#/$defs/Category",
+                "$defs": {"Category": Category.model_json_schema()["$defs"]["Category"]},
+            }
+            if "$defs" in Category.model_json_schema()
+            else Category.model_json_schema(),
+            rng=random.Random(0),
+        )
 
 
 # -- keywords ------------------------------------------------------------------------------------
@@ -261,10 +350,17 @@ def _lower(schema):
 
 
 def test_openapi_style_types():
-    schema = {"type": "OBJECT", "properties": {"name": {"type": "STRING"}, "age": {"type": "INTEGER"},
-                                               "ok": {"type": "BOOLEAN"}, "score": {"type": "NUMBER", "nullable": True},
-                                               "tags": {"type": "ARRAY", "items": {"type": "STRING"}}},
-              "required": ["name", "age"]}
+    schema = {
+        "type": "OBJECT",
+        "properties": {
+            "name": {"type": "STRING"},
+            "age": {"type": "INTEGER"},
+            "ok": {"type": "BOOLEAN"},
+            "score": {"type": "NUMBER", "nullable": True},
+            "tags": {"type": "ARRAY", "items": {"type": "STRING"}},
+        },
+        "required": ["name", "age"],
+    }
     value = generate(schema, rng=random.Random(1))
     assert_valid(_lower(schema), value)
     assert isinstance(value["age"], int) and value["score"] is not None
@@ -293,14 +389,24 @@ def test_no_type_is_inferred():
 def test_additional_and_pattern_properties():
     value = gen({"type": "object", "additionalProperties": {"type": "integer"}, "minProperties": 3})
     assert len(value) >= 3
-    value = gen({"type": "object", "patternProperties": {"^x_[a-z]+$": {"type": "string"}},
-                 "additionalProperties": False, "minProperties": 2})
+    value = gen(
+        {
+            "type": "object",
+            "patternProperties": {"^x_[a-z]+$": {"type": "string"}},
+            "additionalProperties": False,
+            "minProperties": 2,
+        }
+    )
     assert len(value) == 2 and all(k.startswith("x_") for k in value)
 
 
 def test_max_properties_limits_optional_fields():
-    schema = {"type": "object", "properties": {k: {"type": "string"} for k in "abcdef"}, "required": ["a"],
-              "maxProperties": 3}
+    schema = {
+        "type": "object",
+        "properties": {k: {"type": "string"} for k in "abcdef"},
+        "required": ["a"],
+        "maxProperties": 3,
+    }
     assert len(gen(schema)) == 3
 
 
@@ -310,25 +416,34 @@ def test_float_multiple_of_is_exact():
             gen({"type": "number", "multipleOf": m, "minimum": 1, "maximum": 50}, seed=seed)
 
 
-@pytest.mark.parametrize("pattern", PATTERNS + [r"^[A-Z]{2}-\d{4}-[a-z]{2,3}$", r"(?i)^abc[xyz]+$",
-                                                 r"^(?=.*\d)[a-z\d]{6,10}$", r"^\S+\s\S+$"])
+@pytest.mark.parametrize(
+    "pattern",
+    PATTERNS
+    + [r"^[A-Z]{2}-\d{4}-[a-z]{2,3}$", r"(?i)^abc[xyz]+$", r"^(?=.*\d)[a-z\d]{6,10}$", r"^\S+\s\S+$"],
+)
 def test_patterns(pattern):
     for seed in range(5):
         assert re.search(pattern, gen({"type": "string", "pattern": pattern}, seed=seed))
 
 
 # -- errors --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("schema, path", [
-    ({"type": "object", "properties": {"age": {"type": "integr"}}}, r"response_format\.properties\.age\.type: unknown type 'integr'"),
-    ({"type": "array", "minItems": 3, "maxItems": 1}, r"response_format\.minItems"),
-    ({"$ref": "#/$defs/Missing"}, r"response_format\.\$ref: unresolvable"),
-    ([1, 2], r"response_format: schema must be"),
-    ({"type": "string", "pattern": "("}, r"response_format\.pattern"),
-    ({"type": "integer", "minimum": 5, "maximum": 1}, r"response_format\.minimum"),
-    ({"properties": {"a": {"items": {"type": "bogus"}}}}, r"response_format\.properties\.a\.items\.type"),
-    ({"anyOf": []}, r"response_format\.anyOf"),
-    ({"type": "object", "properties": {"a": False}, "required": ["a"]}, r"response_format\.required"),
-])
+@pytest.mark.parametrize(
+    "schema, path",
+    [
+        (
+            {"type": "object", "properties": {"age": {"type": "integr"}}},
+            r"response_format\.properties\.age\.type: unknown type 'integr'",
+        ),
+        ({"type": "array", "minItems": 3, "maxItems": 1}, r"response_format\.minItems"),
+        ({"$ref": "#/$defs/Missing"}, r"response_format\.\$ref: unresolvable"),
+        ([1, 2], r"response_format: schema must be"),
+        ({"type": "string", "pattern": "("}, r"response_format\.pattern"),
+        ({"type": "integer", "minimum": 5, "maximum": 1}, r"response_format\.minimum"),
+        ({"properties": {"a": {"items": {"type": "bogus"}}}}, r"response_format\.properties\.a\.items\.type"),
+        ({"anyOf": []}, r"response_format\.anyOf"),
+        ({"type": "object", "properties": {"a": False}, "required": ["a"]}, r"response_format\.required"),
+    ],
+)
 def test_schema_errors_name_the_path(schema, path):
     with pytest.raises(SchemaError, match=path):
         check_schema(schema)
@@ -338,7 +453,10 @@ def test_schema_errors_name_the_path(schema, path):
 
 def test_generation_time_unsatisfiable():
     with pytest.raises(SchemaError, match="uniqueItems"):
-        generate({"type": "array", "items": {"type": "boolean"}, "minItems": 3, "uniqueItems": True}, rng=random.Random(0))
+        generate(
+            {"type": "array", "items": {"type": "boolean"}, "minItems": 3, "uniqueItems": True},
+            rng=random.Random(0),
+        )
     with pytest.raises(SchemaError, match=r"response_format\.enum"):
         generate({"type": "integer", "enum": ["a", "b"]}, rng=random.Random(0))
     with pytest.raises(SchemaError, match="integer"):
@@ -348,8 +466,13 @@ def test_generation_time_unsatisfiable():
 
 
 # -- plausibility --------------------------------------------------------------------------------
-CITIES = {"type": "array", "items": {"type": "object", "properties": {"city": {"type": "string"},
-                                                                       "population": {"type": "integer"}}}}
+CITIES = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
+    },
+}
 
 
 def test_three_french_cities():
@@ -361,9 +484,22 @@ def test_three_french_cities():
 
 
 def test_counts_respect_bounds_and_nouns():
-    schema = {"type": "object", "properties": {"recipes": {"type": "array", "items": {
-        "type": "object", "properties": {"name": {"type": "string"}, "ingredients": {
-            "type": "array", "items": {"type": "string"}}}, "required": ["name", "ingredients"]}}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "recipes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "ingredients": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["name", "ingredients"],
+                },
+            }
+        },
+    }
     value = gen(schema, "Give me 5 recipes with 3 ingredients each")
     assert len(value["recipes"]) == 5 and all(len(r["ingredients"]) == 3 for r in value["recipes"])
     assert all(r["name"] in RECIPES for r in value["recipes"])
@@ -372,20 +508,41 @@ def test_counts_respect_bounds_and_nouns():
 
 
 def test_prompt_names_and_numbers_are_reused():
-    schema = {"type": "object", "properties": {"first_name": {"type": "string"}, "last_name": {"type": "string"},
-                                               "email": {"type": "string", "format": "email"},
-                                               "age": {"type": "integer"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "first_name": {"type": "string"},
+            "last_name": {"type": "string"},
+            "email": {"type": "string", "format": "email"},
+            "age": {"type": "integer"},
+        },
+    }
     value = gen(schema, "Create a profile for Ada Lovelace, aged 36")
-    assert value == {"first_name": "Ada", "last_name": "Lovelace", "email": "ada.lovelace@example.com", "age": 36}
+    assert value == {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada.lovelace@example.com",
+        "age": 36,
+    }
 
 
 def test_field_names_drive_values():
-    schema = {"type": "object", "properties": {
-        "name": {"type": "string"}, "age": {"type": "integer"}, "price": {"type": "number"},
-        "rating": {"type": "number", "minimum": 0, "maximum": 10}, "birth_date": {"type": "string"},
-        "summary": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
-        "country": {"type": "string"}, "url": {"type": "string"}, "phone": {"type": "string"},
-        "year": {"type": "integer"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "age": {"type": "integer"},
+            "price": {"type": "number"},
+            "rating": {"type": "number", "minimum": 0, "maximum": 10},
+            "birth_date": {"type": "string"},
+            "summary": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "country": {"type": "string"},
+            "url": {"type": "string"},
+            "phone": {"type": "string"},
+            "year": {"type": "integer"},
+        },
+    }
     for seed in range(5):
         v = gen(schema, "Describe Japanese gardens", seed)
         assert v["name"].split()[0] in FIRST_NAMES
@@ -408,9 +565,16 @@ def _to_openapi(schema):
         return [_to_openapi(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {k: (v if k in ("enum", "const", "required") else
-               {n: _to_openapi(s) for n, s in v.items()} if k in ("properties", "$defs") else _to_openapi(v))
-           for k, v in schema.items()}
+    out = {
+        k: (
+            v
+            if k in ("enum", "const", "required")
+            else {n: _to_openapi(s) for n, s in v.items()}
+            if k in ("properties", "$defs")
+            else _to_openapi(v)
+        )
+        for k, v in schema.items()
+    }
     t = schema.get("type")
     if isinstance(t, list) and len(t) == 2 and "null" in t:
         out["type"], out["nullable"] = [x for x in t if x != "null"][0].upper(), True
@@ -420,7 +584,7 @@ def _to_openapi(schema):
 
 
 @FAST
-@given(schema=schemas, seed=st.integers(0, 2 ** 16))
+@given(schema=schemas, seed=st.integers(0, 2**16))
 def test_openapi_style_schemas_validate(schema, seed):
     value = generate(_to_openapi(schema), rng=random.Random(seed))
     assert_valid(schema, value)

@@ -1,20 +1,30 @@
 """Questions over a table interpolated into the prompt are answered from its numbers."""
+
 import pandas as pd
 import pytest
+
 from gemini_nb.emulator.brain.lib import tables
 
-CITIES = pd.DataFrame({"city": ["Paris", "Rome", "Oslo", "New York"], "july_high_c": [26, 31, 22, 29],
-                       "population_m": [2.1, 2.8, 0.7, 8.3]})
+CITIES = pd.DataFrame(
+    {
+        "city": ["Paris", "Rome", "Oslo", "New York"],
+        "july_high_c": [26, 31, 22, 29],
+        "population_m": [2.1, 2.8, 0.7, 8.3],
+    }
+)
 
 
-@pytest.mark.parametrize("question, expected", [
-    ("Which of these cities is warmest in July?", "**Rome** is the warmest"),
-    ("Which city is coldest?", "**Oslo** is the coldest"),
-    ("Which city has the largest population_m?", "**New York** is the largest"),
-    ("What is the average july_high_c?", "The average july_high_c across the 4 rows is 27"),
-    ("What is the total population_m?", "The total population_m across the 4 rows is 13.9"),
-    ("How many rows are there?", "The table has 4 rows and 3 columns"),
-])
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Which of these cities is warmest in July?", "**Rome** is the warmest"),
+        ("Which city is coldest?", "**Oslo** is the coldest"),
+        ("Which city has the largest population_m?", "**New York** is the largest"),
+        ("What is the average july_high_c?", "The average july_high_c across the 4 rows is 27"),
+        ("What is the total population_m?", "The total population_m across the 4 rows is 13.9"),
+        ("How many rows are there?", "The table has 4 rows and 3 columns"),
+    ],
+)
 def test_pandas_table_questions(question, expected):
     prompt = f"{question}\n{CITIES.to_string()}"
     assert expected in tables.answer(prompt)

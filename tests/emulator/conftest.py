@@ -2,12 +2,12 @@
 from ``tests/conftest.py``), and older SDK
 generations in their own virtualenvs (``legacy_py``: google-genai 1.55, the outputs schema).
 """
+
 from __future__ import annotations
 
 import os
 
 import pytest
-
 from clients import legacy_python
 
 

@@ -7,6 +7,7 @@ outside its directory, a file there that the sandbox's uid owns, listener ports,
 name) from a header of assignments.
 :class:`Targets` owns those targets and checks, afterwards, that nothing reached them.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 CANARY_NAME = "GNB_ESCAPE_CANARY"
 CANARY = "gnb-canary-7f3c9e1d5b"
 
-BODY = r'''
+BODY = r"""
 import os, sys
 
 def probe(name, fn):
@@ -158,7 +159,7 @@ probe("raise rlimit", lambda: __import__("resource").setrlimit(__import__("resou
                                                                 (100, 100)))
 sys.stdout.flush()
 probe("execv", lambda: os.execv("/bin/sh", ["sh", "-c", "echo PROBE execv THROUGH"]))
-'''
+"""
 PROBE = re.compile(r"^PROBE (.+?) (BLOCKED|THROUGH)(.*)$", re.M)
 EXPECTED = len(re.findall(r"^probe\(", BODY, re.M))
 
@@ -200,17 +201,23 @@ class Targets:
         return sysconfig.get_paths()["purelib"]
 
     def snippet(self, extra: str = "") -> str:
-        header = (f"TARGET = {str(self.target)!r}\nSITE = {self.site!r}\nCANARY_NAME = {CANARY_NAME!r}\n"
-                  f"TCP_PORT = {self.tcp.getsockname()[1]}\nUDP_PORT = {self.udp.getsockname()[1]}\n"
-                  f"VICTIM = {str(self.victim)!r}\n")
+        header = (
+            f"TARGET = {str(self.target)!r}\nSITE = {self.site!r}\nCANARY_NAME = {CANARY_NAME!r}\n"
+            f"TCP_PORT = {self.tcp.getsockname()[1]}\nUDP_PORT = {self.udp.getsockname()[1]}\n"
+            f"VICTIM = {str(self.victim)!r}\n"
+        )
         body = BODY.replace("sys.stdout.flush()", extra + "sys.stdout.flush()") if extra else BODY
         return header + body
 
     def assert_nothing_reached(self) -> None:
         """No file outside, no .pth, no TCP connection, no UDP datagram."""
         stdlib_site = Path(os.path.dirname(os.__file__)) / "site-packages" / "gnb_escape.pth"
-        for path in (self.target, Path(f"{self.target}.moved"), Path(self.site) / "gnb_escape.pth",
-                     stdlib_site):
+        for path in (
+            self.target,
+            Path(f"{self.target}.moved"),
+            Path(self.site) / "gnb_escape.pth",
+            stdlib_site,
+        ):
             assert not path.exists(), f"the sandbox wrote {path}"
         now = self.victim.stat()
         assert (now.st_mode, now.st_mtime_ns) == (self.victim_stat.st_mode, self.victim_stat.st_mtime_ns)

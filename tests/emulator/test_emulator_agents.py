@@ -4,6 +4,7 @@ Agents run only in the background, report progress as thought summaries over a c
 time, finish with a cited research report, honour ``agent_config``, can be cancelled, and
 share chains with model interactions.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,8 +53,7 @@ def test_agents_need_background(client):
 
 
 def test_deep_research_progresses_and_writes_a_cited_report(client):
-    created = client.interactions.create(agent=AGENT, input="Research the history of tea",
-                                         background=True)
+    created = client.interactions.create(agent=AGENT, input="Research the history of tea", background=True)
     assert created.status == "in_progress" and created.agent == AGENT
     final, statuses, counts = poll(client, created.id)
     assert final.status == "completed"
@@ -76,7 +76,7 @@ def test_deep_research_progresses_and_writes_a_cited_report(client):
     urls = {item.url for r in results for item in r.result}
     assert annotations and {a.url for a in annotations} <= urls
     for ann in annotations:
-        span = text[ann.start_index:ann.end_index]
+        span = text[ann.start_index : ann.end_index]
         assert span and span == span.strip() and ann.type == "url_citation"
     for n in range(1, 4):
         assert f"[{n}]" in text and f"\n{n}. [" in text
@@ -85,8 +85,9 @@ def test_deep_research_progresses_and_writes_a_cited_report(client):
 
 
 def test_get_stream_shows_thought_summaries_before_the_report(client):
-    created = client.interactions.create(agent="deep-research-preview-04-2026",
-                                         input="Research urban beekeeping", background=True)
+    created = client.interactions.create(
+        agent="deep-research-preview-04-2026", input="Research urban beekeeping", background=True
+    )
     events = list(client.interactions.get(created.id, stream=True))
     names = []
     for ev in events:
@@ -108,17 +109,21 @@ def test_get_stream_shows_thought_summaries_before_the_report(client):
 def test_background_stream_create_arrives_over_time(client):
     start = time.monotonic()
     stamps = []
-    for ev in client.interactions.create(agent=AGENT, input="Research tidal power",
-                                         background=True, stream=True):
+    for ev in client.interactions.create(
+        agent=AGENT, input="Research tidal power", background=True, stream=True
+    ):
         stamps.append((time.monotonic() - start, type(ev).__name__))
     assert stamps[-1][1] == "InteractionCompletedEvent"
     assert stamps[-1][0] >= 0.6  # paced by GEMINI_NB_EMULATOR_AGENT_SECONDS
 
 
 def test_thinking_summaries_none_keeps_signature_only_thoughts(client):
-    created = client.interactions.create(agent=AGENT, input="Research soil carbon", background=True,
-                                         agent_config={"type": "deep-research",
-                                                       "thinking_summaries": "none"})
+    created = client.interactions.create(
+        agent=AGENT,
+        input="Research soil carbon",
+        background=True,
+        agent_config={"type": "deep-research", "thinking_summaries": "none"},
+    )
     final, _, _ = poll(client, created.id)
     thoughts = [s for s in final.steps if s.type == "thought"]
     assert thoughts and all(t.signature and not t.summary for t in thoughts)
@@ -126,14 +131,14 @@ def test_thinking_summaries_none_keeps_signature_only_thoughts(client):
 
 
 def test_visualization_adds_a_real_png_chart(client):
-    created = client.interactions.create(agent="deep-research-max-preview-04-2026",
-                                         input="Research heat pumps in cold climates",
-                                         background=True,
-                                         agent_config={"type": "deep-research",
-                                                       "visualization": "auto"})
+    created = client.interactions.create(
+        agent="deep-research-max-preview-04-2026",
+        input="Research heat pumps in cold climates",
+        background=True,
+        agent_config={"type": "deep-research", "visualization": "auto"},
+    )
     final, _, _ = poll(client, created.id)
-    images = [p for s in final.steps if s.type == "model_output" for p in s.content
-              if p.type == "image"]
+    images = [p for s in final.steps if s.type == "model_output" for p in s.content if p.type == "image"]
     assert len(images) == 1 and images[0].mime_type == "image/png"
     png = base64.b64decode(images[0].data)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -145,13 +150,19 @@ def test_visualization_adds_a_real_png_chart(client):
 
 def test_collaborative_planning_waits_for_confirmation(client):
     config = {"type": "deep-research", "collaborative_planning": True}
-    plan = client.interactions.create(agent=AGENT, input="Research vertical farming economics",
-                                      background=True, agent_config=config)
+    plan = client.interactions.create(
+        agent=AGENT, input="Research vertical farming economics", background=True, agent_config=config
+    )
     plan, _, _ = poll(client, plan.id)
     assert plan.output_text.startswith("## Proposed research plan")
     assert "google_search_call" not in [s.type for s in plan.steps]
-    done = client.interactions.create(agent=AGENT, input="Looks good, go ahead", background=True,
-                                      agent_config=config, previous_interaction_id=plan.id)
+    done = client.interactions.create(
+        agent=AGENT,
+        input="Looks good, go ahead",
+        background=True,
+        agent_config=config,
+        previous_interaction_id=plan.id,
+    )
     done, _, _ = poll(client, done.id)
     text, _ = report_of(done)
     assert "vertical farming economics" in text.lower() and "plan confirmed" in text
@@ -159,8 +170,7 @@ def test_collaborative_planning_waits_for_confirmation(client):
 
 def test_cancel_mid_run_keeps_partial_steps(client, monkeypatch):
     monkeypatch.setenv("GEMINI_NB_EMULATOR_AGENT_SECONDS", "4")
-    created = client.interactions.create(agent=AGENT, input="Research the history of maps",
-                                         background=True)
+    created = client.interactions.create(agent=AGENT, input="Research the history of maps", background=True)
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         got = client.interactions.get(created.id)
@@ -180,27 +190,33 @@ def test_cancel_mid_run_keeps_partial_steps(client, monkeypatch):
 
 def test_agent_and_model_interactions_mix_in_one_chain(client):
     first = client.interactions.create(model=MODEL, input="I'm planning a trip to study glaciers in Iceland.")
-    research = client.interactions.create(agent=AGENT, input="Research this further for me",
-                                          background=True, previous_interaction_id=first.id)
+    research = client.interactions.create(
+        agent=AGENT, input="Research this further for me", background=True, previous_interaction_id=first.id
+    )
     research, _, _ = poll(client, research.id)
     assert research.status == "completed"
     assert research.previous_interaction_id == first.id
     text, _ = report_of(research)
     assert "glaciers in Iceland" in text
-    follow = client.interactions.create(model=MODEL, input="Thanks! Can you summarize that?",
-                                        previous_interaction_id=research.id)
+    follow = client.interactions.create(
+        model=MODEL, input="Thanks! Can you summarize that?", previous_interaction_id=research.id
+    )
     assert follow.status == "completed" and follow.output_text
     assert follow.usage.total_input_tokens > research.usage.total_input_tokens
-    again = client.interactions.create(agent=AGENT, input="Now research the history of glaciology",
-                                       background=True, previous_interaction_id=follow.id)
+    again = client.interactions.create(
+        agent=AGENT,
+        input="Now research the history of glaciology",
+        background=True,
+        previous_interaction_id=follow.id,
+    )
     again, _, _ = poll(client, again.id)
     assert "glaciology" in report_of(again)[0]
 
 
 def test_antigravity_agent_works_and_runs_code(client):
-    created = client.interactions.create(agent="antigravity-preview-05-2026",
-                                         input="Compute the sum of the first 10 primes",
-                                         background=True)
+    created = client.interactions.create(
+        agent="antigravity-preview-05-2026", input="Compute the sum of the first 10 primes", background=True
+    )
     final, _, _ = poll(client, created.id)
     types = [s.type for s in final.steps]
     assert types[:3] == ["user_input", "thought", "code_execution_call"]
@@ -209,7 +225,7 @@ def test_antigravity_agent_works_and_runs_code(client):
     assert "## Result" in final.output_text
 
 
-LEGACY_SCRIPT = r'''
+LEGACY_SCRIPT = r"""
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 from google import genai
@@ -233,13 +249,14 @@ print(json.dumps({"statuses": statuses, "agent": r.agent,
                   "outputs": [type(o).__name__ + ":" + o.type for o in r.outputs],
                   "spans": [raw[a.start_index:a.end_index].decode() for a in text.annotations],
                   "text": text.text, "events": events}))
-'''
+"""
 
 
 @pytest.mark.legacy
 def test_legacy_sdk_runs_an_agent(legacy_py, emu, monkeypatch):
-    proc = subprocess.run([legacy_py, "-c", LEGACY_SCRIPT, emu.base_url], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [legacy_py, "-c", LEGACY_SCRIPT, emu.base_url], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["statuses"][0] == "in_progress" and out["statuses"][-1] == "completed"

@@ -10,8 +10,9 @@ import warnings
 
 import httpx
 import pytest
-from gemini_nb.emulator.agents_api import ID_OK
 from google.genai import _interactions as gx
+
+from gemini_nb.emulator.agents_api import ID_OK
 
 warnings.filterwarnings("ignore", message="Agents usage is experimental")
 ANTIGRAVITY = "antigravity-preview-05-2026"
@@ -76,8 +77,12 @@ def test_bad_definitions_are_400_naming_the_field(emu):
 
 def test_agents_created_without_an_id_get_a_valid_one(emu):
     """The id the emulator picks follows the id grammar (a letter first), every time."""
-    made = [httpx.post(f"{emu.base_url}/v1/agents", json={"description": f"n{i}"},
-                       headers={"x-goog-api-key": "k"}) for i in range(25)]
+    made = [
+        httpx.post(
+            f"{emu.base_url}/v1/agents", json={"description": f"n{i}"}, headers={"x-goog-api-key": "k"}
+        )
+        for i in range(25)
+    ]
     assert [m.status_code for m in made] == [200] * 25
     ids = [m.json()["id"] for m in made]
     assert len(set(ids)) == 25 and all(ID_OK.match(i) for i in ids)

@@ -1,5 +1,6 @@
 """Issue 9 item 3: a bounded emulator. Shapes, not times: what is evicted, what is read per
 create, what stays referenced after a reset, how memory grows at the cap."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,22 +11,21 @@ import weakref
 
 import httpx
 import pytest
+from clients import make_client
+from google.genai import _interactions as gx
+from google.genai import errors
+
 from gemini_nb.emulator import start
 from gemini_nb.emulator.config import EmulatorConfig
 from gemini_nb.emulator.dialects import STEPS
 from gemini_nb.emulator.service import Emulator
 from gemini_nb.emulator.store import MemoryStore, Record, SqliteStore
-from google.genai import _interactions as gx
-from google.genai import errors
-
-from clients import make_client
 
 MODEL = "gemini-3-flash-preview"
 
 
 def _record(rid: str, status: str = "completed") -> Record:
-    return Record(id=rid, model=MODEL, agent=None, status=status, dialect=STEPS, request={},
-                  input_steps=[])
+    return Record(id=rid, model=MODEL, agent=None, status=status, dialect=STEPS, request={}, input_steps=[])
 
 
 def test_oldest_finished_interactions_are_evicted_then_404():
@@ -63,8 +63,13 @@ def test_sqlite_store_keeps_its_count_and_order_across_reopen(tmp_path):
     again = SqliteStore(path, 3)
     assert len(again) == 4
     again.put(_record("r4"))
-    assert len(again) == 3 and [again.get(f"r{n}") is None for n in range(5)] == [True, True, False,
-                                                                                  False, False]
+    assert len(again) == 3 and [again.get(f"r{n}") is None for n in range(5)] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
     assert again.delete("r4") and len(again) == 2
 
 
@@ -152,8 +157,10 @@ def test_memory_per_stored_interaction_stays_flat_at_the_cap():
 def test_files_are_capped_oldest_first():
     with start(max_files=2) as emu:
         client = make_client(emu.base_url)
-        names = [client.files.upload(file=io.BytesIO(b"x" * (i + 1)),
-                                     config={"mime_type": "text/plain"}).name for i in range(3)]
+        names = [
+            client.files.upload(file=io.BytesIO(b"x" * (i + 1)), config={"mime_type": "text/plain"}).name
+            for i in range(3)
+        ]
         assert sorted(f.name for f in client.files.list()) == sorted(names[1:])
         with pytest.raises(errors.ClientError) as gone:
             client.files.get(name=names[0])

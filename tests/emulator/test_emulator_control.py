@@ -1,5 +1,5 @@
-"""The control plane under ``/_emulator/``: bad settings are refused and never break the API.
-"""
+"""The control plane under ``/_emulator/``: bad settings are refused and never break the API."""
+
 from __future__ import annotations
 
 import json
@@ -10,17 +10,21 @@ from wire_helpers import KEY, MODEL, post_raw
 
 # -- control plane ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,body", [
-    ("/_emulator/config", {"latency_ms": "abc"}),
-    ("/_emulator/config", {"tokens_per_second": -5}),
-    ("/_emulator/config", {"keepalive_s": 0}),
-    ("/_emulator/config", {"schema": "nope"}),
-    ("/_emulator/config", {"background_ms": True}),
-    ("/_emulator/faults", {"latency_ms": "x"}),
-    ("/_emulator/faults", {"status": 429, "retry_after": "soon"}),
-    ("/_emulator/faults", {"status": True}),
-    ("/_emulator/seed", {"seed": True}),
-])
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/_emulator/config", {"latency_ms": "abc"}),
+        ("/_emulator/config", {"tokens_per_second": -5}),
+        ("/_emulator/config", {"keepalive_s": 0}),
+        ("/_emulator/config", {"schema": "nope"}),
+        ("/_emulator/config", {"background_ms": True}),
+        ("/_emulator/faults", {"latency_ms": "x"}),
+        ("/_emulator/faults", {"status": 429, "retry_after": "soon"}),
+        ("/_emulator/faults", {"status": True}),
+        ("/_emulator/seed", {"seed": True}),
+    ],
+)
 def test_bad_control_settings_are_refused_and_do_not_break_the_api(emu, path, body):
     resp = httpx.post(emu.base_url + path, json=body)
     assert resp.status_code == 400, resp.text

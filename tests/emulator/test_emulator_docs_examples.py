@@ -1,4 +1,5 @@
 """The documented SDK examples (steps form, current SDK) against ``gemini-nb emulator``."""
+
 from __future__ import annotations
 
 import pathlib
@@ -12,8 +13,12 @@ HERE = pathlib.Path(__file__).parent
 
 def test_documented_examples_against_cli_emulator():
     with emulator_process("--background-ms", "150", entry=("-m", "gemini_nb.cli", "emulator")) as (_, url):
-        out = subprocess.run([sys.executable, str(HERE / "examples" / "docs_examples_steps.py"), url],
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, str(HERE / "examples" / "docs_examples_steps.py"), url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip().endswith("ALL OK")
     assert "stateless: Your city is Lyon." in out.stdout

@@ -13,14 +13,15 @@ import zlib
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from gemini_nb.emulator.brain.lib.file_search import (
     chunks,
     extract_text,
     pdf_text,
     retrieve,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 MODEL = "gemini-3-flash-preview"
 HANDBOOK = (
@@ -220,15 +221,22 @@ def test_upload_into_a_store_deleted_meanwhile_ends_with_one_clear_404(emu):
     start = httpx.post(
         f"{emu.base_url}/upload/v1beta/{store}:uploadToFileSearchStore",
         json={"displayName": "late.txt"},
-        headers={**head, "x-goog-upload-protocol": "resumable", "x-goog-upload-command": "start",
-                 "x-goog-upload-header-content-length": "4",
-                 "x-goog-upload-header-content-type": "text/plain"},
+        headers={
+            **head,
+            "x-goog-upload-protocol": "resumable",
+            "x-goog-upload-command": "start",
+            "x-goog-upload-header-content-length": "4",
+            "x-goog-upload-header-content-type": "text/plain",
+        },
     )
     url = start.headers["x-goog-upload-url"]
     assert start.status_code == 200 and "/upload/v1beta/files?upload_id=" in url
     assert httpx.delete(f"{emu.base_url}/v1beta/{store}", headers=head).status_code == 200
-    last = httpx.post(url, content=b"late", headers={"x-goog-upload-command": "upload, finalize",
-                                                     "x-goog-upload-offset": "0"})
+    last = httpx.post(
+        url,
+        content=b"late",
+        headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "0"},
+    )
     assert last.status_code == 404 and last.headers["x-goog-upload-status"] == "final"
     assert store in last.json()["error"]["message"]
     assert httpx.get(f"{emu.base_url}/v1beta/files", headers=head).json() == {}  # no stray file

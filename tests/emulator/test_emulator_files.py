@@ -1,4 +1,5 @@
 """The Files API through the real SDK: resumable upload, get, list, delete, files as input."""
+
 from __future__ import annotations
 
 import base64
@@ -11,12 +12,12 @@ import time
 
 import httpx
 import pytest
-from gemini_nb.emulator import start
-from gemini_nb.emulator.brain.base import Reply, text_step
+from clients import make_client
 from google.genai import _interactions as gx
 from google.genai import errors
 
-from clients import make_client
+from gemini_nb.emulator import start
+from gemini_nb.emulator.brain.base import Reply, text_step
 
 MODEL = "gemini-3-flash-preview"
 
@@ -39,35 +40,55 @@ def test_upload_path_and_stream_fill_the_file_resource(client, tmp_path):
 
 def test_multi_chunk_upload_over_the_wire(emu):
     """The SDK's chunking, replayed by hand: offsets checked, no key needed on chunks."""
-    start_r = httpx.post(emu.base_url + "/upload/v1beta/files", json={"file": {"display_name": "big"}},
-                         headers={"x-goog-api-key": "k", "x-goog-upload-protocol": "resumable",
-                                  "x-goog-upload-command": "start",
-                                  "x-goog-upload-header-content-length": "10",
-                                  "x-goog-upload-header-content-type": "application/octet-stream"})
+    start_r = httpx.post(
+        emu.base_url + "/upload/v1beta/files",
+        json={"file": {"display_name": "big"}},
+        headers={
+            "x-goog-api-key": "k",
+            "x-goog-upload-protocol": "resumable",
+            "x-goog-upload-command": "start",
+            "x-goog-upload-header-content-length": "10",
+            "x-goog-upload-header-content-type": "application/octet-stream",
+        },
+    )
     assert start_r.status_code == 200 and start_r.headers["x-goog-upload-status"] == "active"
     url = start_r.headers["x-goog-upload-url"]
-    first = httpx.post(url, content=b"01234", headers={"x-goog-upload-command": "upload",
-                                                       "x-goog-upload-offset": "0"})
+    first = httpx.post(
+        url, content=b"01234", headers={"x-goog-upload-command": "upload", "x-goog-upload-offset": "0"}
+    )
     assert first.headers["x-goog-upload-status"] == "active"
-    wrong = httpx.post(url, content=b"56789", headers={"x-goog-upload-command": "upload, finalize",
-                                                       "x-goog-upload-offset": "3"})
+    wrong = httpx.post(
+        url,
+        content=b"56789",
+        headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "3"},
+    )
     assert wrong.status_code == 400 and wrong.headers["x-goog-upload-status"] == "final"
     assert "Offset 3" in wrong.json()["error"]["message"]
-    done = httpx.post(url, content=b"56789", headers={"x-goog-upload-command": "upload, finalize",
-                                                      "x-goog-upload-offset": "5"})
+    done = httpx.post(
+        url,
+        content=b"56789",
+        headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "5"},
+    )
     assert done.status_code == 200 and done.headers["x-goog-upload-status"] == "final"
     body = done.json()["file"]
     assert body["sizeBytes"] == "10" and body["displayName"] == "big" and "/v1beta/files/" in body["uri"]
-    again = httpx.post(url, content=b"x", headers={"x-goog-upload-command": "upload, finalize",
-                                                   "x-goog-upload-offset": "10"})
+    again = httpx.post(
+        url, content=b"x", headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "10"}
+    )
     assert again.status_code == 404
 
 
 def test_upload_start_needs_a_key(emu):
-    r = httpx.post(emu.base_url + "/upload/v1/files", json={"file": {}},
-                   headers={"x-goog-upload-protocol": "resumable", "x-goog-upload-command": "start",
-                            "x-goog-upload-header-content-length": "1",
-                            "x-goog-upload-header-content-type": "text/plain"})
+    r = httpx.post(
+        emu.base_url + "/upload/v1/files",
+        json={"file": {}},
+        headers={
+            "x-goog-upload-protocol": "resumable",
+            "x-goog-upload-command": "start",
+            "x-goog-upload-header-content-length": "1",
+            "x-goog-upload-header-content-type": "text/plain",
+        },
+    )
     assert r.status_code == 401 and r.json()["error"]["status"] == "UNAUTHENTICATED"
 
 
@@ -83,8 +104,10 @@ def test_named_file_and_duplicate_name(client):
 
 
 def test_list_paginates_newest_first(client):
-    names = [client.files.upload(file=io.BytesIO(b"x" * i), config={"mime_type": "text/plain"}).name
-             for i in range(1, 6)]
+    names = [
+        client.files.upload(file=io.BytesIO(b"x" * i), config={"mime_type": "text/plain"}).name
+        for i in range(1, 6)
+    ]
     pager = client.files.list(config={"page_size": 2})
     assert len(pager.page) == 2
     listed = [f.name for f in pager]
@@ -116,8 +139,11 @@ class SpyBrain:
         for part in ctx.user_parts():
             if part.get("uri"):
                 record = ctx.files.get(part["uri"])
-                seen.append("not a file" if record is None else
-                            f"{record['name']} {record['mime_type']} {record['size_bytes']} {record['state']}")
+                seen.append(
+                    "not a file"
+                    if record is None
+                    else f"{record['name']} {record['mime_type']} {record['size_bytes']} {record['state']}"
+                )
         return Reply(steps=[text_step("; ".join(seen) or "none")])
 
 
@@ -152,23 +178,31 @@ def test_video_processes_then_serves_as_input(media_emu):
 
 def test_unknown_file_input_names_the_field(media_emu):
     client = make_client(media_emu.base_url)
-    steps = [{"type": "user_input", "content": [{"type": "text", "text": "hi"},
-                                                {"type": "document", "uri": "files/nosuchfile"}]}]
+    steps = [
+        {
+            "type": "user_input",
+            "content": [{"type": "text", "text": "hi"}, {"type": "document", "uri": "files/nosuchfile"}],
+        }
+    ]
     with pytest.raises(gx.BadRequestError) as exc:
         client.interactions.create(model=MODEL, input=steps)
     message = exc.value.body["error"]["message"]
     assert "input[0].content[1].uri" in message and "files/nosuchfile" in message
     # Ordinary web URLs are not Files references.
-    ok = client.interactions.create(model=MODEL, input=[
-        {"type": "image", "uri": "https://example.com/files/cat", "mime_type": "image/png"}])
+    ok = client.interactions.create(
+        model=MODEL,
+        input=[{"type": "image", "uri": "https://example.com/files/cat", "mime_type": "image/png"}],
+    )
     assert ok.output_text == "not a file"
 
 
 def test_generic_brain_sees_the_uploaded_file(client):
-    pdf = client.files.upload(file=io.BytesIO(b"%PDF-1.4\n"), config={"mime_type": "application/pdf",
-                                                                       "display_name": "report"})
-    result = client.interactions.create(model=MODEL, input=[
-        {"type": "text", "text": "Summarize this"}, {"type": "document", "uri": pdf.uri}])
+    pdf = client.files.upload(
+        file=io.BytesIO(b"%PDF-1.4\n"), config={"mime_type": "application/pdf", "display_name": "report"}
+    )
+    result = client.interactions.create(
+        model=MODEL, input=[{"type": "text", "text": "Summarize this"}, {"type": "document", "uri": pdf.uri}]
+    )
     assert result.status == "completed" and result.output_text
 
 
@@ -184,8 +218,9 @@ def test_files_survive_a_restart_with_db(tmp_path):
 
 
 def test_files_work_with_the_legacy_sdk(legacy_py, tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_nb.emulator", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemini_nb.emulator", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
     try:
         url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
         script = textwrap.dedent(f"""

@@ -5,31 +5,48 @@ arguments valid against the declared schema and ``requires_action``; streamed, t
 shell carries id/name and the ``arguments_delta`` fragments rebuild the same arguments;
 results sent back (server-side or stateless history) produce an answer that uses them.
 """
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from clients import make_client
+from emu_process import run_legacy
 from google.genai import _interactions as gx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from test_brain_functions import param_schemas
 
-from clients import make_client
-from emu_process import run_legacy
-
 MODEL = "gemini-3-flash-preview"
-WEATHER = {"type": "function", "name": "get_weather", "description": "Gets the current weather for a city",
-           "parameters": {"type": "object", "properties": {
-               "location": {"type": "string", "description": "City name"},
-               "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
-               "required": ["location"]}}
-CONVERT = {"type": "function", "name": "convert_currency", "description": "Convert an amount of money",
-           "parameters": {"type": "object", "properties": {
-               "amount": {"type": "number"}, "from_currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-               "to_currency": {"type": "string", "pattern": "^[A-Z]{3}$"}},
-               "required": ["amount", "from_currency", "to_currency"]}}
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Gets the current weather for a city",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "description": "City name"},
+            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+        },
+        "required": ["location"],
+    },
+}
+CONVERT = {
+    "type": "function",
+    "name": "convert_currency",
+    "description": "Convert an amount of money",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "from_currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+            "to_currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        },
+        "required": ["amount", "from_currency", "to_currency"],
+    },
+}
 TOOLS = [WEATHER, CONVERT]
 SCHEMAS = {t["name"]: t["parameters"] for t in TOOLS}
 
@@ -49,8 +66,9 @@ def result_step(call, result) -> dict:
 
 
 def test_call_requires_action_with_valid_arguments(client):
-    interaction = client.interactions.create(model=MODEL, input="What's the weather in Paris in fahrenheit?",
-                                             tools=TOOLS)
+    interaction = client.interactions.create(
+        model=MODEL, input="What's the weather in Paris in fahrenheit?", tools=TOOLS
+    )
     assert interaction.status == "requires_action"
     [call] = calls_of(interaction)
     assert_valid_call(call)
@@ -79,8 +97,11 @@ def test_streamed_call_matches_unary(client):
 def test_round_trip_with_previous_interaction_id(client):
     first = client.interactions.create(model=MODEL, input="What's the weather in Boston?", tools=TOOLS)
     [call] = calls_of(first)
-    second = client.interactions.create(model=MODEL, previous_interaction_id=first.id, input=[
-        result_step(call, {"temperature": 21, "unit": "celsius", "condition": "sunny"})])
+    second = client.interactions.create(
+        model=MODEL,
+        previous_interaction_id=first.id,
+        input=[result_step(call, {"temperature": 21, "unit": "celsius", "condition": "sunny"})],
+    )
     assert second.status == "completed"
     assert "Boston" in second.output_text and "sunny" in second.output_text and "21" in second.output_text
     assert not calls_of(second)
@@ -90,15 +111,22 @@ def test_stateless_round_trip(client):
     user = {"type": "user_input", "content": [{"type": "text", "text": "What's the weather in Tokyo?"}]}
     first = client.interactions.create(model=MODEL, input=[user], tools=TOOLS, store=False)
     [call] = calls_of(first)
-    second = client.interactions.create(model=MODEL, tools=TOOLS, store=False, input=[
-        user, *first.steps, result_step(call, "rainy, 14 degrees")])
+    second = client.interactions.create(
+        model=MODEL,
+        tools=TOOLS,
+        store=False,
+        input=[user, *first.steps, result_step(call, "rainy, 14 degrees")],
+    )
     assert second.status == "completed"
     assert "Tokyo" in second.output_text and "rainy, 14 degrees" in second.output_text
 
 
 def test_parallel_calls_answered_in_any_order(client):
     first = client.interactions.create(
-        model=MODEL, input="What's the weather in Paris and in Tokyo, and convert 100 USD to EUR?", tools=TOOLS)
+        model=MODEL,
+        input="What's the weather in Paris and in Tokyo, and convert 100 USD to EUR?",
+        tools=TOOLS,
+    )
     calls = calls_of(first)
     assert [c.name for c in calls] == ["get_weather", "get_weather", "convert_currency"]
     assert [c.arguments.get("location") for c in calls[:2]] == ["Paris", "Tokyo"]
@@ -106,8 +134,9 @@ def test_parallel_calls_answered_in_any_order(client):
     for call in calls:
         assert_valid_call(call)
     results = {"Paris": "cloudy", "Tokyo": "clear skies"}
-    inputs = [result_step(c, results.get(c.arguments.get("location"), {"converted": 92.4}))
-              for c in reversed(calls)]
+    inputs = [
+        result_step(c, results.get(c.arguments.get("location"), {"converted": 92.4})) for c in reversed(calls)
+    ]
     second = client.interactions.create(model=MODEL, previous_interaction_id=first.id, input=inputs)
     assert second.status == "completed"
     for word in ("Paris", "cloudy", "Tokyo", "clear skies", "92.4"):
@@ -115,32 +144,49 @@ def test_parallel_calls_answered_in_any_order(client):
 
 
 def test_sequential_clauses_chain_one_round_at_a_time(client):
-    first = client.interactions.create(model=MODEL, tools=TOOLS,
-                                       input="Get the weather in Rome, then convert 40 EUR to USD")
+    first = client.interactions.create(
+        model=MODEL, tools=TOOLS, input="Get the weather in Rome, then convert 40 EUR to USD"
+    )
     assert [c.name for c in calls_of(first)] == ["get_weather"]
-    second = client.interactions.create(model=MODEL, tools=TOOLS, previous_interaction_id=first.id,
-                                        input=[result_step(calls_of(first)[0], "hot and sunny")])
+    second = client.interactions.create(
+        model=MODEL,
+        tools=TOOLS,
+        previous_interaction_id=first.id,
+        input=[result_step(calls_of(first)[0], "hot and sunny")],
+    )
     assert second.status == "requires_action"
     [convert] = calls_of(second)
     assert convert.arguments == {"amount": 40, "from_currency": "EUR", "to_currency": "USD"}
-    third = client.interactions.create(model=MODEL, tools=TOOLS, previous_interaction_id=second.id,
-                                       input=[result_step(convert, "43.1 USD")])
+    third = client.interactions.create(
+        model=MODEL, tools=TOOLS, previous_interaction_id=second.id, input=[result_step(convert, "43.1 USD")]
+    )
     assert third.status == "completed"
     assert "hot and sunny" in third.output_text and "43.1" in third.output_text
 
 
-@pytest.mark.parametrize("choice, prompt, expected", [
-    ("none", "What's the weather in Paris?", []),
-    ("auto", "Tell me a joke", []),
-    ("any", "Tell me a joke", ["get_weather"]),
-    ("validated", "What's the weather in Paris?", ["get_weather"]),
-    ({"allowed_tools": {"mode": "any", "tools": ["convert_currency"]}}, "What's the weather in Paris?",
-     ["convert_currency"]),
-    ({"allowed_tools": {"mode": "auto", "tools": ["convert_currency"]}}, "What's the weather in Paris?", []),
-])
+@pytest.mark.parametrize(
+    "choice, prompt, expected",
+    [
+        ("none", "What's the weather in Paris?", []),
+        ("auto", "Tell me a joke", []),
+        ("any", "Tell me a joke", ["get_weather"]),
+        ("validated", "What's the weather in Paris?", ["get_weather"]),
+        (
+            {"allowed_tools": {"mode": "any", "tools": ["convert_currency"]}},
+            "What's the weather in Paris?",
+            ["convert_currency"],
+        ),
+        (
+            {"allowed_tools": {"mode": "auto", "tools": ["convert_currency"]}},
+            "What's the weather in Paris?",
+            [],
+        ),
+    ],
+)
 def test_tool_choice(client, choice, prompt, expected):
-    interaction = client.interactions.create(model=MODEL, input=prompt, tools=TOOLS,
-                                             generation_config={"tool_choice": choice})
+    interaction = client.interactions.create(
+        model=MODEL, input=prompt, tools=TOOLS, generation_config={"tool_choice": choice}
+    )
     calls = calls_of(interaction)
     assert [c.name for c in calls] == expected
     assert interaction.status == ("requires_action" if expected else "completed")
@@ -151,9 +197,14 @@ def test_tool_choice(client, choice, prompt, expected):
 def test_unknown_call_id_is_a_400_naming_the_input(client):
     first = client.interactions.create(model=MODEL, input="Weather in Oslo?", tools=TOOLS)
     with pytest.raises(gx.BadRequestError) as info:
-        client.interactions.create(model=MODEL, previous_interaction_id=first.id, input=[
-            result_step(calls_of(first)[0], "ok"),
-            {"type": "function_result", "call_id": "no_such_call", "name": "get_weather", "result": "x"}])
+        client.interactions.create(
+            model=MODEL,
+            previous_interaction_id=first.id,
+            input=[
+                result_step(calls_of(first)[0], "ok"),
+                {"type": "function_result", "call_id": "no_such_call", "name": "get_weather", "result": "x"},
+            ],
+        )
     assert info.value.status_code == 400 and "input[1].call_id" in str(info.value)
 
 
@@ -165,30 +216,52 @@ def test_malformed_parameters_schema_is_a_400_naming_the_path(client):
 
 
 def test_structured_answer_after_results(client):
-    schema = {"type": "object", "properties": {"city": {"type": "string"}, "summary": {"type": "string"},
-                                               "temperature_c": {"type": "number"}},
-              "required": ["city", "summary", "temperature_c"]}
-    first = client.interactions.create(model=MODEL, input="What's the weather in Lima?", tools=TOOLS,
-                                       response_format=schema)
+    schema = {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string"},
+            "summary": {"type": "string"},
+            "temperature_c": {"type": "number"},
+        },
+        "required": ["city", "summary", "temperature_c"],
+    }
+    first = client.interactions.create(
+        model=MODEL, input="What's the weather in Lima?", tools=TOOLS, response_format=schema
+    )
     assert first.status == "requires_action"
-    second = client.interactions.create(model=MODEL, previous_interaction_id=first.id, response_format=schema,
-                                        input=[result_step(calls_of(first)[0], "warm")])
+    second = client.interactions.create(
+        model=MODEL,
+        previous_interaction_id=first.id,
+        response_format=schema,
+        input=[result_step(calls_of(first)[0], "warm")],
+    )
     Draft202012Validator(schema).validate(json.loads(second.output_text))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(params=param_schemas.filter(lambda s: s.get("type") == "object"),
-       prompt=st.sampled_from(["weather in Paris", "do the thing for Ada Lovelace with 7 items",
-                               "Convert 250 GBP to JPY on 2025-03-01", "hello"]),
-       stream=st.booleans())
+@given(
+    params=param_schemas.filter(lambda s: s.get("type") == "object"),
+    prompt=st.sampled_from(
+        [
+            "weather in Paris",
+            "do the thing for Ada Lovelace with 7 items",
+            "Convert 250 GBP to JPY on 2025-03-01",
+            "hello",
+        ]
+    ),
+    stream=st.booleans(),
+)
 def test_random_parameter_schemas_give_valid_arguments(emu, params, prompt, stream):
     client = make_client(emu.base_url)
     tool = {"type": "function", "name": "do_thing", "description": "Does the thing", "parameters": params}
     kwargs = dict(model=MODEL, input=prompt, tools=[tool], generation_config={"tool_choice": "any"})
     if stream:
         events = list(client.interactions.create(stream=True, **kwargs))
-        text = "".join(e.delta.arguments for e in events
-                       if type(e).__name__ == "StepDelta" and e.delta.type == "arguments_delta")
+        text = "".join(
+            e.delta.arguments
+            for e in events
+            if type(e).__name__ == "StepDelta" and e.delta.type == "arguments_delta"
+        )
         arguments = [json.loads(text)]
     else:
         arguments = [c.arguments for c in calls_of(client.interactions.create(**kwargs))]
@@ -198,7 +271,9 @@ def test_random_parameter_schemas_give_valid_arguments(emu, params, prompt, stre
 
 
 def test_legacy_sdk_function_calling(legacy_py):
-    out = run_legacy(legacy_py, """
+    out = run_legacy(
+        legacy_py,
+        """
         W = {"type": "function", "name": "get_weather", "description": "Gets weather",
              "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
                             "required": ["location"]}}
@@ -221,7 +296,8 @@ def test_legacy_sdk_function_calling(legacy_py):
             "final": [e.interaction.status for e in events if e.event_type == "interaction.complete"],
             "second": [second.status, second.outputs[-1].text],
             "stateless": [stateless.status, stateless.outputs[-1].text]}))
-    """)
+    """,
+    )
     assert out["status"] == "requires_action"
     kind, call_id, name, arguments = out["call"]
     assert kind == "FunctionCallContent" and call_id and name == "get_weather"

@@ -3,6 +3,7 @@
 CI builds that virtualenv and points GEMINI_NB_LEGACY_PYTHON at it; the emulator runs as a
 subprocess of this (current-SDK) environment, exactly as a user would run it.
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -12,15 +13,20 @@ HERE = pathlib.Path(__file__).parent
 
 
 def run_example(legacy_py: str, script: str, *args: str) -> str:
-    out = subprocess.run([legacy_py, str(HERE / "examples" / script), *args], capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [legacy_py, str(HERE / "examples" / script), *args], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, f"stdout:\n{out.stdout}\nstderr:\n{out.stderr}"
     return out.stdout
 
 
 def test_legacy_sdk_is_really_1_55(legacy_py):
-    out = subprocess.run([legacy_py, "-c", "import google.genai as g; print(g.__version__)"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [legacy_py, "-c", "import google.genai as g; print(g.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.startswith("1.55")
 
 

@@ -1,4 +1,5 @@
 """The emulator's protocol core, driven through the real google-genai SDK over HTTP."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,9 +7,8 @@ import time
 
 import httpx
 import pytest
-from google.genai import _interactions as gx
-
 from clients import make_client
+from google.genai import _interactions as gx
 
 MODEL = "gemini-3-flash-preview"
 
@@ -19,6 +19,7 @@ def text_of(interaction) -> str:
 
 # -- create, chain, usage ---------------------------------------------------------------
 
+
 def test_create_returns_thought_then_text_and_usage_adds_up(client):
     r = client.interactions.create(model=MODEL, input="Tell me a joke")
     assert r.status == "completed"
@@ -28,8 +29,9 @@ def test_create_returns_thought_then_text_and_usage_adds_up(client):
     assert "joke" not in text_of(r).lower() or text_of(r)
     u = r.usage
     assert u.total_input_tokens > 0 and u.total_output_tokens > 0
-    assert u.total_tokens == (u.total_input_tokens + u.total_output_tokens
-                              + u.total_thought_tokens + u.total_tool_use_tokens)
+    assert u.total_tokens == (
+        u.total_input_tokens + u.total_output_tokens + u.total_thought_tokens + u.total_tool_use_tokens
+    )
 
 
 def test_answers_are_deterministic_and_depend_on_input(client):
@@ -43,8 +45,9 @@ def test_answers_are_deterministic_and_depend_on_input(client):
 
 def test_chain_remembers_through_previous_interaction_id(client):
     first = client.interactions.create(model=MODEL, input="Hi, my name is Phil.")
-    second = client.interactions.create(model=MODEL, input="What is my name?",
-                                        previous_interaction_id=first.id)
+    second = client.interactions.create(
+        model=MODEL, input="What is my name?", previous_interaction_id=first.id
+    )
     assert "Phil" in text_of(second)
     assert second.previous_interaction_id == first.id
     # input tokens grow: the model re-reads the chain
@@ -55,9 +58,11 @@ def test_chain_remembers_through_previous_interaction_id(client):
 
 def test_stateless_history_as_steps(client):
     first = client.interactions.create(model=MODEL, input="My name is Ada", store=False)
-    history = [{"type": "user_input", "content": [{"type": "text", "text": "My name is Ada"}]},
-               *[s.model_dump(exclude_none=True) for s in first.steps],
-               {"type": "user_input", "content": [{"type": "text", "text": "What is my name?"}]}]
+    history = [
+        {"type": "user_input", "content": [{"type": "text", "text": "My name is Ada"}]},
+        *[s.model_dump(exclude_none=True) for s in first.steps],
+        {"type": "user_input", "content": [{"type": "text", "text": "What is my name?"}]},
+    ]
     second = client.interactions.create(model=MODEL, input=history, store=False)
     assert "Ada" in text_of(second)
 
@@ -67,22 +72,31 @@ def test_tampered_thought_signature_is_rejected(client):
     steps = [s.model_dump(exclude_none=True) for s in first.steps]
     steps[0]["signature"] = "dGFtcGVyZWQtc2lnbmF0dXJlLXRoYXQtaXMtbG9uZw=="
     with pytest.raises(gx.BadRequestError) as err:
-        client.interactions.create(model=MODEL, input=[
-            {"type": "user_input", "content": [{"type": "text", "text": "hi"}]}, *steps,
-            {"type": "user_input", "content": [{"type": "text", "text": "again"}]}], store=False)
+        client.interactions.create(
+            model=MODEL,
+            input=[
+                {"type": "user_input", "content": [{"type": "text", "text": "hi"}]},
+                *steps,
+                {"type": "user_input", "content": [{"type": "text", "text": "again"}]},
+            ],
+            store=False,
+        )
     assert "signature" in str(err.value)
 
 
 def test_system_instruction_and_generation_config(client):
-    r = client.interactions.create(model=MODEL, input="Explain gravity", system_instruction="Be terse.",
-                                   generation_config={"thinking_level": "low",
-                                                      "thinking_summaries": "none",
-                                                      "temperature": 0.2})
+    r = client.interactions.create(
+        model=MODEL,
+        input="Explain gravity",
+        system_instruction="Be terse.",
+        generation_config={"thinking_level": "low", "thinking_summaries": "none", "temperature": 0.2},
+    )
     assert "\n" not in text_of(r)
     thought = r.steps[0]
     assert thought.type == "thought" and not thought.summary
-    limited = client.interactions.create(model=MODEL, input="Count from 1 to 500",
-                                         generation_config={"max_output_tokens": 10})
+    limited = client.interactions.create(
+        model=MODEL, input="Count from 1 to 500", generation_config={"max_output_tokens": 10}
+    )
     assert limited.status == "incomplete"
     assert len(text_of(limited)) <= 40
 
@@ -90,8 +104,9 @@ def test_system_instruction_and_generation_config(client):
 def test_thinking_levels_change_thought_tokens(client):
     tokens = {}
     for level in ("minimal", "low", "medium", "high"):
-        r = client.interactions.create(model=MODEL, input="Why is the sky blue?",
-                                       generation_config={"thinking_level": level})
+        r = client.interactions.create(
+            model=MODEL, input="Why is the sky blue?", generation_config={"thinking_level": level}
+        )
         tokens[level] = r.usage.total_thought_tokens
         summaries = r.steps[0].summary or []
         assert len(summaries) == {"minimal": 0, "low": 1, "medium": 2, "high": 3}[level]
@@ -103,8 +118,9 @@ def test_async_client(emu):
 
     async def go():
         r = await client.aio.interactions.create(model=MODEL, input="My name is Lin")
-        r2 = await client.aio.interactions.create(model=MODEL, input="What is my name?",
-                                                  previous_interaction_id=r.id)
+        r2 = await client.aio.interactions.create(
+            model=MODEL, input="What is my name?", previous_interaction_id=r.id
+        )
         chunks = []
         stream = await client.aio.interactions.create(model=MODEL, input="Count to 30", stream=True)
         async for event in stream:
@@ -120,6 +136,7 @@ def test_async_client(emu):
 
 
 # -- streaming -----------------------------------------------------------------------
+
 
 def collect(events):
     return [e for e in events]
@@ -154,8 +171,11 @@ def test_stream_event_order_and_ids(client):
 
 
 def test_stream_thought_deltas_end_with_signature(client):
-    events = collect(client.interactions.create(model=MODEL, input="Why?", stream=True,
-                                                generation_config={"thinking_level": "medium"}))
+    events = collect(
+        client.interactions.create(
+            model=MODEL, input="Why?", stream=True, generation_config={"thinking_level": "medium"}
+        )
+    )
     thought = [e for e in events if e.event_type == "step.delta" and e.index == 0]
     assert [d.delta.type for d in thought] == ["thought_summary", "thought_summary", "thought_signature"]
 
@@ -194,8 +214,13 @@ def test_clean_eof_drop_ends_without_completion(client, emu):
 
 
 def test_in_stream_error_event(client, emu):
-    emu.add_fault(method="POST", error_after_events=4, error_code="gateway_timeout",
-                  message="Deadline expired before operation could complete.", times=1)
+    emu.add_fault(
+        method="POST",
+        error_after_events=4,
+        error_code="gateway_timeout",
+        message="Deadline expired before operation could complete.",
+        times=1,
+    )
     events = collect(client.interactions.create(model=MODEL, input="Count to 50", stream=True))
     assert len(events) == 5
     assert events[-1].event_type == "error"
@@ -210,6 +235,7 @@ def test_tokens_per_second_paces_the_stream(client, emu):
 
 
 # -- state: store, get, delete, background, cancel --------------------------------------------
+
 
 def test_store_false_is_not_kept(client):
     r = client.interactions.create(model=MODEL, input="Remember nothing", store=False)
@@ -307,6 +333,7 @@ def test_continuing_a_running_interaction_is_refused(client, emu):
 
 # -- paths, versions, auth ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("api_version", ["v1", "v1beta", "v1alpha"])
 def test_any_version_and_prefix(emu, api_version):
     client = make_client(emu.base_url + "/some/proxy/", api_version=api_version)
@@ -329,6 +356,7 @@ def test_pinned_key():
         with pytest.raises(gx.PermissionDeniedError):
             wrong.interactions.create(model=MODEL, input="x")
         from google import genai
+
         ok = genai.Client(api_key="right-key", http_options={"base_url": pinned.base_url})
         assert ok.interactions.create(model=MODEL, input="x").status == "completed"
 
@@ -344,32 +372,53 @@ def test_request_log_redacts_key(client, emu):
 
 # -- validation -------------------------------------------------------------------------------
 
+
 def raw(emu, body, path="/v1beta/interactions", **kw):
-    return httpx.post(emu.base_url + path, headers={"x-goog-api-key": "k"}, content=body
-                      if isinstance(body, (bytes, str)) else None, json=None if isinstance(body, (bytes, str))
-                      else body, **kw)
+    return httpx.post(
+        emu.base_url + path,
+        headers={"x-goog-api-key": "k"},
+        content=body if isinstance(body, (bytes, str)) else None,
+        json=None if isinstance(body, (bytes, str)) else body,
+        **kw,
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"model": MODEL, "agent": "deep-research-pro-preview-12-2025", "input": "x"}, "model"),
-    ({"input": "x"}, "model"),
-    ({"model": MODEL}, "input"),
-    ({"model": MODEL, "input": "x", "tools": [{"type": "telepathy"}]}, "tools[0].type"),
-    ({"model": MODEL, "input": [{"type": "hologram", "data": "x"}]}, "input[0].type"),
-    ({"model": MODEL, "input": [{"type": "user_input", "content": [{"type": "text", "text": "a"},
-                                                                  {"type": "smell"}]}]},
-     "input[0].content[1].type"),
-    ({"model": MODEL, "input": [{"type": "image", "data": "***not base64***"}]}, "input[0].data"),
-    ({"model": MODEL, "input": "x", "generation_config": {"temperature": 7}}, "generation_config.temperature"),
-    ({"model": MODEL, "input": "x", "generation_config": {"thinking_level": "huge"}},
-     "generation_config.thinking_level"),
-    ({"model": MODEL, "input": "x", "generation_config": {"warp": 9}}, "generation_config.warp"),
-    ({"model": MODEL, "input": "x", "stream": "yes"}, "stream"),
-    ({"model": MODEL, "input": "x", "bogus_field": 1}, "bogus_field"),
-    ({"model": MODEL, "input": "x", "response_modalities": ["smell"]}, "response_modalities[0]"),
-    ({"agent": "deep-research-pro-preview-12-2025", "input": "x", "generation_config": {}},
-     "generation_config"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"model": MODEL, "agent": "deep-research-pro-preview-12-2025", "input": "x"}, "model"),
+        ({"input": "x"}, "model"),
+        ({"model": MODEL}, "input"),
+        ({"model": MODEL, "input": "x", "tools": [{"type": "telepathy"}]}, "tools[0].type"),
+        ({"model": MODEL, "input": [{"type": "hologram", "data": "x"}]}, "input[0].type"),
+        (
+            {
+                "model": MODEL,
+                "input": [
+                    {"type": "user_input", "content": [{"type": "text", "text": "a"}, {"type": "smell"}]}
+                ],
+            },
+            "input[0].content[1].type",
+        ),
+        ({"model": MODEL, "input": [{"type": "image", "data": "***not base64***"}]}, "input[0].data"),
+        (
+            {"model": MODEL, "input": "x", "generation_config": {"temperature": 7}},
+            "generation_config.temperature",
+        ),
+        (
+            {"model": MODEL, "input": "x", "generation_config": {"thinking_level": "huge"}},
+            "generation_config.thinking_level",
+        ),
+        ({"model": MODEL, "input": "x", "generation_config": {"warp": 9}}, "generation_config.warp"),
+        ({"model": MODEL, "input": "x", "stream": "yes"}, "stream"),
+        ({"model": MODEL, "input": "x", "bogus_field": 1}, "bogus_field"),
+        ({"model": MODEL, "input": "x", "response_modalities": ["smell"]}, "response_modalities[0]"),
+        (
+            {"agent": "deep-research-pro-preview-12-2025", "input": "x", "generation_config": {}},
+            "generation_config",
+        ),
+    ],
+)
 def test_invalid_requests_name_the_field(emu, body, field):
     resp = raw(emu, body)
     assert resp.status_code == 400, resp.text
@@ -404,15 +453,19 @@ def test_unknown_route_and_method(emu):
 
 def test_last_event_id_requires_stream(emu, client):
     r = client.interactions.create(model=MODEL, input="x")
-    resp = httpx.get(f"{emu.base_url}/v1/interactions/{r.id}?last_event_id=evt_1",
-                     headers={"x-goog-api-key": "k"})
+    resp = httpx.get(
+        f"{emu.base_url}/v1/interactions/{r.id}?last_event_id=evt_1", headers={"x-goog-api-key": "k"}
+    )
     assert resp.status_code == 400
-    resp = httpx.get(f"{emu.base_url}/v1/interactions/{r.id}?stream=true&last_event_id=nope",
-                     headers={"x-goog-api-key": "k"})
+    resp = httpx.get(
+        f"{emu.base_url}/v1/interactions/{r.id}?stream=true&last_event_id=nope",
+        headers={"x-goog-api-key": "k"},
+    )
     assert resp.status_code == 400
 
 
 # -- faults and control plane -------------------------------------------------------------------
+
 
 def test_fault_status_with_retry_after_and_times(client, emu):
     emu.add_fault(method="POST", path="/interactions$", status=429, retry_after=1, times=1)

@@ -1,4 +1,5 @@
 """Record and replay, with a second emulator standing in for the real API upstream."""
+
 from __future__ import annotations
 
 import io
@@ -9,11 +10,11 @@ import time
 
 import httpx
 import pytest
-from gemini_nb.emulator import start
-from gemini_nb.emulator.recording import REDACTED, normalize, scrub
+from clients import make_client
 from google.genai import _interactions as gx
 
-from clients import make_client
+from gemini_nb.emulator import start
+from gemini_nb.emulator.recording import REDACTED, normalize, scrub
 
 MODEL = "gemini-3-flash-preview"
 ENV_KEY = "AIzaSyENV-secret-0123456789abcdefghijk"
@@ -24,12 +25,12 @@ def notebook(base_url: str, key: str = CLIENT_KEY) -> list:
     """A small 'notebook': chain, stream, poll a background run, upload and use a file."""
     from google import genai
 
-    client = genai.Client(api_key=key, http_options={"base_url": base_url,
-                                                     "retry_options": {"attempts": 1}})
+    client = genai.Client(api_key=key, http_options={"base_url": base_url, "retry_options": {"attempts": 1}})
     out: list = []
     first = client.interactions.create(model=MODEL, input="My name is Ada. Tell me about owls.")
-    second = client.interactions.create(model=MODEL, input="What is my name?",
-                                        previous_interaction_id=first.id)
+    second = client.interactions.create(
+        model=MODEL, input="What is my name?", previous_interaction_id=first.id
+    )
     out += [first.id, first.output_text, second.id, second.output_text]
     events = list(client.interactions.create(model=MODEL, input="count to 12", stream=True))
     out.append([e.model_dump(mode="json", exclude_none=True) for e in events])
@@ -40,8 +41,9 @@ def notebook(base_url: str, key: str = CLIENT_KEY) -> list:
         statuses.append(client.interactions.get(bg.id).status)
     out.append((statuses[0], statuses[-1], client.interactions.get(bg.id).output_text))
     f = client.files.upload(file=io.BytesIO(b"%PDF-1.4 cassette"), config={"mime_type": "application/pdf"})
-    used = client.interactions.create(model=MODEL, input=[
-        {"type": "text", "text": "Summarize"}, {"type": "document", "uri": f.uri}])
+    used = client.interactions.create(
+        model=MODEL, input=[{"type": "text", "text": "Summarize"}, {"type": "document", "uri": f.uri}]
+    )
     out += [f.name, f.uri, client.files.get(name=f.name).state.value, used.output_text]
     return out
 
@@ -95,9 +97,11 @@ def test_stream_cassette_keeps_event_timing(recorded):
 
 def test_recorded_pacing_is_kept_and_instant_is_faster(recorded):
     cassettes, _, _ = recorded
-    stream_total = max(json.loads(p.read_text())["response"].get("elapsed_s", 0)
-                       for p in cassettes.glob("*.json")
-                       if "events" in json.loads(p.read_text())["response"])
+    stream_total = max(
+        json.loads(p.read_text())["response"].get("elapsed_s", 0)
+        for p in cassettes.glob("*.json")
+        if "events" in json.loads(p.read_text())["response"]
+    )
     timings = {}
     for pacing in ("recorded", "instant"):
         with start(replay_dir=str(cassettes), replay_pacing=pacing) as player:
@@ -134,6 +138,7 @@ def test_client_key_is_forwarded_when_the_environment_has_none(tmp_path):
             with pytest.raises(gx.PermissionDeniedError):  # wrong key reaches the upstream
                 client.interactions.create(model=MODEL, input="hi")
             from google import genai
+
             good = genai.Client(api_key=CLIENT_KEY, http_options={"base_url": recorder.base_url})
             assert good.interactions.create(model=MODEL, input="hi").status == "completed"
     assert all(CLIENT_KEY not in p.read_text() for p in tmp_path.glob("*.json"))
@@ -141,8 +146,11 @@ def test_client_key_is_forwarded_when_the_environment_has_none(tmp_path):
 
 def test_unreachable_upstream_is_a_clear_502(tmp_path):
     with start(record_dir=str(tmp_path), upstream="http://127.0.0.1:9") as recorder:
-        r = httpx.post(recorder.base_url + "/v1/interactions", json={"model": MODEL, "input": "x"},
-                       headers={"x-goog-api-key": "k"})
+        r = httpx.post(
+            recorder.base_url + "/v1/interactions",
+            json={"model": MODEL, "input": "x"},
+            headers={"x-goog-api-key": "k"},
+        )
     assert r.status_code == 502 and "unreachable" in r.json()["error"]["message"]
 
 
@@ -153,19 +161,35 @@ def test_settings_are_checked_before_serving(tmp_path):
         start(replay_dir=str(tmp_path / "missing"))
     with pytest.raises(ValueError, match="cannot be combined"):
         start(record_dir=str(tmp_path), upstream="http://x", replay_dir=str(tmp_path))
-    out = subprocess.run([sys.executable, "-m", "gemini_nb.emulator", "--port", "0", "--replay",
-                          str(tmp_path / "missing")], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "gemini_nb.emulator", "--port", "0", "--replay", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and "does not exist" in out.stderr
 
 
 def test_scrub_and_normalize():
-    doc = {"api_key": "x", "nested": [{"text": "use AIzaSyABCDEFGHIJKLMNOPQRSTUVWXYZ012 here"}],
-           "Authorization": "Bearer abc", "token_note": "ya29.a0AfH6SM-token",
-           "mine": "my-sekrit-value", "arguments": {"key": "C major"}, "short": "k"}
+    doc = {
+        "api_key": "x",
+        "nested": [{"text": "use AIzaSyABCDEFGHIJKLMNOPQRSTUVWXYZ012 here"}],
+        "Authorization": "Bearer abc",
+        "token_note": "ya29.a0AfH6SM-token",
+        "mine": "my-sekrit-value",
+        "arguments": {"key": "C major"},
+        "short": "k",
+    }
     clean = scrub(doc, known=("my-sekrit-value", "k"))
-    assert clean == {"api_key": REDACTED, "nested": [{"text": f"use {REDACTED} here"}],
-                     "Authorization": REDACTED, "token_note": REDACTED, "mine": REDACTED,
-                     "arguments": {"key": "C major"}, "short": "k"}
+    assert clean == {
+        "api_key": REDACTED,
+        "nested": [{"text": f"use {REDACTED} here"}],
+        "Authorization": REDACTED,
+        "token_note": REDACTED,
+        "mine": REDACTED,
+        "arguments": {"key": "C major"},
+        "short": "k",
+    }
     a = normalize("post", "//v1/interactions/", "b=2&key=AIzaX&a=1", b'{"z": 1, "a": 2}')
     b = normalize("POST", "/v1/interactions", "a=1&b=2", b'{"a":2,"z":1}')
     assert a == b and a["query"] == "a=1&b=2"
@@ -174,8 +198,9 @@ def test_scrub_and_normalize():
 
 
 def _serve(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_nb.emulator", "--port", "0", *args],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemini_nb.emulator", "--port", "0", *args], stdout=subprocess.PIPE, text=True
+    )
     return proc, proc.stdout.readline().strip().rsplit(" ", 1)[-1]
 
 

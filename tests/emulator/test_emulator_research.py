@@ -6,6 +6,9 @@ import re
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from gemini_nb.emulator.brain.lib.agent_report import body_words, write_report
 from gemini_nb.emulator.brain.lib.research_plan import (
     Plan,
@@ -15,8 +18,6 @@ from gemini_nb.emulator.brain.lib.research_plan import (
     strip_form,
 )
 from gemini_nb.emulator.brain.lib.web_corpus import search
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 AGENT = "deep-research-pro-preview-12-2025"
 PLANNING = {"type": "deep-research", "collaborative_planning": True}

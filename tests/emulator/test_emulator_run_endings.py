@@ -1,6 +1,7 @@
 """Runs that end under their subscribers: streams of deleted or reset interactions, keep-alives of
 background streams, cross-schema streams of running interactions, concurrent streams/polls/cancels.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -9,20 +10,25 @@ import threading
 import time
 
 import httpx
+from clients import make_client
 from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data, sse_events
 
-from clients import make_client
-
 # -- runs that end under their subscribers ------------------------------------------------
+
 
 def test_deleting_a_running_interaction_ends_its_streams(emu):
     emu.configure(tokens_per_second=100.0)
 
     async def main():
         async with httpx.AsyncClient(base_url=emu.base_url, headers=KEY, timeout=30) as http:
-            owner = asyncio.create_task(read_stream(
-                http, "POST", "/v1/interactions",
-                json={"model": MODEL, "input": "Tell me a long story about dragons", "stream": True}))
+            owner = asyncio.create_task(
+                read_stream(
+                    http,
+                    "POST",
+                    "/v1/interactions",
+                    json={"model": MODEL, "input": "Tell me a long story about dragons", "stream": True},
+                )
+            )
             for _ in range(100):
                 if emu.emulator.runs:
                     break
@@ -68,8 +74,7 @@ def test_3x_sdk_tolerates_keepalives_on_a_background_stream(emu):
     try:
         client = make_client(emu.base_url)
         job = client.interactions.create(model=MODEL, input="slow job", background=True)
-        with httpx.stream("GET", f"{emu.base_url}/v1/interactions/{job.id}?stream=true",
-                          headers=KEY) as resp:
+        with httpx.stream("GET", f"{emu.base_url}/v1/interactions/{job.id}?stream=true", headers=KEY) as resp:
             raw = resp.read().decode()
         assert ": keep-alive" in raw
         for block in raw.split("\n\n"):  # every block is a comment or has a data line
@@ -93,8 +98,9 @@ def test_other_schema_stream_of_a_running_interaction_keeps_alive(emu):
         job = client.interactions.create(model=MODEL, input="job", background=True)
         legacy = {**KEY, "x-emulator-schema": "legacy"}
         started = time.monotonic()
-        with httpx.stream("GET", f"{emu.base_url}/v1beta/interactions/{job.id}?stream=true",
-                          headers=legacy, timeout=10) as resp:
+        with httpx.stream(
+            "GET", f"{emu.base_url}/v1beta/interactions/{job.id}?stream=true", headers=legacy, timeout=10
+        ) as resp:
             assert resp.status_code == 200
             chunks = resp.iter_raw()
             first = next(chunks)
@@ -106,11 +112,15 @@ def test_other_schema_stream_of_a_running_interaction_keeps_alive(emu):
         assert sse_data(raw)[-1] == "[DONE]"
         # resuming in the other schema validates the id against the translated events
         job2 = client.interactions.create(model=MODEL, input="j2", background=True)
-        bad = httpx.get(f"{emu.base_url}/v1beta/interactions/{job2.id}?stream=true&last_event_id=nope",
-                        headers=legacy)
+        bad = httpx.get(
+            f"{emu.base_url}/v1beta/interactions/{job2.id}?stream=true&last_event_id=nope", headers=legacy
+        )
         assert bad.status_code == 400
-        resumed = httpx.get(f"{emu.base_url}/v1beta/interactions/{job2.id}?stream=true"
-                            "&last_event_id=evt_3", headers=legacy, timeout=10)
+        resumed = httpx.get(
+            f"{emu.base_url}/v1beta/interactions/{job2.id}?stream=true&last_event_id=evt_3",
+            headers=legacy,
+            timeout=10,
+        )
         assert sse_events(resumed.text)[0]["event_id"] == "evt_4"
     finally:
         emu.emulator.config.keepalive_s = 15.0
@@ -131,12 +141,14 @@ def test_concurrent_streams_polls_cancels_and_deletes(emu):
     async def one(http: httpx.AsyncClient, i: int):
         kind = i % 4
         if kind == 0:
-            text = await read_stream(http, "POST", "/v1/interactions",
-                                      json={"model": MODEL, "input": f"story {i}", "stream": True})
+            text = await read_stream(
+                http, "POST", "/v1/interactions", json={"model": MODEL, "input": f"story {i}", "stream": True}
+            )
             assert sse_data(text)[-1] == "[DONE]"
             return
-        resp = await http.post("/v1/interactions", json={"model": MODEL, "input": f"bg {i}",
-                                                         "background": True})
+        resp = await http.post(
+            "/v1/interactions", json={"model": MODEL, "input": f"bg {i}", "background": True}
+        )
         assert resp.status_code == 200, resp.text
         rid = resp.json()["id"]
         if kind == 1:
@@ -146,8 +158,9 @@ def test_concurrent_streams_polls_cancels_and_deletes(emu):
                 if got.json()["status"] not in ("queued", "in_progress"):
                     return
                 await asyncio.sleep(0.02)
-        follower = asyncio.create_task(read_stream(http, "GET", f"/v1/interactions/{rid}?stream=true",
-                                                    gone_ok=kind == 3))
+        follower = asyncio.create_task(
+            read_stream(http, "GET", f"/v1/interactions/{rid}?stream=true", gone_ok=kind == 3)
+        )
         await asyncio.sleep(0.05)
         if kind == 2:
             resp = await http.post(f"/v1/interactions/{rid}/cancel")
@@ -161,8 +174,7 @@ def test_concurrent_streams_polls_cancels_and_deletes(emu):
 
     async def main():
         limits = httpx.Limits(max_connections=200)
-        async with httpx.AsyncClient(base_url=emu.base_url, headers=KEY, timeout=30,
-                                     limits=limits) as http:
+        async with httpx.AsyncClient(base_url=emu.base_url, headers=KEY, timeout=30, limits=limits) as http:
             await asyncio.wait_for(asyncio.gather(*[one(http, i) for i in range(200)]), 60)
 
     asyncio.run(main())

@@ -1,6 +1,7 @@
 """google-genai 2.0.0 (Stainless, steps schema, ``Api-Revision: 2026-05-20``, ``partial_arguments``,
 camelCase typed formats) through the real SDK and at the wire level.
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,18 +12,28 @@ import struct
 import subprocess
 
 import pytest
-from wire_helpers import KEY, MODEL, post_raw, sse_events
-
 from emu_process import emulator_process
+from wire_helpers import KEY, MODEL, post_raw, sse_events
 
 # -- google-genai 2.0.0 on the wire ------------------------------------------------------
 
-SDK2 = {**KEY, "api-revision": "2026-05-20", "accept": "application/json",
-        "x-goog-api-client": "google-genai-sdk/2.0.0 gl-python/3.11.7",
-        "user-agent": "google-genai-sdk/2.0.0 gl-python/3.11.7"}
-WEATHER = {"type": "function", "name": "get_weather", "description": "Gets weather",
-           "parameters": {"type": "object", "properties": {"location": {"type": "string"}},
-                          "required": ["location"]}}
+SDK2 = {
+    **KEY,
+    "api-revision": "2026-05-20",
+    "accept": "application/json",
+    "x-goog-api-client": "google-genai-sdk/2.0.0 gl-python/3.11.7",
+    "user-agent": "google-genai-sdk/2.0.0 gl-python/3.11.7",
+}
+WEATHER = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Gets weather",
+    "parameters": {
+        "type": "object",
+        "properties": {"location": {"type": "string"}},
+        "required": ["location"],
+    },
+}
 
 
 def test_sdk2_wire_steps_schema_and_partial_arguments(emu):
@@ -31,36 +42,55 @@ def test_sdk2_wire_steps_schema_and_partial_arguments(emu):
     assert resp.headers["content-type"].startswith("text/event-stream")
     events = sse_events(resp.text)
     assert events[0]["event_type"] == "interaction.created"
-    start = next(e for e in events if e["event_type"] == "step.start"
-                 and e["step"]["type"] == "function_call")
+    start = next(
+        e for e in events if e["event_type"] == "step.start" and e["step"]["type"] == "function_call"
+    )
     assert start["step"]["arguments"] == {} and start["step"]["id"] and start["step"]["name"]
-    deltas = [e["delta"] for e in events if e["event_type"] == "step.delta"
-              and e["delta"]["type"] == "arguments_delta"]
+    deltas = [
+        e["delta"]
+        for e in events
+        if e["event_type"] == "step.delta" and e["delta"]["type"] == "arguments_delta"
+    ]
     assert deltas and all(d["partial_arguments"] == d["arguments"] for d in deltas)
     assert json.loads("".join(d["partial_arguments"] for d in deltas)) == {"location": "Paris"}
     assert events[-1]["interaction"]["status"] == "requires_action"
 
 
 def test_sdk2_wire_camelcase_typed_formats_and_role_turns(emu):
-    body = {"input": "Give a person", "model": MODEL,
-            "response_format": {"type": "text", "mimeType": "application/json",
-                                "schema": {"type": "object", "properties": {"name": {"type": "string"}},
-                                           "required": ["name"]}}}
+    body = {
+        "input": "Give a person",
+        "model": MODEL,
+        "response_format": {
+            "type": "text",
+            "mimeType": "application/json",
+            "schema": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+        },
+    }
     got = post_raw(emu, json.dumps(body), path="/v1beta/interactions", headers=SDK2).json()
     assert "outputs" not in got and "name" in json.loads(got["steps"][-1]["content"][-1]["text"])
-    body = {"input": "a cat", "model": "gemini-3-pro-image-preview",
-            "response_format": [{"type": "text"}, {"type": "image", "aspectRatio": "16:9",
-                                                   "mimeType": "image/png"}]}
+    body = {
+        "input": "a cat",
+        "model": "gemini-3-pro-image-preview",
+        "response_format": [
+            {"type": "text"},
+            {"type": "image", "aspectRatio": "16:9", "mimeType": "image/png"},
+        ],
+    }
     got = post_raw(emu, json.dumps(body), path="/v1beta/interactions", headers=SDK2).json()
-    image = next(c for s in got["steps"] if s["type"] == "model_output" for c in s["content"]
-                 if c["type"] == "image")
+    image = next(
+        c for s in got["steps"] if s["type"] == "model_output" for c in s["content"] if c["type"] == "image"
+    )
     png = base64.b64decode(image["data"])
     width, height = struct.unpack(">II", png[16:24])
     assert abs(width / height - 16 / 9) < 0.05
-    turns = [{"role": "user", "content": "My name is Ann"}, {"role": "model", "content": "Hi Ann"},
-             {"role": "user", "content": "What is my name?"}]
-    got = post_raw(emu, json.dumps({"model": MODEL, "input": turns}), path="/v1beta/interactions",
-                   headers=SDK2).json()
+    turns = [
+        {"role": "user", "content": "My name is Ann"},
+        {"role": "model", "content": "Hi Ann"},
+        {"role": "user", "content": "What is my name?"},
+    ]
+    got = post_raw(
+        emu, json.dumps({"model": MODEL, "input": turns}), path="/v1beta/interactions", headers=SDK2
+    ).json()
     assert "Ann" in got["steps"][-1]["content"][-1]["text"]
 
 
@@ -121,8 +151,10 @@ def test_google_genai_2_0_sdk_end_to_end():
     if not py or not shutil.which(py):
         if os.environ.get("CI"):
             pytest.fail("CI must provide GEMINI_NB_SDK2_PYTHON (google-genai 2.0.0 venv; .ci/run builds it)")
-        pytest.skip("set GEMINI_NB_SDK2_PYTHON to a python with google-genai==2.0.0 "
-                    "(the wire-level tests above cover its protocol)")
+        pytest.skip(
+            "set GEMINI_NB_SDK2_PYTHON to a python with google-genai==2.0.0 "
+            "(the wire-level tests above cover its protocol)"
+        )
     with emulator_process("--background-ms", "150") as (_, url):
         proc = subprocess.run([py, "-c", SDK2_SCRIPT, url], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

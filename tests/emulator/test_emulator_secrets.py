@@ -5,6 +5,7 @@ in credential-named body fields. Neither is key-shaped, so only the by-name and 
 redaction can catch them. Every route is exercised, then every log, record, cassette and
 response is searched: zero hits.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,6 +15,7 @@ import time
 
 import httpx
 import pytest
+
 from gemini_nb.emulator import start
 
 MODEL = "gemini-3-flash-preview"
@@ -28,10 +30,24 @@ def _client(base_url: str):
 
 
 def _secret_body(text: str, **extra) -> dict:
-    return {"model": MODEL, "input": text, "store": True, **extra,
-            "tools": [{"type": "mcp_server", "name": "vault", "url": "https://mcp.example.com/v",
-                       "headers": {"Authorization": f"Token {BODY}", "x-api-key": BODY,
-                                   "nested": {"password": BODY, "token": BODY}}}]}
+    return {
+        "model": MODEL,
+        "input": text,
+        "store": True,
+        **extra,
+        "tools": [
+            {
+                "type": "mcp_server",
+                "name": "vault",
+                "url": "https://mcp.example.com/v",
+                "headers": {
+                    "Authorization": f"Token {BODY}",
+                    "x-api-key": BODY,
+                    "nested": {"password": BODY, "token": BODY},
+                },
+            }
+        ],
+    }
 
 
 def _exercise(base: str) -> list[str]:
@@ -40,33 +56,62 @@ def _exercise(base: str) -> list[str]:
     client = _client(base)
     first = client.interactions.create(model=MODEL, input="hello there")
     seen.append(first.model_dump_json())
-    seen.append("".join(e.model_dump_json() for e in client.interactions.create(
-        model=MODEL, input="stream a little", stream=True)))
+    seen.append(
+        "".join(
+            e.model_dump_json()
+            for e in client.interactions.create(model=MODEL, input="stream a little", stream=True)
+        )
+    )
     seen.append(client.interactions.get(first.id).model_dump_json())
     with httpx.Client(base_url=base, timeout=30) as raw:
-        for params, headers in (({"key": KEY}, {}), ({}, {"authorization": f"Bearer {KEY}"}),
-                                ({}, {"x-goog-api-key": KEY})):
-            made = raw.post("/v1beta/interactions", params=params, headers=headers,
-                            json=_secret_body("remember this", previous_interaction_id=first.id))
+        for params, headers in (
+            ({"key": KEY}, {}),
+            ({}, {"authorization": f"Bearer {KEY}"}),
+            ({}, {"x-goog-api-key": KEY}),
+        ):
+            made = raw.post(
+                "/v1beta/interactions",
+                params=params,
+                headers=headers,
+                json=_secret_body("remember this", previous_interaction_id=first.id),
+            )
             seen.append(made.text)
             rid = made.json()["id"]
-            seen.append(raw.get(f"/v1beta/interactions/{rid}", params={**params, "include_input": "true"},
-                                headers=headers).text)
-            seen.append(raw.get(f"/v1beta/interactions/{rid}", params={**params, "stream": "true"},
-                                headers=headers).text)
-            bg = raw.post("/v1beta/interactions", params=params, headers=headers,
-                          json={**_secret_body("a long background essay"), "background": True}).json()
+            seen.append(
+                raw.get(
+                    f"/v1beta/interactions/{rid}", params={**params, "include_input": "true"}, headers=headers
+                ).text
+            )
+            seen.append(
+                raw.get(
+                    f"/v1beta/interactions/{rid}", params={**params, "stream": "true"}, headers=headers
+                ).text
+            )
+            bg = raw.post(
+                "/v1beta/interactions",
+                params=params,
+                headers=headers,
+                json={**_secret_body("a long background essay"), "background": True},
+            ).json()
             seen.append(json.dumps(bg))
-            seen.append(raw.post(f"/v1beta/interactions/{bg['id']}/cancel", params=params,
-                                 headers=headers).text)
+            seen.append(
+                raw.post(f"/v1beta/interactions/{bg['id']}/cancel", params=params, headers=headers).text
+            )
             seen.append(raw.delete(f"/v1beta/interactions/{rid}", params=params, headers=headers).text)
             # errors: a bad body, an unknown id, a crafted id, the control plane with a key
-            seen.append(raw.post("/v1beta/interactions", params=params, headers=headers,
-                                 json={"model": MODEL, "input": "x", "api_key": BODY}).text)
+            seen.append(
+                raw.post(
+                    "/v1beta/interactions",
+                    params=params,
+                    headers=headers,
+                    json={"model": MODEL, "input": "x", "api_key": BODY},
+                ).text
+            )
             seen.append(raw.get("/v1beta/interactions/v1_nope", params=params, headers=headers).text)
             seen.append(raw.get("/_emulator/requests", params=params, headers=headers).text)
-            seen.append(raw.post("/_emulator/config", params=params, headers=headers,
-                                 json={"api_key": BODY}).text)
+            seen.append(
+                raw.post("/_emulator/config", params=params, headers=headers, json={"api_key": BODY}).text
+            )
     upload = client.files.upload(file=io.BytesIO(b"secret-free bytes"), config={"mime_type": "text/plain"})
     seen.append(upload.model_dump_json())
     seen.append(client.files.get(name=upload.name).model_dump_json())
@@ -81,24 +126,35 @@ def _exercise_agents_and_stores(base: str, client) -> list[str]:
     import warnings
 
     warnings.filterwarnings("ignore", message="Agents usage is experimental")
-    seen = [client.agents.create(id="vault-agent", system_instruction="Be brief.").model_dump_json(),
-            client.agents.get("vault-agent").model_dump_json(), client.agents.list().model_dump_json()]
+    seen = [
+        client.agents.create(id="vault-agent", system_instruction="Be brief.").model_dump_json(),
+        client.agents.get("vault-agent").model_dump_json(),
+        client.agents.list().model_dump_json(),
+    ]
     store = client.file_search_stores.create(config={"display_name": "vault"})
     op = client.file_search_stores.upload_to_file_search_store(
-        file_search_store_name=store.name, file=io.BytesIO(b"The vault opens at nine."),
-        config={"mime_type": "text/plain", "display_name": "vault.txt"})
+        file_search_store_name=store.name,
+        file=io.BytesIO(b"The vault opens at nine."),
+        config={"mime_type": "text/plain", "display_name": "vault.txt"},
+    )
     seen += [store.model_dump_json(), op.model_dump_json(), client.operations.get(op).model_dump_json()]
     with httpx.Client(base_url=base, timeout=30) as raw:
-        for params, headers in (({"key": KEY}, {}), ({}, {"authorization": f"Bearer {KEY}"}),
-                                ({}, {"x-goog-api-key": KEY})):
+        for params, headers in (
+            ({"key": KEY}, {}),
+            ({}, {"authorization": f"Bearer {KEY}"}),
+            ({}, {"x-goog-api-key": KEY}),
+        ):
             for method, path, body in (
-                    ("POST", "/v1beta/agents", {"id": "leaky", "api_key": BODY}),
-                    ("GET", "/v1beta/agents/vault-agent", None), ("GET", "/v1beta/agents/Bad_Id", None),
-                    ("POST", "/v1beta/fileSearchStores", {"displayName": "x", "password": BODY}),
-                    ("GET", f"/v1beta/{store.name}", None), ("GET", f"/v1beta/{store.name}/documents", None),
-                    ("GET", f"/v1beta/{op.response.document_name}", None),
-                    ("POST", f"/v1beta/{store.name}:importFile", {"fileName": "files/none", "token": BODY}),
-                    ("GET", "/v1beta/fileSearchStores/Bad.Id", None)):
+                ("POST", "/v1beta/agents", {"id": "leaky", "api_key": BODY}),
+                ("GET", "/v1beta/agents/vault-agent", None),
+                ("GET", "/v1beta/agents/Bad_Id", None),
+                ("POST", "/v1beta/fileSearchStores", {"displayName": "x", "password": BODY}),
+                ("GET", f"/v1beta/{store.name}", None),
+                ("GET", f"/v1beta/{store.name}/documents", None),
+                ("GET", f"/v1beta/{op.response.document_name}", None),
+                ("POST", f"/v1beta/{store.name}:importFile", {"fileName": "files/none", "token": BODY}),
+                ("GET", "/v1beta/fileSearchStores/Bad.Id", None),
+            ):
                 seen.append(raw.request(method, path, params=params, headers=headers, json=body).text)
     client.file_search_stores.delete(name=store.name, config={"force": True})
     client.agents.delete("vault-agent")
@@ -130,8 +186,12 @@ def test_no_route_logs_or_answers_a_secret(caplog):
 
 
 def test_request_log_keeps_redacted_names(emu):
-    httpx.post(emu.base_url + "/v1beta/interactions", params={"key": KEY, "alt": "json"},
-               headers={"cookie": f"sid={KEY}"}, json=_secret_body("hi"))
+    httpx.post(
+        emu.base_url + "/v1beta/interactions",
+        params={"key": KEY, "alt": "json"},
+        headers={"cookie": f"sid={KEY}"},
+        json=_secret_body("hi"),
+    )
     entry = emu.requests()[-1]
     assert entry["query"].startswith("key=") and "alt=json" in entry["query"]
     assert entry["headers"]["cookie"] == "***"
@@ -140,13 +200,20 @@ def test_request_log_keeps_redacted_names(emu):
     assert entry["body"]["input"] == "hi"
 
 
-@pytest.mark.parametrize("path, body", [
-    ("/v1beta/agents", {"id": "logged-agent", "description": "d", "api_key": BODY}),
-    ("/v1beta/fileSearchStores", {"displayName": "logged", "password": BODY}),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/v1beta/agents", {"id": "logged-agent", "description": "d", "api_key": BODY}),
+        ("/v1beta/fileSearchStores", {"displayName": "logged", "password": BODY}),
+    ],
+)
 def test_new_services_log_through_the_redaction(emu, path, body):
-    httpx.post(emu.base_url + path, params={"key": KEY, "alt": "json"},
-               headers={"cookie": f"sid={KEY}", "x-goog-api-key": KEY}, json=body)
+    httpx.post(
+        emu.base_url + path,
+        params={"key": KEY, "alt": "json"},
+        headers={"cookie": f"sid={KEY}", "x-goog-api-key": KEY},
+        json=body,
+    )
     entry = emu.requests()[-1]
     assert entry["path"] == path and entry["query"].startswith("key=") and "alt=json" in entry["query"]
     assert entry["headers"]["cookie"] == "***" and entry["headers"]["x-goog-api-key"] == "***"
@@ -174,15 +241,22 @@ def test_record_mode_keeps_no_secret(tmp_path, caplog):
 def test_access_log_lines_are_redacted():
     from gemini_nb.emulator.redact import AccessLogFilter
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5", "GET", f"/v1beta/interactions/v1_a?key={KEY}&x=1", "1.1", 200),
-                               None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5", "GET", f"/v1beta/interactions/v1_a?key={KEY}&x=1", "1.1", 200),
+        None,
+    )
     assert AccessLogFilter().filter(record)
     line = record.getMessage()
     assert KEY not in line and "x=1" in line and "/v1beta/interactions/v1_a" in line
 
 
 # -- ids never route elsewhere (issue 7 item 2) -------------------------------------------------
+
 
 def test_sdk_crafted_ids_never_reach_the_control_plane(emu, client):
     from google.genai import _interactions as gx
@@ -201,24 +275,27 @@ def test_sdk_crafted_ids_never_reach_the_control_plane(emu, client):
     assert len(httpx.get(emu.base_url + "/_emulator/faults").json()["rules"]) == 1
 
 
-@pytest.mark.parametrize("path", [
-    "/v1beta/interactions/..%2F..%2F_emulator%2Ffaults",
-    "/v1beta/interactions/%2E%2E/%2E%2E/_emulator/faults",
-    "/v1beta/interactions/v1_abc%2Fcancel",
-    "/v1beta/files/..%2f_emulator",
-    "/v1beta/interactions/..\\_emulator",
-    "/%5Femulator/faults",
-    "/_emulator%2Ffaults",
-    "/v1beta/interactions/v1_a%00",
-    "/v1beta/agents/..%2F..%2F_emulator%2Ffaults",
-    "/v1beta/agents/%2E%2E",
-    "/v1beta/fileSearchStores/..%2Ffiles%2Fabc",
-    "/v1beta/fileSearchStores/s%2Fdocuments%2Fd",
-    "/v1beta/fileSearchStores/s/documents/..%2F..%2F..%2F_emulator%2Ffaults",
-    "/v1beta/fileSearchStores/s/operations/%2E%2E%5Cx",
-    "/upload/v1beta/fileSearchStores/..%2F_emulator:uploadToFileSearchStore",
-    "/v1beta/fileSearchStores/s/../../_emulator/faults",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1beta/interactions/..%2F..%2F_emulator%2Ffaults",
+        "/v1beta/interactions/%2E%2E/%2E%2E/_emulator/faults",
+        "/v1beta/interactions/v1_abc%2Fcancel",
+        "/v1beta/files/..%2f_emulator",
+        "/v1beta/interactions/..\\_emulator",
+        "/%5Femulator/faults",
+        "/_emulator%2Ffaults",
+        "/v1beta/interactions/v1_a%00",
+        "/v1beta/agents/..%2F..%2F_emulator%2Ffaults",
+        "/v1beta/agents/%2E%2E",
+        "/v1beta/fileSearchStores/..%2Ffiles%2Fabc",
+        "/v1beta/fileSearchStores/s%2Fdocuments%2Fd",
+        "/v1beta/fileSearchStores/s/documents/..%2F..%2F..%2F_emulator%2Ffaults",
+        "/v1beta/fileSearchStores/s/operations/%2E%2E%5Cx",
+        "/upload/v1beta/fileSearchStores/..%2F_emulator:uploadToFileSearchStore",
+        "/v1beta/fileSearchStores/s/../../_emulator/faults",
+    ],
+)
 def test_encoded_separators_and_dots_are_404(emu, path):
     emu.add_fault(path="never-matches", status=500)
     for method in ("GET", "DELETE", "POST"):
@@ -241,8 +318,9 @@ def test_raw_dot_segments_are_404(emu):
 @pytest.mark.parametrize("rid", ["abc", "v1_", "v1_a.b", "v1_a b", "v1_" + "a" * 300, "files", "v1_%C3%A9"])
 def test_malformed_interaction_ids_are_404_without_lookup(emu, rid):
     for method, suffix in (("GET", ""), ("DELETE", ""), ("POST", "/cancel")):
-        resp = httpx.request(method, f"{emu.base_url}/v1beta/interactions/{rid}{suffix}",
-                             headers={"x-goog-api-key": "k"})
+        resp = httpx.request(
+            method, f"{emu.base_url}/v1beta/interactions/{rid}{suffix}", headers={"x-goog-api-key": "k"}
+        )
         assert resp.status_code == 404 and resp.json()["error"]["status"] == "NOT_FOUND", (method, rid)
 
 
@@ -254,28 +332,40 @@ def test_sdk_crafted_agent_and_store_names_never_reach_the_control_plane(emu, cl
 
     warnings.filterwarnings("ignore", message="Agents usage is experimental")
     emu.add_fault(path="never-matches", status=500)
-    for call in (lambda: client.agents.delete("../../_emulator/faults"),
-                 lambda: client.agents.get("../../_emulator/health")):
+    for call in (
+        lambda: client.agents.delete("../../_emulator/faults"),
+        lambda: client.agents.get("../../_emulator/health"),
+    ):
         with pytest.raises(gx.NotFoundError):
             call()
     up = "fileSearchStores/s/documents/../../../../_emulator"
-    for call in (lambda: client.file_search_stores.delete(name="fileSearchStores/../../_emulator/faults"),
-                 lambda: client.file_search_stores.get(name="fileSearchStores/../../_emulator/health"),
-                 lambda: client.file_search_stores.documents.delete(name=up + "/faults"),
-                 lambda: client.file_search_stores.import_file(
-                     file_search_store_name="fileSearchStores/../../_emulator/reset", file_name="files/a")):
+    for call in (
+        lambda: client.file_search_stores.delete(name="fileSearchStores/../../_emulator/faults"),
+        lambda: client.file_search_stores.get(name="fileSearchStores/../../_emulator/health"),
+        lambda: client.file_search_stores.documents.delete(name=up + "/faults"),
+        lambda: client.file_search_stores.import_file(
+            file_search_store_name="fileSearchStores/../../_emulator/reset", file_name="files/a"
+        ),
+    ):
         with pytest.raises(errors.ClientError) as refused:
             call()
         assert refused.value.code == 404
     assert len(httpx.get(emu.base_url + "/_emulator/faults").json()["rules"]) == 1
 
 
-@pytest.mark.parametrize("path", [
-    "/v1beta/agents/{bad}", "/v1beta/fileSearchStores/{bad}", "/v1beta/fileSearchStores/{bad}/documents",
-    "/v1beta/fileSearchStores/{store}/documents/{bad}", "/v1beta/fileSearchStores/{bad}/operations/op-1",
-    "/v1beta/fileSearchStores/{store}/operations/{bad}", "/v1beta/fileSearchStores/{bad}:importFile",
-    "/upload/v1beta/fileSearchStores/{bad}:uploadToFileSearchStore",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1beta/agents/{bad}",
+        "/v1beta/fileSearchStores/{bad}",
+        "/v1beta/fileSearchStores/{bad}/documents",
+        "/v1beta/fileSearchStores/{store}/documents/{bad}",
+        "/v1beta/fileSearchStores/{bad}/operations/op-1",
+        "/v1beta/fileSearchStores/{store}/operations/{bad}",
+        "/v1beta/fileSearchStores/{bad}:importFile",
+        "/upload/v1beta/fileSearchStores/{bad}:uploadToFileSearchStore",
+    ],
+)
 def test_malformed_agent_store_and_document_ids_are_404_without_lookup(emu, path):
     """Ids off the grammar (upper case, dots, underscores, too long, %-encoded) name nothing."""
     head = {"x-goog-api-key": "k"}
@@ -301,8 +391,11 @@ def test_real_api_shaped_ids_are_accepted_as_ids(emu, client):
 def test_control_plane_refuses_requests_that_carry_a_key(emu):
     base = emu.base_url + "/_emulator/health"
     assert httpx.get(base).status_code == 200
-    for kwargs in ({"headers": {"x-goog-api-key": "k"}}, {"params": {"key": "k"}},
-                   {"headers": {"authorization": "Bearer k"}}):
+    for kwargs in (
+        {"headers": {"x-goog-api-key": "k"}},
+        {"params": {"key": "k"}},
+        {"headers": {"authorization": "Bearer k"}},
+    ):
         assert httpx.get(base, **kwargs).status_code == 404
 
 

@@ -1,6 +1,7 @@
 """Serving as users do: both SDK generations on one emulator, keep-alive longer than the SDK pool,
 oversized bodies, followers of running streams, SQLite durability, crashes and huge inputs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -13,10 +14,9 @@ import time
 
 import httpx
 import pytest
-from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data
-
 from clients import make_client
 from emu_process import emulator_process
+from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data
 
 # -- both generations on one running emulator ----------------------------------------------
 
@@ -39,8 +39,9 @@ def test_legacy_and_steps_clients_stream_each_others_running_interactions(legacy
         httpx.post(url + "/_emulator/config", json={"keepalive_s": 0.2})
         client = make_client(url)
         job = client.interactions.create(model=MODEL, input="steps job", background=True)
-        proc = subprocess.run([legacy_py, "-c", CROSS_LEGACY, url, job.id], capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(
+            [legacy_py, "-c", CROSS_LEGACY, url, job.id], capture_output=True, text=True, timeout=60
+        )
         assert proc.returncode == 0, proc.stderr
         out = json.loads(proc.stdout.strip().splitlines()[-1])
         assert out["types"][0] == "InteractionEvent" and out["last"] == "interaction.complete"
@@ -63,6 +64,7 @@ def test_legacy_readers_never_see_steps_only_statuses(emu):
     got = httpx.get(f"{emu.base_url}/v1beta/interactions/{job.id}", headers=legacy).json()
     assert got["status"] == "in_progress" and got["outputs"] == []
     from gemini_nb.emulator.dialects import LEGACY, STEPS, wire_status
+
     assert wire_status("incomplete", LEGACY) == "completed"
     assert wire_status("budget_exceeded", LEGACY) == "completed"
     assert wire_status("queued", STEPS) == "queued"
@@ -95,8 +97,9 @@ def test_oversized_bodies_are_refused_without_buffering_them(emu):
             yield b'"}'
 
         with httpx.Client(base_url=emu.base_url, timeout=30) as http:
-            resp = http.post("/v1/interactions", content=chunked(),
-                             headers={**KEY, "content-type": "application/json"})
+            resp = http.post(
+                "/v1/interactions", content=chunked(), headers={**KEY, "content-type": "application/json"}
+            )
         assert resp.status_code == 400 and "exceeds the limit" in resp.text
         assert post_raw(emu, json.dumps({"model": MODEL, "input": "small"})).status_code == 200
     finally:
@@ -108,9 +111,14 @@ def test_second_client_follows_a_running_foreground_stream_and_resumes_backgroun
 
     async def main():
         async with httpx.AsyncClient(base_url=emu.base_url, headers=KEY, timeout=30) as http:
-            owner = asyncio.create_task(read_stream(
-                http, "POST", "/v1/interactions",
-                json={"model": MODEL, "input": "Tell me a long story about owls", "stream": True}))
+            owner = asyncio.create_task(
+                read_stream(
+                    http,
+                    "POST",
+                    "/v1/interactions",
+                    json={"model": MODEL, "input": "Tell me a long story about owls", "stream": True},
+                )
+            )
             for _ in range(100):
                 if emu.emulator.runs:
                     break
@@ -144,11 +152,13 @@ def test_sqlite_delete_survives_restart_and_concurrent_writers_keep_the_db_sound
         kept = client.interactions.create(model=MODEL, input="keep me")
         gone = client.interactions.create(model=MODEL, input="delete me")
         client.interactions.delete(gone.id)
-        jobs = [client.interactions.create(model=MODEL, input=f"job {i}", background=True).id
-                for i in range(3)]
+        jobs = [
+            client.interactions.create(model=MODEL, input=f"job {i}", background=True).id for i in range(3)
+        ]
         with ThreadPoolExecutor(16) as pool:
-            made = list(pool.map(lambda i: client.interactions.create(model=MODEL, input=f"w{i}").id,
-                                 range(48)))
+            made = list(
+                pool.map(lambda i: client.interactions.create(model=MODEL, input=f"w{i}").id, range(48))
+            )
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     with sqlite3.connect(db) as con:
@@ -164,21 +174,30 @@ def test_sqlite_delete_survives_restart_and_concurrent_writers_keep_the_db_sound
             client.interactions.get(gone.id)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(
-                client.interactions.get(j).status != "completed" for j in jobs):
+            client.interactions.get(j).status != "completed" for j in jobs
+        ):
             time.sleep(0.05)
         assert all(client.interactions.get(j).status == "completed" for j in jobs)
 
 
-@pytest.mark.parametrize("body", [
-    {"input": [{"type": {"x": 1}, "text": "hi"}]},
-    {"input": [{"type": ["text"], "text": "hi"}]},
-    {"input": [{"type": "user_input", "content": [{"type": {}, "data": "aGk="}]}]},
-    {"input": [{"role": "user", "content": [{"type": [], "text": "x"}]}]},
-    {"input": "x", "tools": [{"type": ["function"]}]},
-    {"input": "x", "service_tier": ["flex"]},
-    {"agent": "deep-research-pro-preview-12-2025", "model": None, "input": "x", "background": True,
-     "agent_config": {"type": {"deep": 1}}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"input": [{"type": {"x": 1}, "text": "hi"}]},
+        {"input": [{"type": ["text"], "text": "hi"}]},
+        {"input": [{"type": "user_input", "content": [{"type": {}, "data": "aGk="}]}]},
+        {"input": [{"role": "user", "content": [{"type": [], "text": "x"}]}]},
+        {"input": "x", "tools": [{"type": ["function"]}]},
+        {"input": "x", "service_tier": ["flex"]},
+        {
+            "agent": "deep-research-pro-preview-12-2025",
+            "model": None,
+            "input": "x",
+            "background": True,
+            "agent_config": {"type": {"deep": 1}},
+        },
+    ],
+)
 def test_unhashable_enum_values_are_400(emu, body):
     body = {"model": MODEL, **body}
     if body.get("model") is None:
@@ -227,12 +246,21 @@ def test_a_huge_input_does_not_stall_other_requests(emu):
     assert done["small"] < done["big"]
 
 
-@pytest.mark.parametrize("make_db", [lambda tmp: tmp / "missing-dir" / "x.db",
-                                     lambda tmp: (tmp / "junk.db").write_text("not sqlite") and tmp / "junk.db"])
+@pytest.mark.parametrize(
+    "make_db",
+    [
+        lambda tmp: tmp / "missing-dir" / "x.db",
+        lambda tmp: (tmp / "junk.db").write_text("not sqlite") and tmp / "junk.db",
+    ],
+)
 def test_unusable_db_path_is_a_clean_cli_error(tmp_path, make_db):
     db = make_db(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "gemini_nb.emulator", "--port", "0", "--db", str(db)],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gemini_nb.emulator", "--port", "0", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert "cannot use --db" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -293,7 +321,8 @@ def test_legacy_bodies_and_events_validate_strictly_against_1_55_types(legacy_py
     """1.55 parses leniently (pydantic ``construct``), so a wrong field type would slip
     through the SDK; validate every body and event against its types for real."""
     with emulator_process("--background-ms", "150") as (_, url):
-        proc = subprocess.run([legacy_py, "-c", LEGACY_STRICT, url], capture_output=True, text=True,
-                              timeout=180)
+        proc = subprocess.run(
+            [legacy_py, "-c", LEGACY_STRICT, url], capture_output=True, text=True, timeout=180
+        )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []

@@ -1,6 +1,7 @@
 """Bad JSON that Python's parser lets through (NaN, 1e309, lone surrogates, deep nesting) and
 wrong-typed fields: always a 400 naming the field, never a 500.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import pytest
 from wire_helpers import KEY, MODEL, post_raw, sse_data, sse_events
 
 # -- JSON Python accepts but no encoder can write back -----------------------------------
+
 
 @pytest.mark.parametrize("depth", [900, 100_000])
 def test_deeply_nested_json_is_400_not_500(emu, depth):
@@ -27,14 +29,17 @@ def test_moderate_nesting_is_still_accepted(emu):
     assert resp.status_code == 200, resp.text
 
 
-@pytest.mark.parametrize("fragment", [
-    '"input":[{"type":"text","text":"x","extra":NaN}]',
-    '"input":"x","generation_config":{"temperature":Infinity}',
-    '"input":"x","response_format":{"type":"number","minimum":-Infinity}',
-    '"input":"x","response_format":{"type":"number","maximum":1e309}',
-    '"input":[{"type":"function_call","id":"c","name":"f","arguments":{"v":1e400}},'
-    '{"type":"function_result","call_id":"c","result":"ok"}]',
-])
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        '"input":[{"type":"text","text":"x","extra":NaN}]',
+        '"input":"x","generation_config":{"temperature":Infinity}',
+        '"input":"x","response_format":{"type":"number","minimum":-Infinity}',
+        '"input":"x","response_format":{"type":"number","maximum":1e309}',
+        '"input":[{"type":"function_call","id":"c","name":"f","arguments":{"v":1e400}},'
+        '{"type":"function_result","call_id":"c","result":"ok"}]',
+    ],
+)
 def test_non_finite_numbers_are_400(emu, fragment):
     resp = post_raw(emu, '{"model":"%s",%s}' % (MODEL, fragment))
     assert resp.status_code == 400, resp.text
@@ -70,15 +75,24 @@ def test_ten_thousand_content_parts(emu):
         assert resp.status_code == 200, resp.text[:300]
 
 
-@pytest.mark.parametrize("body,field", [
-    ({"input": [{"type": "thought", "summary": 5}, {"type": "user_input", "content": "hi"}]},
-     "input[0].summary"),
-    ({"input": [{"type": "thought", "summary": [7]}, {"type": "user_input", "content": "hi"}]},
-     "input[0].summary[0]"),
-    ({"input": [{"type": "thought", "signature": 12}, {"type": "user_input", "content": "hi"}]},
-     "input[0].signature"),
-    ({"input": "x", "system_instruction": {"parts": 5}}, "system_instruction"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        (
+            {"input": [{"type": "thought", "summary": 5}, {"type": "user_input", "content": "hi"}]},
+            "input[0].summary",
+        ),
+        (
+            {"input": [{"type": "thought", "summary": [7]}, {"type": "user_input", "content": "hi"}]},
+            "input[0].summary[0]",
+        ),
+        (
+            {"input": [{"type": "thought", "signature": 12}, {"type": "user_input", "content": "hi"}]},
+            "input[0].signature",
+        ),
+        ({"input": "x", "system_instruction": {"parts": 5}}, "system_instruction"),
+    ],
+)
 def test_malformed_steps_name_the_field(emu, body, field):
     resp = post_raw(emu, json.dumps({"model": MODEL, **body}))
     assert resp.status_code == 400, resp.text
@@ -90,8 +104,16 @@ def test_strict_loader_unit():
     from gemini_nb.emulator.validate import loads_body
 
     assert loads_body(b'{"a":[1,2.5,"\\ud83d\\udc4b"]}') == {"a": [1, 2.5, "👋"]}
-    for raw in (b"NaN", b"[Infinity]", b"[-Infinity]", b"[1e309]", b'["\\udfff"]',
-                b"[" * 101 + b"]" * 101, b'{"k":' * 101 + b"1" + b"}" * 101, b"\xff"):
+    for raw in (
+        b"NaN",
+        b"[Infinity]",
+        b"[-Infinity]",
+        b"[1e309]",
+        b'["\\udfff"]',
+        b"[" * 101 + b"]" * 101,
+        b'{"k":' * 101 + b"1" + b"}" * 101,
+        b"\xff",
+    ):
         with pytest.raises(ApiError) as info:
             loads_body(raw)
         assert info.value.code == 400

@@ -5,14 +5,16 @@ JSON that validates against it (checked here with jsonschema Draft 2020-12 and w
 pydantic's own ``model_validate_json``), streamed or not, and bad schemas are 400s naming
 the offending path.
 """
+
 from __future__ import annotations
 
 import enum
 import json
-from typing import Optional
 
 import httpx
 import pytest
+from clients import make_client
+from emu_process import run_legacy
 from google.genai import _interactions as gx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,13 +22,15 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 from test_brain_schema import assert_valid, schemas, with_defs
 
-from clients import make_client
-from emu_process import run_legacy
-
 MODEL = "gemini-3-flash-preview"
-CITIES = {"type": "object", "properties": {
-    "cities": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 5},
-    "country": {"type": "string"}}, "required": ["cities", "country"]}
+CITIES = {
+    "type": "object",
+    "properties": {
+        "cities": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 5},
+        "country": {"type": "string"},
+    },
+    "required": ["cities", "country"],
+}
 
 
 class Genre(str, enum.Enum):
@@ -37,8 +41,8 @@ class Genre(str, enum.Enum):
 
 class Author(BaseModel):
     name: str
-    born: Optional[int] = None
-    email: Optional[str] = None
+    born: int | None = None
+    email: str | None = None
 
 
 class Book(BaseModel):
@@ -47,7 +51,7 @@ class Book(BaseModel):
     authors: list[Author] = Field(min_length=1, max_length=3)
     rating: float = Field(ge=0, le=5)
     tags: list[str] = []
-    sequel: Optional["Book"] = None
+    sequel: Book | None = None
 
 
 class Recipe(BaseModel):
@@ -65,19 +69,31 @@ class Library(BaseModel):
 
 def post(base_url: str, body: dict) -> httpx.Response:
     """A raw create request, for wire forms the 3.x SDK no longer sends (2.0.0 camelCase)."""
-    return httpx.post(f"{base_url}/v1beta/interactions", json={"model": MODEL, **body},
-                      headers={"x-goog-api-key": "test-key"}, timeout=30)
+    return httpx.post(
+        f"{base_url}/v1beta/interactions",
+        json={"model": MODEL, **body},
+        headers={"x-goog-api-key": "test-key"},
+        timeout=30,
+    )
 
 
 def raw_text(body: dict) -> str:
-    return "".join(p["text"] for s in body["steps"] if s["type"] == "model_output"
-                   for p in s["content"] if p["type"] == "text")
+    return "".join(
+        p["text"]
+        for s in body["steps"]
+        if s["type"] == "model_output"
+        for p in s["content"]
+        if p["type"] == "text"
+    )
 
 
 @pytest.mark.parametrize("form", ["raw", "typed", "list"])
 def test_schema_forms_streamed_and_not(client, form):
-    response_format = {"raw": CITIES, "typed": {"type": "text", "mime_type": "application/json", "schema": CITIES},
-                       "list": [{"type": "text", "mime_type": "application/json", "schema": CITIES}]}[form]
+    response_format = {
+        "raw": CITIES,
+        "typed": {"type": "text", "mime_type": "application/json", "schema": CITIES},
+        "list": [{"type": "text", "mime_type": "application/json", "schema": CITIES}],
+    }[form]
     kwargs = dict(model=MODEL, input="List three cities in Italy", response_format=response_format)
     unary = client.interactions.create(**kwargs)
     assert unary.status == "completed"
@@ -90,8 +106,12 @@ def test_schema_forms_streamed_and_not(client, form):
 
 
 def test_camel_case_typed_format_and_camel_case_property_names(emu):
-    schema = {"type": "object", "properties": {"mimeType": {"type": "string"}, "callId": {"type": "string"}},
-              "required": ["mimeType", "callId"], "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"mimeType": {"type": "string"}, "callId": {"type": "string"}},
+        "required": ["mimeType", "callId"],
+        "additionalProperties": False,
+    }
     for response_format in ({"type": "text", "mimeType": "application/json", "schema": schema}, schema):
         resp = post(emu.base_url, {"input": "Describe a file", "response_format": response_format})
         assert resp.status_code == 200, resp.text
@@ -99,19 +119,30 @@ def test_camel_case_typed_format_and_camel_case_property_names(emu):
 
 
 def test_json_mode_without_schema_gives_a_plausible_object(client):
-    interaction = client.interactions.create(model=MODEL, input="Name four rivers in Europe",
-                                             response_format={"type": "text", "mime_type": "application/json"})
+    interaction = client.interactions.create(
+        model=MODEL,
+        input="Name four rivers in Europe",
+        response_format={"type": "text", "mime_type": "application/json"},
+    )
     value = json.loads(interaction.output_text)
     assert isinstance(value, dict) and len(value["rivers"]) == 4
-    plain = client.interactions.create(model=MODEL, input="Tell me about Rome",
-                                       response_format={"type": "text", "mime_type": "application/json"})
+    plain = client.interactions.create(
+        model=MODEL,
+        input="Tell me about Rome",
+        response_format={"type": "text", "mime_type": "application/json"},
+    )
     assert json.loads(plain.output_text)["topic"] == "Rome"
 
 
 def test_enum_mode_answers_with_the_bare_value(emu):
-    resp = post(emu.base_url, {"input": "Is this review positive? 'Loved it!'",
-                               "response_mime_type": "text/x.enum",
-                               "response_format": {"type": "string", "enum": ["positive", "negative", "neutral"]}})
+    resp = post(
+        emu.base_url,
+        {
+            "input": "Is this review positive? 'Loved it!'",
+            "response_mime_type": "text/x.enum",
+            "response_format": {"type": "string", "enum": ["positive", "negative", "neutral"]},
+        },
+    )
     assert resp.status_code == 200, resp.text
     assert raw_text(resp.json()) in ("positive", "negative", "neutral")
 
@@ -121,24 +152,42 @@ def test_plain_text_format_is_not_json(client):
     assert interaction.output_text == "hello"
 
 
-@pytest.mark.parametrize("response_format, path", [
-    ({"type": "object", "properties": {"age": {"type": "int"}}}, "response_format.properties.age.type"),
-    ({"type": "text", "mime_type": "application/json", "schema": {"$ref": "#/$defs/Missing"}},
-     "response_format.schema.$ref"),
-    ([{"type": "text", "mime_type": "application/json",
-       "schema": {"type": "array", "minItems": 4, "maxItems": 2}}], "response_format[0].schema"),
-    ({"type": "array", "minItems": 10 ** 7}, "response_format.minItems"),
-])
+@pytest.mark.parametrize(
+    "response_format, path",
+    [
+        ({"type": "object", "properties": {"age": {"type": "int"}}}, "response_format.properties.age.type"),
+        (
+            {"type": "text", "mime_type": "application/json", "schema": {"$ref": "#/$defs/Missing"}},
+            "response_format.schema.$ref",
+        ),
+        (
+            [
+                {
+                    "type": "text",
+                    "mime_type": "application/json",
+                    "schema": {"type": "array", "minItems": 4, "maxItems": 2},
+                }
+            ],
+            "response_format[0].schema",
+        ),
+        ({"type": "array", "minItems": 10**7}, "response_format.minItems"),
+    ],
+)
 def test_bad_schemas_are_400_naming_the_path(client, response_format, path):
     with pytest.raises(gx.BadRequestError) as info:
         client.interactions.create(model=MODEL, input="anything", response_format=response_format)
     assert info.value.status_code == 400 and path in str(info.value)
 
 
-@pytest.mark.parametrize("model, prompt", [
-    (Book, "Recommend a science book"), (Recipe, "A quick vegetarian pasta recipe"),
-    (Library, "A library in Lisbon with two books"), (Author, "A famous author"),
-])
+@pytest.mark.parametrize(
+    "model, prompt",
+    [
+        (Book, "Recommend a science book"),
+        (Recipe, "A quick vegetarian pasta recipe"),
+        (Library, "A library in Lisbon with two books"),
+        (Author, "A famous author"),
+    ],
+)
 @pytest.mark.parametrize("typed", [False, True])
 def test_pydantic_models_validate(client, model, prompt, typed):
     schema = model.model_json_schema()
@@ -149,17 +198,23 @@ def test_pydantic_models_validate(client, model, prompt, typed):
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
-@given(schema=st.one_of(schemas, with_defs()).filter(lambda s: s != {}),  # 3.x sends {} as {"type": "text"}
-       prompt=st.sampled_from(["", "List three cities in France", "Give me 5 recipes", "a list of 4 users"]))
+@given(
+    schema=st.one_of(schemas, with_defs()).filter(lambda s: s != {}),  # 3.x sends {} as {"type": "text"}
+    prompt=st.sampled_from(["", "List three cities in France", "Give me 5 recipes", "a list of 4 users"]),
+)
 def test_random_schemas_through_the_sdk_validate(emu, schema, prompt):
     client = make_client(emu.base_url)
-    interaction = client.interactions.create(model=MODEL, input=prompt or "json please", response_format=schema)
+    interaction = client.interactions.create(
+        model=MODEL, input=prompt or "json please", response_format=schema
+    )
     assert interaction.status == "completed"
     assert_valid(schema, json.loads(interaction.output_text))
 
 
 def test_legacy_sdk_json_mode(legacy_py):
-    out = run_legacy(legacy_py, """
+    out = run_legacy(
+        legacy_py,
+        """
         schema = {"type": "object", "properties": {"name": {"title": "Name", "type": "string"},
                   "age": {"title": "Age", "type": "integer"}}, "required": ["name", "age"], "title": "M"}
         first = client.interactions.create(model=MODEL, input="Invent a person", response_format=schema,
@@ -172,7 +227,8 @@ def test_legacy_sdk_json_mode(legacy_py):
                                           response_mime_type="application/json")
         print(json.dumps({"text": first.outputs[-1].text, "streamed": streamed,
                           "free": free.outputs[-1].text}))
-    """)
+    """,
+    )
     value = json.loads(out["text"])
     assert set(value) == {"name", "age"} and isinstance(value["age"], int)
     assert json.loads(out["streamed"]) == value

@@ -4,6 +4,7 @@ Each tool must produce its ``*_call``/``*_result`` steps and a cited answer, par
 SDK's *typed* classes streamed and not (never the unknown-variant fallbacks), and code
 execution must really compute while containing hostile snippets.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,20 +16,49 @@ import pytest
 MODEL = "gemini-3-flash-preview"
 
 CASES = {
-    "google_search": ([{"type": "google_search"}], "Who won the latest Tour de France?",
-                      "google_search_call", "google_search_result"),
-    "code_execution": ([{"type": "code_execution"}], "What is the sum of the first 10 primes?",
-                       "code_execution_call", "code_execution_result"),
-    "url_context": ([{"type": "url_context"}],
-                    "Summarize https://en.wikipedia.org/wiki/Alan_Turing and http://nohost/page",
-                    "url_context_call", "url_context_result"),
-    "mcp_server": ([{"type": "mcp_server", "name": "weather", "url": "https://mcp.example.com/sse",
-                     "allowed_tools": [{"mode": "auto", "tools": ["get_alerts", "get_weather"]}]}],
-                   "What's the weather in Paris?", "mcp_server_tool_call", "mcp_server_tool_result"),
-    "file_search": ([{"type": "file_search", "file_search_store_names": ["fileSearchStores/hr-1"]}],
-                    "What does our vacation policy say?", "file_search_call", "file_search_result"),
-    "google_maps": ([{"type": "google_maps", "latitude": 48.8566, "longitude": 2.3522}],
-                    "Any good coffee shops near me?", "google_maps_call", "google_maps_result"),
+    "google_search": (
+        [{"type": "google_search"}],
+        "Who won the latest Tour de France?",
+        "google_search_call",
+        "google_search_result",
+    ),
+    "code_execution": (
+        [{"type": "code_execution"}],
+        "What is the sum of the first 10 primes?",
+        "code_execution_call",
+        "code_execution_result",
+    ),
+    "url_context": (
+        [{"type": "url_context"}],
+        "Summarize https://en.wikipedia.org/wiki/Alan_Turing and http://nohost/page",
+        "url_context_call",
+        "url_context_result",
+    ),
+    "mcp_server": (
+        [
+            {
+                "type": "mcp_server",
+                "name": "weather",
+                "url": "https://mcp.example.com/sse",
+                "allowed_tools": [{"mode": "auto", "tools": ["get_alerts", "get_weather"]}],
+            }
+        ],
+        "What's the weather in Paris?",
+        "mcp_server_tool_call",
+        "mcp_server_tool_result",
+    ),
+    "file_search": (
+        [{"type": "file_search", "file_search_store_names": ["fileSearchStores/hr-1"]}],
+        "What does our vacation policy say?",
+        "file_search_call",
+        "file_search_result",
+    ),
+    "google_maps": (
+        [{"type": "google_maps", "latitude": 48.8566, "longitude": 2.3522}],
+        "Any good coffee shops near me?",
+        "google_maps_call",
+        "google_maps_result",
+    ),
 }
 
 
@@ -58,7 +88,7 @@ def _check_annotations(interaction, kind: str) -> int:
     n = 0
     for text, ann in _annotations(interaction):
         assert ann.type == kind
-        span = text[ann.start_index:ann.end_index]
+        span = text[ann.start_index : ann.end_index]
         assert span and span == span.strip(), (span, ann)
         assert 0 <= ann.start_index < ann.end_index <= len(text)
         n += 1
@@ -76,8 +106,7 @@ def test_builtin_tool_steps_unary_and_streamed(client, name):
     assert "Unknown" not in type(call).__name__ and "Unknown" not in type(result).__name__
     assert result.call_id == call.id
     assert r.output_text
-    events = _typed_stream(client.interactions.create(model=MODEL, input=prompt, tools=tools,
-                                                      stream=True))
+    events = _typed_stream(client.interactions.create(model=MODEL, input=prompt, tools=tools, stream=True))
     starts = [ev.step.type for ev in events if type(ev).__name__ == "StepStart"]
     assert starts == types
     deltas = {type(ev.delta).__name__ for ev in events if type(ev).__name__ == "StepDelta"}
@@ -86,14 +115,18 @@ def test_builtin_tool_steps_unary_and_streamed(client, name):
     assert type(final).__name__ == "InteractionCompletedEvent"
     assert final.interaction.status == "completed"
     # the streamed text equals the unary text (deterministic answers)
-    text = "".join(ev.delta.text for ev in events
-                   if type(ev).__name__ == "StepDelta" and type(ev.delta).__name__ == "TextDelta")
+    text = "".join(
+        ev.delta.text
+        for ev in events
+        if type(ev).__name__ == "StepDelta" and type(ev.delta).__name__ == "TextDelta"
+    )
     assert text == r.output_text
 
 
 def test_google_search_queries_results_citations_and_grounding_usage(client):
-    r = client.interactions.create(model=MODEL, input="Who won the latest Tour de France?",
-                                   tools=[{"type": "google_search"}])
+    r = client.interactions.create(
+        model=MODEL, input="Who won the latest Tour de France?", tools=[{"type": "google_search"}]
+    )
     call, result = r.steps[1], r.steps[2]
     assert call.arguments.queries and "Tour de France" in call.arguments.queries[0]
     urls = [item.url for item in result.result]
@@ -108,31 +141,44 @@ def test_google_search_queries_results_citations_and_grounding_usage(client):
 
 
 def test_streamed_search_result_delta_carries_the_results(client):
-    events = _typed_stream(client.interactions.create(
-        model=MODEL, input="Search for the latest news about fusion energy",
-        tools=[{"type": "google_search"}], stream=True))
+    events = _typed_stream(
+        client.interactions.create(
+            model=MODEL,
+            input="Search for the latest news about fusion energy",
+            tools=[{"type": "google_search"}],
+            stream=True,
+        )
+    )
     starts = {ev.index: ev.step for ev in events if type(ev).__name__ == "StepStart"}
-    result_deltas = [ev.delta for ev in events if type(ev).__name__ == "StepDelta"
-                     and type(ev.delta).__name__ == "GoogleSearchResultDelta"]
+    result_deltas = [
+        ev.delta
+        for ev in events
+        if type(ev).__name__ == "StepDelta" and type(ev.delta).__name__ == "GoogleSearchResultDelta"
+    ]
     assert result_deltas and len(result_deltas[0].result) >= 3
     call_start = next(s for s in starts.values() if s.type == "google_search_call")
     result_start = next(s for s in starts.values() if s.type == "google_search_result")
     assert result_start.call_id == call_start.id
-    ann = [ev.delta for ev in events if type(ev).__name__ == "StepDelta"
-           and type(ev.delta).__name__ == "TextAnnotationDelta"]
+    ann = [
+        ev.delta
+        for ev in events
+        if type(ev).__name__ == "StepDelta" and type(ev.delta).__name__ == "TextAnnotationDelta"
+    ]
     assert ann and all(type(a).__name__ == "URLCitation" for a in ann[0].annotations)
 
 
 def test_code_execution_really_runs(client):
-    r = client.interactions.create(model=MODEL, input="What is the sum of the first 10 primes?",
-                                   tools=[{"type": "code_execution"}])
+    r = client.interactions.create(
+        model=MODEL, input="What is the sum of the first 10 primes?", tools=[{"type": "code_execution"}]
+    )
     call, result = r.steps[1], r.steps[2]
     assert call.arguments.language == "python" and "is_prime" in call.arguments.code
     assert result.is_error is False
     assert "Sum: 129" in result.result
     assert "**129**" in r.output_text
-    r2 = client.interactions.create(model=MODEL, input="Compute the factorial of 25",
-                                    tools=[{"type": "code_execution"}])
+    r2 = client.interactions.create(
+        model=MODEL, input="Compute the factorial of 25", tools=[{"type": "code_execution"}]
+    )
     assert "15511210043330985984000000" in r2.steps[2].result
 
 
@@ -236,32 +282,37 @@ def test_sandbox_keeps_ordinary_python_working(client):
 
 
 def test_url_context_statuses_and_citations(client):
-    r = client.interactions.create(model=MODEL, input=CASES["url_context"][1],
-                                   tools=[{"type": "url_context"}])
+    r = client.interactions.create(
+        model=MODEL, input=CASES["url_context"][1], tools=[{"type": "url_context"}]
+    )
     call, result = r.steps[1], r.steps[2]
     assert call.arguments.urls == ["https://en.wikipedia.org/wiki/Alan_Turing", "http://nohost/page"]
     assert [(x.url, x.status) for x in result.result] == [
-        ("https://en.wikipedia.org/wiki/Alan_Turing", "success"), ("http://nohost/page", "error")]
+        ("https://en.wikipedia.org/wiki/Alan_Turing", "success"),
+        ("http://nohost/page", "error"),
+    ]
     assert result.is_error is False
     assert _check_annotations(r, "url_citation") == 1
     assert "Alan Turing" in r.output_text and "could not be retrieved" in r.output_text
 
 
 def test_mcp_server_call_uses_an_allowed_tool(client):
-    r = client.interactions.create(model=MODEL, input="What's the weather in Paris?",
-                                   tools=CASES["mcp_server"][0])
+    r = client.interactions.create(
+        model=MODEL, input="What's the weather in Paris?", tools=CASES["mcp_server"][0]
+    )
     call, result = r.steps[1], r.steps[2]
-    assert (call.name, call.server_name, call.arguments) == ("get_weather", "weather",
-                                                             {"location": "Paris"})
+    assert (call.name, call.server_name, call.arguments) == ("get_weather", "weather", {"location": "Paris"})
     assert (result.name, result.server_name) == ("get_weather", "weather")
     assert "Paris" in result.result and "°C" in r.output_text
 
 
 def test_file_search_uses_the_configured_stores_and_cites_files(client):
     stores = ["fileSearchStores/hr-1", "fileSearchStores/hr-2"]
-    r = client.interactions.create(model=MODEL, input="What does our vacation policy say?",
-                                   tools=[{"type": "file_search", "file_search_store_names": stores,
-                                           "top_k": 4}])
+    r = client.interactions.create(
+        model=MODEL,
+        input="What does our vacation policy say?",
+        tools=[{"type": "file_search", "file_search_store_names": stores, "top_k": 4}],
+    )
     result = r.steps[2]
     hits = result.model_dump()["result"]
     assert len(hits) == 4 and {h["file_search_store"] for h in hits} == set(stores)
@@ -270,8 +321,9 @@ def test_file_search_uses_the_configured_stores_and_cites_files(client):
 
 
 def test_google_maps_places_and_place_citations(client):
-    r = client.interactions.create(model=MODEL, input="Any good coffee shops near me?",
-                                   tools=CASES["google_maps"][0])
+    r = client.interactions.create(
+        model=MODEL, input="Any good coffee shops near me?", tools=CASES["google_maps"][0]
+    )
     call, result = r.steps[1], r.steps[2]
     assert "48.8566" in call.arguments.queries[0]
     places = result.result[0].places
@@ -282,8 +334,13 @@ def test_google_maps_places_and_place_citations(client):
 
 
 def test_computer_use_is_a_client_side_loop(client):
-    tools = [{"type": "computer_use", "environment": "browser",
-              "excluded_predefined_functions": ["open_web_browser"]}]
+    tools = [
+        {
+            "type": "computer_use",
+            "environment": "browser",
+            "excluded_predefined_functions": ["open_web_browser"],
+        }
+    ]
     r = client.interactions.create(model=MODEL, input="Search for flights to Tokyo", tools=tools)
     assert r.status == "requires_action"
     call = r.steps[-1]
@@ -292,9 +349,18 @@ def test_computer_use_is_a_client_side_loop(client):
     names, prev = [call.name], r
     for _ in range(6):
         nxt = client.interactions.create(
-            model=MODEL, previous_interaction_id=prev.id, tools=tools,
-            input=[{"type": "function_result", "call_id": prev.steps[-1].id, "name": prev.steps[-1].name,
-                    "result": {"url": "https://www.google.com/search?q=flights"}}])
+            model=MODEL,
+            previous_interaction_id=prev.id,
+            tools=tools,
+            input=[
+                {
+                    "type": "function_result",
+                    "call_id": prev.steps[-1].id,
+                    "name": prev.steps[-1].name,
+                    "result": {"url": "https://www.google.com/search?q=flights"},
+                }
+            ],
+        )
         prev = nxt
         if nxt.status != "requires_action":
             break
@@ -306,30 +372,43 @@ def test_computer_use_is_a_client_side_loop(client):
 
 
 def test_tool_choice_none_and_any(client):
-    none = client.interactions.create(model=MODEL, input="Search for the latest news on Mars",
-                                      tools=[{"type": "google_search"}],
-                                      generation_config={"tool_choice": "none"})
+    none = client.interactions.create(
+        model=MODEL,
+        input="Search for the latest news on Mars",
+        tools=[{"type": "google_search"}],
+        generation_config={"tool_choice": "none"},
+    )
     assert [s.type for s in none.steps] == ["thought", "model_output"]
-    plain = client.interactions.create(model=MODEL, input="hello",
-                                       tools=[{"type": "code_execution"}])
+    plain = client.interactions.create(model=MODEL, input="hello", tools=[{"type": "code_execution"}])
     assert [s.type for s in plain.steps] == ["thought", "model_output"]
-    forced = client.interactions.create(model=MODEL, input="Tell me about otters",
-                                        tools=[{"type": "code_execution"}],
-                                        generation_config={"tool_choice": "any"})
+    forced = client.interactions.create(
+        model=MODEL,
+        input="Tell me about otters",
+        tools=[{"type": "code_execution"}],
+        generation_config={"tool_choice": "any"},
+    )
     assert [s.type for s in forced.steps][1:3] == ["code_execution_call", "code_execution_result"]
 
 
 def test_several_tools_in_one_turn(client):
     r = client.interactions.create(
-        model=MODEL, input="Read https://example.com/solar-report and search for the latest news "
-                           "on solar panels", tools=[{"type": "url_context"}, {"type": "google_search"}])
+        model=MODEL,
+        input="Read https://example.com/solar-report and search for the latest news on solar panels",
+        tools=[{"type": "url_context"}, {"type": "google_search"}],
+    )
     types = [s.type for s in r.steps]
-    assert types == ["thought", "url_context_call", "url_context_result", "google_search_call",
-                     "google_search_result", "model_output"]
+    assert types == [
+        "thought",
+        "url_context_call",
+        "url_context_result",
+        "google_search_call",
+        "google_search_result",
+        "model_output",
+    ]
     assert _check_annotations(r, "url_citation") >= 4
 
 
-LEGACY_SCRIPT = r'''
+LEGACY_SCRIPT = r"""
 import json, sys, warnings
 warnings.simplefilter("ignore")
 from google import genai
@@ -354,12 +433,16 @@ for ev in client.interactions.create(model="gemini-3-flash-preview", input=promp
     events.append(name)
 out["events"] = events
 print(json.dumps(out))
-'''
+"""
 
 
 def _legacy(legacy_py, emu, tools, prompt):
-    proc = subprocess.run([legacy_py, "-c", LEGACY_SCRIPT, emu.base_url, json.dumps(tools), prompt],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [legacy_py, "-c", LEGACY_SCRIPT, emu.base_url, json.dumps(tools), prompt],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -368,8 +451,12 @@ def _legacy(legacy_py, emu, tools, prompt):
 def test_legacy_google_search(legacy_py, emu):
     out = _legacy(legacy_py, emu, [{"type": "google_search"}], "Who won the latest Tour de France?")
     assert out["status"] == "completed"
-    assert out["outputs"] == ["ThoughtContent:thought", "GoogleSearchCallContent:google_search_call",
-                              "GoogleSearchResultContent:google_search_result", "TextContent:text"]
+    assert out["outputs"] == [
+        "ThoughtContent:thought",
+        "GoogleSearchCallContent:google_search_call",
+        "GoogleSearchResultContent:google_search_result",
+        "TextContent:text",
+    ]
     assert out["spans"] and all(s == s.strip() and s for s in out["spans"])
     assert all(s.startswith("https://") for s in out["sources"])
     items = out["results"][0]["result"]
@@ -397,6 +484,10 @@ def test_legacy_code_execution_mcp_and_file_search(legacy_py, emu):
 
 def test_structured_output_requests_are_left_to_the_schema_skill(client):
     schema = {"type": "object", "properties": {"winner": {"type": "string"}}, "required": ["winner"]}
-    r = client.interactions.create(model=MODEL, input="Who won the latest Tour de France?",
-                                   tools=[{"type": "google_search"}], response_format=schema)
+    r = client.interactions.create(
+        model=MODEL,
+        input="Who won the latest Tour de France?",
+        tools=[{"type": "google_search"}],
+        response_format=schema,
+    )
     assert "google_search_call" not in [s.type for s in r.steps]

@@ -3,6 +3,7 @@
 A third-party service is a plain object with ``routes()`` (plain tuples are fine) and, if it
 needs them, ``wrap_brain``/``reset``/``startup``/``shutdown``; the app factory does the rest.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -11,12 +12,12 @@ import textwrap
 
 import httpx
 import pytest
-from gemini_nb.emulator import start
-from gemini_nb.emulator.brain.base import Reply, text_step
+from clients import make_client
 from google.genai import _interactions as gx
 from starlette.responses import JSONResponse
 
-from clients import make_client
+from gemini_nb.emulator import start
+from gemini_nb.emulator.brain.base import Reply, text_step
 
 MODEL = "gemini-3-flash-preview"
 
@@ -29,8 +30,10 @@ class Echo:
         self.events: list[str] = []
 
     def routes(self):
-        return [(("GET",), r"^/(?P<v>v\d+\w*)/echoes/(?P<id>[a-z]+)$", self.get),
-                (("POST",), r"^/(?P<v>v\d+\w*)/echoes:open$", self.open, False)]
+        return [
+            (("GET",), r"^/(?P<v>v\d+\w*)/echoes/(?P<id>[a-z]+)$", self.get),
+            (("POST",), r"^/(?P<v>v\d+\w*)/echoes:open$", self.open, False),
+        ]
 
     async def get(self, emu, request, match):
         self.seen.append(match.group("id"))
@@ -80,8 +83,11 @@ def test_an_extension_is_served_with_its_routes_brain_layer_and_hooks():
         assert client.interactions.create(model=MODEL, input="please shout").output_text == "ECHO!"
         # the Files check still sits in front of every brain layer
         missing = {"type": "document", "uri": "files/missing", "mime_type": "application/pdf"}
-        bad = httpx.post(base + "/v1beta/interactions", headers={"x-goog-api-key": "k"},
-                         json={"model": MODEL, "input": [{"type": "text", "text": "shout"}, missing]})
+        bad = httpx.post(
+            base + "/v1beta/interactions",
+            headers={"x-goog-api-key": "k"},
+            json={"model": MODEL, "input": [{"type": "text", "text": "shout"}, missing]},
+        )
         assert bad.status_code == 400 and "files/missing" in bad.json()["error"]["message"]
         httpx.post(base + "/_emulator/reset")
         assert echo.seen == [] and echo.events[-1] == "reset"
@@ -134,6 +140,7 @@ def test_scenarios_win_over_layers_added_by_later_extensions(tmp_path):
 
 # -- the standard services wired as extensions (custom agents, File Search) ---------------------
 
+
 def _chain(brain) -> list[str]:
     names = []
     while brain is not None:
@@ -153,8 +160,13 @@ def test_standard_services_are_extensions_in_brain_chain_order():
     try:
         exts = standard_extensions(emulator)
         kinds = [type(e).__name__ for e in exts]
-        assert kinds == ["FilesExtension", "ScenariosExtension", "AgentsExtension", "FileSearchExtension",
-                         "InteractionsApi"]
+        assert kinds == [
+            "FilesExtension",
+            "ScenariosExtension",
+            "AgentsExtension",
+            "FileSearchExtension",
+            "InteractionsApi",
+        ]
         files, agents, search = exts[0], exts[2], exts[3]
         assert isinstance(files, FilesExtension) and isinstance(agents, AgentsExtension)
         assert isinstance(search, FileSearchExtension) and search.files is files  # given, not global
@@ -197,8 +209,10 @@ def test_scenarios_see_a_custom_agent_by_its_own_id(tmp_path):
         client = make_client(emu.base_url)
         client.agents.create(id="my-helper", system_instruction="You are a pirate.")
         client.agents.create(id="other-helper", system_instruction="You are a pirate.")
-        assert client.interactions.create(agent="my-helper", input="Greet the crew").output_text == \
-            "scripted helper"
+        assert (
+            client.interactions.create(agent="my-helper", input="Greet the crew").output_text
+            == "scripted helper"
+        )
         other = client.interactions.create(agent="other-helper", input="Greet the crew of the ship")
         assert "Arr" in other.output_text  # the saved instruction reached the skills
 
@@ -206,11 +220,12 @@ def test_scenarios_see_a_custom_agent_by_its_own_id(tmp_path):
 def test_another_api_finishes_an_upload_through_the_files_sessions():
     """``FilesExtension.open_upload`` with a ``finish`` callback: chunks follow the Files rules,
     finalizing answers what ``finish`` returns and stores no file; its refusals end the upload."""
+    from starlette.testclient import TestClient
+
     from gemini_nb.emulator.app import create_app, new_emulator, standard_extensions
     from gemini_nb.emulator.config import EmulatorConfig
     from gemini_nb.emulator.errors import ApiError
     from gemini_nb.emulator.files_api import UploadSession
-    from starlette.testclient import TestClient
 
     emulator = new_emulator(EmulatorConfig())
     exts = standard_extensions(emulator)
@@ -227,14 +242,21 @@ def test_another_api_finishes_an_upload_through_the_files_sessions():
         for data, code, answer in ((b"hello", 200, {"done": True, "size": 5}), (b"nope!", 404, None)):
             upload_id = files.open_upload(UploadSession({"mime_type": "text/plain"}, 5, finish))
             url = f"/upload/v1beta/files?upload_id={upload_id}&upload_protocol=resumable"
-            bad = http.post(url, content=b"xx", headers={"x-goog-upload-command": "upload",
-                                                          "x-goog-upload-offset": "3"})
+            bad = http.post(
+                url, content=b"xx", headers={"x-goog-upload-command": "upload", "x-goog-upload-offset": "3"}
+            )
             assert bad.status_code == 400 and bad.headers["x-goog-upload-status"] == "final"
-            part = http.post(url, content=data[:2], headers={"x-goog-upload-command": "upload",
-                                                              "x-goog-upload-offset": "0"})
+            part = http.post(
+                url,
+                content=data[:2],
+                headers={"x-goog-upload-command": "upload", "x-goog-upload-offset": "0"},
+            )
             assert part.headers["x-goog-upload-status"] == "active"
-            last = http.post(url, content=data[2:], headers={"x-goog-upload-command": "upload, finalize",
-                                                              "x-goog-upload-offset": "2"})
+            last = http.post(
+                url,
+                content=data[2:],
+                headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "2"},
+            )
             assert last.status_code == code and last.headers["x-goog-upload-status"] == "final"
             if answer is not None:
                 assert last.json() == answer

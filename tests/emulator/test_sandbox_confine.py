@@ -6,6 +6,7 @@ to make raw syscalls, to show that the kernel alone holds; plus the filter progr
 instruction by instruction, the syscall tables checked against the kernel headers, and the
 paths on which no code runs at all.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,22 +21,25 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from gemini_nb.emulator.brain.lib import landlock, sandbox, sandbox_child, seccomp
 from sandbox_probes import EXPECTED, Targets, assert_none_through, verdicts
+
+from gemini_nb.emulator.brain.lib import landlock, sandbox, sandbox_child, seccomp
 
 BRAIN = str(Path(sandbox.__file__).parent)
 ARCH = os.uname().machine
-HEADERS = {"x86_64": "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
-           "aarch64": "/usr/include/asm-generic/unistd.h"}
-needs_kernel = pytest.mark.skipif(sandbox._kernel_problem() is not None,
-                                  reason=f"no kernel isolation here: {sandbox._kernel_problem()}")
+HEADERS = {
+    "x86_64": "/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
+    "aarch64": "/usr/include/asm-generic/unistd.h",
+}
+needs_kernel = pytest.mark.skipif(
+    sandbox._kernel_problem() is not None, reason=f"no kernel isolation here: {sandbox._kernel_problem()}"
+)
 
 
 # -- the seccomp program, evaluated like the kernel does ------------------------------------------
 def run_filter(prog, arch: str, nr: int, *args: int) -> int:
     """Evaluate a classic-BPF seccomp program on one syscall; returns the SECCOMP_RET_* value."""
-    data = struct.pack("<iIQ6Q", nr, seccomp.AUDIT_ARCH.get(arch, 0x40000003), 0,
-                       *(list(args) + [0] * 6)[:6])
+    data = struct.pack("<iIQ6Q", nr, seccomp.AUDIT_ARCH.get(arch, 0x40000003), 0, *(list(args) + [0] * 6)[:6])
     acc, pc = 0, 0
     while True:
         code, jt, jf, k = prog[pc]
@@ -61,13 +65,32 @@ THREAD_FLAGS = 0x3D0F00  # what glibc's pthread_create passes to clone
 def test_filter_denies_processes_sockets_and_escapes_but_allows_threads(arch):
     prog, nr = seccomp.program(arch, 7), seccomp.SYSCALLS[arch]
     assert len(prog) < 4096 and prog[-1][0] == 0x06
-    assert all(pc + 1 + max(jt, jf) < len(prog) for pc, (code, jt, jf, _) in enumerate(prog)
-               if code in (0x15, 0x35))
+    assert all(
+        pc + 1 + max(jt, jf) < len(prog) for pc, (code, jt, jf, _) in enumerate(prog) if code in (0x15, 0x35)
+    )
     assert run_filter(prog, arch, 63) == ALLOW  # uname / read: ordinary calls pass
     assert run_filter(prog, "i386", nr["socket"]) == KILL
-    for name in ("socket", "socketpair", "execve", "execveat", "ptrace", "unshare", "mount", "bpf",
-                 "io_uring_setup", "open_by_handle_at", "setuid", "setrlimit", "process_vm_readv",
-                 "shmget", "fchmodat", "utimensat", "fchownat", "setxattr", "inotify_add_watch"):
+    for name in (
+        "socket",
+        "socketpair",
+        "execve",
+        "execveat",
+        "ptrace",
+        "unshare",
+        "mount",
+        "bpf",
+        "io_uring_setup",
+        "open_by_handle_at",
+        "setuid",
+        "setrlimit",
+        "process_vm_readv",
+        "shmget",
+        "fchmodat",
+        "utimensat",
+        "fchownat",
+        "setxattr",
+        "inotify_add_watch",
+    ):
         assert run_filter(prog, arch, nr[name], 2, 2) == EPERM, name
     assert run_filter(prog, arch, nr["clone"], THREAD_FLAGS) == ALLOW
     assert run_filter(prog, arch, nr["clone"], 17) == EPERM  # fork: SIGCHLD only
@@ -107,8 +130,10 @@ def test_syscall_numbers_match_the_kernel_headers(arch):
     if not header.exists():
         pytest.skip(f"no {header} (linux-libc-dev) to check against")
     text = header.read_text()
-    defined = {m.group(1): int(m.group(2))
-               for m in re.finditer(r"^#define __NR(?:3264)?_(\w+)\s+(\d+)\s*$", text, re.M)}
+    defined = {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"^#define __NR(?:3264)?_(\w+)\s+(\d+)\s*$", text, re.M)
+    }
     table = seccomp.SYSCALLS[arch]
     checked = {name: defined[name] for name in table if name in defined}
     assert {name: table[name] for name in checked} == checked
@@ -116,7 +141,7 @@ def test_syscall_numbers_match_the_kernel_headers(arch):
 
 
 # -- the kernel alone (no audit hook), with raw syscalls ------------------------------------------
-RAW = r'''
+RAW = r"""
 import ctypes
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -153,13 +178,18 @@ probe("raw kill parent", lambda: raw("kill", os.getppid(), 0))
 probe("raw keyctl", lambda: raw("keyctl", 0, -3, 0))
 probe("raw shmget", lambda: raw("shmget", 0, 4096, 0o1600))
 probe("raw fchmodat", lambda: raw("fchmodat", -100, addr(_victim), 0o777, 0))
-'''
+"""
 RAW_PROBES = len(re.findall(r"^probe\(", RAW, re.M))
 LIMITS = {"cpu": 5, "memory": sandbox.MEMORY_BYTES, "fsize": sandbox.FILE_BYTES, "nofile": 64}
 
 
-def confined_run(workdir: Path, code: str, limits: dict | None = None, python: str = sys.executable,
-                 user: int | None = None) -> subprocess.CompletedProcess:
+def confined_run(
+    workdir: Path,
+    code: str,
+    limits: dict | None = None,
+    python: str = sys.executable,
+    user: int | None = None,
+) -> subprocess.CompletedProcess:
     """``code`` run right after :func:`sandbox_child.confine`, without the audit hook.
 
     ``python`` is the interpreter; ``user`` a uid to start it as (instead of this process's).
@@ -168,14 +198,24 @@ def confined_run(workdir: Path, code: str, limits: dict | None = None, python: s
     if os.geteuid() == 0:
         os.chown(workdir, sandbox_child.NOBODY, sandbox_child.NOBODY)
     as_user = {"user": user, "group": user, "extra_groups": []} if user is not None else {}
-    driver = (f"import os, sys\nsys.path.insert(0, {BRAIN!r})\nimport sandbox_child\n"
-              f"sys.path.remove({BRAIN!r})\nsandbox_child.confine({json.dumps(limits or LIMITS)!s})\n"
-              "os.environ.clear()\n"
-              "for m in [m for m in sys.modules if m.split('.')[0] in ('ctypes', '_ctypes')]:\n"
-              "    del sys.modules[m]\n"
-              "exec(compile(open('main.py').read(), 'main.py', 'exec'), {'__name__': '__main__'})\n")
-    return subprocess.run([python, "-I", "-S", "-B", "-c", driver], cwd=workdir, env={},
-                          capture_output=True, text=True, timeout=60, check=False, **as_user)
+    driver = (
+        f"import os, sys\nsys.path.insert(0, {BRAIN!r})\nimport sandbox_child\n"
+        f"sys.path.remove({BRAIN!r})\nsandbox_child.confine({json.dumps(limits or LIMITS)!s})\n"
+        "os.environ.clear()\n"
+        "for m in [m for m in sys.modules if m.split('.')[0] in ('ctypes', '_ctypes')]:\n"
+        "    del sys.modules[m]\n"
+        "exec(compile(open('main.py').read(), 'main.py', 'exec'), {'__name__': '__main__'})\n"
+    )
+    return subprocess.run(
+        [python, "-I", "-S", "-B", "-c", driver],
+        cwd=workdir,
+        env={},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        **as_user,
+    )
 
 
 @needs_kernel
@@ -202,8 +242,9 @@ def test_the_kernel_alone_stops_every_probe(tmp_path):
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # a stdlib every user can read, unlike a pyenv under /root
 needs_root_and_system_python = pytest.mark.skipif(
-    os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON) or
-    not os.access(SYSTEM_PYTHON, os.X_OK), reason="needs root and a system Python to start as another user")
+    os.geteuid() != 0 or not os.path.exists(SYSTEM_PYTHON) or not os.access(SYSTEM_PYTHON, os.X_OK),
+    reason="needs root and a system Python to start as another user",
+)
 CAPGET = {"x86_64": 125, "aarch64": 90}
 SHOW_CAPS = f"""
 import ctypes
@@ -230,8 +271,12 @@ def test_other_interpreters_and_users_hold_too(start_as):
         targets = Targets(out)
         try:
             extra = f"NR = {seccomp.SYSCALLS[ARCH]!r}\n" + RAW + SHOW_CAPS
-            done = confined_run(work, targets.snippet(extra), python=SYSTEM_PYTHON,
-                                user=None if start_as == "root" else sandbox_child.NOBODY)
+            done = confined_run(
+                work,
+                targets.snippet(extra),
+                python=SYSTEM_PYTHON,
+                user=None if start_as == "root" else sandbox_child.NOBODY,
+            )
             assert done.returncode == 0, done.stderr
             assert_none_through(done.stdout, expected=EXPECTED + RAW_PROBES)
             targets.assert_nothing_reached()
@@ -244,10 +289,12 @@ def test_other_interpreters_and_users_hold_too(start_as):
 
 @needs_kernel
 def test_confined_code_still_works_in_its_directory(tmp_path):
-    code = ("import decimal, json, zlib, statistics\n"
-            "open('out.txt', 'w').write('kept')\nos_ok = open('out.txt').read()\n"
-            "print(os_ok, statistics.mean([1, 2, 3]), zlib.crc32(b'a'), decimal.Decimal('1.5') * 2)\n"
-            "import os\nprint(os.getuid() != 0)\n")
+    code = (
+        "import decimal, json, zlib, statistics\n"
+        "open('out.txt', 'w').write('kept')\nos_ok = open('out.txt').read()\n"
+        "print(os_ok, statistics.mean([1, 2, 3]), zlib.crc32(b'a'), decimal.Decimal('1.5') * 2)\n"
+        "import os\nprint(os.getuid() != 0)\n"
+    )
     done = confined_run(tmp_path, code)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.split()
@@ -260,8 +307,15 @@ def test_a_child_that_cannot_confine_itself_never_runs_the_snippet(tmp_path):
     if os.geteuid() == 0:
         os.chown(tmp_path, sandbox_child.NOBODY, sandbox_child.NOBODY)
     limits = json.dumps({**LIMITS, "cpu": "two"})  # setrlimit refuses: confinement fails midway
-    done = subprocess.run([sys.executable, "-I", "-S", "-B", sandbox.CHILD, limits], cwd=tmp_path,
-                          env={}, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", sandbox.CHILD, limits],
+        cwd=tmp_path,
+        env={},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == sandbox_child.UNAVAILABLE_EXIT
     assert done.stderr.startswith(sandbox_child.MARKER) and len(done.stderr.splitlines()) == 1
     assert not (tmp_path / "ran").exists()
@@ -300,8 +354,7 @@ def test_switch_never_weakens_the_sandbox(monkeypatch, value):
     assert run.is_error and "PermissionError" in run.output and "root:" not in run.output
 
 
-def test_no_kernel_isolation_means_a_marked_simulated_result_logged_once(monkeypatch, fresh_log,
-                                                                         caplog):
+def test_no_kernel_isolation_means_a_marked_simulated_result_logged_once(monkeypatch, fresh_log, caplog):
     monkeypatch.setattr(sandbox, "_kernel_problem", lambda: "the kernel offers no Landlock")
     monkeypatch.delenv(sandbox.RUN_CODE_ENV, raising=False)
     with caplog.at_level(logging.WARNING, logger="gemini_nb.emulator"):
@@ -311,13 +364,16 @@ def test_no_kernel_isolation_means_a_marked_simulated_result_logged_once(monkeyp
         assert run.output.startswith("[simulated: this code was NOT executed]")
         assert "the kernel offers no Landlock" in run.output
     assert [r.getMessage() for r in caplog.records] == [
-        "code execution is simulated, no code runs: the kernel offers no Landlock"]
+        "code execution is simulated, no code runs: the kernel offers no Landlock"
+    ]
 
 
 def test_a_child_reporting_no_isolation_gives_a_simulated_result(monkeypatch, fresh_log):
     monkeypatch.setattr(sandbox, "_kernel_problem", lambda: None)
-    code = (f"import os\nos.write(2, b'{sandbox_child.MARKER} Landlock refused: Invalid argument\\n')\n"
-            f"os._exit({sandbox_child.UNAVAILABLE_EXIT})")
+    code = (
+        f"import os\nos.write(2, b'{sandbox_child.MARKER} Landlock refused: Invalid argument\\n')\n"
+        f"os._exit({sandbox_child.UNAVAILABLE_EXIT})"
+    )
     monkeypatch.setattr(sandbox.subprocess, "Popen", _popen_running(code))
     run = sandbox.run_python(RUN_MARK)
     assert run.simulated and "Landlock refused: Invalid argument" in run.output

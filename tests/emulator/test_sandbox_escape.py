@@ -9,6 +9,7 @@ processes, sockets, ``.pth``, environment...); each route must report 0 probes t
 canary must appear nowhere in the interaction, and no file, connection or datagram may arrive.
 Then the fail-closed path: with code execution turned off, the answer is marked simulated.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,24 +19,26 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from gemini_nb.emulator.brain.lib import sandbox
-from sandbox_probes import CANARY, CANARY_NAME, Targets, assert_none_through
-
 from clients import make_client
 from emu_process import READY
+from sandbox_probes import CANARY, CANARY_NAME, Targets, assert_none_through
+
+from gemini_nb.emulator.brain.lib import sandbox
 
 MODEL = "gemini-3-flash-preview"
 ROUTES = ["code_execution", "antigravity-preview-05-2026", "code-mender-preview-05-2026"]
-needs_kernel = pytest.mark.skipif(sandbox._kernel_problem() is not None,
-                                  reason=f"no kernel isolation here: {sandbox._kernel_problem()}")
+needs_kernel = pytest.mark.skipif(
+    sandbox._kernel_problem() is not None, reason=f"no kernel isolation here: {sandbox._kernel_problem()}"
+)
 
 
 def run_through(client, route: str, code: str) -> tuple[str, str]:
     """Ask ``route`` to run ``code``; returns (the code_execution_result text, the interaction JSON)."""
     prompt = f"Please run this Python code and tell me what it prints:\n```python\n{code}\n```"
     if route == "code_execution":
-        interaction = client.interactions.create(model=MODEL, input=prompt,
-                                                 tools=[{"type": "code_execution"}])
+        interaction = client.interactions.create(
+            model=MODEL, input=prompt, tools=[{"type": "code_execution"}]
+        )
     else:
         created = client.interactions.create(agent=route, input=prompt, background=True)
         deadline = time.monotonic() + 60
@@ -52,9 +55,13 @@ def run_through(client, route: str, code: str) -> tuple[str, str]:
 @contextmanager
 def standalone(**env: str):
     """``python -m gemini_nb.emulator`` with ``env`` added; yields (process, base URL)."""
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_nb.emulator", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **env})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemini_nb.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
     try:
         match = READY.fullmatch(proc.stdout.readline().strip())
         assert match, f"emulator did not start: {proc.stderr.read()}"
@@ -68,8 +75,12 @@ def standalone(**env: str):
 @pytest.fixture(scope="module")
 def standalone_url():
     """A standalone emulator holding a canary secret (also as its API key) in its environment."""
-    with standalone(GEMINI_API_KEY=CANARY, GOOGLE_API_KEY=CANARY, **{CANARY_NAME: CANARY},
-                    GEMINI_NB_EMULATOR_AGENT_SECONDS="0.2") as (_, url):
+    with standalone(
+        GEMINI_API_KEY=CANARY,
+        GOOGLE_API_KEY=CANARY,
+        **{CANARY_NAME: CANARY},
+        GEMINI_NB_EMULATOR_AGENT_SECONDS="0.2",
+    ) as (_, url):
         yield url
 
 
@@ -108,8 +119,11 @@ def test_standalone_emulator_holds(standalone_url, targets, route):
 @pytest.mark.parametrize("route", ROUTES)
 def test_legit_code_still_runs_on_every_route(emu, monkeypatch, route):
     monkeypatch.setenv("GEMINI_NB_EMULATOR_AGENT_SECONDS", "0.2")
-    output, _ = run_through(make_client(emu.base_url), route,
-                            "open('n.txt', 'w').write('41')\nprint(int(open('n.txt').read()) + 1)")
+    output, _ = run_through(
+        make_client(emu.base_url),
+        route,
+        "open('n.txt', 'w').write('41')\nprint(int(open('n.txt').read()) + 1)",
+    )
     assert output.strip() == "42"
 
 

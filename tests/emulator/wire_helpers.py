@@ -1,4 +1,5 @@
 """Raw-wire helpers for emulator tests: post bytes, read SSE lines and events."""
+
 from __future__ import annotations
 
 import json
@@ -11,20 +12,22 @@ KEY = {"x-goog-api-key": "k"}
 
 def post_raw(emu, raw: str | bytes, path: str = "/v1/interactions", headers=None) -> httpx.Response:
     with httpx.Client(base_url=emu.base_url, timeout=30) as http:
-        return http.post(path, content=raw, headers={**KEY, "content-type": "application/json",
-                                                     **(headers or {})})
+        return http.post(
+            path, content=raw, headers={**KEY, "content-type": "application/json", **(headers or {})}
+        )
 
 
 def sse_data(text: str) -> list[str]:
-    return [line[len("data: "):] for line in text.splitlines() if line.startswith("data: ")]
+    return [line[len("data: ") :] for line in text.splitlines() if line.startswith("data: ")]
 
 
 def sse_events(text: str) -> list[dict]:
     return [json.loads(d) for d in sse_data(text) if d != "[DONE]"]
 
 
-async def read_stream(http: httpx.AsyncClient, method: str, url: str, gone_ok: bool = False,
-                       **kw) -> str | None:
+async def read_stream(
+    http: httpx.AsyncClient, method: str, url: str, gone_ok: bool = False, **kw
+) -> str | None:
     async with http.stream(method, url, **kw) as resp:
         if gone_ok and resp.status_code == 404:  # deleted before this GET arrived
             return None

@@ -3,10 +3,10 @@
 They reach the emulator only over HTTP, as a user's notebook would; the emulator is the suite-wide
 ``emulator`` fixture from ``tests/conftest.py``.
 """
+
 from __future__ import annotations
 
 import pytest
-
 from shell_helpers import KEY_VARS
 
 
@@ -47,8 +47,18 @@ def ip(ipython_shell, clean_env, emu, monkeypatch):
     """A real IPython shell with the extension loaded, pointed at the emulator."""
     monkeypatch.setenv("GEMINI_NB_BACKEND", emu.base_url)
     magics = ipython_shell.magics_manager.registry["GeminiMagics"]
-    saved = {name: getattr(magics, name) for name in ("model", "stream", "retry_attempts", "timeout",
-                                                      "history", "show_thoughts", "interpolate")}
+    saved = {
+        name: getattr(magics, name)
+        for name in (
+            "model",
+            "stream",
+            "retry_attempts",
+            "timeout",
+            "history",
+            "show_thoughts",
+            "interpolate",
+        )
+    }
     magics.retry_attempts = 1
     magics.timeout = 20
     for name in [n for n in list(ipython_shell.user_ns) if not n.startswith("_")]:

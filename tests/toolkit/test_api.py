@@ -1,22 +1,28 @@
 """The Python API: ask(), Session/Chat, lazy package import, extension load/unload."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import gemini_nb
 import pytest
+
+import gemini_nb
 from gemini_nb.api import Session
 from gemini_nb.errors import GeminiError
 
 
 def test_package_import_is_cheap():
-    code = ("import sys, gemini_nb; heavy = [m for m in ('google.genai', 'pandas', 'matplotlib', 'ipywidgets', "
-            "'IPython') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, gemini_nb; heavy = [m for m in ('google.genai', 'pandas', 'matplotlib', 'ipywidgets', "
+        "'IPython') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-    code = ("import sys, IPython, gemini_nb.magics; print([m for m in ('google.genai', 'pandas', 'matplotlib', "
-            "'ipywidgets') if m in sys.modules])")
+    code = (
+        "import sys, IPython, gemini_nb.magics; print([m for m in ('google.genai', 'pandas', 'matplotlib', "
+        "'ipywidgets') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -173,11 +179,12 @@ def test_key_prompt_in_a_frontend_without_input_is_one_line(ip, monkeypatch):
     import getpass
 
     from IPython.core.error import StdinNotImplementedError
-
     from shell_helpers import run_cell
 
     def no_stdin(prompt):
-        raise StdinNotImplementedError("getpass was called, but this frontend does not support input requests.")
+        raise StdinNotImplementedError(
+            "getpass was called, but this frontend does not support input requests."
+        )
 
     monkeypatch.setattr(getpass, "getpass", no_stdin)
     _, _, err = run_cell(ip, "%gemini key")
@@ -186,10 +193,10 @@ def test_key_prompt_in_a_frontend_without_input_is_one_line(ip, monkeypatch):
 
 
 def test_one_place_chooses_the_live_view(ip, emu, session, monkeypatch):
+    from shell_helpers import run_cell
+
     from gemini_nb import api
     from gemini_nb.render.live import LiveDisplay, TerminalLive
-
-    from shell_helpers import run_cell
 
     opts = session.options(stream=True)
     assert api.live_for(session, opts) is None  # a script: no preview

@@ -1,10 +1,11 @@
 """The interaction chain: head, forks, threads, reset, resume, show, delete, stateless history."""
+
 from __future__ import annotations
 
 import pytest
-from gemini_nb.chain import Chain, ChainError, Turn
-
 from shell_helpers import run_cell
+
+from gemini_nb.chain import Chain, ChainError, Turn
 
 
 def _posts(emu):
@@ -23,9 +24,9 @@ def test_resolve_refs():
     chain = _tree()
     assert chain.head().id == "c"
     assert chain.resolve("b").id == "b"
-    assert chain.resolve(2).id == "b"          # cell execution count
-    assert chain.resolve("-1").id == "c"       # the head
-    assert chain.resolve("-2").id == "b"       # two turns back
+    assert chain.resolve(2).id == "b"  # cell execution count
+    assert chain.resolve("-1").id == "c"  # the head
+    assert chain.resolve("-2").id == "b"  # two turns back
     assert chain.resolve(-3).id == "a"
     for bad in ("-4", "99", "zzz", ""):
         with pytest.raises(ChainError):
@@ -51,8 +52,13 @@ def test_tree_lines_mark_forks_and_head():
 
 def test_stateless_history_includes_signatures():
     chain = Chain()
-    out = [{"type": "thought", "signature": "c2ln"}, {"type": "model_output", "content": [{"type": "text", "text": "hi"}]}]
-    chain.record(Turn(id="x", parent=None, stored=False, input_steps=[{"type": "user_input"}], output_steps=out))
+    out = [
+        {"type": "thought", "signature": "c2ln"},
+        {"type": "model_output", "content": [{"type": "text", "text": "hi"}]},
+    ]
+    chain.record(
+        Turn(id="x", parent=None, stored=False, input_steps=[{"type": "user_input"}], output_steps=out)
+    )
     assert chain.needs_history(chain.head(), store=True)
     assert chain.history_steps(chain.head()) == [{"type": "user_input"}, *out]
 
@@ -73,8 +79,9 @@ def test_fork_with_from_and_with_command(ip, emu):
     run_cell(ip, "%%gemini --no-stream -o second\nMy name is Ann", store_history=True)
     second = ip.user_ns["second"]
     # --from a cell number: the fork continues from the first turn
-    _, _, err = run_cell(ip, f"%%gemini --no-stream --from {first_cell} -o forked\nWhat is my name?",
-                         store_history=True)
+    _, _, err = run_cell(
+        ip, f"%%gemini --no-stream --from {first_cell} -o forked\nWhat is my name?", store_history=True
+    )
     assert "forked" in ip.user_ns, err
     forked = ip.user_ns["forked"]
     assert _posts(emu)[-1]["previous_interaction_id"] == first.id

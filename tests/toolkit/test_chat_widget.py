@@ -1,15 +1,15 @@
 """The chat panel's Python side, against the emulator: send, stop, the shared chain, threads,
 attachments, the comm-message budget of the stream, and the no-front-end fallback."""
+
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
 import struct
 import time
 import zlib
+from datetime import datetime, timezone
 
 import pytest
-
 from shell_helpers import control, run_cell
 
 pytest.importorskip("anywidget")
@@ -35,9 +35,14 @@ def until(predicate, what: str, limit: float = 30.0):
 def png_1x1() -> bytes:
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     raw = b"\x00\xff\x00\x00"
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_send_streams_into_the_transcript_and_joins_the_chain(session, emu):
@@ -118,6 +123,7 @@ def test_stop_keeps_the_partial_answer_and_the_head(session, emu):
     assert session.chain.head().id == head  # ...and the chain head did not move
     assert not panel.busy and not panel.send_button.disabled
     from gemini_nb import api
+
     assert api.last() is result
 
 
@@ -155,8 +161,15 @@ def test_enter_in_the_input_sends(session, emu):
 def test_upload_becomes_an_inline_part(session, emu):
     panel = ChatPanel(session)
     image = png_1x1()
-    panel.upload.value = ({"name": "dot.png", "type": "image/png", "size": len(image),
-                           "content": memoryview(image), "last_modified": datetime.now(timezone.utc)},)
+    panel.upload.value = (
+        {
+            "name": "dot.png",
+            "type": "image/png",
+            "size": len(image),
+            "content": memoryview(image),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
     panel.send("What is in this image?", wait=True)
     sent = posts(emu)[-1]["body"]["input"]
     if sent[0].get("type") == "user_input":  # the SDK (3.x) wraps content parts in a user step
@@ -171,8 +184,15 @@ def test_upload_becomes_an_inline_part(session, emu):
 
 def test_an_unusable_upload_sends_nothing(session, emu):
     panel = ChatPanel(session)
-    panel.upload.value = ({"name": "tool.exe", "type": "application/x-msdownload", "size": 3,
-                           "content": memoryview(b"MZ\x90"), "last_modified": datetime.now(timezone.utc)},)
+    panel.upload.value = (
+        {
+            "name": "tool.exe",
+            "type": "application/x-msdownload",
+            "size": 3,
+            "content": memoryview(b"MZ\x90"),
+            "last_modified": datetime.now(timezone.utc),
+        },
+    )
     assert panel.send("Run this") is None
     assert "cannot attach application/x-msdownload" in panel.status.value
     assert posts(emu) == []

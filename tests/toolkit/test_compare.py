@@ -1,12 +1,12 @@
 """compare() and %%gemini --compare against the emulator: the DataFrame, concurrency, one
 variant's error kept to its row, the chain left alone, and the side-by-side display."""
+
 from __future__ import annotations
 
 import threading
 
 import pandas as pd
 import pytest
-
 from shell_helpers import run_cell
 
 from gemini_nb.comparison import COLUMNS, CompareError, compare, variants
@@ -34,10 +34,16 @@ def test_two_models_give_a_two_row_frame_and_leave_the_chain_alone(session, emu)
 
 
 def test_settings_variants(session, emu):
-    frame = compare("Explain why the sky is blue.", settings=[{"thinking": "low"}, {"thinking": "high"}],
-                    session=session, show=False)
-    assert list(frame["variant"]) == ["gemini-3-flash-preview · thinking=low",
-                                      "gemini-3-flash-preview · thinking=high"]
+    frame = compare(
+        "Explain why the sky is blue.",
+        settings=[{"thinking": "low"}, {"thinking": "high"}],
+        session=session,
+        show=False,
+    )
+    assert list(frame["variant"]) == [
+        "gemini-3-flash-preview · thinking=low",
+        "gemini-3-flash-preview · thinking=high",
+    ]
     levels = sorted(p["body"]["generation_config"]["thinking_level"] for p in posts(emu))
     assert levels == ["high", "low"]
     low, high = frame["thought_tokens"]
@@ -45,8 +51,14 @@ def test_settings_variants(session, emu):
 
 
 def test_models_times_settings_and_common_options(session, emu):
-    frame = compare("Hi", models=MODELS, settings=[{"temperature": 0.1}, {"temperature": 0.9}],
-                    system="Be brief.", session=session, show=False)
+    frame = compare(
+        "Hi",
+        models=MODELS,
+        settings=[{"temperature": 0.1}, {"temperature": 0.9}],
+        system="Be brief.",
+        session=session,
+        show=False,
+    )
     assert len(frame) == 4
     assert all(p["body"]["system_instruction"] == "Be brief." for p in posts(emu))
 
@@ -73,14 +85,17 @@ def test_variants_run_concurrently(session, emu, monkeypatch):
     assert frame["error"].isna().all(), frame["error"].tolist()
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    (dict(models=["gemini-3-flash-preview"]), "two or more variants"),
-    (dict(models=[]), "two or more variants"),
-    (dict(models=["a", ""]), "empty model name"),
-    (dict(models=[f"m{i}" for i in range(9)]), "at most 8"),
-    (dict(settings=[{"thinking": "low"}, "high"]), "settings[1] must be a dict"),
-    (dict(models=MODELS, thread="x"), "'thread' does not apply"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        (dict(models=["gemini-3-flash-preview"]), "two or more variants"),
+        (dict(models=[]), "two or more variants"),
+        (dict(models=["a", ""]), "empty model name"),
+        (dict(models=[f"m{i}" for i in range(9)]), "at most 8"),
+        (dict(settings=[{"thinking": "low"}, "high"]), "settings[1] must be a dict"),
+        (dict(models=MODELS, thread="x"), "'thread' does not apply"),
+    ],
+)
 def test_bad_requests_are_one_line_and_send_nothing(session, emu, kwargs, fragment):
     with pytest.raises(CompareError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
         compare("Hi", session=session, show=False, **kwargs)
@@ -116,23 +131,28 @@ def test_view_has_two_columns_and_fallbacks(session, emu):
 def test_compare_cell(ip, emu):
     run_cell(ip, "%%gemini --no-stream\nMy name is Phil")
     head = ip.user_ns["_"].id
-    result, out, err = run_cell(ip, "%%gemini --compare gemini-3-flash-preview,gemini-2.5-flash -o df "
-                                    "--thinking low\nWhat is 2+2?")
+    result, out, err = run_cell(
+        ip, "%%gemini --compare gemini-3-flash-preview,gemini-2.5-flash -o df --thinking low\nWhat is 2+2?"
+    )
     assert result.success, err
     frame = ip.user_ns["df"]
     assert len(frame) == 2 and frame["error"].isna().all()
     assert type(result.result).__name__ == "CompareView"
     assert all(p["body"]["generation_config"]["thinking_level"] == "low" for p in posts(emu)[1:])
     from gemini_nb import api
+
     assert api.default_session().chain.head().id == head
 
 
-@pytest.mark.parametrize("line,fragment", [
-    ("--compare gemini-3-flash-preview", "two or more comma-separated models"),
-    ("--compare a,,b", "two or more comma-separated models"),
-    ("--compare a,b -m c", "-m/--model cannot be used with --compare"),
-    ("--compare a,b --from -1", "--from cannot be used with --compare"),
-])
+@pytest.mark.parametrize(
+    "line,fragment",
+    [
+        ("--compare gemini-3-flash-preview", "two or more comma-separated models"),
+        ("--compare a,,b", "two or more comma-separated models"),
+        ("--compare a,b -m c", "-m/--model cannot be used with --compare"),
+        ("--compare a,b --from -1", "--from cannot be used with --compare"),
+    ],
+)
 def test_compare_cell_mistakes_are_one_line(ip, emu, line, fragment):
     result, out, err = run_cell(ip, f"%%gemini {line}\nHi")
     assert not result.success

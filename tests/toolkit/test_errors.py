@@ -1,13 +1,14 @@
 """Every failure mode of issue 4 reads as one clear line, in a real IPython shell, with faults
 injected by the emulator; partial answers are never lost and the chain head never moves."""
+
 from __future__ import annotations
 
 import socket
 
 import pytest
-from gemini_nb.errors import GeminiError, describe, redact, register_secret
-
 from shell_helpers import run_cell
+
+from gemini_nb.errors import GeminiError, describe, redact, register_secret
 
 
 def _usage_line(err: str) -> str:
@@ -25,16 +26,20 @@ def _first_turn(ip):
 
 
 def test_quota_error_names_retry_after(ip, emu):
-    emu.fault(status=429, error_status="RESOURCE_EXHAUSTED", message="Quota exceeded for requests",
-              retry_after=7, times=1)
+    emu.fault(
+        status=429,
+        error_status="RESOURCE_EXHAUSTED",
+        message="Quota exceeded for requests",
+        retry_after=7,
+        times=1,
+    )
     _, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
     line = _usage_line(err)
     assert "Quota exceeded" in line and "429" in line and "retry after 7 s" in line
 
 
 def test_invalid_argument_names_the_field(ip, emu):
-    emu.fault(status=400, message="Invalid value at 'generation_config.temperature': must be <= 2",
-              times=1)
+    emu.fault(status=400, message="Invalid value at 'generation_config.temperature': must be <= 2", times=1)
     _, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
     line = _usage_line(err)
     assert "Invalid argument" in line and "generation_config.temperature" in line
@@ -64,8 +69,12 @@ def test_auth_and_permission(ip, emu):
 
 def test_server_error_after_retries(ip, emu):
     ip.run_line_magic("config", "GeminiMagics.retry_attempts = 2")
-    emu.fault(status=503, error_status="UNAVAILABLE", message="The service is currently unavailable",
-              retry_after=0.01)
+    emu.fault(
+        status=503,
+        error_status="UNAVAILABLE",
+        message="The service is currently unavailable",
+        retry_after=0.01,
+    )
     line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
     assert "Server error" in line and "503" in line and "after 2 attempts" in line
     posts = [r for r in emu.requests() if r["method"] == "POST" and r["path"].endswith("/interactions")]
@@ -102,8 +111,10 @@ def test_mid_stream_error_keeps_partial_and_head(ip, emu):
     assert session.last is partial
 
 
-@pytest.mark.parametrize("mode,expected", [("eof", "ended before the interaction completed"),
-                                           ("abort", "connection dropped mid-stream")])
+@pytest.mark.parametrize(
+    "mode,expected",
+    [("eof", "ended before the interaction completed"), ("abort", "connection dropped mid-stream")],
+)
 def test_dropped_stream_is_an_error_not_a_silent_success(ip, emu, mode, expected):
     first = _first_turn(ip)
     emu.fault(drop_after_events=5, drop_mode=mode, times=1)
@@ -144,10 +155,15 @@ def test_describe_handles_stream_error():
 
 # -- audit regressions ---------------------------------------------------------------------------
 
+
 def test_invalid_key_sent_as_403_still_reads_as_a_key_problem(ip, emu):
     """Some servers (and the emulator's --api-key) answer a bad key with 403, not Google's 400."""
-    emu.fault(status=403, error_status="PERMISSION_DENIED",
-              message="API key not valid. Please pass a valid API key.", times=1)
+    emu.fault(
+        status=403,
+        error_status="PERMISSION_DENIED",
+        message="API key not valid. Please pass a valid API key.",
+        times=1,
+    )
     line = _usage_line(run_cell(ip, "%%gemini --no-stream\nhello")[2])
     assert "API key was rejected" in line and "%gemini key" in line and "Permission denied" not in line
 
@@ -280,8 +296,11 @@ def test_dropped_background_stream_resumes_and_finishes(session, emu, monkeypatc
     emu.fault(method="GET", path="interactions/", drop_after_events=5, drop_mode=mode, times=1)
     result = session.ask("Research the history of tea", agent=AGENT, stream=True, wait=True)
     assert result.status == "completed" and result.text
-    resumes = [r for r in emu.requests() if r["method"] == "GET" and "last_event_id=evt_5" in r["query"]
-               and r["path"].endswith(result.id)]
+    resumes = [
+        r
+        for r in emu.requests()
+        if r["method"] == "GET" and "last_event_id=evt_5" in r["query"] and r["path"].endswith(result.id)
+    ]
     assert len(resumes) == 1 and "stream=true" in resumes[0]["query"]
     stored = session.client().interactions.get(result.id)
     from gemini_nb.stream import result_from_interaction

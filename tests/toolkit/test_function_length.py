@@ -4,6 +4,7 @@ Long functions hide their steps; the emulator's brain in particular reads best a
 helpers (see the split of ``plausible_string``, ``check_schema``, ``write_report``...). This walks
 every module's AST, nested functions and methods included, and names each offender.
 """
+
 from __future__ import annotations
 
 import ast
@@ -40,8 +41,9 @@ def test_the_check_sees_long_functions(tmp_path):
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     body = "\n".join(f"        x{i} = {i}" for i in range(MAX_LINES))
-    (pkg / "mod.py").write_text(f"class C:\n    def method(self):\n{body}\n\n"
-                                f"def short():\n    def inner():\n        pass\n")
+    (pkg / "mod.py").write_text(
+        f"class C:\n    def method(self):\n{body}\n\ndef short():\n    def inner():\n        pass\n"
+    )
     assert long_functions(pkg, MAX_LINES) == [f"pkg/mod.py:2 method ({MAX_LINES + 1} lines)"]
     assert long_functions(pkg, MAX_LINES + 1) == []
 

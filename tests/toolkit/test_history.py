@@ -1,19 +1,23 @@
 """Local SQLite history: named migrations, every turn logged, partial turns survive, no keys."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
 
 import pytest
-from gemini_nb.history import MIGRATIONS, History, default_path, migrate
-
 from shell_helpers import run_cell
+
+from gemini_nb.history import MIGRATIONS, History, default_path, migrate
 
 
 def test_migrations_are_named_and_idempotent(tmp_path):
     db = sqlite3.connect(tmp_path / "h.db")
-    assert [m.__name__ for m in MIGRATIONS] == ["m001_create_turns", "m002_add_cell_and_thoughts",
-                                                "m003_add_settings"]
+    assert [m.__name__ for m in MIGRATIONS] == [
+        "m001_create_turns",
+        "m002_add_cell_and_thoughts",
+        "m003_add_settings",
+    ]
     assert migrate(db) == len(MIGRATIONS) and migrate(db) == len(MIGRATIONS)
     # an older database (version 1) is upgraded in place
     old = sqlite3.connect(tmp_path / "old.db")
@@ -141,16 +145,31 @@ def test_turns_of_a_dead_kernel_are_marked_abandoned(tmp_path):
     from gemini_nb.history import History
 
     path = tmp_path / "h.sqlite3"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     ghost = History(path, session=f"{dead}-1")
-    row = ghost.start(prompt="Count to 1000", options={}, model="m", thread="main", backend="emulator",
-                      previous_interaction_id=None, execution_count=1)
+    row = ghost.start(
+        prompt="Count to 1000",
+        options={},
+        model="m",
+        thread="main",
+        backend="emulator",
+        previous_interaction_id=None,
+        execution_count=1,
+    )
     ghost.progress(row, "1, 2, 3", "v1_partial", every=0)
     ghost.close()
     mine = History(path)
-    own = mine.start(prompt="still running", options={}, model="m", thread="main", backend="emulator",
-                     previous_interaction_id=None, execution_count=2)
+    own = mine.start(
+        prompt="still running",
+        options={},
+        model="m",
+        thread="main",
+        backend="emulator",
+        previous_interaction_id=None,
+        execution_count=2,
+    )
     mine.progress(own, "partial", None, every=0)
     again = History(path)
     rows = {r["prompt"]: r for r in again.rows()}
@@ -171,8 +190,15 @@ def _log_rows(path, barrier, rounds, rows):
         barrier.wait(timeout=60)
         history = History(f"{path}.{number}", session=f"{os.getpid()}-{number}")
         for i in range(rows):
-            row = history.start(prompt=f"{os.getpid()}:{i}", options={}, model="m", thread="main",
-                                backend="emulator", previous_interaction_id=None, execution_count=i)
+            row = history.start(
+                prompt=f"{os.getpid()}:{i}",
+                options={},
+                model="m",
+                thread="main",
+                backend="emulator",
+                previous_interaction_id=None,
+                execution_count=i,
+            )
             history.finish(row, None)
         history.close()
 
@@ -186,8 +212,9 @@ def test_concurrent_openers_of_a_fresh_db_lose_no_row(tmp_path):
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that runs threads
     barrier = ctx.Barrier(processes)
     path = tmp_path / "shared.sqlite3"
-    children = [ctx.Process(target=_log_rows, args=(str(path), barrier, rounds, rows))
-                for _ in range(processes)]
+    children = [
+        ctx.Process(target=_log_rows, args=(str(path), barrier, rounds, rows)) for _ in range(processes)
+    ]
     for child in children:
         child.start()
     for child in children:

@@ -4,6 +4,7 @@ The graph counts every import statement of the package's own modules, including 
 inside functions (a lazy import still couples two modules and hides a cycle until run
 time). ``from . import x`` counts as importing ``x`` when ``x`` is a module, else the package.
 """
+
 from __future__ import annotations
 
 import ast
@@ -95,8 +96,11 @@ def test_no_import_cycles_in_the_emulator():
 
 def test_the_emulator_never_imports_the_toolkit():
     graph = _graph()
-    leaks = {m: sorted(t for t in deps if not t.startswith("gemini_nb.emulator"))
-             for m, deps in graph.items() if m.startswith("gemini_nb.emulator")}
+    leaks = {
+        m: sorted(t for t in deps if not t.startswith("gemini_nb.emulator"))
+        for m, deps in graph.items()
+        if m.startswith("gemini_nb.emulator")
+    }
     assert {m: t for m, t in leaks.items() if t} == {}
 
 

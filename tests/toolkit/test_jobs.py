@@ -2,13 +2,13 @@
 that return at once (or wait), cancel (method, command, button), attach after a "restart", a
 dropped stream resumed, the chain after completion, Ctrl-C in ``--wait``, the display's message
 budget and nbval-friendly ``--wait`` output."""
+
 from __future__ import annotations
 
 import io
 import os
 
 import pytest
-
 from shell_helpers import control, run_cell
 
 import gemini_nb
@@ -184,8 +184,9 @@ def test_polling_takes_over_when_the_stream_fails(session, emu):
 
 
 # -- the magics ----------------------------------------------------------------------------------
-def test_the_cell_returns_at_once_with_a_job_display_that_ends_with_the_report(ip, emu, kernel, sink,
-                                                                              monkeypatch):
+def test_the_cell_returns_at_once_with_a_job_display_that_ends_with_the_report(
+    ip, emu, kernel, sink, monkeypatch
+):
     monkeypatch.setenv("GEMINI_NB_EMULATOR_AGENT_SECONDS", "2")  # still running when the cell returns
     result, out, err = run_cell(ip, f"%%gemini --agent {AGENT} -o job\nResearch the history of tea")
     assert result.success, err
@@ -259,13 +260,16 @@ def test_cancel_and_attach_commands(ip, emu, client, slow):
     assert jobs.registry().find(job.id) is not job and len(jobs.registry()) >= 3
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ("%gemini cancel", "needs one job number"),
-    ("%gemini cancel ../../x", "not an interaction id"),
-    ("%gemini cancel 9999", "no job 9999"),
-    ("%gemini attach", "needs one job number"),
-    ("%gemini jobs now", "takes no argument"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("%gemini cancel", "needs one job number"),
+        ("%gemini cancel ../../x", "not an interaction id"),
+        ("%gemini cancel 9999", "no job 9999"),
+        ("%gemini attach", "needs one job number"),
+        ("%gemini jobs now", "takes no argument"),
+    ],
+)
 def test_job_commands_refuse_bad_input_in_one_line(ip, emu, line, fragment):
     before = len(emu.requests())
     result, out, err = run_cell(ip, line)
@@ -275,23 +279,32 @@ def test_job_commands_refuse_bad_input_in_one_line(ip, emu, line, fragment):
 
 
 def test_agent_config_from_the_first_line(ip, emu):
-    line = (f"%%gemini --agent {AGENT} --wait --agent-config thinking_summaries=none "
-            "--agent-config visualization=auto --agent-config collaborative_planning=false")
+    line = (
+        f"%%gemini --agent {AGENT} --wait --agent-config thinking_summaries=none "
+        "--agent-config visualization=auto --agent-config collaborative_planning=false"
+    )
     result, _, err = run_cell(ip, line + "\nResearch heat pumps")
     assert result.success, err
     sent = body(creates(emu)[-1])
-    assert sent["agent_config"] == {"type": "deep-research", "thinking_summaries": "none",
-                                    "visualization": "auto", "collaborative_planning": False}
+    assert sent["agent_config"] == {
+        "type": "deep-research",
+        "thinking_summaries": "none",
+        "visualization": "auto",
+        "collaborative_planning": False,
+    }
     assert result.result.images  # visualization=auto drew a chart
     run_cell(ip, "%%gemini --wait\nGo deeper on costs")  # the agent and its config carry on
     assert body(creates(emu)[-1])["agent_config"]["visualization"] == "auto"
 
 
-@pytest.mark.parametrize("line, fragment", [
-    (f"%%gemini --agent {AGENT} --agent-config nokey", "KEY=VALUE"),
-    (f"%%gemini -m {MODEL} --agent-config visualization=auto", "needs an agent"),
-    (f"%%gemini -m {MODEL} --background --no-store", "drop --no-store"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        (f"%%gemini --agent {AGENT} --agent-config nokey", "KEY=VALUE"),
+        (f"%%gemini -m {MODEL} --agent-config visualization=auto", "needs an agent"),
+        (f"%%gemini -m {MODEL} --background --no-store", "drop --no-store"),
+    ],
+)
 def test_bad_job_options_are_one_line(ip, emu, line, fragment):
     before = len(creates(emu))
     result, out, err = run_cell(ip, line + "\nhello")
@@ -301,16 +314,23 @@ def test_bad_job_options_are_one_line(ip, emu, line, fragment):
 
 
 def test_ask_takes_agent_config(session, emu):
-    result = session.ask("Research soil carbon", agent=AGENT, agent_config={"thinking_summaries": "none"},
-                         wait=True)
+    result = session.ask(
+        "Research soil carbon", agent=AGENT, agent_config={"thinking_summaries": "none"}, wait=True
+    )
     assert body(creates(emu)[-1])["agent_config"] == {"type": "deep-research", "thinking_summaries": "none"}
     assert not result.thoughts
 
 
 def test_help_and_the_python_surface(ip):
     doc = ip.magics_manager.magics["line"]["gemini"].__doc__
-    for word in ("--background", "--wait", "--agent-config", "%gemini jobs", "%gemini cancel",
-                 "%gemini attach"):
+    for word in (
+        "--background",
+        "--wait",
+        "--agent-config",
+        "%gemini jobs",
+        "%gemini cancel",
+        "%gemini attach",
+    ):
         assert word in doc
     import gemini_nb
 
@@ -331,8 +351,15 @@ class FakeClock:
 
 
 def _fake_job(clock):
-    job = jobs.Job(client=None, interaction_id="v1_fake", name=AGENT, kind="agent", prompt="p",
-                   view={"emulated": True}, clock=clock)
+    job = jobs.Job(
+        client=None,
+        interaction_id="v1_fake",
+        name=AGENT,
+        kind="agent",
+        prompt="p",
+        view={"emulated": True},
+        clock=clock,
+    )
     job.number = 1
     return job
 
@@ -340,17 +367,27 @@ def _fake_job(clock):
 def _feed(job, n, clock, pump, seconds):
     """``n`` events over ``seconds`` of fake time, ``pump`` after each (the worst case: a
     display driven by every event)."""
-    job.assembler.feed({"event_type": "interaction.created",
-                        "interaction": {"id": "v1_fake", "status": "in_progress"}})
+    job.assembler.feed(
+        {"event_type": "interaction.created", "interaction": {"id": "v1_fake", "status": "in_progress"}}
+    )
     job.assembler.feed({"event_type": "step.start", "index": 0, "step": {"type": "thought"}})
     for i in range(n):
         clock.now += seconds / n
         if i % 50 == 0:
-            job.assembler.feed({"event_type": "step.delta", "index": 0, "delta": {
-                "type": "thought_summary", "content": {"type": "text", "text": f"**Step {i}**\n\nreading"}}})
+            job.assembler.feed(
+                {
+                    "event_type": "step.delta",
+                    "index": 0,
+                    "delta": {
+                        "type": "thought_summary",
+                        "content": {"type": "text", "text": f"**Step {i}**\n\nreading"},
+                    },
+                }
+            )
         else:
-            job.assembler.feed({"event_type": "step.delta", "index": 1,
-                                "delta": {"type": "text", "text": "x"}})
+            job.assembler.feed(
+                {"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": "x"}}
+            )
         pump()
 
 
@@ -447,13 +484,15 @@ def test_a_script_waiting_for_a_job_loads_no_ipython(emulator, tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys\nfrom gemini_nb.api import Session\n"
-            f"s = Session(backend={emulator.base_url!r}, retry_attempts=1)\n"
-            "r = s.ask('What is 2+2?', model='gemini-3-flash-preview', background=True, wait=True,\n"
-            "          stream=False)\n"
-            "assert '4' in r.text, r.text\n"
-            "assert 'IPython' not in sys.modules and 'ipywidgets' not in sys.modules\n"
-            "print('ok')\n")
+    code = (
+        "import sys\nfrom gemini_nb.api import Session\n"
+        f"s = Session(backend={emulator.base_url!r}, retry_attempts=1)\n"
+        "r = s.ask('What is 2+2?', model='gemini-3-flash-preview', background=True, wait=True,\n"
+        "          stream=False)\n"
+        "assert '4' in r.text, r.text\n"
+        "assert 'IPython' not in sys.modules and 'ipywidgets' not in sys.modules\n"
+        "print('ok')\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GEMINI_API", "GOOGLE_"))}
     env["GEMINI_NB_HISTORY"] = str(tmp_path / "h.sqlite3")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)

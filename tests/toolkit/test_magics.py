@@ -1,10 +1,11 @@
 """The %%gemini / %gemini magics driven in a real IPython shell against the emulator."""
+
 from __future__ import annotations
 
 import pytest
-from gemini_nb.result import InteractionResult
-
 from shell_helpers import run_cell
+
+from gemini_nb.result import InteractionResult
 
 
 def cell(ip, source, **kw):
@@ -19,9 +20,26 @@ def test_load_ext_registers_both_magics(ip):
 
 def test_help_lists_every_option(ip):
     doc = ip.magics_manager.magics["line"]["gemini"].__doc__
-    for option in ("-m", "--agent", "--system", "--thinking", "--thoughts", "--no-thoughts", "--temperature",
-                   "--max-tokens", "--stream", "--no-stream", "--new", "--from", "--thread", "--no-store",
-                   "--out", "--quiet", "--raw", "--no-interpolate"):
+    for option in (
+        "-m",
+        "--agent",
+        "--system",
+        "--thinking",
+        "--thoughts",
+        "--no-thoughts",
+        "--temperature",
+        "--max-tokens",
+        "--stream",
+        "--no-stream",
+        "--new",
+        "--from",
+        "--thread",
+        "--no-store",
+        "--out",
+        "--quiet",
+        "--raw",
+        "--no-interpolate",
+    ):
         assert option in doc, option
     _, out, _ = cell(ip, "%%gemini --help\nignored")
     assert "--no-store" in out and "%gemini chain" in out
@@ -67,18 +85,21 @@ def test_line_magic_prompt_with_leading_options(ip, emu):
     assert body["input"] == "What's 2+2?"
 
 
-@pytest.mark.parametrize("line,fragment", [
-    ("--bogus", "unknown option --bogus"),
-    ("--temperature hot", "invalid float value"),
-    ("--thinking loads", "--thinking must be one of"),
-    ("-m", "expected one argument"),
-    ("-m a --agent b", "not both"),
-    ("--new --from 1", "not both"),
-    ("-o 1abc", "variable name"),
-    ("-o class", "variable name"),  # a keyword cannot be assigned to
-    ("stray words", "prompt goes in the cell body"),
-    ('--system "unclosed', "cannot parse the first line"),
-])
+@pytest.mark.parametrize(
+    "line,fragment",
+    [
+        ("--bogus", "unknown option --bogus"),
+        ("--temperature hot", "invalid float value"),
+        ("--thinking loads", "--thinking must be one of"),
+        ("-m", "expected one argument"),
+        ("-m a --agent b", "not both"),
+        ("--new --from 1", "not both"),
+        ("-o 1abc", "variable name"),
+        ("-o class", "variable name"),  # a keyword cannot be assigned to
+        ("stray words", "prompt goes in the cell body"),
+        ('--system "unclosed', "cannot parse the first line"),
+    ],
+)
 def test_bad_options_are_one_line_usage_errors(ip, line, fragment):
     result, out, err = cell(ip, f"%%gemini {line}\nhello")
     lines = [l for l in err.splitlines() if l.strip()]
@@ -92,13 +113,20 @@ def test_empty_prompt(ip):
 
 
 def test_options_are_sent(ip, emu):
-    result, _, err = cell(ip, "%%gemini --no-stream --system 'Be terse.' --temperature 0.2 --max-tokens 64 "
-                              "--thinking low --thoughts\nhello")
+    result, _, err = cell(
+        ip,
+        "%%gemini --no-stream --system 'Be terse.' --temperature 0.2 --max-tokens 64 "
+        "--thinking low --thoughts\nhello",
+    )
     assert result.success, err
     body = [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]
     assert body["system_instruction"] == "Be terse."
-    assert body["generation_config"] == {"temperature": 0.2, "max_output_tokens": 64, "thinking_level": "low",
-                                         "thinking_summaries": "auto"}
+    assert body["generation_config"] == {
+        "temperature": 0.2,
+        "max_output_tokens": 64,
+        "thinking_level": "low",
+        "thinking_summaries": "auto",
+    }
     assert ip.user_ns["_"].thoughts  # summaries came back and are kept
     # interaction-scoped settings are resent on the next turn without repeating them
     cell(ip, "%%gemini --no-stream\nand again")
@@ -212,15 +240,22 @@ def test_ipython_config_file_sets_traits(tmp_path):
 
     profile = tmp_path / "profile_test"
     profile.mkdir()
-    (profile / "ipython_config.py").write_text("c.GeminiMagics.model = 'gemini-3-pro-preview'\n"
-                                               "c.GeminiMagics.stream = False\n")
-    code = ("%load_ext gemini_nb\n"
-            "m = get_ipython().magics_manager.registry['GeminiMagics']\n"
-            "print('RESULT', m.model, m.stream)\n")
+    (profile / "ipython_config.py").write_text(
+        "c.GeminiMagics.model = 'gemini-3-pro-preview'\nc.GeminiMagics.stream = False\n"
+    )
+    code = (
+        "%load_ext gemini_nb\n"
+        "m = get_ipython().magics_manager.registry['GeminiMagics']\n"
+        "print('RESULT', m.model, m.stream)\n"
+    )
     script = tmp_path / "check.ipy"
     script.write_text(code)
-    out = subprocess.run([sys.executable, "-m", "IPython", f"--profile-dir={profile}", "--no-banner",
-                          str(script)], capture_output=True, text=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "IPython", f"--profile-dir={profile}", "--no-banner", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     assert "RESULT gemini-3-pro-preview False" in out
 
 
@@ -285,11 +320,14 @@ def test_terminal_mid_stream_error_does_not_print_the_partial_twice(ip, emu, mon
     assert "— [emulated]" in out and "boom" in err
 
 
-@pytest.mark.parametrize("first_line", [
-    "--thinking AIzaSyFakeKeyInAnOption_0123456789abcdef",
-    "-m AIzaSyFakeKeyInAnOption_0123456789abcdef",
-    "--system=AIzaSyFakeKeyInAnOption_0123456789abcdef",
-])
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "--thinking AIzaSyFakeKeyInAnOption_0123456789abcdef",
+        "-m AIzaSyFakeKeyInAnOption_0123456789abcdef",
+        "--system=AIzaSyFakeKeyInAnOption_0123456789abcdef",
+    ],
+)
 def test_key_like_option_values_are_refused_and_never_echoed(ip, emu, clean_env, first_line):
     before = len(emu.requests())
     result, out, err = cell(ip, f"%%gemini --no-stream {first_line}\nhello")
@@ -311,8 +349,9 @@ def test_interrupting_a_background_agent_wait_keeps_its_id(session, monkeypatch)
 
     with monkeypatch.context() as patch:
         patch.setattr(jobs, "_pause", interrupt)
-        job = session.ask("Research tea history briefly", agent="deep-research-pro-preview-12-2025",
-                          stream=False, wait=True)
+        job = session.ask(
+            "Research tea history briefly", agent="deep-research-pro-preview-12-2025", stream=False, wait=True
+        )
     assert isinstance(job, jobs.Job) and job.id.startswith("v1_")
     assert job.name == "deep-research-pro-preview-12-2025"
     assert session.chain.head() is None  # the head did not move while interrupted
@@ -349,17 +388,26 @@ def _posts(emu):
     return [r for r in emu.requests() if r["method"] == "POST" and "interactions" in r["path"]]
 
 
-@pytest.mark.parametrize("line", [
-    "tools", "config", "compare", "hello", "summarize report.pdf", "open data/x.csv",
-    "--no-stream cancel v1_abc123", "--no-stream jobs",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "tools",
+        "config",
+        "compare",
+        "hello",
+        "summarize report.pdf",
+        "open data/x.csv",
+        "--no-stream cancel v1_abc123",
+        "--no-stream jobs",
+    ],
+)
 def test_unknown_command_like_lines_are_refused_never_sent(ip, emu, line):
     before = len(emu.requests())
     result, out, err = cell(ip, f"%gemini {line}")
     message = _one_usage_line(err)
     words = line.replace("--no-stream ", "")
     assert f"'{words.split()[0]}'" in message and "chain, reset, fork" in message
-    assert f"%gemini {line[:-len(words)]}-- {words}" in message  # how to send it as a prompt
+    assert f"%gemini {line[: -len(words)]}-- {words}" in message  # how to send it as a prompt
     assert "%%gemini" in message
     assert len(emu.requests()) == before  # nothing was sent
 
@@ -373,15 +421,18 @@ def test_a_known_command_after_options_is_refused(ip, emu):
     assert len(emu.requests()) == before
 
 
-@pytest.mark.parametrize("line,sent", [
-    ("Tell me a joke", "Tell me a joke"),
-    ("explain os.path", "explain os.path"),
-    ("Hello!", "Hello!"),
-    ("translate hello", "translate hello"),
-    ("-- cancel my order", "cancel my order"),
-    ("-- jobs", "jobs"),
-    ("-m gemini-3-flash-preview -- upload file.png", "upload file.png"),
-])
+@pytest.mark.parametrize(
+    "line,sent",
+    [
+        ("Tell me a joke", "Tell me a joke"),
+        ("explain os.path", "explain os.path"),
+        ("Hello!", "Hello!"),
+        ("translate hello", "translate hello"),
+        ("-- cancel my order", "cancel my order"),
+        ("-- jobs", "jobs"),
+        ("-m gemini-3-flash-preview -- upload file.png", "upload file.png"),
+    ],
+)
 def test_real_one_line_prompts_still_go_through(ip, emu, line, sent):
     result, _, err = cell(ip, f"%gemini --no-stream {line}")
     assert result.success, err
@@ -410,14 +461,29 @@ def test_the_command_table_drives_dispatch_help_and_the_closed_set(ip, emu, monk
     assert "ping" in _one_usage_line(err)  # the refusal lists the table's commands
 
 
-@pytest.mark.parametrize("words,command_like", [
-    (["jobs"], True), (["hello"], True), (["cancel", "my", "order"], True), (["upload", "a.png"], True),
-    (["attach", "v1_Chd9x"], True), (["summarize", "report.pdf"], True), (["open", "data/x.csv"], True),
-    (["forget", "local-3"], True), (["redo", "-2"], True),
-    (["Hello"], False), (["hello!"], False), (["hello?"], False), (["What", "is", "my", "name?"], False),
-    (["Tell", "me", "a", "joke"], False), (["explain", "os.path"], False), (["translate", "hello"], False),
-    (["summarize", "report.pdf", "briefly"], False), ([], False),
-])
+@pytest.mark.parametrize(
+    "words,command_like",
+    [
+        (["jobs"], True),
+        (["hello"], True),
+        (["cancel", "my", "order"], True),
+        (["upload", "a.png"], True),
+        (["attach", "v1_Chd9x"], True),
+        (["summarize", "report.pdf"], True),
+        (["open", "data/x.csv"], True),
+        (["forget", "local-3"], True),
+        (["redo", "-2"], True),
+        (["Hello"], False),
+        (["hello!"], False),
+        (["hello?"], False),
+        (["What", "is", "my", "name?"], False),
+        (["Tell", "me", "a", "joke"], False),
+        (["explain", "os.path"], False),
+        (["translate", "hello"], False),
+        (["summarize", "report.pdf", "briefly"], False),
+        ([], False),
+    ],
+)
 def test_what_looks_like_a_command(words, command_like):
     from gemini_nb.commands import looks_like_command
 
@@ -450,10 +516,17 @@ def test_a_20000_character_line_is_sent_whole_and_never_expanded(ip, emu, monkey
 
 
 # -- bad values are one line -------------------------------------------------------------------
-@pytest.mark.parametrize("source", [
-    "%%gemini -m ''\nhello", "%%gemini --model=\nhello", "%%gemini --agent ''\nhello", "%gemini -m '' hello",
-    "%%gemini --thread ' '\nhello", "%%gemini --system ''\nhello",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "%%gemini -m ''\nhello",
+        "%%gemini --model=\nhello",
+        "%%gemini --agent ''\nhello",
+        "%gemini -m '' hello",
+        "%%gemini --thread ' '\nhello",
+        "%%gemini --system ''\nhello",
+    ],
+)
 def test_an_empty_option_value_is_an_error_not_the_default(ip, emu, source):
     before = len(emu.requests())
     _, _, err = cell(ip, source)
@@ -472,11 +545,18 @@ def test_a_template_raising_a_base_exception_is_one_line(ip, emu, exc):
 
 
 # -- ids are checked before any request ------------------------------------------------------
-@pytest.mark.parametrize("line", [
-    "delete ../../../_emulator/faults", "show ../../_emulator/health", "resume ../../_emulator/reset",
-    "fork ../x", "show v1_abc?alt=media", "delete %2e%2e%2f_emulator",
-    "show AIzaSyFakeKeyInAnId_0123456789abcdefgh",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "delete ../../../_emulator/faults",
+        "show ../../_emulator/health",
+        "resume ../../_emulator/reset",
+        "fork ../x",
+        "show v1_abc?alt=media",
+        "delete %2e%2e%2f_emulator",
+        "show AIzaSyFakeKeyInAnId_0123456789abcdefgh",
+    ],
+)
 def test_malformed_ids_are_refused_before_any_request(ip, emu, monkeypatch, line):
     from gemini_nb import api
 
@@ -524,7 +604,10 @@ def test_the_options_table_is_the_one_source():
 
     assert options.TAKES_VALUE["-m"] and options.TAKES_VALUE["--from"] and not options.TAKES_VALUE["--new"]
     assert options.split_leading_options("--from -2 -o x -- --new is text") == (
-        ["--from", "-2", "-o", "x"], "--new is text", True)
+        ["--from", "-2", "-o", "x"],
+        "--new is text",
+        True,
+    )
     assert options.split_leading_options("-m 'a b' hi --new") == (["-m", "a b"], "hi --new", False)
     parsed = options.parse(["-m", "x", "--no-store", "-o", "v"], execution_count=7)
     assert parsed.turn.model == "x" and parsed.turn.store is False and parsed.out == "v"
@@ -535,8 +618,10 @@ def test_the_options_table_is_the_one_source():
         assert ", ".join(opt.flags) in options.options_help()
 
 
-@pytest.mark.parametrize("version,first", [((8, 12, 3), False), ((9, 7, 0), False), ((9, 8, 0), True),
-                                           ((9, 18), True), ((10, 0), True)])
+@pytest.mark.parametrize(
+    "version,first",
+    [((8, 12, 3), False), ((9, 7, 0), False), ((9, 8, 0), True), ((9, 18), True), ((10, 0), True)],
+)
 def test_execution_count_quirk_is_a_version_check(version, first):
     from gemini_nb.magics import increments_first
 

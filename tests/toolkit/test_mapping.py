@@ -1,4 +1,5 @@
 """map(): one prompt per row through the async SDK against the emulator (faults, latency, Ctrl-C)."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,6 @@ import textwrap
 
 import pandas as pd
 import pytest
-
 from shell_helpers import control, run_cell
 
 import gemini_nb
@@ -34,8 +34,10 @@ def posts(emu):
 
 @pytest.fixture
 def frame():
-    return pd.DataFrame({"city": ["Paris", "Lyon", "Nice", "Lille"], "n": [1, 2, 3, 4]},
-                        index=pd.Index(["a", "b", "c", "d"], name="key"))
+    return pd.DataFrame(
+        {"city": ["Paris", "Lyon", "Nice", "Lille"], "n": [1, 2, 3, 4]},
+        index=pd.Index(["a", "b", "c", "d"], name="key"),
+    )
 
 
 def test_text_map_keeps_the_index_and_adds_meta_columns(session, emu, frame):
@@ -56,16 +58,27 @@ def test_row_placeholder_is_the_whole_row_as_json(session, emu, frame):
 
 
 def test_schema_map_gives_typed_columns(session, frame):
-    out = map_rows(frame, "Describe {{city}}", schema="name, population: int, capital: bool",
-                   session=session, progress=False)
+    out = map_rows(
+        frame,
+        "Describe {{city}}",
+        schema="name, population: int, capital: bool",
+        session=session,
+        progress=False,
+    )
     assert list(out.columns)[:3] == ["name", "population", "capital"]
     assert [str(out[c].dtype) for c in ("population", "capital")] == ["Int64", "boolean"]
     assert out.index.equals(frame.index) and out["error"].isna().all()
 
 
 def test_many_schema_repeats_the_index_per_item(session, frame):
-    out = map_rows(frame.head(2), "List cities near {{city}}", schema="name, population: int", many=True,
-                   session=session, progress=False)
+    out = map_rows(
+        frame.head(2),
+        "List cities near {{city}}",
+        schema="name, population: int",
+        many=True,
+        session=session,
+        progress=False,
+    )
     assert set(out.index) == {"a", "b"} and len(out) > 2 and out.index.is_monotonic_increasing
 
 
@@ -90,8 +103,9 @@ def test_retry_after_is_read_from_the_sdk_error_and_honoured(client, emu):
         client.interactions.create(model="gemini-3-flash-preview", input="hi")
     assert type(info.value).__name__ == "RateLimitError"
     assert mapping.retry_after(info.value) == 2.0 and mapping.is_retryable(info.value)
-    mapper = Mapper(iter(()), request_for=dict, finish=None, describe=None, make_client=None,
-                    rng=random.Random(1))
+    mapper = Mapper(
+        iter(()), request_for=dict, finish=None, describe=None, make_client=None, rng=random.Random(1)
+    )
     waits = [mapper.delay(0, 2.0) for _ in range(50)]
     assert min(waits) >= 2.0 and max(waits) <= 2.2
     backoff = [mapper.delay(3, None) for _ in range(50)]
@@ -155,9 +169,14 @@ def test_concurrency_is_bounded_and_rows_stream_in(session, emu, slow):
             ahead.append(i - len(mapper.outcomes))
             yield i, i, {"q": f"Count to {i}"}
 
-    mapper = Mapper(rows(), request_for=lambda row: {"model": "gemini-3-flash-preview", "input": row["q"]},
-                    finish=mapping._finisher(None), describe=lambda e, r: str(e), make_client=Client,
-                    concurrency=3)
+    mapper = Mapper(
+        rows(),
+        request_for=lambda row: {"model": "gemini-3-flash-preview", "input": row["q"]},
+        finish=mapping._finisher(None),
+        describe=lambda e, r: str(e),
+        make_client=Client,
+        concurrency=3,
+    )
     assert mapper.run() is True
     assert peak[0] == 3 and max(ahead) <= 3 and len(mapper.outcomes) == 12
 
@@ -192,8 +211,9 @@ def test_sigint_to_a_script_mid_map_returns_partial_rows(emulator_url):
         out = gemini_nb.map(df, "{{q}}", session=session, progress=kill, concurrency=4)
         print(json.dumps({"rows": len(out), "interrupted": out.attrs["gemini_nb"]["interrupted"]}))
     """)
-    done = subprocess.run([sys.executable, "-c", script, emulator_url], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, emulator_url], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["interrupted"] is True and 3 <= report["rows"] < 200
@@ -210,13 +230,16 @@ def test_template_errors(session, emu, frame):
     assert "ZeroDivisionError" in out.loc[1, "error"]
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"concurrency": 0}, "between 1 and 256"),
-    ({"retries": -1}, "non-negative"),
-    ({"thread": "t"}, "thread= does not apply"),
-    ({"many": True}, "needs a schema"),
-    ({"schema": "n: numbr"}, "unknown type"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"concurrency": 0}, "between 1 and 256"),
+        ({"retries": -1}, "non-negative"),
+        ({"thread": "t"}, "thread= does not apply"),
+        ({"many": True}, "needs a schema"),
+        ({"schema": "n: numbr"}, "unknown type"),
+    ],
+)
 def test_bad_arguments_are_one_line(session, emu, frame, kwargs, fragment):
     with pytest.raises(MapError, match=fragment):
         map_rows(frame, "{{city}}", session=session, progress=False, **kwargs)
@@ -239,8 +262,9 @@ def test_text_progress_line():
 
 def test_magic_map(ip, emu):
     ip.user_ns["towns"] = pd.DataFrame({"city": ["Paris", "Lyon"]}, index=[10, 20])
-    result, _, err = run_cell(ip, "%%gemini --map towns -o out --schema 'name, population: int' "
-                                  "--concurrency 2\nDescribe {{city}}")
+    result, _, err = run_cell(
+        ip, "%%gemini --map towns -o out --schema 'name, population: int' --concurrency 2\nDescribe {{city}}"
+    )
     assert result.success, err
     out = ip.user_ns["out"]
     assert out is result.result and list(out.index) == [10, 20] and str(out["population"].dtype) == "Int64"
@@ -278,8 +302,9 @@ def test_progress_reporters(monkeypatch):
     text = progress.TextProgress(out)
     text(MapProgress(done=1, total=2, errors=0, retries=0, elapsed=1.0))
     text(MapProgress(done=2, total=2, errors=0, retries=0, elapsed=2.0, finished=True))
-    assert out.getvalue() == ("\rmap: 1/2 rows · 0 errors · 1.0 rows/s · ETA 1 s"
-                              "\rmap: 2/2 rows · 0 errors · 1.0 rows/s · 2.0 s\n")
+    assert out.getvalue() == (
+        "\rmap: 1/2 rows · 0 errors · 1.0 rows/s · ETA 1 s\rmap: 2/2 rows · 0 errors · 1.0 rows/s · 2.0 s\n"
+    )
 
 
 def test_package_exposes_map_without_shadowing_the_builtin():

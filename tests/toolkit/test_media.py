@@ -1,5 +1,6 @@
 """Media in and out: detection, templating into parts, the Files API, and every media option,
 through the real SDK against the emulator (its request log shows what was sent)."""
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,6 @@ import wave
 
 import numpy as np
 import pytest
-
 
 from gemini_nb import media_in, media_out, templating, uploads
 from gemini_nb.errors import GeminiError
@@ -52,14 +52,23 @@ def _fresh_upload_cache(monkeypatch):
 
 
 # -- detection ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("head,mime", [
-    (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "image/png"), (b"\xff\xd8\xff\xe0" + b"\0" * 8, "image/jpeg"),
-    (b"GIF89a" + b"\0" * 8, "image/gif"), (b"RIFF\0\0\0\0WEBPVP8 ", "image/webp"),
-    (b"RIFF\0\0\0\0WAVEfmt ", "audio/wav"), (b"ID3\x04" + b"\0" * 8, "audio/mpeg"),
-    (b"\xff\xfb\x90\x00" + b"\0" * 8, "audio/mpeg"), (b"OggS\0\x02" + b"\0" * 8, "audio/ogg"),
-    (b"fLaC\0\0\0\x22", "audio/flac"), (b"\0\0\0\x20ftypisom" + b"\0" * 8, "video/mp4"),
-    (b"\x1a\x45\xdf\xa3" + b"\0" * 8, "video/webm"), (b"%PDF-1.7\n", "application/pdf"),
-])
+@pytest.mark.parametrize(
+    "head,mime",
+    [
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 20, "image/png"),
+        (b"\xff\xd8\xff\xe0" + b"\0" * 8, "image/jpeg"),
+        (b"GIF89a" + b"\0" * 8, "image/gif"),
+        (b"RIFF\0\0\0\0WEBPVP8 ", "image/webp"),
+        (b"RIFF\0\0\0\0WAVEfmt ", "audio/wav"),
+        (b"ID3\x04" + b"\0" * 8, "audio/mpeg"),
+        (b"\xff\xfb\x90\x00" + b"\0" * 8, "audio/mpeg"),
+        (b"OggS\0\x02" + b"\0" * 8, "audio/ogg"),
+        (b"fLaC\0\0\0\x22", "audio/flac"),
+        (b"\0\0\0\x20ftypisom" + b"\0" * 8, "video/mp4"),
+        (b"\x1a\x45\xdf\xa3" + b"\0" * 8, "video/webm"),
+        (b"%PDF-1.7\n", "application/pdf"),
+    ],
+)
 def test_sniff_knows_the_magic_numbers(head, mime):
     assert media_in.sniff(head) == mime
 
@@ -175,8 +184,10 @@ def test_media_out_values_are_validated_up_front():
     assert media_out.image_size("2k") == "2K" and media_out.voice("kore") == "Kore"
     with pytest.raises(media_out.MediaOptionError, match="unknown voice 'Kor'"):
         media_out.voice("Kor")
-    assert media_out.speakers("Alice=Kore, Bob=puck") == [{"speaker": "Alice", "voice": "Kore"},
-                                                          {"speaker": "Bob", "voice": "Puck"}]
+    assert media_out.speakers("Alice=Kore, Bob=puck") == [
+        {"speaker": "Alice", "voice": "Kore"},
+        {"speaker": "Bob", "voice": "Puck"},
+    ]
     with pytest.raises(media_out.MediaOptionError, match="NAME=VOICE"):
         media_out.speakers("Alice:Kore")
     with pytest.raises(media_out.MediaOptionError, match="once"):
@@ -187,10 +198,20 @@ def test_media_out_values_are_validated_up_front():
 
 
 def test_config_values_parse_as_json_with_dotted_keys():
-    assert media_out.config_items(["temperature=0.5", "speech_config=[]", "image_config.aspect_ratio=4:3",
-                                   "image_config.image_size=\"2K\"", "thinking_level=low"]) == {
-        "temperature": 0.5, "speech_config": [], "thinking_level": "low",
-        "image_config": {"aspect_ratio": "4:3", "image_size": "2K"}}
+    assert media_out.config_items(
+        [
+            "temperature=0.5",
+            "speech_config=[]",
+            "image_config.aspect_ratio=4:3",
+            'image_config.image_size="2K"',
+            "thinking_level=low",
+        ]
+    ) == {
+        "temperature": 0.5,
+        "speech_config": [],
+        "thinking_level": "low",
+        "image_config": {"aspect_ratio": "4:3", "image_size": "2K"},
+    }
     with pytest.raises(media_out.MediaOptionError, match="temprature: not a generation_config field"):
         media_out.config_items(["temprature=1"])
     with pytest.raises(media_out.MediaOptionError, match="KEY=VALUE"):
@@ -229,8 +250,9 @@ def test_image_size_from_headers():
 def test_pil_image_placeholder_reaches_the_model(session, emu, stream):
     from PIL import Image
 
-    result = session.ask("Describe {{img}} briefly", namespace={"img": Image.new("RGB", (64, 32), "red")},
-                         stream=stream)
+    result = session.ask(
+        "Describe {{img}} briefly", namespace={"img": Image.new("RGB", (64, 32), "red")}, stream=stream
+    )
     assert "64x32" in result.text
     content = user_content(posts(emu)[-1]["body"])
     assert [p["type"] for p in content] == ["text", "image", "text"]
@@ -249,13 +271,19 @@ def test_figure_array_bytes_and_path_as_files(session, emu, tmp_path):
     fig = plt.figure(figsize=(2, 1), dpi=50)
     pdf = tmp_path / "doc.pdf"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Page>>endobj\n%%EOF\n")
-    result = session.ask("What are these?", stream=False,
-                         files=[fig, np.zeros((6, 9), np.uint8), wav(0.5), pdf, str(pdf)])
+    result = session.ask(
+        "What are these?", stream=False, files=[fig, np.zeros((6, 9), np.uint8), wav(0.5), pdf, str(pdf)]
+    )
     plt.close(fig)
     content = user_content(posts(emu)[-1]["body"])
     assert [(p["type"], p.get("mime_type")) for p in content] == [
-        ("text", None), ("image", "image/png"), ("image", "image/png"), ("audio", "audio/wav"),
-        ("document", "application/pdf"), ("document", "application/pdf")]
+        ("text", None),
+        ("image", "image/png"),
+        ("image", "image/png"),
+        ("audio", "audio/wav"),
+        ("document", "application/pdf"),
+        ("document", "application/pdf"),
+    ]
     assert "9x6" in result.text and "0.5 s" in result.text
 
 
@@ -270,6 +298,7 @@ def test_numpy_audio_with_rate(session, emu):
 @pytest.fixture
 def http_file(tmp_path):
     (tmp_path / "pic.png").write_bytes(png(12, 7))
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(tmp_path), **kwargs)
@@ -362,14 +391,24 @@ def test_unattachable_values_are_one_line(session, emu):
 # -- against the emulator: media out ----------------------------------------------------------------
 @pytest.mark.parametrize("stream", [False, True])
 def test_every_media_option_reaches_the_request(session, emu, stream):
-    result = session.ask("Generate an image of a red barn", aspect_ratio="16:9", image_size="512",
-                         modalities="text,image", stop=["END"], seed=7, top_p=0.5,
-                         config=["thinking_level=low", "image_config.output_mime_type=image/png"],
-                         stream=stream)
+    result = session.ask(
+        "Generate an image of a red barn",
+        aspect_ratio="16:9",
+        image_size="512",
+        modalities="text,image",
+        stop=["END"],
+        seed=7,
+        top_p=0.5,
+        config=["thinking_level=low", "image_config.output_mime_type=image/png"],
+        stream=stream,
+    )
     body = posts(emu)[-1]["body"]
     gc = body["generation_config"]
-    assert gc["image_config"] == {"aspect_ratio": "16:9", "image_size": "512",
-                                  "output_mime_type": "image/png"}
+    assert gc["image_config"] == {
+        "aspect_ratio": "16:9",
+        "image_size": "512",
+        "output_mime_type": "image/png",
+    }
     assert gc["stop_sequences"] == ["END"] and gc["seed"] == 7 and gc["top_p"] == 0.5
     assert gc["thinking_level"] == "low"
     assert body["response_modalities"] == ["text", "image"]
@@ -382,10 +421,17 @@ def test_voices_and_speakers(session, emu, stream, tmp_path):
     tts = "gemini-2.5-flash-preview-tts"
     one = session.ask("Say: hello", model=tts, voice="puck", stream=stream, new=True)
     assert posts(emu)[-1]["body"]["generation_config"]["speech_config"] == [{"voice": "Puck"}]
-    two = session.ask("TTS the following conversation:\nAlice: Hi Bob.\nBob: Hi Alice.", model=tts,
-                      speakers="Alice=Kore,Bob=Puck", stream=stream, new=True)
+    two = session.ask(
+        "TTS the following conversation:\nAlice: Hi Bob.\nBob: Hi Alice.",
+        model=tts,
+        speakers="Alice=Kore,Bob=Puck",
+        stream=stream,
+        new=True,
+    )
     assert posts(emu)[-1]["body"]["generation_config"]["speech_config"] == [
-        {"speaker": "Alice", "voice": "Kore"}, {"speaker": "Bob", "voice": "Puck"}]
+        {"speaker": "Alice", "voice": "Kore"},
+        {"speaker": "Bob", "voice": "Puck"},
+    ]
     for result in (one, two):
         clip = result.audio[0]
         clip.save(tmp_path / "x.wav")
@@ -396,9 +442,13 @@ def test_voices_and_speakers(session, emu, stream, tmp_path):
 
 
 def test_bad_media_options_are_one_line_and_send_nothing(session, emu):
-    for kwargs, text in (({"aspect_ratio": "7:3"}, "--aspect-ratio"), ({"voice": "Bogus"}, "unknown voice"),
-                         ({"voice": "Kore", "speakers": "A=Puck"}, "not both"), ({"top_p": 3}, "--top-p"),
-                         ({"config": ["nope=1"]}, "not a generation_config field")):
+    for kwargs, text in (
+        ({"aspect_ratio": "7:3"}, "--aspect-ratio"),
+        ({"voice": "Bogus"}, "unknown voice"),
+        ({"voice": "Kore", "speakers": "A=Puck"}, "not both"),
+        ({"top_p": 3}, "--top-p"),
+        ({"config": ["nope=1"]}, "not a generation_config field"),
+    ):
         with pytest.raises(OptionError, match=text):
             session.ask("x", **kwargs)
     assert posts(emu) == []
@@ -421,7 +471,6 @@ def test_other_create_fields_pass_through_and_typos_are_one_line(session, emu):
 def test_agent_refuses_media_generation_settings(session, emu):
     with pytest.raises(OptionError, match="--seed"):
         session.ask("research", agent="deep-research-pro-preview-12-2025", seed=3)
-
 
 
 def test_progress_bar_widget_and_text(capsys):

@@ -1,4 +1,5 @@
 """Packaging habits: one version, typed, the package data a wheel needs."""
+
 from __future__ import annotations
 
 import importlib.metadata

@@ -1,10 +1,12 @@
 """The one renderer: markdown + plain text, thoughts, tools, media, footer, badge, live throttle."""
+
 from __future__ import annotations
 
 import base64
 import struct
 
 import pytest
+
 from gemini_nb.render import LiveDisplay, pcm_to_wav, result_bundle
 from gemini_nb.render.media import audio_src
 from gemini_nb.result import InteractionResult, Usage
@@ -15,17 +17,36 @@ PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 
 def _result(**kw):
     steps = [
-        {"type": "thought", "signature": "c2ln", "summary": [{"type": "text", "text": "Considering *options*"}]},
+        {
+            "type": "thought",
+            "signature": "c2ln",
+            "summary": [{"type": "text", "text": "Considering *options*"}],
+        },
         {"type": "google_search_call", "id": "g1", "arguments": {"queries": ["weather"]}},
         {"type": "google_search_result", "call_id": "g1", "result": [{"url": "https://x", "title": "X"}]},
-        {"type": "model_output", "content": [{"type": "text", "text": "Here is **the** answer."},
-                                             {"type": "image", "mime_type": "image/png", "data": PNG},
-                                             {"type": "audio", "mime_type": "audio/L16;rate=24000",
-                                              "data": base64.b64encode(b"\0\1" * 10).decode()}]},
+        {
+            "type": "model_output",
+            "content": [
+                {"type": "text", "text": "Here is **the** answer."},
+                {"type": "image", "mime_type": "image/png", "data": PNG},
+                {
+                    "type": "audio",
+                    "mime_type": "audio/L16;rate=24000",
+                    "data": base64.b64encode(b"\0\1" * 10).decode(),
+                },
+            ],
+        },
         {"type": "function_call", "id": "c1", "name": "get_weather", "arguments": {"city": "Paris"}},
     ]
-    base = dict(steps=steps, id="v1_abc", status="requires_action", model="gemini-3-flash-preview",
-                usage=Usage(input_tokens=12, output_tokens=40, thought_tokens=5), latency=0.25, emulated=True)
+    base = dict(
+        steps=steps,
+        id="v1_abc",
+        status="requires_action",
+        model="gemini-3-flash-preview",
+        usage=Usage(input_tokens=12, output_tokens=40, thought_tokens=5),
+        latency=0.25,
+        emulated=True,
+    )
     base.update(kw)
     return InteractionResult(**base)
 
@@ -40,9 +61,15 @@ def test_markdown_has_everything():
     assert '<audio controls src="data:audio/wav;base64,' in md
     assert "<summary>⏸ <code>get_weather(city=Paris)</code> · pending</summary>" in md
     assert "`emulated` · gemini-3-flash-preview · 12 in / 40 out / 5 thought tokens · 0.25 s · v1_abc" in md
-    assert meta == {"gemini_nb": {"interaction_id": "v1_abc", "model": "gemini-3-flash-preview",
-                                  "usage": Usage(12, 40, 5).as_dict(), "status": "requires_action",
-                                  "emulated": True}}
+    assert meta == {
+        "gemini_nb": {
+            "interaction_id": "v1_abc",
+            "model": "gemini-3-flash-preview",
+            "usage": Usage(12, 40, 5).as_dict(),
+            "status": "requires_action",
+            "emulated": True,
+        }
+    }
 
 
 def test_plain_text_is_terminal_friendly():
@@ -50,7 +77,7 @@ def test_plain_text_is_terminal_friendly():
     assert "<" not in plain.replace("<image", "").replace("<audio", "")
     assert "[thoughts] Considering *options*" in plain
     assert "Here is **the** answer." in plain and "[image image/png" in plain and "[audio audio/L16" in plain
-    assert "[⏸ get_weather(city=Paris) pending]" in plain and "[search: [\"weather\"]]" in plain
+    assert "[⏸ get_weather(city=Paris) pending]" in plain and '[search: ["weather"]]' in plain
     assert plain.splitlines()[-1].startswith("— [emulated] gemini-3-flash-preview")
 
 
@@ -108,7 +135,13 @@ def test_live_display_is_throttled_and_ends_empty():
     asm = StreamAssembler()
     live.start()
     asm.feed({"event_type": "step.start", "index": 0, "step": {"type": "thought"}})
-    asm.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "thought_summary", "content": {"type": "text", "text": "thinking"}}})
+    asm.feed(
+        {
+            "event_type": "step.delta",
+            "index": 0,
+            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "thinking"}},
+        }
+    )
     asm.feed({"event_type": "step.start", "index": 1, "step": {"type": "model_output"}})
     for i in range(1000):  # 1000 deltas over 1 simulated second
         asm.feed({"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": "x"}})
@@ -117,7 +150,10 @@ def test_live_display_is_throttled_and_ends_empty():
     live.close()
     updates = [m for m in sink.messages if m[0] == "update"]
     assert 18 <= len(updates) <= 22  # ~20 per second, not 1000
-    assert sink.messages[0] == ("display", {"text/plain": ""}) and sink.messages[-1] == ("update", {"text/plain": ""})
+    assert sink.messages[0] == ("display", {"text/plain": ""}) and sink.messages[-1] == (
+        "update",
+        {"text/plain": ""},
+    )
     middle = updates[5][1]["text/markdown"]
     assert "<details open><summary>Thoughts</summary>" in middle and "`emulated`" in middle
 
@@ -132,7 +168,13 @@ def test_terminal_live_writes_each_character_once():
     live = TerminalLive(out, rate=10, clock=lambda: clock[0])
     asm = StreamAssembler()
     asm.feed({"event_type": "step.start", "index": 0, "step": {"type": "thought"}})
-    asm.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "thought_summary", "content": {"type": "text", "text": "plan"}}})
+    asm.feed(
+        {
+            "event_type": "step.delta",
+            "index": 0,
+            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "plan"}},
+        }
+    )
     asm.feed({"event_type": "step.start", "index": 1, "step": {"type": "model_output"}})
     for i in range(100):
         asm.feed({"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": f"{i} "}})
@@ -151,7 +193,7 @@ def _long_stream(live, clock, *, deltas, chunk, step):
     live.start()
     asm.feed({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
     for i in range(deltas):
-        text = (f"{i:06d} " + "y" * chunk)[:chunk - 1] + ("\n" if i % 10 == 9 else " ")
+        text = (f"{i:06d} " + "y" * chunk)[: chunk - 1] + ("\n" if i % 10 == 9 else " ")
         asm.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": text}})
         clock[0] += step
         live.tick(asm)
@@ -231,9 +273,12 @@ def test_one_footer_for_every_surface():
     assert render_markdown(result).endswith(footer(result))
     assert footer(result).startswith("<sub>`emulated` · ")
     assert render_plain(result).splitlines()[-1] == footer(result, "plain") == echo_epilogue(result)[-1]
-    assert echo_epilogue(result)[:-1] == ["[1 image(s), 1 audio part(s): see _.images / _.audio]",
-                                          '[search: ["weather"]]', "[⏸ get_weather(city=Paris) pending]",
-                                          "[status: requires_action]"]
+    assert echo_epilogue(result)[:-1] == [
+        "[1 image(s), 1 audio part(s): see _.images / _.audio]",
+        '[search: ["weather"]]',
+        "[⏸ get_weather(city=Paris) pending]",
+        "[status: requires_action]",
+    ]
 
 
 def test_one_off_results_never_mention_a_chain_head():
@@ -247,9 +292,20 @@ def test_sources_are_not_listed_twice_when_the_answer_lists_them():
     from gemini_nb.render.trace import citations_markdown, citations_plain
 
     note = {"type": "url_citation", "url": "https://example.org/a", "title": "A"}
-    cited = [{"type": "model_output", "content": [{"type": "text", "text": "Claim [1].",
-                                                    "annotations": [note]}]}]
+    cited = [
+        {"type": "model_output", "content": [{"type": "text", "text": "Claim [1].", "annotations": [note]}]}
+    ]
     assert "**Sources**" in citations_markdown(cited) and citations_plain(cited).startswith("Sources:")
-    report = [{"type": "model_output", "content": [{"type": "text", "annotations": [note],
-                                                    "text": "Claim [1].\n\n## Sources\n1. https://example.org/a"}]}]
+    report = [
+        {
+            "type": "model_output",
+            "content": [
+                {
+                    "type": "text",
+                    "annotations": [note],
+                    "text": "Claim [1].\n\n## Sources\n1. https://example.org/a",
+                }
+            ],
+        }
+    ]
     assert citations_markdown(report) == "" and citations_plain(report) == ""

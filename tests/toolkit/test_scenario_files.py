@@ -1,4 +1,5 @@
 """Scenario files from a notebook: ``%gemini scenarios PATH`` and ``gemini_nb.load_scenarios``."""
+
 from __future__ import annotations
 
 import pytest

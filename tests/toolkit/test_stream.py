@@ -1,10 +1,12 @@
 """Stream normalization: SDK events (steps schema, legacy names, unknown variants) -> steps."""
+
 from __future__ import annotations
 
 import base64
 import json
 
 import pytest
+
 from gemini_nb.stream import StreamAssembler, StreamError, result_from_interaction
 
 
@@ -20,24 +22,57 @@ def _sdk(events):
 
 
 THOUGHT_AND_TEXT = [
-    {"event_type": "interaction.created", "interaction": {"id": "v1_a", "status": "in_progress", "model": "m"}},
+    {
+        "event_type": "interaction.created",
+        "interaction": {"id": "v1_a", "status": "in_progress", "model": "m"},
+    },
     {"event_type": "interaction.status_update", "interaction_id": "v1_a", "status": "in_progress"},
     {"event_type": "step.start", "index": 0, "step": {"type": "thought"}},
-    {"event_type": "step.delta", "index": 0, "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan A"}}},
-    {"event_type": "step.delta", "index": 0, "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan B"}}},
+    {
+        "event_type": "step.delta",
+        "index": 0,
+        "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan A"}},
+    },
+    {
+        "event_type": "step.delta",
+        "index": 0,
+        "delta": {"type": "thought_summary", "content": {"type": "text", "text": "Plan B"}},
+    },
     {"event_type": "step.delta", "index": 0, "delta": {"type": "thought_signature", "signature": "c2ln"}},
     {"event_type": "step.stop", "index": 0},
-    {"event_type": "step.start", "index": 1, "step": {"type": "model_output", "content": [{"type": "text", "text": "Based"}]}},
+    {
+        "event_type": "step.start",
+        "index": 1,
+        "step": {"type": "model_output", "content": [{"type": "text", "text": "Based"}]},
+    },
     {"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": " on"}},
-    {"event_type": "step.delta", "index": 1, "delta": {"type": "image", "mime_type": "image/png", "data": "aGk="}},
+    {
+        "event_type": "step.delta",
+        "index": 1,
+        "delta": {"type": "image", "mime_type": "image/png", "data": "aGk="},
+    },
     {"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": " more"}},
     {"event_type": "step.stop", "index": 1},
-    {"event_type": "step.start", "index": 2, "step": {"type": "function_call", "id": "k1", "name": "get_weather", "arguments": {}}},
-    {"event_type": "step.delta", "index": 2, "delta": {"type": "arguments_delta", "arguments": "{\"location\":"}},
-    {"event_type": "step.delta", "index": 2, "delta": {"type": "arguments_delta", "arguments": "\"Paris\"}"}},
+    {
+        "event_type": "step.start",
+        "index": 2,
+        "step": {"type": "function_call", "id": "k1", "name": "get_weather", "arguments": {}},
+    },
+    {
+        "event_type": "step.delta",
+        "index": 2,
+        "delta": {"type": "arguments_delta", "arguments": '{"location":'},
+    },
+    {"event_type": "step.delta", "index": 2, "delta": {"type": "arguments_delta", "arguments": '"Paris"}'}},
     {"event_type": "step.stop", "index": 2},
-    {"event_type": "interaction.completed", "interaction": {"id": "v1_a", "status": "requires_action",
-                                                             "usage": {"total_input_tokens": 3, "total_output_tokens": 4, "total_thought_tokens": 5}}},
+    {
+        "event_type": "interaction.completed",
+        "interaction": {
+            "id": "v1_a",
+            "status": "requires_action",
+            "usage": {"total_input_tokens": 3, "total_output_tokens": 4, "total_thought_tokens": 5},
+        },
+    },
 ]
 
 
@@ -63,16 +98,27 @@ def test_legacy_event_names_are_tolerated():
     events = [
         {"event_type": "interaction.start", "interaction": {"id": "v1_l", "status": "in_progress"}},
         {"event_type": "content.start", "index": 0, "content": {"type": "thought"}},
-        {"event_type": "content.delta", "index": 0, "delta": {"type": "thought_summary", "content": {"type": "text", "text": "hmm"}}},
+        {
+            "event_type": "content.delta",
+            "index": 0,
+            "delta": {"type": "thought_summary", "content": {"type": "text", "text": "hmm"}},
+        },
         {"event_type": "content.stop", "index": 0},
         {"event_type": "content.start", "index": 1, "content": {"type": "text"}},
         {"event_type": "content.delta", "index": 1, "delta": {"type": "text", "text": "Hel"}},
         {"event_type": "content.delta", "index": 1, "delta": {"type": "text", "text": "lo"}},
         {"event_type": "content.stop", "index": 1},
         {"event_type": "content.start", "index": 2, "content": {"type": "function_call"}},
-        {"event_type": "content.delta", "index": 2, "delta": {"type": "function_call", "id": "c", "name": "f", "arguments": {"a": 1}}},
+        {
+            "event_type": "content.delta",
+            "index": 2,
+            "delta": {"type": "function_call", "id": "c", "name": "f", "arguments": {"a": 1}},
+        },
         {"event_type": "content.stop", "index": 2},
-        {"event_type": "interaction.complete", "interaction": {"id": "v1_l", "status": "completed", "usage": {"total_reasoning_tokens": 9}}},
+        {
+            "event_type": "interaction.complete",
+            "interaction": {"id": "v1_l", "status": "completed", "usage": {"total_reasoning_tokens": 9}},
+        },
     ]
     for convert in (list, _sdk):  # 3.x surfaces them as UnknownInteractionSSEEvent
         asm = StreamAssembler()
@@ -86,7 +132,9 @@ def test_legacy_event_names_are_tolerated():
 
 def test_error_event_raises_after_keeping_partial():
     asm = StreamAssembler()
-    events = THOUGHT_AND_TEXT[:9] + [{"event_type": "error", "error": {"code": "gateway_timeout", "message": "Deadline"}}]
+    events = THOUGHT_AND_TEXT[:9] + [
+        {"event_type": "error", "error": {"code": "gateway_timeout", "message": "Deadline"}}
+    ]
     with pytest.raises(StreamError) as info:
         for event in _sdk(events):
             asm.feed(event)
@@ -124,7 +172,13 @@ def test_streamed_audio_chunks_are_joined():
     asm = StreamAssembler()
     asm.feed({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})
     for c in chunks:
-        asm.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "audio", "mime_type": "audio/L16;rate=24000", "data": c}})
+        asm.feed(
+            {
+                "event_type": "step.delta",
+                "index": 0,
+                "delta": {"type": "audio", "mime_type": "audio/L16;rate=24000", "data": c},
+            }
+        )
     asm.feed({"event_type": "interaction.completed", "interaction": {"id": "v", "status": "completed"}})
     audio = asm.result().audio
     assert len(audio) == 1 and audio[0].data == pcm
@@ -133,19 +187,37 @@ def test_streamed_audio_chunks_are_joined():
 def test_non_streamed_interaction_and_legacy_outputs():
     from google.genai._gaos.types.interactions.interaction import Interaction
 
-    inter = Interaction.model_validate({
-        "id": "v1_x", "status": "completed", "model": "m",
-        "steps": [{"type": "user_input", "content": [{"type": "text", "text": "q"}]},
-                  {"type": "thought", "signature": "s", "summary": [{"type": "text", "text": "T"}]},
-                  {"type": "model_output", "content": [{"type": "text", "text": "Hello "}, {"type": "text", "text": "there"}]},
-                  {"type": "google_search_call", "id": "g", "arguments": {"queries": ["x"]}}],
-        "usage": {"total_input_tokens": 7}})
+    inter = Interaction.model_validate(
+        {
+            "id": "v1_x",
+            "status": "completed",
+            "model": "m",
+            "steps": [
+                {"type": "user_input", "content": [{"type": "text", "text": "q"}]},
+                {"type": "thought", "signature": "s", "summary": [{"type": "text", "text": "T"}]},
+                {
+                    "type": "model_output",
+                    "content": [{"type": "text", "text": "Hello "}, {"type": "text", "text": "there"}],
+                },
+                {"type": "google_search_call", "id": "g", "arguments": {"queries": ["x"]}},
+            ],
+            "usage": {"total_input_tokens": 7},
+        }
+    )
     result = result_from_interaction(inter)
     assert result.text == "Hello there" and result.thoughts == ["T"] and result.raw is inter
     assert [s["type"] for s in result.tool_steps] == ["google_search_call"]
-    legacy = result_from_interaction({"id": "v1_y", "status": "completed",
-                                      "outputs": [{"type": "thought", "signature": "c2ln"},
-                                                  {"type": "text", "text": "a"}, {"type": "text", "text": "b"}]})
+    legacy = result_from_interaction(
+        {
+            "id": "v1_y",
+            "status": "completed",
+            "outputs": [
+                {"type": "thought", "signature": "c2ln"},
+                {"type": "text", "text": "a"},
+                {"type": "text", "text": "b"},
+            ],
+        }
+    )
     assert legacy.text == "ab" and legacy.thought_signatures == ["c2ln"]
 
 
@@ -155,8 +227,10 @@ def test_cheap_reads_match_the_full_text(convert):
     asm = StreamAssembler()
     asm.feed(convert(THOUGHT_AND_TEXT[:1])[0])
     events = [{"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}]
-    events += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": f"{i},"}}
-               for i in range(500)]
+    events += [
+        {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": f"{i},"}}
+        for i in range(500)
+    ]
     for event in convert(events):
         asm.feed(event)
     full = "".join(f"{i}," for i in range(500))
@@ -177,8 +251,11 @@ def test_text_for_an_earlier_step_after_a_later_one_still_reads_in_step_order():
     for event in [
         {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
         {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "first "}},
-        {"event_type": "step.start", "index": 1,
-         "step": {"type": "model_output", "content": [{"type": "text", "text": "third"}]}},
+        {
+            "event_type": "step.start",
+            "index": 1,
+            "step": {"type": "model_output", "content": [{"type": "text", "text": "third"}]},
+        },
         {"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "second "}},
     ]:
         asm.feed(event)

@@ -1,19 +1,19 @@
 """Structured output: schemas in every accepted shape, typed DataFrames, validation, on every surface."""
+
 from __future__ import annotations
 
 import dataclasses
 import datetime
 import enum
 import json
-from typing import Literal, Optional
-
-from typing_extensions import TypedDict
+from typing import Literal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, field_validator
-
 from shell_helpers import run_cell
+from typing_extensions import TypedDict
 
 from gemini_nb import schemas, structured
 from gemini_nb.schemas import SchemaError, parse_spec, resolve
@@ -34,7 +34,7 @@ class City(BaseModel):
     population: int
     capital: bool
     size: Size
-    founded: Optional[datetime.date] = None
+    founded: datetime.date | None = None
     address: Address
 
 
@@ -61,8 +61,10 @@ class Picky(BaseModel):
 
 # -- compact spec -------------------------------------------------------------------------------
 def test_spec_grammar():
-    schema = parse_spec("name, population: int, capital: bool?, day?: date, at: datetime, tags: list[str], "
-                        "kind: enum(a|b|c), ratio: float")
+    schema = parse_spec(
+        "name, population: int, capital: bool?, day?: date, at: datetime, tags: list[str], "
+        "kind: enum(a|b|c), ratio: float"
+    )
     props = schema["properties"]
     assert list(props) == ["name", "population", "capital", "day", "at", "tags", "kind", "ratio"]
     assert props["name"] == {"type": "string"}
@@ -74,18 +76,21 @@ def test_spec_grammar():
     assert schema["required"] == ["name", "population", "at", "tags", "kind", "ratio"]
 
 
-@pytest.mark.parametrize("spec, fragment", [
-    ("", "empty schema spec"),
-    ("name,", "stray comma"),
-    ("name, name: int", "appears twice"),
-    ("1abc: int", "not a field name"),
-    ("n: integer", "unknown type 'integer'"),
-    ("n: list[list[str]]", "unknown type"),
-    ("n: list[City]", "scalar item type"),
-    ("n: enum(a||b)", "non-empty values"),
-    ("n: enum(a|a)", "repeats"),
-    ("n:", "missing type"),
-])
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ("", "empty schema spec"),
+        ("name,", "stray comma"),
+        ("name, name: int", "appears twice"),
+        ("1abc: int", "not a field name"),
+        ("n: integer", "unknown type 'integer'"),
+        ("n: list[list[str]]", "unknown type"),
+        ("n: list[City]", "scalar item type"),
+        ("n: enum(a||b)", "non-empty values"),
+        ("n: enum(a|a)", "repeats"),
+        ("n:", "missing type"),
+    ],
+)
 def test_spec_errors_are_one_line(spec, fragment):
     with pytest.raises(SchemaError) as info:
         parse_spec(spec)
@@ -93,8 +98,21 @@ def test_spec_errors_are_one_line(spec, fragment):
 
 
 _names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
-_types = st.sampled_from(["", "str", "int", "float", "bool", "date", "datetime", "list[str]", "list[int]",
-                          "enum(x|y)", "enum(on|off|auto)"])
+_types = st.sampled_from(
+    [
+        "",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "date",
+        "datetime",
+        "list[str]",
+        "list[int]",
+        "enum(x|y)",
+        "enum(on|off|auto)",
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,9 +124,19 @@ def test_spec_property_round_trip(fields):
     props = schema.json_schema["properties"]
     assert list(props) == [n for n, _, _ in fields]
     assert schema.json_schema["required"] == [n for n, _, opt in fields if not opt]
-    sample = {"": "s", "str": "s", "int": 3, "float": 1.5, "bool": True, "date": "2024-01-02",
-              "datetime": "2024-01-02T03:04:05Z", "list[str]": ["a"], "list[int]": [1],
-              "enum(x|y)": "y", "enum(on|off|auto)": "auto"}
+    sample = {
+        "": "s",
+        "str": "s",
+        "int": 3,
+        "float": 1.5,
+        "bool": True,
+        "date": "2024-01-02",
+        "datetime": "2024-01-02T03:04:05Z",
+        "list[str]": ["a"],
+        "list[int]": [1],
+        "enum(x|y)": "y",
+        "enum(on|off|auto)": "auto",
+    }
     answer = {n: sample[t] for n, t, opt in fields if not opt}
     checked = structured.check(schema, json.dumps(answer))
     assert checked.ok, checked.error
@@ -132,11 +160,14 @@ def test_resolve_shapes():
     assert resolve("name: str", namespace={"City": City}).plain
 
 
-@pytest.mark.parametrize("value, fragment", [
-    (42, "cannot use a int as a schema"),
-    ({}, "empty JSON Schema"),
-    ({"$ref": "#/$defs/Nope"}, "unresolvable $ref"),
-])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        (42, "cannot use a int as a schema"),
+        ({}, "empty JSON Schema"),
+        ({"$ref": "#/$defs/Nope"}, "unresolvable $ref"),
+    ],
+)
 def test_resolve_refuses_in_one_line(value, fragment):
     with pytest.raises(SchemaError) as info:
         resolve(value)
@@ -157,8 +188,11 @@ _KINDS = {
     "float": ({"type": "number"}, [1.5, None, 2.0], "float64"),
     "bool": ({"type": "boolean"}, [True, None, False], "boolean"),
     "date": ({"type": "string", "format": "date"}, ["2024-01-02", None, "2023-12-31"], "datetime64"),
-    "datetime": ({"type": "string", "format": "date-time"},
-                 ["2024-01-02T03:04:05", None, "2024-01-02T00:00:00"], "datetime64"),
+    "datetime": (
+        {"type": "string", "format": "date-time"},
+        ["2024-01-02T03:04:05", None, "2024-01-02T00:00:00"],
+        "datetime64",
+    ),
     "enum": ({"enum": ["x", "y"]}, ["x", None, "y"], "category"),
     "const": ({"const": "k"}, ["k", "k", None], "category"),
 }
@@ -184,16 +218,40 @@ def test_dtype_mapping_property(kinds, optional):
 
 def test_nested_objects_flatten_and_a_list_becomes_rows():
     schema = resolve(City, many=True)
-    answer = [{"name": "Paris", "population": 2, "capital": True, "size": "big",
-               "address": {"street": "Rue", "zip": 75001}},
-              {"name": "Lyon", "population": 1, "capital": False, "size": "small", "founded": "1900-01-01",
-               "address": {"street": "Quai", "zip": 69001}}]
+    answer = [
+        {
+            "name": "Paris",
+            "population": 2,
+            "capital": True,
+            "size": "big",
+            "address": {"street": "Rue", "zip": 75001},
+        },
+        {
+            "name": "Lyon",
+            "population": 1,
+            "capital": False,
+            "size": "small",
+            "founded": "1900-01-01",
+            "address": {"street": "Quai", "zip": 69001},
+        },
+    ]
     checked = structured.check(schema, json.dumps(answer))
     df = checked.df
-    assert list(df.columns) == ["name", "population", "capital", "size", "founded", "address.street",
-                                "address.zip"]
-    assert [str(df[c].dtype) for c in ("population", "capital", "size", "address.zip")] == \
-        ["Int64", "boolean", "category", "Int64"]
+    assert list(df.columns) == [
+        "name",
+        "population",
+        "capital",
+        "size",
+        "founded",
+        "address.street",
+        "address.zip",
+    ]
+    assert [str(df[c].dtype) for c in ("population", "capital", "size", "address.zip")] == [
+        "Int64",
+        "boolean",
+        "category",
+        "Int64",
+    ]
     assert str(df["founded"].dtype).startswith("datetime64")
     assert df["founded"].isna().tolist() == [True, False]
     assert list(df["size"].cat.categories) == ["big", "small"]
@@ -201,13 +259,18 @@ def test_nested_objects_flatten_and_a_list_becomes_rows():
 
 
 def test_validation_failure_is_one_line_per_field_and_keeps_the_raw_json():
-    bad = json.dumps({"name": "Paris", "population": "many", "capital": True, "size": "huge",
-                      "address": {"street": "x"}})
+    bad = json.dumps(
+        {"name": "Paris", "population": "many", "capital": True, "size": "huge", "address": {"street": "x"}}
+    )
     checked = structured.check(resolve(City), bad)
     assert not checked.ok and checked.df is None and checked.raw_json == bad
     assert "\n" not in checked.error
-    for fragment in ("population: Input should be a valid integer", "(got 'many')", "size:",
-                     "address.zip: Field required"):
+    for fragment in (
+        "population: Input should be a valid integer",
+        "(got 'many')",
+        "size:",
+        "address.zip: Field required",
+    ):
         assert fragment in checked.error, checked.error
     broken = structured.check(resolve(City), '{"name": ')
     assert broken.error.startswith("The answer is not valid JSON")
@@ -243,8 +306,9 @@ def test_ask_compact_spec_gives_dicts(clean_env, emu, monkeypatch):
 def test_failed_validation_never_raises_and_the_chain_records_the_turn(session):
     result = session.ask("Describe Paris", schema=Picky, stream=False)
     assert result.status == "completed" and result.data is None and result.df is None
-    assert result.schema_error.startswith("The answer does not match Picky: population: Value error, must be "
-                                          "negative")
+    assert result.schema_error.startswith(
+        "The answer does not match Picky: population: Value error, must be negative"
+    )
     assert json.loads(result.raw_json)["name"] and result.text == result.raw_json
     assert session.chain.head().id == result.id
     data, _ = result._repr_mimebundle_()
@@ -273,15 +337,18 @@ def test_magic_schema_many_shows_a_table(ip, emu):
     assert list(result.result.df.columns) == ["name", "population"]
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ("--schema Nowhere", "no such name in the namespace"),
-    ("--schema 'n: numbr'", "unknown type 'numbr'"),
-    ("--many", "--many needs --schema"),
-    ("--concurrency 4", "--concurrency applies to --map only"),
-    ("--map df --new", "--new does not apply"),
-    ("--map df --stream", "--stream does not apply"),
-    ("--map df --concurrency 0", "between 1 and 256"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("--schema Nowhere", "no such name in the namespace"),
+        ("--schema 'n: numbr'", "unknown type 'numbr'"),
+        ("--many", "--many needs --schema"),
+        ("--concurrency 4", "--concurrency applies to --map only"),
+        ("--map df --new", "--new does not apply"),
+        ("--map df --stream", "--stream does not apply"),
+        ("--map df --concurrency 0", "between 1 and 256"),
+    ],
+)
 def test_magic_schema_errors_are_one_line(ip, emu, line, fragment):
     result, _, err = run_cell(ip, f"%%gemini {line}\nhi")
     assert not result.success and fragment in str(result.error_in_exec or err)
@@ -311,8 +378,9 @@ def test_terminal_ipython_prints_the_table_after_the_streamed_json(ip, emu, monk
     from gemini_nb import api
 
     monkeypatch.setattr(api, "in_terminal", lambda: True)
-    result, out, err = run_cell(ip, "%%gemini --stream --no-thoughts --schema 'name, population: int'\n"
-                                    "Describe Paris")
+    result, out, err = run_cell(
+        ip, "%%gemini --stream --no-thoughts --schema 'name, population: int'\nDescribe Paris"
+    )
     assert result.success, err
     value = ip.user_ns["_"]
     assert out.count(value.raw_json[:20]) == 1  # the JSON streamed once

@@ -1,10 +1,12 @@
 """{{name}}/{{expr}} templating: single braces untouched, one-line errors, DataFrames as tables."""
+
 from __future__ import annotations
 
 import pytest
-from gemini_nb.templating import TemplateError, render
 from hypothesis import given
 from hypothesis import strategies as st
+
+from gemini_nb.templating import TemplateError, render
 
 
 def test_names_and_expressions():
@@ -22,13 +24,16 @@ def test_text_without_double_braces_is_identity(text):
     assert render(text, {}) == text
 
 
-@pytest.mark.parametrize("template,fragment", [
-    ("{{missing}}", "name 'missing' is not defined"),
-    ("{{missing + 1}}", "name 'missing' is not defined"),
-    ("{{1 +}}", "not a valid Python expression"),
-    ("{{1/0}}", "ZeroDivisionError"),
-    ("{{ }}", "empty placeholder"),
-])
+@pytest.mark.parametrize(
+    "template,fragment",
+    [
+        ("{{missing}}", "name 'missing' is not defined"),
+        ("{{missing + 1}}", "name 'missing' is not defined"),
+        ("{{1 +}}", "not a valid Python expression"),
+        ("{{1/0}}", "ZeroDivisionError"),
+        ("{{ }}", "empty placeholder"),
+    ],
+)
 def test_errors_are_one_line_and_name_the_problem(template, fragment):
     with pytest.raises(TemplateError) as info:
         render(template, {})

@@ -13,7 +13,6 @@ import json
 import time
 
 import pytest
-
 from shell_helpers import control, run_cell
 
 from gemini_nb.errors import GeminiError

@@ -9,7 +9,7 @@ import datetime as dt
 import decimal
 import enum
 import time
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -37,7 +37,7 @@ class Point:
 
 class Person(BaseModel):
     name: str
-    age: Optional[int] = None
+    age: int | None = None
 
 
 def get_weather(
@@ -507,13 +507,30 @@ def test_sync_functions_run_one_at_a_time_each_with_its_own_timeout():
 def test_cell_options_for_tools():
     from gemini_nb.options import OptionError, parse
 
-    opts = parse(["--tools", "get_weather, google_search", "--max-tool-rounds", "3", "--tool-timeout", "2.5",
-                  "--no-auto", "--approve"]).turn
+    opts = parse(
+        [
+            "--tools",
+            "get_weather, google_search",
+            "--max-tool-rounds",
+            "3",
+            "--tool-timeout",
+            "2.5",
+            "--no-auto",
+            "--approve",
+        ]
+    ).turn
     assert opts.tools == ["get_weather", "google_search"] and opts.toolset is None
     assert (opts.max_tool_rounds, opts.tool_timeout, opts.auto, opts.approve) == (3, 2.5, False, True)
     defaults = parse([]).turn
-    assert (defaults.tools, defaults.auto, defaults.approve, defaults.max_tool_rounds) == (None, True, False, None)
-    for tokens, fragment in [(["--max-tool-rounds", "-1"], "--max-tool-rounds must be 0 or more"),
-                             (["--tool-timeout", "-2"], "--tool-timeout must be 0 or more")]:
+    assert (defaults.tools, defaults.auto, defaults.approve, defaults.max_tool_rounds) == (
+        None,
+        True,
+        False,
+        None,
+    )
+    for tokens, fragment in [
+        (["--max-tool-rounds", "-1"], "--max-tool-rounds must be 0 or more"),
+        (["--tool-timeout", "-2"], "--tool-timeout must be 0 or more"),
+    ]:
         with pytest.raises(OptionError, match=fragment):
             parse(tokens)

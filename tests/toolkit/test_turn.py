@@ -3,6 +3,7 @@
 The runner is driven here with small fakes of its protocols (no Session, no SDK, no emulator)
 to show the seams are real, and with the emulator where the extension points meet the server.
 """
+
 from __future__ import annotations
 
 import ast
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from gemini_nb.backend import Backend
 from gemini_nb.chain import Chain
 from gemini_nb.config import Settings
@@ -25,12 +27,19 @@ ENGINE = ("turn", "calls", "request", "stream", "result", "errors", "seams", "ch
 # -- fakes of the seams ----------------------------------------------------------------------
 def text_events(chunks, rid="v1_fake", clock=None, step=0.0):
     """A steps-schema stream (plain dicts) of ``chunks``; advances ``clock`` per event."""
-    events = [{"event_type": "interaction.created", "event_id": "evt_1",
-               "interaction": {"id": rid, "status": "in_progress", "model": "m"}},
-              {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}]
+    events = [
+        {
+            "event_type": "interaction.created",
+            "event_id": "evt_1",
+            "interaction": {"id": rid, "status": "in_progress", "model": "m"},
+        },
+        {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
+    ]
     events += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": c}} for c in chunks]
-    events += [{"event_type": "step.stop", "index": 0},
-               {"event_type": "interaction.completed", "interaction": {"id": rid, "status": "completed"}}]
+    events += [
+        {"event_type": "step.stop", "index": 0},
+        {"event_type": "interaction.completed", "interaction": {"id": rid, "status": "completed"}},
+    ]
     for event in events:
         if clock is not None:
             clock[0] += step
@@ -196,7 +205,7 @@ def test_no_import_cycles_in_the_toolkit():
     def visit(node, trail):
         for nxt in sorted(graph[node]):
             if nxt in trail:
-                cycles.append(trail[trail.index(nxt):] + [nxt])
+                cycles.append(trail[trail.index(nxt) :] + [nxt])
             elif nxt not in done:
                 visit(nxt, trail + [nxt])
         done.add(node)
@@ -217,11 +226,12 @@ def test_engine_modules_never_import_ipython(name):
 
 
 def test_running_a_turn_loads_no_ipython():
-    code = ("import sys; sys.path[:0] = ['tests', 'tests/toolkit']; from test_turn import *; "
-            "test_runner_runs_on_fakes_of_its_seams(); "
-            "print(sorted(m for m in ('IPython', 'ipywidgets', 'pandas') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=PACKAGE.parent)
+    code = (
+        "import sys; sys.path[:0] = ['tests', 'tests/toolkit']; from test_turn import *; "
+        "test_runner_runs_on_fakes_of_its_seams(); "
+        "print(sorted(m for m in ('IPython', 'ipywidgets', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
     assert out.stdout.strip().splitlines()[-1:] == ["[]"], out.stderr[-2000:]
 
 

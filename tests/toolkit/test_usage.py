@@ -1,11 +1,11 @@
 """%gemini usage / gemini_nb.usage(): per turn and per model for the kernel, per model from the
 history DB, prices from a config trait turned into cost columns, and a PNG chart."""
+
 from __future__ import annotations
 
 import math
 
 import pytest
-
 from shell_helpers import run_cell
 
 from gemini_nb.usage_report import PriceError, check_prices, usage
@@ -74,14 +74,17 @@ def test_cached_price_and_unpriced_models(session, emu):
     assert any("no price for gemini-2.5-flash" in note for note in report.notes)
 
 
-@pytest.mark.parametrize("prices,fragment", [
-    ([1, 2], "must be a dict"),
-    ({"m": 3}, "must be a dict like"),
-    ({"m": {"input": 1}}, "needs 'output'"),
-    ({"m": {"input": 1, "output": -2}}, "non-negative number"),
-    ({"m": {"input": 1, "output": "3"}}, "non-negative number"),
-    ({"m": {"input": 1, "output": 2, "batch": 1}}, "unknown key 'batch'"),
-])
+@pytest.mark.parametrize(
+    "prices,fragment",
+    [
+        ([1, 2], "must be a dict"),
+        ({"m": 3}, "must be a dict like"),
+        ({"m": {"input": 1}}, "needs 'output'"),
+        ({"m": {"input": 1, "output": -2}}, "non-negative number"),
+        ({"m": {"input": 1, "output": "3"}}, "non-negative number"),
+        ({"m": {"input": 1, "output": 2, "batch": 1}}, "unknown key 'batch'"),
+    ],
+)
 def test_bad_price_tables_are_one_line(prices, fragment):
     with pytest.raises(PriceError, match=fragment):
         check_prices(prices)
@@ -98,6 +101,7 @@ def test_chart_is_a_png_output(session, emu, monkeypatch):
     report._ipython_display_()
     assert "text/html" in shown[0] and "this kernel, per turn" in shown[0]["text/html"].lower()
     import base64
+
     assert base64.b64decode(shown[1]["image/png"]).startswith(PNG)
     assert 'src="data:image/png;base64,' in report._repr_mimebundle_()["text/html"]
 
@@ -144,8 +148,10 @@ def test_widget_modules_import_nothing_heavy_until_used():
     import subprocess
     import sys
 
-    code = ("import sys, gemini_nb.widgets.chat, gemini_nb.comparison, gemini_nb.usage_report, "
-            "gemini_nb.commands; print([m for m in ('anywidget', 'ipywidgets', 'pandas', 'matplotlib', "
-            "'google.genai') if m in sys.modules])")
+    code = (
+        "import sys, gemini_nb.widgets.chat, gemini_nb.comparison, gemini_nb.usage_report, "
+        "gemini_nb.commands; print([m for m in ('anywidget', 'ipywidgets', 'pandas', 'matplotlib', "
+        "'google.genai') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

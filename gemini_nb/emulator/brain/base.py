@@ -10,6 +10,7 @@ objects with ``respond(ctx) -> Reply | None``. The first skill that answers wins
 post-processors (thinking, usage) decorate the reply. A new capability is a new skill
 module plus one line in the pipeline, never an edit of the protocol layer.
 """
+
 from __future__ import annotations
 
 import random
@@ -43,7 +44,7 @@ class TurnContext:
     agent_config: dict[str, Any] | None = None
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     """Seeded from the emulator seed and the request content: same request, same answer."""
-    ids: "IdSource" = None  # type: ignore[assignment]
+    ids: IdSource = None  # type: ignore[assignment]
     files: Any = None
     """Lookup for Files API uris (``files.get(uri) -> dict | None``), or None."""
     stores: Any = None
@@ -141,4 +142,3 @@ def content_text(content: Any) -> str:
 def text_step(text: str) -> dict[str, Any]:
     """A ``model_output`` step holding one text part."""
     return {"type": "model_output", "content": [{"type": "text", "text": text}]}
-

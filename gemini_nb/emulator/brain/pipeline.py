@@ -3,6 +3,7 @@
 Adding a capability = a skill class with ``respond(ctx) -> Reply | None`` appended to
 ``default_skills()`` at the right priority. The text skill is always last and always answers.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,14 +28,14 @@ def default_skills() -> list[Skill]:
     from .skills.structured import StructuredSkill
 
     return [
-        ScenarioSkill(),        # 1. scripted exact answers (scenarios.py)
-        AgentSkill(),           # 2. agents: Deep Research, Antigravity, custom agents
-        FunctionSkill(),        # 3. client-side function calling
-        BuiltinToolsSkill(),    # 4. built-in tools (search, code execution, URLs, MCP, maps, ...)
-        MediaSkill(),           # 5. media output: images, speech
+        ScenarioSkill(),  # 1. scripted exact answers (scenarios.py)
+        AgentSkill(),  # 2. agents: Deep Research, Antigravity, custom agents
+        FunctionSkill(),  # 3. client-side function calling
+        BuiltinToolsSkill(),  # 4. built-in tools (search, code execution, URLs, MCP, maps, ...)
+        MediaSkill(),  # 5. media output: images, speech
         ReportFollowUpSkill(),  # 6. questions about the chain's research report
-        StructuredSkill(),      # 7. structured output (response_format JSON schema)
-        TextSkill(),            # 8. generic text; always answers (also reads attachments)
+        StructuredSkill(),  # 7. structured output (response_format JSON schema)
+        TextSkill(),  # 8. generic text; always answers (also reads attachments)
     ]
 
 

@@ -4,6 +4,7 @@ Gemini 3 models always think; the level changes how much. Every thought carries 
 self-verifying ``signature``; its ``summary`` is present with ``thinking_summaries: "auto"``
 (the default) and absent with ``"none"``.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,10 @@ def level(ctx: TurnContext) -> str:
     return str(ctx.generation_config.get("thinking_level") or "high")
 
 
-_IMPERATIVE = (r"(?i)(count|use|list|write|explain|tell|give|show|draw|say|translate|summari[sz]e|make|"
-               r"create|find|compute|calculate|describe|compare|name|suggest|generate|plan|read|run)\b")
+_IMPERATIVE = (
+    r"(?i)(count|use|list|write|explain|tell|give|show|draw|say|translate|summari[sz]e|make|"
+    r"create|find|compute|calculate|describe|compare|name|suggest|generate|plan|read|run)\b"
+)
 
 
 _MY = re.compile(r"(?i)\bmy\b")
@@ -85,9 +88,12 @@ def summary_texts(ctx: TurnContext, reply: Reply, n: int) -> list[str]:
         "model_output": "I'll write a clear, direct answer in the form that was asked for.",
     }
     turns = sum(1 for step in ctx.history if step.get("type") == "user_input")
-    context = (f"This continues a conversation of {turns} earlier turn{'s' if turns != 1 else ''}; I'll "
-               "keep what was said there consistent with this answer." if turns else
-               "This is the start of the conversation, so everything I need is in the request.")
+    context = (
+        f"This continues a conversation of {turns} earlier turn{'s' if turns != 1 else ''}; I'll "
+        "keep what was said there consistent with this answer."
+        if turns
+        else "This is the start of the conversation, so everything I need is in the request."
+    )
     sentences = [
         f"**Understanding the request**\n\n{_asked(prompt)} I should work out exactly what they need "
         "before answering.",
@@ -106,8 +112,10 @@ def add_thoughts(ctx: TurnContext, reply: Reply) -> tuple[Reply, int]:
     n = LEVEL_SENTENCES.get(lvl, 3)
     texts = summary_texts(ctx, reply, n)
     tokens = LEVEL_TOKENS.get(lvl, 256) + sum(len(t) // 4 for t in texts)
-    step: dict[str, Any] = {"type": "thought",
-                            "signature": ctx.ids.sign(f"thought:{lvl}:{tokens}:{len(ctx.history)}")}
+    step: dict[str, Any] = {
+        "type": "thought",
+        "signature": ctx.ids.sign(f"thought:{lvl}:{tokens}:{len(ctx.history)}"),
+    }
     summaries = ctx.generation_config.get("thinking_summaries", "auto")
     if summaries != "none" and texts:
         step["summary"] = [{"type": "text", "text": t} for t in texts]

@@ -1,4 +1,5 @@
 """Token accounting that adds up: input = everything the model re-reads, totals = sum of parts."""
+
 from __future__ import annotations
 
 import base64
@@ -9,8 +10,8 @@ from typing import Any
 from .base import Reply, TurnContext
 from .lib.media_inspect import inspect_part
 
-IMAGE_TOKENS = 258          # per input image (documented default resolution)
-IMAGE_OUT_TOKENS = 1290     # per generated image
+IMAGE_TOKENS = 258  # per input image (documented default resolution)
+IMAGE_OUT_TOKENS = 1290  # per generated image
 AUDIO_TOKENS_PER_S = 32
 PCM_BYTES_PER_S = 24000 * 2
 GROUNDING_CALLS = ("google_search_call", "google_maps_call", "retrieval_call")
@@ -66,8 +67,11 @@ def _part_tokens(part: dict[str, Any], modality: dict[str, int]) -> None:
         pages = 1
         if isinstance(part.get("data"), str):
             try:
-                pages = max(1, base64.b64decode(part["data"]).count(b"/Type /Page") -
-                            base64.b64decode(part["data"]).count(b"/Type /Pages"))
+                pages = max(
+                    1,
+                    base64.b64decode(part["data"]).count(b"/Type /Page")
+                    - base64.b64decode(part["data"]).count(b"/Type /Pages"),
+                )
             except Exception:
                 pages = 1
         modality["document"] = modality.get("document", 0) + 258 * pages

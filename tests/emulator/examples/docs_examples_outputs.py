@@ -4,6 +4,7 @@ Run by tests/test_emulator_legacy.py with the legacy SDK's Python:
     python docs_examples_outputs.py BASE_URL
 Only ``base_url`` differs from the documentation. Prints one line per example, then ALL OK.
 """
+
 import sys
 import time
 import warnings
@@ -24,8 +25,9 @@ print("text:", interaction.outputs[-1].text[:60])
 
 # Multi-turn, stateful (server-side history)
 interaction1 = client.interactions.create(model=MODEL, input="Hi, my name is Phil.")
-interaction2 = client.interactions.create(model=MODEL, input="What is my name?",
-                                          previous_interaction_id=interaction1.id)
+interaction2 = client.interactions.create(
+    model=MODEL, input="What is my name?", previous_interaction_id=interaction1.id
+)
 assert "Phil" in interaction2.outputs[-1].text, interaction2.outputs
 print("stateful:", interaction2.outputs[-1].text)
 
@@ -67,8 +69,7 @@ assert resumed and resumed[-1].event_type == "interaction.complete"
 print("resume:", len(resumed), "events")
 
 # Background execution with polling
-interaction = client.interactions.create(model=MODEL, input="Write a haiku about the sea",
-                                         background=True)
+interaction = client.interactions.create(model=MODEL, input="Write a haiku about the sea", background=True)
 assert interaction.status == "in_progress"
 while True:
     interaction = client.interactions.get(interaction.id)
@@ -81,8 +82,9 @@ while True:
     time.sleep(0.05)
 
 # Agent in background (Deep Research), polled
-interaction = client.interactions.create(input="Research the history of Google TPUs.",
-                                         agent="deep-research-pro-preview-12-2025", background=True)
+interaction = client.interactions.create(
+    input="Research the history of Google TPUs.", agent="deep-research-pro-preview-12-2025", background=True
+)
 while True:
     interaction = client.interactions.get(interaction.id)
     if interaction.status == "completed":

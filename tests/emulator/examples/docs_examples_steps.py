@@ -3,6 +3,7 @@
 Run by tests/test_emulator_docs_examples.py:  python docs_examples_steps.py BASE_URL
 Only ``base_url`` differs from the documentation. Prints one line per example, then ALL OK.
 """
+
 import sys
 import time
 
@@ -19,13 +20,16 @@ print("text:", interaction.output_text[:60])
 
 # Multi-turn, stateful
 interaction1 = client.interactions.create(model=MODEL, input="Hi, my name is Phil.")
-interaction2 = client.interactions.create(model=MODEL, input="What is my name?",
-                                          previous_interaction_id=interaction1.id)
+interaction2 = client.interactions.create(
+    model=MODEL, input="What is my name?", previous_interaction_id=interaction1.id
+)
 assert "Phil" in interaction2.output_text
 print("stateful:", interaction2.output_text)
 
 # Multi-turn, stateless: user_input steps + the previous interaction's steps
-history = [{"type": "user_input", "content": [{"type": "text", "text": "My name is Phil and I live in Lyon."}]}]
+history = [
+    {"type": "user_input", "content": [{"type": "text", "text": "My name is Phil and I live in Lyon."}]}
+]
 interaction1 = client.interactions.create(model=MODEL, input=history)
 history.extend(interaction1.steps)
 history.append({"type": "user_input", "content": [{"type": "text", "text": "Where do I live?"}]})
@@ -57,10 +61,13 @@ assert interaction.status == "completed" and interaction.output_text
 print("background:", interaction.status)
 
 # Agent (Deep Research) in background, streamed
-stream = client.interactions.create(input="Research the history of Google TPUs.",
-                                    agent="deep-research-pro-preview-12-2025", background=True,
-                                    stream=True, agent_config={"type": "deep-research",
-                                                               "thinking_summaries": "auto"})
+stream = client.interactions.create(
+    input="Research the history of Google TPUs.",
+    agent="deep-research-pro-preview-12-2025",
+    background=True,
+    stream=True,
+    agent_config={"type": "deep-research", "thinking_summaries": "auto"},
+)
 kinds = [event.event_type for event in stream]
 assert kinds[0] == "interaction.created" and kinds[-1] == "interaction.completed"
 print("agent stream:", len(kinds), "events")

@@ -6,6 +6,7 @@ carries a ``url_citation`` annotation with exact offsets (built with
 :class:`~.web_corpus.CitedText`). With ``visualization`` on, the agent also returns a chart;
 here it is a real PNG bar chart drawn with nothing but ``zlib`` so notebooks can display it.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,8 +17,7 @@ from typing import Any
 
 from .web_corpus import ASPECTS, CitedText, Page, digest, url_citation
 
-PALETTE = [(66, 133, 244), (219, 68, 55), (244, 180, 0), (15, 157, 88), (171, 71, 188),
-           (0, 172, 193)]
+PALETTE = [(66, 133, 244), (219, 68, 55), (244, 180, 0), (15, 157, 88), (171, 71, 188), (0, 172, 193)]
 
 
 SMALL = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs"}
@@ -25,8 +25,10 @@ SMALL = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the
 
 def _title(text: str) -> str:
     words = text.split()
-    return " ".join(w if w[:1].isupper() or (i and w.lower() in SMALL) else w[:1].upper() + w[1:]
-                    for i, w in enumerate(words))
+    return " ".join(
+        w if w[:1].isupper() or (i and w.lower() in SMALL) else w[:1].upper() + w[1:]
+        for i, w in enumerate(words)
+    )
 
 
 def aspects_for(subject: str, n: int) -> list[str]:
@@ -51,9 +53,18 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def write_report(subject: str, pages: list[Page], *, sections: int = 3, context: str | None = None,
-                 figure: bool = False, plan_note: str | None = None, titles: list[str] | None = None,
-                 table: bool = False, words: int | None = None) -> CitedText:
+def write_report(
+    subject: str,
+    pages: list[Page],
+    *,
+    sections: int = 3,
+    context: str | None = None,
+    figure: bool = False,
+    plan_note: str | None = None,
+    titles: list[str] | None = None,
+    table: bool = False,
+    words: int | None = None,
+) -> CitedText:
     """The markdown report; every finding cites one of ``pages`` by number and annotation.
 
     ``titles`` names the finding sections (default: ``sections`` aspects of the subject);
@@ -61,8 +72,16 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
     body (sources excluded): short targets drop background and commentary, long ones add
     further cited findings and analysis, distinct sentences only.
     """
-    report = _Report(subject, pages, titles or [_title(a) for a in aspects_for(subject, sections)],
-                     context=context, figure=figure, plan_note=plan_note, table=table, words=words)
+    report = _Report(
+        subject,
+        pages,
+        titles or [_title(a) for a in aspects_for(subject, sections)],
+        context=context,
+        figure=figure,
+        plan_note=plan_note,
+        table=table,
+        words=words,
+    )
     if words is not None:
         report.fit(words)
     return report.render()
@@ -71,11 +90,26 @@ def write_report(subject: str, pages: list[Page], *, sections: int = 3, context:
 class _Report:
     """The report's parts (cited facts per section) and what was left out to meet a length."""
 
-    def __init__(self, subject: str, pages: list[Page], titles: list[str], *, context: str | None,
-                 figure: bool, plan_note: str | None, table: bool, words: int | None):
+    def __init__(
+        self,
+        subject: str,
+        pages: list[Page],
+        titles: list[str],
+        *,
+        context: str | None,
+        figure: bool,
+        plan_note: str | None,
+        table: bool,
+        words: int | None,
+    ):
         self.subject, self.pages, self.titles = subject, pages, titles
         self.context, self.figure, self.plan_note, self.table, self.words = (
-            context, figure, plan_note, table, words)
+            context,
+            figure,
+            plan_note,
+            table,
+            words,
+        )
         self.numbers = {page.url: n for n, page in enumerate(pages, 1)}
         self.facts = [(p, f) for p in pages for f in p.facts]
         self.distinct = len({f for _, f in self.facts})
@@ -111,8 +145,12 @@ class _Report:
     def _pad(self, words: int) -> None:
         """Append unused cited facts, then unused analysis sentences, round-robin over sections."""
         titles, body, subject = self.titles, self.body, self.subject
-        analysis = [(i, t) for t in ANALYSIS for i in range(len(titles))
-                    if t.format(topic=subject, aspect=titles[i].lower()) not in {x for _, x in body[i]}]
+        analysis = [
+            (i, t)
+            for t in ANALYSIS
+            for i in range(len(titles))
+            if t.format(topic=subject, aspect=titles[i].lower()) not in {x for _, x in body[i]}
+        ]
         extra = 0
         for n in range(len(self.facts) + len(analysis)):
             if body_words(self.render().text) >= words * 0.9:
@@ -143,13 +181,17 @@ class _Report:
             out.add("## Open questions and limitations\n\n")
             self.cite(out, *self.limitation)
             if "commentary" not in self.dropped:
-                out.add(" Several sources rely on estimates rather than direct measurement, so the "
-                        "figures should be read as indicative.")
+                out.add(
+                    " Several sources rely on estimates rather than direct measurement, so the "
+                    "figures should be read as indicative."
+                )
             out.add("\n\n")
         out.add("## Conclusion\n\n")
-        out.add(f"The evidence on {self.subject} is consistent on the fundamentals; the most useful next "
-                f"step is to look closely at {self.titles[0].lower()} for the specific context you "
-                "care about.\n\n")
+        out.add(
+            f"The evidence on {self.subject} is consistent on the fundamentals; the most useful next "
+            f"step is to look closely at {self.titles[0].lower()} for the specific context you "
+            "care about.\n\n"
+        )
         out.add("## Sources\n\n")
         for n, page in enumerate(self.pages, 1):
             out.add(f"{n}. [").add(page.title, url_citation(page)).add(f"]({page.url})\n")
@@ -167,8 +209,10 @@ class _Report:
         out.add(" ")
         self.cite(out, *self.summary[1])
         if "commentary" not in self.dropped:
-            out.add(f" Overall, the {len(self.pages)} sources reviewed agree on the broad picture but differ "
-                    "on the details, which the sections below set out.")
+            out.add(
+                f" Overall, the {len(self.pages)} sources reviewed agree on the broad picture but differ "
+                "on the details, which the sections below set out."
+            )
         if "background" not in self.dropped:
             out.add("\n\n## Background\n\n")
             self.cite(out, *self.background[0])
@@ -188,8 +232,10 @@ class _Report:
                 else:
                     self.cite(out, page, sentence)
             if self.words is None:
-                out.add(f" Sources that discuss {title.lower()} in depth tend to emphasize its practical "
-                        f"consequences for {self.subject}.")
+                out.add(
+                    f" Sources that discuss {title.lower()} in depth tend to emphasize its practical "
+                    f"consequences for {self.subject}."
+                )
             out.add("\n\n")
 
     def _render_table(self, out: CitedText) -> None:
@@ -230,12 +276,20 @@ def chart_png(values: list[float], width: int = 480, height: int = 240) -> bytes
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data +
-                struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) +
-            chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def figure_part(subject: str, pages: list[Page]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ content words with the question; code explanations list the functions, classes, 
 types found (``ast`` for Python, regexes for other languages). Images, audio and video are
 still described from their measurable properties only.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,26 +19,126 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from . import tables
 from ..base import TurnContext
+from . import tables
 from .media_inspect import part_bytes
 from .pdf_text import extract_text
 from .vocab import stem
 
-TEXT_MIMES = ("application/json", "application/xml", "application/javascript", "application/x-python",
-              "application/x-sh", "application/x-yaml", "application/yaml", "application/csv",
-              "application/sql", "application/x-ipynb+json", "application/toml")
-CODE_EXT = {"py": "python", "js": "javascript", "ts": "typescript", "java": "java", "go": "go", "rs": "rust",
-            "c": "c", "cpp": "c++", "h": "c", "rb": "ruby", "sh": "bash", "sql": "sql", "kt": "kotlin",
-            "swift": "swift", "php": "php", "cs": "c#", "r": "r"}
-STOP = {"the", "a", "an", "is", "are", "was", "were", "be", "been", "of", "to", "in", "on", "at", "for",
-        "and", "or", "but", "with", "as", "by", "it", "its", "this", "that", "these", "those", "from",
-        "what", "which", "who", "whom", "how", "why", "when", "where", "does", "do", "did", "say", "says",
-        "about", "document", "file", "text", "pdf", "me", "tell", "please", "can", "you", "i", "we", "our",
-        "there", "their", "they", "he", "she", "his", "her", "has", "have", "had", "not", "no", "so",
-        "according", "mention", "mentioned", "attached", "uploaded", "paper", "article", "report"}
-_SUMMARY = re.compile(r"\b(summar|tl;?dr|key points|main points|overview|gist|what is (?:this|it|the "
-                      r"\w+) about|what's (?:this|it) about|outline)", re.I)
+TEXT_MIMES = (
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-python",
+    "application/x-sh",
+    "application/x-yaml",
+    "application/yaml",
+    "application/csv",
+    "application/sql",
+    "application/x-ipynb+json",
+    "application/toml",
+)
+CODE_EXT = {
+    "py": "python",
+    "js": "javascript",
+    "ts": "typescript",
+    "java": "java",
+    "go": "go",
+    "rs": "rust",
+    "c": "c",
+    "cpp": "c++",
+    "h": "c",
+    "rb": "ruby",
+    "sh": "bash",
+    "sql": "sql",
+    "kt": "kotlin",
+    "swift": "swift",
+    "php": "php",
+    "cs": "c#",
+    "r": "r",
+}
+STOP = {
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "and",
+    "or",
+    "but",
+    "with",
+    "as",
+    "by",
+    "it",
+    "its",
+    "this",
+    "that",
+    "these",
+    "those",
+    "from",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "how",
+    "why",
+    "when",
+    "where",
+    "does",
+    "do",
+    "did",
+    "say",
+    "says",
+    "about",
+    "document",
+    "file",
+    "text",
+    "pdf",
+    "me",
+    "tell",
+    "please",
+    "can",
+    "you",
+    "i",
+    "we",
+    "our",
+    "there",
+    "their",
+    "they",
+    "he",
+    "she",
+    "his",
+    "her",
+    "has",
+    "have",
+    "had",
+    "not",
+    "no",
+    "so",
+    "according",
+    "mention",
+    "mentioned",
+    "attached",
+    "uploaded",
+    "paper",
+    "article",
+    "report",
+}
+_SUMMARY = re.compile(
+    r"\b(summar|tl;?dr|key points|main points|overview|gist|what is (?:this|it|the "
+    r"\w+) about|what's (?:this|it) about|outline)",
+    re.I,
+)
 _EXPLAIN = re.compile(r"\b(explain|what does|walk me through|describe|review|how does|document)\b", re.I)
 
 
@@ -56,9 +157,17 @@ def _language(name: str, mime: str, text: str) -> str | None:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext in CODE_EXT:
         return CODE_EXT[ext]
-    for key, lang in (("python", "python"), ("javascript", "javascript"), ("typescript", "typescript"),
-                      ("x-java", "java"), ("x-c", "c"), ("x-go", "go"), ("x-rust", "rust"), ("x-sh", "bash"),
-                      ("sql", "sql")):
+    for key, lang in (
+        ("python", "python"),
+        ("javascript", "javascript"),
+        ("typescript", "typescript"),
+        ("x-java", "java"),
+        ("x-c", "c"),
+        ("x-go", "go"),
+        ("x-rust", "rust"),
+        ("x-sh", "bash"),
+        ("sql", "sql"),
+    ):
         if key in mime:
             return lang
     if mime.startswith("text/plain") or not mime:
@@ -66,9 +175,12 @@ def _language(name: str, mime: str, text: str) -> str | None:
             return "python"
         if re.search(r"\bfunction \w+\s*\(|=>\s*\{|\bconst \w+ =", text):
             return "javascript"
-        for pattern, lang in ((r"^package \w+|^func \w+\(", "go"), (r"^\s*(?:pub )?fn \w+\(", "rust"),
-                              (r"\bpublic (?:static )?(?:class|void)\b", "java"),
-                              (r"#include <\w+(?:\.h)?>", "c")):
+        for pattern, lang in (
+            (r"^package \w+|^func \w+\(", "go"),
+            (r"^\s*(?:pub )?fn \w+\(", "rust"),
+            (r"\bpublic (?:static )?(?:class|void)\b", "java"),
+            (r"#include <\w+(?:\.h)?>", "c"),
+        ):
             if re.search(pattern, text, re.M):
                 return lang
     return None
@@ -76,8 +188,13 @@ def _language(name: str, mime: str, text: str) -> str | None:
 
 def _readable(mime: str, name: str) -> bool:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return (mime.startswith("text/") or mime in TEXT_MIMES or mime.endswith(("+json", "+xml"))
-            or ext in CODE_EXT or ext in ("md", "txt", "csv", "json", "yaml", "yml", "toml"))
+    return (
+        mime.startswith("text/")
+        or mime in TEXT_MIMES
+        or mime.endswith(("+json", "+xml"))
+        or ext in CODE_EXT
+        or ext in ("md", "txt", "csv", "json", "yaml", "yml", "toml")
+    )
 
 
 def read_part(part: dict[str, Any], info: dict[str, Any], files: Any) -> Doc | None:
@@ -152,38 +269,70 @@ def explain_python(source: str) -> list[str] | None:
     doc = ast.get_docstring(tree)
     if doc:
         lines.append(f"Its module docstring says: {_quote(doc.strip().splitlines()[0])}.")
-    imports = sorted({a.name.split(".")[0] for n in ast.walk(tree)
-                      if isinstance(n, (ast.Import, ast.ImportFrom))
-                      for a in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])
-                      if a.name})
+    imports = sorted(
+        {
+            a.name.split(".")[0]
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Import, ast.ImportFrom))
+            for a in (n.names if isinstance(n, ast.Import) else [ast.alias(n.module or "")])
+            if a.name
+        }
+    )
     if imports:
         lines.append(f"It imports {', '.join(f'`{i}`' for i in imports)}.")
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            methods = [f"`{m.name}`" for m in node.body
-                       if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            methods = [
+                f"`{m.name}`" for m in node.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+            ]
             bases = ", ".join(ast.unparse(b) for b in node.bases)
-            lines.append(f"Class `{node.name}`" + (f" (based on {bases})" if bases else "")
-                         + (f" with methods {', '.join(methods)}." if methods else "."))
+            lines.append(
+                f"Class `{node.name}`"
+                + (f" (based on {bases})" if bases else "")
+                + (f" with methods {', '.join(methods)}." if methods else ".")
+            )
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            args = ", ".join(f"`{a.arg}`" + (f" ({ast.unparse(a.annotation)})" if a.annotation else "")
-                             for a in node.args.args)
+            args = ", ".join(
+                f"`{a.arg}`" + (f" ({ast.unparse(a.annotation)})" if a.annotation else "")
+                for a in node.args.args
+            )
             ret = f", returning {ast.unparse(node.returns)}" if node.returns else ""
             fdoc = ast.get_docstring(node)
             said = f"; its docstring says {_quote(fdoc.splitlines()[0])}" if fdoc else ""
-            lines.append(f"Function `{node.name}`" + (f" takes {args}" if args else " takes no arguments")
-                         + ret + said + ".")
-    loops = Counter(type(n).__name__ for n in ast.walk(tree)
-                    if isinstance(n, (ast.For, ast.While, ast.ListComp, ast.DictComp, ast.SetComp,
-                                      ast.GeneratorExp, ast.AsyncFor)))
+            lines.append(
+                f"Function `{node.name}`"
+                + (f" takes {args}" if args else " takes no arguments")
+                + ret
+                + said
+                + "."
+            )
+    loops = Counter(
+        type(n).__name__
+        for n in ast.walk(tree)
+        if isinstance(
+            n, (ast.For, ast.While, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.AsyncFor)
+        )
+    )
     if loops:
-        names = {"For": "`for` loop", "While": "`while` loop", "ListComp": "list comprehension",
-                 "DictComp": "dict comprehension", "SetComp": "set comprehension",
-                 "GeneratorExp": "generator expression", "AsyncFor": "`async for` loop"}
+        names = {
+            "For": "`for` loop",
+            "While": "`while` loop",
+            "ListComp": "list comprehension",
+            "DictComp": "dict comprehension",
+            "SetComp": "set comprehension",
+            "GeneratorExp": "generator expression",
+            "AsyncFor": "`async for` loop",
+        }
         parts = [f"{c} {names[k]}{'s' if c > 1 else ''}" for k, c in sorted(loops.items())]
         lines.append(f"It iterates with {', '.join(parts)}.")
-    types = sorted({ast.unparse(n) for n in ast.walk(tree) for n in [getattr(n, "annotation", None),
-                    getattr(n, "returns", None)] if n is not None})
+    types = sorted(
+        {
+            ast.unparse(n)
+            for n in ast.walk(tree)
+            for n in [getattr(n, "annotation", None), getattr(n, "returns", None)]
+            if n is not None
+        }
+    )
     if types:
         lines.append(f"Types used in annotations: {', '.join(f'`{t}`' for t in types[:12])}.")
     if any(isinstance(n, ast.Try) for n in ast.walk(tree)):
@@ -191,32 +340,46 @@ def explain_python(source: str) -> list[str] | None:
     return lines
 
 
-_FUNC_RES = [r"\bfunction\s+(\w+)\s*\(", r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:async\s*)?\([^)]*\)\s*=>",
-             r"\bfn\s+(\w+)", r"\bfunc\s+(?:\([^)]*\)\s*)?(\w+)", r"\bdef\s+(\w+)",
-             r"^\s*(?:public|private|protected|static|final|inline|virtual|\s)*[\w<>\[\],]+\s+(\w+)"
-             r"\s*\([^;{]*\)\s*\{"]
-_TYPES = r"\b(int|long|float|double|char|bool|boolean|string|String|void|byte|u8|u32|u64|i32|i64|f32|f64|" \
-         r"usize|Vec|HashMap|Map|List|Array|Promise|Optional|Result|Option|struct|interface|enum)\b"
+_FUNC_RES = [
+    r"\bfunction\s+(\w+)\s*\(",
+    r"\b(?:const|let|var)\s+(\w+)\s*=\s*(?:async\s*)?\([^)]*\)\s*=>",
+    r"\bfn\s+(\w+)",
+    r"\bfunc\s+(?:\([^)]*\)\s*)?(\w+)",
+    r"\bdef\s+(\w+)",
+    r"^\s*(?:public|private|protected|static|final|inline|virtual|\s)*[\w<>\[\],]+\s+(\w+)"
+    r"\s*\([^;{]*\)\s*\{",
+]
+_TYPES = (
+    r"\b(int|long|float|double|char|bool|boolean|string|String|void|byte|u8|u32|u64|i32|i64|f32|f64|"
+    r"usize|Vec|HashMap|Map|List|Array|Promise|Optional|Result|Option|struct|interface|enum)\b"
+)
 
 
 def explain_other(source: str, language: str) -> list[str]:
     funcs = []
     for pattern in _FUNC_RES:
-        funcs += [m for m in re.findall(pattern, source, re.M) if m not in ("if", "for", "while", "switch",
-                                                                           "return", "catch")]
+        funcs += [
+            m
+            for m in re.findall(pattern, source, re.M)
+            if m not in ("if", "for", "while", "switch", "return", "catch")
+        ]
     funcs = list(dict.fromkeys(funcs))
     classes = list(dict.fromkeys(re.findall(r"\b(?:class|struct|interface|trait|impl)\s+(\w+)", source)))
     fors, whiles = len(re.findall(r"\bfor\b", source)), len(re.findall(r"\bwhile\b", source))
     types = sorted(set(re.findall(_TYPES, source)))
     lines = []
     if funcs:
-        lines.append(f"It defines the function{'s' if len(funcs) > 1 else ''} "
-                     f"{', '.join(f'`{f}`' for f in funcs[:12])}.")
+        lines.append(
+            f"It defines the function{'s' if len(funcs) > 1 else ''} "
+            f"{', '.join(f'`{f}`' for f in funcs[:12])}."
+        )
     if classes:
         lines.append(f"Types/classes declared: {', '.join(f'`{c}`' for c in classes[:12])}.")
     if fors or whiles:
-        loop = [f"{fors} `for` loop{'s' if fors != 1 else ''}" if fors else "",
-                f"{whiles} `while` loop{'s' if whiles != 1 else ''}" if whiles else ""]
+        loop = [
+            f"{fors} `for` loop{'s' if fors != 1 else ''}" if fors else "",
+            f"{whiles} `while` loop{'s' if whiles != 1 else ''}" if whiles else "",
+        ]
         lines.append(f"It iterates with {' and '.join(x for x in loop if x)}.")
     if types:
         lines.append(f"Types it uses: {', '.join(f'`{t}`' for t in types)}.")
@@ -224,7 +387,7 @@ def explain_other(source: str, language: str) -> list[str]:
 
 
 def explain_code(doc: Doc) -> str:
-    lines = (explain_python(doc.text) if doc.language == "python" else None)
+    lines = explain_python(doc.text) if doc.language == "python" else None
     if lines is None:
         lines = explain_other(doc.text, doc.language or "source")
     n = len(doc.text.splitlines())
@@ -242,8 +405,10 @@ def _csv_answer(doc: Doc, prompt: str) -> str | None:
         return computed
     if parsed:
         header, rows, _ = parsed
-        return (f"The CSV has {len(rows)} rows and {len(header)} columns: {', '.join(header)}. "
-                f"The first row is {', '.join(f'{h}={v}' for h, v in zip(header, rows[0]))}.")
+        return (
+            f"The CSV has {len(rows)} rows and {len(header)} columns: {', '.join(header)}. "
+            f"The first row is {', '.join(f'{h}={v}' for h, v in zip(header, rows[0]))}."
+        )
     return None
 
 
@@ -258,8 +423,9 @@ def _json_answer(doc: Doc) -> str | None:
         return f"The JSON object has {len(value)} keys: {', '.join(f'`{k}`' for k in list(value)[:15])}."
     if isinstance(value, list):
         keys = sorted({k for v in value if isinstance(v, dict) for k in v})
-        return (f"The JSON array holds {len(value)} items"
-                + (f" with the keys {', '.join(f'`{k}`' for k in keys[:15])}." if keys else "."))
+        return f"The JSON array holds {len(value)} items" + (
+            f" with the keys {', '.join(f'`{k}`' for k in keys[:15])}." if keys else "."
+        )
     return f"The JSON value is {json.dumps(value)[:200]}."
 
 
@@ -273,8 +439,10 @@ def summary(text: str, n: int = 3) -> str:
 def answer_doc(doc: Doc, prompt: str) -> str:
     """What the model says about one readable document, for this prompt."""
     if not doc.text.strip():
-        return ("I could not extract any text from it (it may be scanned, encrypted or use fonts I "
-                "cannot decode), so I can only report its properties.")
+        return (
+            "I could not extract any text from it (it may be scanned, encrypted or use fonts I "
+            "cannot decode), so I can only report its properties."
+        )
     csv = _csv_answer(doc, prompt)
     if csv:
         return csv
@@ -295,16 +463,23 @@ def answer_doc(doc: Doc, prompt: str) -> str:
 
 def documents(ctx: TurnContext, parts: list[dict[str, Any]], infos: list[dict[str, Any]]) -> list[Doc | None]:
     """A :class:`Doc` (or None) for each media part of this turn."""
-    return [read_part(p, i, ctx.files) if p.get("type") in ("document", "text") or
-            str(i.get("mime_type", "")).startswith("text/") else None for p, i in zip(parts, infos)]
+    return [
+        read_part(p, i, ctx.files)
+        if p.get("type") in ("document", "text") or str(i.get("mime_type", "")).startswith("text/")
+        else None
+        for p, i in zip(parts, infos)
+    ]
 
 
 def pasted_document(prompt: str) -> tuple[str, str] | None:
     """(instruction, body) when the prompt pastes a long text after a summarize-style request."""
-    m = re.match(r"\s*((?:please\s+)?(?:summari[sz]e|tl;?dr|give me the (?:key|main) points of|what are the "
-                 r"(?:key|main) points (?:of|in)|what is this (?:text|article) about)[^:\n]{0,80})"
-                 r"[:\n]\s*(.+)",
-                 prompt, re.I | re.S)
+    m = re.match(
+        r"\s*((?:please\s+)?(?:summari[sz]e|tl;?dr|give me the (?:key|main) points of|what are the "
+        r"(?:key|main) points (?:of|in)|what is this (?:text|article) about)[^:\n]{0,80})"
+        r"[:\n]\s*(.+)",
+        prompt,
+        re.I | re.S,
+    )
     if m and len(m.group(2).split()) >= 30:
         return m.group(1), m.group(2)
     return None

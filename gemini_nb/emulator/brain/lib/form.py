@@ -7,6 +7,7 @@ these before it says anything, so the emulator parses them once here and the wri
 instruction words are removed ("Make summary shorter please" has none of its own: it
 refers to the previous turn's topic).
 """
+
 from __future__ import annotations
 
 import re
@@ -14,60 +15,438 @@ from dataclasses import dataclass, field
 
 from .vocab import NUMBER_WORDS
 
-FOREIGN_NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "uno": 1, "una": 1,
-                   "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "ein": 1, "einem": 1, "zwei": 2,
-                   "drei": 3, "vier": 4, "fünf": 5, "due": 2, "tre": 3, "quattro": 4, "um": 1,
-                   "dois": 2, "duas": 2, "três": 3, "quatro": 4}
+FOREIGN_NUMBERS = {
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "uno": 1,
+    "una": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "ein": 1,
+    "einem": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "fünf": 5,
+    "due": 2,
+    "tre": 3,
+    "quattro": 4,
+    "um": 1,
+    "dois": 2,
+    "duas": 2,
+    "três": 3,
+    "quatro": 4,
+}
 _ALL_NUMBERS = {**NUMBER_WORDS, **FOREIGN_NUMBERS}
 _NUM = r"(\d{1,4}|" + "|".join(sorted(_ALL_NUMBERS, key=len, reverse=True)) + r")"
 _SENTENCE = r"(?:sentences?|phrases?|sätzen?|satz|frases?|frasi)"
 LANG_STOP = {
-    "en": {"the", "and", "is", "of", "to", "in", "what", "how", "please", "explain", "write", "about",
-           "with", "a", "for", "me", "you"},
-    "fr": {"le", "la", "les", "des", "est", "et", "une", "un", "du", "que", "qui", "pour", "sur", "dans",
-           "avec", "explique", "écris", "quelle", "quel", "pourquoi", "comment", "moi", "en", "au", "ce",
-           "il", "on", "son", "sa", "ses", "ne", "pas", "faut", "quand", "souvent", "surtout", "voici",
-           "lorsqu'ils", "d'abord", "elle", "sont", "aux", "nous", "vous"},
-    "es": {"el", "la", "los", "las", "es", "y", "una", "un", "que", "del", "por", "para", "con", "qué",
-           "cuál", "explica", "escribe", "cómo", "sobre", "me", "en", "lo", "se", "su", "sus", "al",
-           "conviene", "cuando", "primero", "suelen", "habla", "aquí", "tienes", "porqué", "mundo"},
-    "de": {"der", "die", "das", "und", "ist", "ein", "eine", "nicht", "mit", "von", "zu", "was", "wie",
-           "warum", "erkläre", "schreibe", "über", "mir", "ich", "den", "dem", "auf", "für", "sich",
-           "lohnt",
-           "wer", "oft", "sie", "vor", "allem", "um", "seine", "sein", "ihre", "hier", "uns", "wichtig"},
-    "it": {"il", "lo", "gli", "della", "di", "che", "è", "e", "una", "un", "per", "con", "cosa", "come",
-           "perché", "spiega", "scrivi", "sul", "sulla", "mi", "del", "nel", "si", "quando", "prima",
-           "spesso", "soprattutto", "ecco", "sua", "suoi", "dei", "noi", "funziona"},
-    "pt": {"o", "os", "as", "é", "e", "um", "uma", "que", "do", "da", "para", "com", "não", "como",
-           "porque", "explique", "escreva", "sobre", "me", "em", "no", "na", "vale", "pena", "quando",
-           "primeiro", "muitas", "vezes", "sobretudo", "aqui", "está", "sua", "seus", "nós", "mundo"},
+    "en": {
+        "the",
+        "and",
+        "is",
+        "of",
+        "to",
+        "in",
+        "what",
+        "how",
+        "please",
+        "explain",
+        "write",
+        "about",
+        "with",
+        "a",
+        "for",
+        "me",
+        "you",
+    },
+    "fr": {
+        "le",
+        "la",
+        "les",
+        "des",
+        "est",
+        "et",
+        "une",
+        "un",
+        "du",
+        "que",
+        "qui",
+        "pour",
+        "sur",
+        "dans",
+        "avec",
+        "explique",
+        "écris",
+        "quelle",
+        "quel",
+        "pourquoi",
+        "comment",
+        "moi",
+        "en",
+        "au",
+        "ce",
+        "il",
+        "on",
+        "son",
+        "sa",
+        "ses",
+        "ne",
+        "pas",
+        "faut",
+        "quand",
+        "souvent",
+        "surtout",
+        "voici",
+        "lorsqu'ils",
+        "d'abord",
+        "elle",
+        "sont",
+        "aux",
+        "nous",
+        "vous",
+    },
+    "es": {
+        "el",
+        "la",
+        "los",
+        "las",
+        "es",
+        "y",
+        "una",
+        "un",
+        "que",
+        "del",
+        "por",
+        "para",
+        "con",
+        "qué",
+        "cuál",
+        "explica",
+        "escribe",
+        "cómo",
+        "sobre",
+        "me",
+        "en",
+        "lo",
+        "se",
+        "su",
+        "sus",
+        "al",
+        "conviene",
+        "cuando",
+        "primero",
+        "suelen",
+        "habla",
+        "aquí",
+        "tienes",
+        "porqué",
+        "mundo",
+    },
+    "de": {
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "ein",
+        "eine",
+        "nicht",
+        "mit",
+        "von",
+        "zu",
+        "was",
+        "wie",
+        "warum",
+        "erkläre",
+        "schreibe",
+        "über",
+        "mir",
+        "ich",
+        "den",
+        "dem",
+        "auf",
+        "für",
+        "sich",
+        "lohnt",
+        "wer",
+        "oft",
+        "sie",
+        "vor",
+        "allem",
+        "um",
+        "seine",
+        "sein",
+        "ihre",
+        "hier",
+        "uns",
+        "wichtig",
+    },
+    "it": {
+        "il",
+        "lo",
+        "gli",
+        "della",
+        "di",
+        "che",
+        "è",
+        "e",
+        "una",
+        "un",
+        "per",
+        "con",
+        "cosa",
+        "come",
+        "perché",
+        "spiega",
+        "scrivi",
+        "sul",
+        "sulla",
+        "mi",
+        "del",
+        "nel",
+        "si",
+        "quando",
+        "prima",
+        "spesso",
+        "soprattutto",
+        "ecco",
+        "sua",
+        "suoi",
+        "dei",
+        "noi",
+        "funziona",
+    },
+    "pt": {
+        "o",
+        "os",
+        "as",
+        "é",
+        "e",
+        "um",
+        "uma",
+        "que",
+        "do",
+        "da",
+        "para",
+        "com",
+        "não",
+        "como",
+        "porque",
+        "explique",
+        "escreva",
+        "sobre",
+        "me",
+        "em",
+        "no",
+        "na",
+        "vale",
+        "pena",
+        "quando",
+        "primeiro",
+        "muitas",
+        "vezes",
+        "sobretudo",
+        "aqui",
+        "está",
+        "sua",
+        "seus",
+        "nós",
+        "mundo",
+    },
 }
-_FOREIGN_VERBS = {"explique", "expliquez", "décris", "écris", "donne", "raconte", "erkläre", "erklär",
-                  "beschreibe", "schreibe", "gib", "bitte", "explica", "describe", "escribe", "dame",
-                  "cuéntame", "spiega", "descrivi", "scrivi", "dammi", "descreva", "escreva",
-                  "funktioniert", "fonctionne", "funciona", "funziona", "s'il", "vous", "plaît", "por",
-                  "favor", "favore", "wie", "comment", "cómo", "come", "como"}
-LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
-                  "pt": "Portuguese"}
-_LANG_REQUEST = {"english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it",
-                 "portuguese": "pt", "français": "fr", "español": "es", "deutsch": "de",
-                 "italiano": "it", "português": "pt"}
-LIST_NOUNS = r"(?:bullet points?|bullets?|items?|points?|tips?|ideas?|reasons?|examples?|ways?|steps?|" \
-             r"things?|facts?|benefits?|advantages?|disadvantages?|questions?|names?|options?|" \
-             r"suggestions?|takeaways?|rules?|features?|[a-z]{3,}s)"
+_FOREIGN_VERBS = {
+    "explique",
+    "expliquez",
+    "décris",
+    "écris",
+    "donne",
+    "raconte",
+    "erkläre",
+    "erklär",
+    "beschreibe",
+    "schreibe",
+    "gib",
+    "bitte",
+    "explica",
+    "describe",
+    "escribe",
+    "dame",
+    "cuéntame",
+    "spiega",
+    "descrivi",
+    "scrivi",
+    "dammi",
+    "descreva",
+    "escreva",
+    "funktioniert",
+    "fonctionne",
+    "funciona",
+    "funziona",
+    "s'il",
+    "vous",
+    "plaît",
+    "por",
+    "favor",
+    "favore",
+    "wie",
+    "comment",
+    "cómo",
+    "come",
+    "como",
+}
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "French",
+    "es": "Spanish",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+}
+_LANG_REQUEST = {
+    "english": "en",
+    "french": "fr",
+    "spanish": "es",
+    "german": "de",
+    "italian": "it",
+    "portuguese": "pt",
+    "français": "fr",
+    "español": "es",
+    "deutsch": "de",
+    "italiano": "it",
+    "português": "pt",
+}
+LIST_NOUNS = (
+    r"(?:bullet points?|bullets?|items?|points?|tips?|ideas?|reasons?|examples?|ways?|steps?|"
+    r"things?|facts?|benefits?|advantages?|disadvantages?|questions?|names?|options?|"
+    r"suggestions?|takeaways?|rules?|features?|[a-z]{3,}s)"
+)
 # words that say how to answer, not what about
 INSTRUCTION_WORDS = {
-    "please", "explain", "describe", "write", "tell", "give", "list", "make", "create", "generate",
-    "provide", "summarize", "summarise", "summary", "summaries", "shorter", "longer", "short", "long",
-    "brief", "briefly", "detailed", "detail", "details", "more", "less", "again", "it", "this", "that",
-    "answer", "response", "reply", "version", "text", "rewrite", "rephrase", "simpler", "simply",
-    "can", "could", "would", "you", "me", "i", "a", "an", "the", "in", "of", "about", "on", "and", "for",
-    "bullet", "bullets", "points", "point", "sentence", "sentences", "words", "word", "paragraph",
-    "paragraphs", "table", "markdown", "numbered", "format", "as", "into", "with", "sections",
-    "now", "one", "two", "three", "four", "five", "some", "do", "so", "bit", "lot", "just", "what",
-    "is", "are", "how", "why", "quick", "quickly", "overview", "concise", "concisely", "keep", "try",
-    "expand", "elaborate", "continue", "go", "than", "use", "using", "only", "way", "instead",
-    "turn", "convert", "put", "show", "form", "style", "tone", "to", "be", "by", "also", "too",
+    "please",
+    "explain",
+    "describe",
+    "write",
+    "tell",
+    "give",
+    "list",
+    "make",
+    "create",
+    "generate",
+    "provide",
+    "summarize",
+    "summarise",
+    "summary",
+    "summaries",
+    "shorter",
+    "longer",
+    "short",
+    "long",
+    "brief",
+    "briefly",
+    "detailed",
+    "detail",
+    "details",
+    "more",
+    "less",
+    "again",
+    "it",
+    "this",
+    "that",
+    "answer",
+    "response",
+    "reply",
+    "version",
+    "text",
+    "rewrite",
+    "rephrase",
+    "simpler",
+    "simply",
+    "can",
+    "could",
+    "would",
+    "you",
+    "me",
+    "i",
+    "a",
+    "an",
+    "the",
+    "in",
+    "of",
+    "about",
+    "on",
+    "and",
+    "for",
+    "bullet",
+    "bullets",
+    "points",
+    "point",
+    "sentence",
+    "sentences",
+    "words",
+    "word",
+    "paragraph",
+    "paragraphs",
+    "table",
+    "markdown",
+    "numbered",
+    "format",
+    "as",
+    "into",
+    "with",
+    "sections",
+    "now",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "some",
+    "do",
+    "so",
+    "bit",
+    "lot",
+    "just",
+    "what",
+    "is",
+    "are",
+    "how",
+    "why",
+    "quick",
+    "quickly",
+    "overview",
+    "concise",
+    "concisely",
+    "keep",
+    "try",
+    "expand",
+    "elaborate",
+    "continue",
+    "go",
+    "than",
+    "use",
+    "using",
+    "only",
+    "way",
+    "instead",
+    "turn",
+    "convert",
+    "put",
+    "show",
+    "form",
+    "style",
+    "tone",
+    "to",
+    "be",
+    "by",
+    "also",
+    "too",
 }
 _LEAD = re.compile(
     r"^(?:(?:please|kindly|hey|ok|okay|now|so|and|then|can you|could you|would you|will you|"
@@ -78,7 +457,9 @@ _LEAD = re.compile(
     r"teach me(?: about)?|what (?:is|are|was|were)|who (?:is|was|are)|"
     r"how (?:does|do|did|is|are|can)|why (?:is|are|does|do)|in|a|an|the|some|short|brief|quick|"
     r"detailed|simple|concise|overview of|summary of|introduction to|story|poem|haiku|limerick|essay|article|"
-    r"paragraph|report|note|list of|explanation of|description of)\b[\s,:]*)+", re.I)
+    r"paragraph|report|note|list of|explanation of|description of)\b[\s,:]*)+",
+    re.I,
+)
 
 
 @dataclass
@@ -161,25 +542,38 @@ def parse(prompt: str) -> Form:
 
 def _read_counts(form: Form, find: _Finder) -> None:
     """Sentences, words, paragraphs and list items ('5 tips' also names the list's noun)."""
-    if m := find(r"\b(?:in|using|with|within|of)?\s*(?:exactly |just |only )?" + _NUM + r"\s+"
-                 + _SENTENCE + r"\b"):
+    if m := find(
+        r"\b(?:in|using|with|within|of)?\s*(?:exactly |just |only )?" + _NUM + r"\s+" + _SENTENCE + r"\b"
+    ):
         form.sentences = number(m.group(1))
     elif find(r"\b(?:in |with |using )?(?:a single|one|a) (?:short )?sentence\b"):
         form.sentences = 1
-    if m := find(r"\b(?:in |of |about |around |under |roughly |approximately )*" + _NUM +
-                 r"[- ]words?\b(?:\s+or (?:less|fewer))?"):
+    if m := find(
+        r"\b(?:in |of |about |around |under |roughly |approximately )*"
+        + _NUM
+        + r"[- ]words?\b(?:\s+or (?:less|fewer))?"
+    ):
         form.words = number(m.group(1))
     if find(r"\b(?:in |using )?(?:a )?few words\b|\bin a nutshell\b"):
         form.sentences, form.words = form.sentences or 1, None
     if m := find(r"\b(?:in )?" + _NUM + r"\s+paragraphs?\b"):
         form.paragraphs = number(m.group(1))
-    if m := find(r"\b(?:list|give me|name|suggest|top|with|in|write|provide|share|recommend)?\s*"
-                 + _NUM + r"\s+((?:\w+\s+){0,2}?" + LIST_NOUNS + r")\b"):
+    if m := find(
+        r"\b(?:list|give me|name|suggest|top|with|in|write|provide|share|recommend)?\s*"
+        + _NUM
+        + r"\s+((?:\w+\s+){0,2}?"
+        + LIST_NOUNS
+        + r")\b"
+    ):
         noun = m.group(2)
         if not re.match(_SENTENCE + r"$|(words?|paragraphs?|years?|days?|minutes?|hours?|times?)$", noun):
             form.items = number(m.group(1))
-            form.noun = re.sub(r"^(?:short|key|main|simple|quick|good|great|best|different|"
-                               r"bullet|numbered)\s+", "", noun)
+            form.noun = re.sub(
+                r"^(?:short|key|main|simple|quick|good|great|best|different|"
+                r"bullet|numbered)\s+",
+                "",
+                noun,
+            )
 
 
 def _read_layout(form: Form, find: _Finder, low: str) -> None:
@@ -188,13 +582,17 @@ def _read_layout(form: Form, find: _Finder, low: str) -> None:
         form.kind = "bullets"
     elif re.search(r"\bnumbered\b|\bstep[- ]by[- ]step\b|\bordered list\b", low):
         form.kind = "numbered"
-    if m := find(r"\b(?:as |in |into )?(?:a |the )?(?:markdown )?table\b(?:\s+(?:with|of) (?:the )?"
-                 r"columns?\s*:?\s*([^.?!\n]+))?"):
+    if m := find(
+        r"\b(?:as |in |into )?(?:a |the )?(?:markdown )?table\b(?:\s+(?:with|of) (?:the )?"
+        r"columns?\s*:?\s*([^.?!\n]+))?"
+    ):
         form.kind = "table"
         if m.group(1):
             form.columns = _split_names(re.sub(r"^(?:for|named|called)\s+", "", m.group(1)))
-    elif m := find(r"\b(?:with |using |in |under )?(?:the )?(?:(?:following|three|four|two|five) )?"
-                   r"(?:sections?|headings?|headers?)\s*(?:called|named|titled|:)?\s*([^.?!\n]+)"):
+    elif m := find(
+        r"\b(?:with |using |in |under )?(?:the )?(?:(?:following|three|four|two|five) )?"
+        r"(?:sections?|headings?|headers?)\s*(?:called|named|titled|:)?\s*([^.?!\n]+)"
+    ):
         names = _split_names(m.group(1))
         if len(names) >= 2 or (names and ":" in low):
             form.kind, form.sections = "sections", names
@@ -210,8 +608,11 @@ def _implied_kind(form: Form, low: str) -> str:
         return "poem"
     if re.search(r"\b(story|tale|fable|bedtime|narrative|short fiction)\b", low):
         return "story"
-    if re.search(r"\b(?:write|give me|show me|create|implement)\b.*\b(function|script|class|"
-                 r"program|snippet|code|method|query|regex)\b", low):
+    if re.search(
+        r"\b(?:write|give me|show me|create|implement)\b.*\b(function|script|class|"
+        r"program|snippet|code|method|query|regex)\b",
+        low,
+    ):
         return "code"
     if form.items:
         return "numbered" if re.search(r"\b(list|top|steps?|rank)\b", low) else "bullets"
@@ -226,10 +627,23 @@ def _implied_kind(form: Form, low: str) -> str:
 
 def _read_code_language(form: Form, low: str) -> None:
     """The programming language named ('in Rust', 'a SQL query'); SQL for queries by default."""
-    for lang in ("python", "javascript", "typescript", "java", "go", "rust", "sql", "bash", "c\\+\\+",
-                 "ruby", "r"):
-        if re.search(r"\b(?:in|using|with) %s\b|\b%s (?:function|script|code|class|program|query)\b"
-                     % (lang, lang), low):
+    for lang in (
+        "python",
+        "javascript",
+        "typescript",
+        "java",
+        "go",
+        "rust",
+        "sql",
+        "bash",
+        "c\\+\\+",
+        "ruby",
+        "r",
+    ):
+        if re.search(
+            r"\b(?:in|using|with) %s\b|\b%s (?:function|script|code|class|program|query)\b" % (lang, lang),
+            low,
+        ):
             form.code_language = lang.replace("\\", "")
             break
     if form.kind == "code" and re.search(r"\bsql\b|\bquery\b", low) and form.code_language == "python":
@@ -258,8 +672,11 @@ def clause(wh: str, aux: str, rest: str) -> str:
     if aux in ("is", "are", "was", "were", "can"):
         return f"{wh.lower()} {' '.join(subject)} {aux} {last}"
     if aux == "does":
-        last = last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou" else (
-            last + "es" if last.endswith(("s", "sh", "ch", "x", "o")) else last + "s")
+        last = (
+            last[:-1] + "ies"
+            if last.endswith("y") and last[-2:-1] not in "aeiou"
+            else (last + "es" if last.endswith(("s", "sh", "ch", "x", "o")) else last + "s")
+        )
     elif aux == "did":
         return f"{wh.lower()} {' '.join(subject)} did {last}"
     return f"{wh.lower()} {' '.join(subject)} {last}"
@@ -275,11 +692,20 @@ def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
         asks = [c for c in clauses if "?" in c or _LEAD.match(c.strip())]
         text = asks[-1] if asks else clauses[0]
     text = re.sub(r"\b(?:in|en|auf) (?:%s)\b" % "|".join(_LANG_REQUEST), " ", text, flags=re.I)
-    text = re.sub(r"\b(?:in |as |using |with )?(?:a |an )?(?:bullet(?:ed)? (?:points?|list)|bullets|"
-                  r"numbered list|markdown|prose|plain (?:text|english)|simple terms|layman'?s terms|"
-                  r"detail|short|brief)\b", " ", text, flags=re.I)
-    about = re.search(r"\b(?:about|on the topic of|regarding|concerning|on how|explaining|describing)\s+"
-                      r"(.+)", text, re.I | re.S)
+    text = re.sub(
+        r"\b(?:in |as |using |with )?(?:a |an )?(?:bullet(?:ed)? (?:points?|list)|bullets|"
+        r"numbered list|markdown|prose|plain (?:text|english)|simple terms|layman'?s terms|"
+        r"detail|short|brief)\b",
+        " ",
+        text,
+        flags=re.I,
+    )
+    about = re.search(
+        r"\b(?:about|on the topic of|regarding|concerning|on how|explaining|describing)\s+"
+        r"(.+)",
+        text,
+        re.I | re.S,
+    )
     if about and len(about.group(1).split()) >= 1:
         text = about.group(1)
     text = re.split(r"[.?!;:\n]|,\s+(?:and |please|then|but|so)\b", text.strip(), maxsplit=1)[0]
@@ -287,8 +713,13 @@ def extract_topic(text: str, spans: list[tuple[int, int]] = ()) -> str:
     text = _LEAD.sub("", before)
     # keep a definite article that belongs to the topic ("the water cycle", "the sea")
     the = re.search(r"\bthe\s+$", before[: len(before) - len(text)], re.I)
-    text = re.sub(r"\s+(?:please|for me|for a beginner|for beginners|for kids|for a child|briefly|"
-                  r"quickly|now|again|in detail|like i'?m five|to me|to a child)\b.*$", "", text, flags=re.I)
+    text = re.sub(
+        r"\s+(?:please|for me|for a beginner|for beginners|for kids|for a child|briefly|"
+        r"quickly|now|again|in detail|like i'?m five|to me|to a child)\b.*$",
+        "",
+        text,
+        flags=re.I,
+    )
     text = re.sub(r"^(?:the|a|an|of|on|for|to|with)\s+", "", text.strip(), flags=re.I)
     text = re.sub(r"\s+", " ", text).strip(" ,\"'“”*-")
     if the and text and not text[:1].isupper():

@@ -7,6 +7,7 @@ split into clauses that each become a call, and arguments start from a schema-va
 skeleton (:func:`.schema_gen.generate`) into which values from the prompt are placed
 only when they still validate. Hence arguments always satisfy the declared schema.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +26,7 @@ def _today() -> dt.date:
     """The reference day for relative dates ("tomorrow"): the UTC date."""
     return dt.datetime.now(dt.timezone.utc).date()
 
+
 __all__ = ["plan_calls", "answer_with_results", "score_function"]
 
 THRESHOLD = 2.0
@@ -42,15 +44,69 @@ _SYNONYMS = {
     "translate": {"translation"},
 }
 _REVERSE = {stem(s): stem(k) for k, vs in _SYNONYMS.items() for s in vs}
-_LOCATION_KEYS = {"location", "city", "place", "destination", "origin", "address", "where", "region",
-                  "area", "town", "locale", "country", "venue", "loc"}
-_QUERY_KEYS = {"query", "q", "search", "term", "keyword", "text", "topic", "prompt", "question",
-               "subject", "input", "content", "message", "body", "phrase", "title"}
+_LOCATION_KEYS = {
+    "location",
+    "city",
+    "place",
+    "destination",
+    "origin",
+    "address",
+    "where",
+    "region",
+    "area",
+    "town",
+    "locale",
+    "country",
+    "venue",
+    "loc",
+}
+_QUERY_KEYS = {
+    "query",
+    "q",
+    "search",
+    "term",
+    "keyword",
+    "text",
+    "topic",
+    "prompt",
+    "question",
+    "subject",
+    "input",
+    "content",
+    "message",
+    "body",
+    "phrase",
+    "title",
+}
 _ENTITY_RE = re.compile(r"\b[A-Z][\w'\-]*(?:\s+(?:de|del|da|do|la|le)?\s*[A-Z][\w'\-]*)*(?:,\s*[A-Z]{2}\b)?")
 _SPLIT_RE = re.compile(r"\s*(?:,(?!\s*[A-Z]{2}\b)|;|\band\b|\balso\b|\bthen\b|\bplus\b|&)\s*")
 _QUESTION = {"where", "who", "when", "which", "why", "my", "me", "our", "please", "is", "are"}
-_LEADERS = {"what", "whats", "what's", "how", "please", "can", "could", "tell", "get", "show", "find",
-            "i", "is", "are", "do", "does", "will", "give", "and", "the", "also", "then", "hi", "hello"}
+_LEADERS = {
+    "what",
+    "whats",
+    "what's",
+    "how",
+    "please",
+    "can",
+    "could",
+    "tell",
+    "get",
+    "show",
+    "find",
+    "i",
+    "is",
+    "are",
+    "do",
+    "does",
+    "will",
+    "give",
+    "and",
+    "the",
+    "also",
+    "then",
+    "hi",
+    "hello",
+}
 
 
 def _stems(text: str) -> set[str]:
@@ -99,8 +155,14 @@ def score_function(prompt: str, fn: dict) -> float:
     props = schema.get("properties") if isinstance(schema, dict) else None
     props = props if isinstance(props, dict) else {}
     params = _stems(_param_text(props)) - name - desc if props else set()
-    return (3.0 * len(words & name) + len(words & desc) + 0.5 * len(words & params)
-            + 2.0 * len(implied & name) + 0.5 * len(implied & desc) + 0.25 * len(implied & params))
+    return (
+        3.0 * len(words & name)
+        + len(words & desc)
+        + 0.5 * len(words & params)
+        + 2.0 * len(implied & name)
+        + 0.5 * len(implied & desc)
+        + 0.25 * len(implied & params)
+    )
 
 
 def _parse_choice(tool_choice: Any) -> tuple[str, set[str] | None]:
@@ -124,7 +186,7 @@ def _entities(prompt: str) -> list[tuple[int, str]]:
     for m in _ENTITY_RE.finditer(blank_quotes(prompt)):
         text = m.group(0)
         first = text.split()[0].lower().strip("'")
-        at_start = m.start() == 0 or prompt[:m.start()].rstrip()[-1:] in ".!?"
+        at_start = m.start() == 0 or prompt[: m.start()].rstrip()[-1:] in ".!?"
         if first in _LEADERS or len(text) < 2 or first.startswith("i'"):
             continue
         if at_start and " " not in text and text not in CITY_INFO and len(prompt) > len(text) + 1:
@@ -139,16 +201,24 @@ class _Filler:
     def __init__(self, fn: dict, segment: str, offset: int, prompt: str):
         self.fn, self.seg, self.prompt = fn, segment, prompt
         self.entities = [e for o, e in _entities(prompt) if offset <= o < offset + len(segment)]
-        self.quoted = [a or b or c for a, b, c in re.findall(
-            r"\"([^\"]+)\"|[“”]([^“”]+)[“”]|(?<!\w)'([^']{2,})'(?!\w)", segment)]
+        self.quoted = [
+            a or b or c
+            for a, b, c in re.findall(r"\"([^\"]+)\"|[“”]([^“”]+)[“”]|(?<!\w)'([^']{2,})'(?!\w)", segment)
+        ]
         unquoted = re.sub(r"\"[^\"]*\"|[“”][^“”]*[“”]", lambda m: " " * len(m.group(0)), segment)
-        dated = re.sub(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b",
-                       lambda m: " " * len(m.group(0)), unquoted)
-        self.numbers = [(m.start(), float(m.group(0)))
-                        for m in re.finditer(r"(?<![\w#])-?\d+(?:\.\d+)?", dated)]
+        dated = re.sub(
+            r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{4}\b",
+            lambda m: " " * len(m.group(0)),
+            unquoted,
+        )
+        self.numbers = [
+            (m.start(), float(m.group(0))) for m in re.finditer(r"(?<![\w#])-?\d+(?:\.\d+)?", dated)
+        ]
         spelled = "|".join(k for k in NUMBER_WORDS if k not in ("few", "couple", "pair"))
-        self.numbers += [(m.start(), float(NUMBER_WORDS[m.group(0).lower()]))
-                         for m in re.finditer(rf"\b(?:{spelled})\b", dated, re.I)]
+        self.numbers += [
+            (m.start(), float(NUMBER_WORDS[m.group(0).lower()]))
+            for m in re.finditer(rf"\b(?:{spelled})\b", dated, re.I)
+        ]
         self.numbers.sort()
         self.quantities = arguments.quantities(dated)
         self.dates = arguments.dates(unquoted, _today())
@@ -171,14 +241,14 @@ class _Filler:
         n = None
         if want is not None:
             kinds = {arguments._UNITS[u][0] for u in arguments._UNITS if arguments._UNITS[u][1] == want}
-            for pos, value, kind, unit in self.quantities:
+            for _pos, value, kind, unit in self.quantities:
                 if kind in kinds and value not in self.used:
                     self.used.add(value)
                     n = arguments.convert(value, unit, want)
                     break
         if n is None:
             near = [(pos, v) for pos, v in self.numbers if v not in self.used]
-            hit = [v for pos, v in near if words & set(split_words(self.seg[max(0, pos - 20):pos + 20]))]
+            hit = [v for pos, v in near if words & set(split_words(self.seg[max(0, pos - 20) : pos + 20]))]
             n = (hit or [v for _, v in near] or [None])[0]
             if n is not None:
                 self.used.add(n)
@@ -193,15 +263,24 @@ class _Filler:
     def mentioned(self, values: list) -> Any:
         for text in (self.seg.lower(), self.prompt.lower()):
             for v in values:
-                if isinstance(v, str) and len(v.strip()) > 1 and v.lower() not in STOPWORDS and re.search(
-                        r"(?<!\w)%s(?!\w)" % re.escape(v.lower()), text):
+                if (
+                    isinstance(v, str)
+                    and len(v.strip()) > 1
+                    and v.lower() not in STOPWORDS
+                    and re.search(r"(?<!\w)%s(?!\w)" % re.escape(v.lower()), text)
+                ):
                     return v
         return None
 
     def location(self, enum_words: set[str], words: set[str]) -> str | None:
         """A place after a preposition ('from' for origins, 'to' for destinations), else any name."""
-        preps = ("from",) if words & {"origin", "from", "source", "departure", "start"} else (
-            "to",) if words & {"destination", "to", "arrival", "end"} else ()
+        preps = (
+            ("from",)
+            if words & {"origin", "from", "source", "departure", "start"}
+            else ("to",)
+            if words & {"destination", "to", "arrival", "end"}
+            else ()
+        )
         for prep in (*preps, "in|at|for|near|from|to|of"):
             for m in re.finditer(r"\b(?:%s)\s+(?:the\s+)?(%s)" % (prep, _ENTITY_RE.pattern), self.seg):
                 if m.group(1).lower() not in enum_words and m.group(1) not in self.used:
@@ -213,21 +292,36 @@ class _Filler:
         'search for python tutorials' -> 'python tutorials'; 'add a team lunch on March 5th
         in sky blue' -> 'team lunch'."""
         seg = self.seg
-        for rx in (arguments._QTY_RE, QUOTED, re.compile(r"#[0-9a-fA-F]{3,6}\b"), arguments._COLOR_RE,
-                   re.compile(rf"\b{arguments._MON_RE}\s+{arguments._DAY_RE}\b(?:,?\s+\d{{4}})?", re.I),
-                   re.compile(rf"\b{arguments._DAY_RE}\s+(?:of\s+)?{arguments._MON_RE}\b"
-                              r"(?:,?\s+\d{4})?", re.I),
-                   re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b(?:today|tonight|tomorrow|yesterday)\b|"
-                              r"\b(?:next\s+|this\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)):
+        for rx in (
+            arguments._QTY_RE,
+            QUOTED,
+            re.compile(r"#[0-9a-fA-F]{3,6}\b"),
+            arguments._COLOR_RE,
+            re.compile(rf"\b{arguments._MON_RE}\s+{arguments._DAY_RE}\b(?:,?\s+\d{{4}})?", re.I),
+            re.compile(
+                rf"\b{arguments._DAY_RE}\s+(?:of\s+)?{arguments._MON_RE}\b"
+                r"(?:,?\s+\d{4})?",
+                re.I,
+            ),
+            re.compile(
+                r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b(?:today|tonight|tomorrow|yesterday)\b|"
+                r"\b(?:next\s+|this\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
+                re.I,
+            ),
+        ):
             seg = rx.sub("\x00", seg)
         seg = re.sub(r"\b(?:on|in|at|for|by|with|from|to|of|until|before|after|as)\s*\x00", "\x00", seg)
         seg = re.sub(r"\s*\x00[\s\x00]*", " ", seg).strip()
-        m = re.search(r"\b(?:about|regarding|called|named|titled)\s+(.+)$", seg) or \
-            re.search(r"\b(?:for|on)\s+(.+)$", seg)
+        m = re.search(r"\b(?:about|regarding|called|named|titled)\s+(.+)$", seg) or re.search(
+            r"\b(?:for|on)\s+(.+)$", seg
+        )
         text = m.group(1) if m else seg
         names = {s for x in self.name_words for s in intent.synonyms(stem(x))}
-        words = [w for w in re.findall(r"[\w'\-]+", text)
-                 if w.lower() not in _LEADERS | _QUESTION and stem(w.lower()) not in names]
+        words = [
+            w
+            for w in re.findall(r"[\w'\-]+", text)
+            if w.lower() not in _LEADERS | _QUESTION and stem(w.lower()) not in names
+        ]
         while words and words[0].lower() in STOPWORDS:
             words.pop(0)
         while words and words[-1].lower() in STOPWORDS:
@@ -241,8 +335,11 @@ class _Filler:
         words = set(split_words(key)) | set(split_words(str(schema.get("title", ""))))
         enum = schema.get("enum")
         if enum:
-            return self.mentioned(enum) or intent.enum_by_meaning(self.seg, enum) or \
-                intent.enum_by_meaning(self.prompt, enum)
+            return (
+                self.mentioned(enum)
+                or intent.enum_by_meaning(self.seg, enum)
+                or intent.enum_by_meaning(self.prompt, enum)
+            )
         types = norm_types(schema) or ["string"]
         if "integer" in types or "number" in types:
             return self._number(key, schema, words, types)
@@ -263,9 +360,14 @@ class _Filler:
             code = next((c for c in self.colors if c not in self.used), None)
             if code is not None:
                 self.used.add(code)
-                return code if "#" in pattern or words & {"hex", "rgb"} or "hex" in str(
-                    schema.get("description", "")).lower() or not self._named_color(code) else \
-                    self._named_color(code)
+                return (
+                    code
+                    if "#" in pattern
+                    or words & {"hex", "rgb"}
+                    or "hex" in str(schema.get("description", "")).lower()
+                    or not self._named_color(code)
+                    else self._named_color(code)
+                )
             return None
         titled = {"name", "title", "book", "song", "movie", "film", "album"}
         if self.quoted and words & (_QUERY_KEYS | titled):
@@ -285,7 +387,8 @@ class _Filler:
                 self.used.add(token)
             return token
         if words & {"currency", "symbol", "ticker", "code"} or (
-                schema.get("pattern") in (r"^[A-Z]{3}$", "^[A-Z]{3}$") and self.codes):
+            schema.get("pattern") in (r"^[A-Z]{3}$", "^[A-Z]{3}$") and self.codes
+        ):
             code = next((c for c in self.codes if c not in self.used), None)
             if code:
                 self.used.add(code)
@@ -325,8 +428,9 @@ def _top(schema: Any, root: dict) -> dict:
     return schema if isinstance(schema, dict) else {}
 
 
-def _arguments(fn: dict, segment: str, offset: int, prompt: str, rng: random.Random,
-               strict: bool) -> dict | None:
+def _arguments(
+    fn: dict, segment: str, offset: int, prompt: str, rng: random.Random, strict: bool
+) -> dict | None:
     """Schema-valid arguments for one call.
 
     When the schema is unusable, ``strict`` (mode ``validated``) gives None (no call);
@@ -342,8 +446,10 @@ def _arguments(fn: dict, segment: str, offset: int, prompt: str, rng: random.Ran
             return None
         props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
         filler = _Filler(fn, segment, offset, prompt)
-        loose = {k: {x: y for x, y in v.items() if x != "type"} if isinstance(v, dict) else {}
-                 for k, v in props.items()}  # the types may be what is broken
+        loose = {
+            k: {x: y for x, y in v.items() if x != "type"} if isinstance(v, dict) else {}
+            for k, v in props.items()
+        }  # the types may be what is broken
         found = {k: filler.value(k, v, len(props)) for k, v in loose.items()}
         return {k: v for k, v in found.items() if v is not None}
     if not isinstance(skeleton, dict):
@@ -353,8 +459,11 @@ def _arguments(fn: dict, segment: str, offset: int, prompt: str, rng: random.Ran
     props = top.get("properties") or {}
     required = set(top.get("required") or [])
     filler = _Filler(fn, segment, offset, prompt)
-    strings = sum(1 for s in props.values() if isinstance(s, dict) and "string" in (norm_types(s) or ["string"])
-                  and "enum" not in s)
+    strings = sum(
+        1
+        for s in props.values()
+        if isinstance(s, dict) and "string" in (norm_types(s) or ["string"]) and "enum" not in s
+    )
     args, evidence = dict(skeleton), set()
     for key, sub in props.items():
         resolved = _top(sub, params)
@@ -379,14 +488,15 @@ def _segments(prompt: str) -> list[tuple[int, str]]:
     for m in _SPLIT_RE.finditer(prompt):
         if any(a <= m.start() < b for a, b in quotes):
             continue
-        out.append((pos, prompt[pos:m.start()]))
+        out.append((pos, prompt[pos : m.start()]))
         pos = m.end()
     out.append((pos, prompt[pos:]))
     return [(o, s) for o, s in out if s.strip()]
 
 
-def plan_calls(prompt: str, functions: list[dict], *, tool_choice: Any = "auto",
-               rng: random.Random) -> list[dict]:
+def plan_calls(
+    prompt: str, functions: list[dict], *, tool_choice: Any = "auto", rng: random.Random
+) -> list[dict]:
     """The function calls a model would make for ``prompt``: ``[{"name", "arguments"}]``.
 
     ``tool_choice``: ``none`` never calls; ``auto`` calls only on a decent match;
@@ -397,8 +507,14 @@ def plan_calls(prompt: str, functions: list[dict], *, tool_choice: Any = "auto",
     mode, allowed = _parse_choice(tool_choice)
     if mode == "none":
         return []
-    fns = [f for f in functions if isinstance(f, dict) and f.get("name")
-           and f.get("type", "function") == "function" and (allowed is None or f["name"] in allowed)]
+    fns = [
+        f
+        for f in functions
+        if isinstance(f, dict)
+        and f.get("name")
+        and f.get("type", "function") == "function"
+        and (allowed is None or f["name"] in allowed)
+    ]
     if not fns:
         return []
     # clauses that name no function and no new value extend the previous call's clause,
@@ -433,11 +549,30 @@ def plan_calls(prompt: str, functions: list[dict], *, tool_choice: Any = "auto",
 
 
 # -- answering with results ------------------------------------------------------------------
-_GETTERS = {"get", "fetch", "lookup", "look", "find", "search", "retrieve", "check", "query", "read",
-            "list", "current", "show"}
+_GETTERS = {
+    "get",
+    "fetch",
+    "lookup",
+    "look",
+    "find",
+    "search",
+    "retrieve",
+    "check",
+    "query",
+    "read",
+    "list",
+    "current",
+    "show",
+}
 # Functions that *do* something to their arguments: "Converting 100 USD to EUR gives 92.5."
-_ACTIONS = {"convert": "Converting", "calculate": "Calculating", "compute": "Computing",
-            "translate": "Translating", "summarize": "Summarizing", "estimate": "Estimating"}
+_ACTIONS = {
+    "convert": "Converting",
+    "calculate": "Calculating",
+    "compute": "Computing",
+    "translate": "Translating",
+    "summarize": "Summarizing",
+    "estimate": "Estimating",
+}
 _CURRENCY_KEYS = {"currency", "currency_code", "unit"}
 _AMOUNT_KEYS = {"price", "amount", "value", "total", "cost", "balance"}
 
@@ -480,8 +615,15 @@ def render(value: Any) -> str:
         temp_key = next((k for k in items if stem(k) in ("temperature", "temp")), None)
         if temp_key is not None and is_type(items[temp_key], "number"):
             unit = str(items.pop("unit", items.pop("units", "")) or "").lower()
-            sym = ("°F" if unit.startswith("f") else "K" if unit.startswith("k")
-                   else "°C" if unit.startswith("c") or not unit else f" {unit}")
+            sym = (
+                "°F"
+                if unit.startswith("f")
+                else "K"
+                if unit.startswith("k")
+                else "°C"
+                if unit.startswith("c") or not unit
+                else f" {unit}"
+            )
             lead.append(f"{_fmt_number(items.pop(temp_key))}{sym}")
         rest = [f"{' '.join(split_words(k))} {render(v)}" for k, v in items.items()]
         return ", ".join(lead + rest) or "an empty result"
@@ -534,14 +676,29 @@ def _sentence(item: dict, ph: dict[str, str] | None = None) -> str:
     words = split_words(name)
     getter = bool(words) and words[0] in _GETTERS
     subject = " ".join(w for w in words if w not in _GETTERS) or " ".join(words) or name
-    where = next((str(v) for k, v in args.items()
-                  if set(split_words(k)) & (_LOCATION_KEYS | {"timezone", "tz"}) and v), None)
+    where = next(
+        (
+            str(v)
+            for k, v in args.items()
+            if set(split_words(k)) & (_LOCATION_KEYS | {"timezone", "tz"}) and v
+        ),
+        None,
+    )
     if where and "/" in where and " " not in where:  # an IANA zone: "Asia/Tokyo" -> "Tokyo"
         where = where.rsplit("/", 1)[-1].replace("_", " ")
     to = next((str(v) for k, v in args.items() if set(split_words(k)) & {"to", "recipient"} and v), None)
-    other = next((str(v) for v in args.values() if isinstance(v, (str, int, float)) and str(v) != where), None)
-    qual = ph["in"].format(where=where) if where else ph["to"].format(who=to) if to else \
-        ph["for"].format(what=other) if other else ""
+    other = next(
+        (str(v) for v in args.values() if isinstance(v, (str, int, float)) and str(v) != where), None
+    )
+    qual = (
+        ph["in"].format(where=where)
+        if where
+        else ph["to"].format(who=to)
+        if to
+        else ph["for"].format(what=other)
+        if other
+        else ""
+    )
     error = item.get("is_error") or (isinstance(result, dict) and "error" in result and len(result) <= 2)
     if error:
         detail = render(result.get("error") if isinstance(result, dict) else result)

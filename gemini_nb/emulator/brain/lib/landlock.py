@@ -9,6 +9,7 @@ syscalls through :mod:`ctypes`; their numbers (444-446) are the same on x86_64 a
 This file must stay importable on its own (the sandbox child loads it by path, outside the
 package): standard library only, no relative imports. See :mod:`.sandbox` for how it is used.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -32,21 +33,24 @@ MAKE_SOCK = 1 << 9
 MAKE_FIFO = 1 << 10
 MAKE_BLOCK = 1 << 11
 MAKE_SYM = 1 << 12
-REFER = 1 << 13        # ABI 2
-TRUNCATE = 1 << 14     # ABI 3
-IOCTL_DEV = 1 << 15    # ABI 5
+REFER = 1 << 13  # ABI 2
+TRUNCATE = 1 << 14  # ABI 3
+IOCTL_DEV = 1 << 15  # ABI 5
 FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # rights a rule on a file may hold
 
-NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1                      # ABI 4
-SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1            # ABI 6
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1  # ABI 4
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
 READ = READ_FILE | READ_DIR
 WORKDIR = READ | WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | REFER | TRUNCATE
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -64,8 +68,9 @@ def libc() -> ctypes.CDLL:
 def abi(lib: ctypes.CDLL | None = None) -> int:
     """The kernel's Landlock ABI version, or 0 when Landlock is missing or disabled."""
     lib = lib or libc()
-    version = lib.syscall(ctypes.c_long(CREATE_RULESET), None, ctypes.c_size_t(0),
-                          ctypes.c_uint32(CREATE_RULESET_VERSION))
+    version = lib.syscall(
+        ctypes.c_long(CREATE_RULESET), None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION)
+    )
     return max(int(version), 0)
 
 
@@ -96,20 +101,34 @@ def create(rules: list[tuple[str, int]], version: int, lib: ctypes.CDLL | None =
     """
     lib = lib or libc()
     fs = handled_fs(version)
-    attr = _RulesetAttr(fs, NET_BIND_TCP | NET_CONNECT_TCP if version >= 4 else 0,
-                        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if version >= 6 else 0)
+    attr = _RulesetAttr(
+        fs,
+        NET_BIND_TCP | NET_CONNECT_TCP if version >= 4 else 0,
+        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if version >= 6 else 0,
+    )
     size = 8 if version < 4 else 16 if version < 6 else 24
-    ruleset = _check(lib.syscall(ctypes.c_long(CREATE_RULESET), ctypes.byref(attr), ctypes.c_size_t(size),
-                                 ctypes.c_uint32(0)), "create_ruleset")
+    ruleset = _check(
+        lib.syscall(
+            ctypes.c_long(CREATE_RULESET), ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)
+        ),
+        "create_ruleset",
+    )
     try:
         for path, rights in rules:
             fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             try:
                 is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
                 rule = _PathBeneath(rights & fs & (~0 if is_dir else FILE_ONLY), fd)
-                _check(lib.syscall(ctypes.c_long(ADD_RULE), ctypes.c_int(ruleset),
-                                   ctypes.c_int(RULE_PATH_BENEATH), ctypes.byref(rule), ctypes.c_uint32(0)),
-                       f"add_rule {path}")
+                _check(
+                    lib.syscall(
+                        ctypes.c_long(ADD_RULE),
+                        ctypes.c_int(ruleset),
+                        ctypes.c_int(RULE_PATH_BENEATH),
+                        ctypes.byref(rule),
+                        ctypes.c_uint32(0),
+                    ),
+                    f"add_rule {path}",
+                )
             finally:
                 os.close(fd)
     except BaseException:
@@ -122,7 +141,9 @@ def enforce(ruleset: int, lib: ctypes.CDLL | None = None) -> None:
     """Confine this process to ``ruleset``, for good (needs ``no_new_privs`` first); closes the fd."""
     lib = lib or libc()
     try:
-        _check(lib.syscall(ctypes.c_long(RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0)),
-               "restrict_self")
+        _check(
+            lib.syscall(ctypes.c_long(RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0)),
+            "restrict_self",
+        )
     finally:
         os.close(ruleset)

@@ -10,6 +10,7 @@ Headers are parsed with ``struct`` only (no Pillow): this runs for every request
 carries media and must stay cheap. Invalid base64 raises ``ValueError``, which the
 protocol layer reports as a 400, as the real API does.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,13 @@ import struct
 from typing import Any
 
 _KINDS = {"image", "audio", "video", "document", "text"}
-_DEFAULT_MIME = {"image": "image/png", "audio": "audio/wav", "video": "video/mp4",
-                 "document": "application/pdf", "text": "text/plain"}
+_DEFAULT_MIME = {
+    "image": "image/png",
+    "audio": "audio/wav",
+    "video": "video/mp4",
+    "document": "application/pdf",
+    "text": "text/plain",
+}
 _B64 = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
 _B64_URL = re.compile(rb"^[A-Za-z0-9_-]*={0,2}$")
 
@@ -112,9 +118,9 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length field
             i += 2
             continue
-        (length,) = struct.unpack(">H", data[i + 2:i + 4])
+        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            h, w = struct.unpack(">HH", data[i + 5 : i + 9])
             return w, h
         if marker == 0xDA:  # start of scan before any frame header: give up
             return None
@@ -160,9 +166,9 @@ def wav_info(data: bytes) -> dict[str, Any] | None:
         return None
     i, fmt, data_len = 12, None, None
     while i + 8 <= len(data):
-        cid, size = data[i:i + 4], struct.unpack("<I", data[i + 4:i + 8])[0]
+        cid, size = data[i : i + 4], struct.unpack("<I", data[i + 4 : i + 8])[0]
         if cid == b"fmt " and size >= 16:
-            fmt = struct.unpack("<HHIIHH", data[i + 8:i + 24])
+            fmt = struct.unpack("<HHIIHH", data[i + 8 : i + 24])
         elif cid == b"data":
             data_len = min(size, len(data) - i - 8)  # streaming writers may leave 0xFFFFFFFF
             break
@@ -172,8 +178,12 @@ def wav_info(data: bytes) -> dict[str, Any] | None:
     _, channels, rate, _, block_align, bits = fmt
     if not rate or not block_align:
         return None
-    return {"sample_rate": rate, "channels": channels, "bits_per_sample": bits,
-            "duration_s": round(data_len / (rate * block_align), 3)}
+    return {
+        "sample_rate": rate,
+        "channels": channels,
+        "bits_per_sample": bits,
+        "duration_s": round(data_len / (rate * block_align), 3),
+    }
 
 
 def _pcm_params(mime: str, part: dict) -> tuple[int, int] | None:
@@ -215,12 +225,16 @@ def inspect_part(part: dict, files: Any = None) -> dict[str, Any]:
         raise ValueError(f"input part must be an object, got {type(part).__name__}")
     kind = str(part.get("type") or "text")
     if kind not in _KINDS:  # not media (e.g. a tool block): nothing to look into
-        return {"kind": kind, "mime_type": part.get("mime_type"), "source": "inline",
-                "size_bytes": None}
+        return {"kind": kind, "mime_type": part.get("mime_type"), "source": "inline", "size_bytes": None}
     if kind == "text":
         text = str(part.get("text") or "")
-        return {"kind": "text", "mime_type": "text/plain", "source": "inline",
-                "size_bytes": len(text.encode("utf-8")), "chars": len(text)}
+        return {
+            "kind": "text",
+            "mime_type": "text/plain",
+            "source": "inline",
+            "size_bytes": len(text.encode("utf-8")),
+            "chars": len(text),
+        }
     mime = part.get("mime_type") or part.get("mimeType")
     info: dict[str, Any] = {"kind": kind}
     data, uri = part.get("data"), part.get("uri")
@@ -287,8 +301,9 @@ def _analyze(raw: bytes, mime: str, part: dict) -> dict[str, Any]:
             pcm = _pcm_params(mime, part)
             if pcm and pcm[0] > 0 and pcm[1] > 0:
                 rate, channels = pcm
-                out.update(sample_rate=rate, channels=channels,
-                           duration_s=round(len(raw) / (rate * channels * 2), 3))
+                out.update(
+                    sample_rate=rate, channels=channels, duration_s=round(len(raw) / (rate * channels * 2), 3)
+                )
     return out
 
 
@@ -300,8 +315,13 @@ def _human_size(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB"
 
 
-_ARTICLE = {"image": "an image", "audio": "an audio clip", "video": "a video",
-            "document": "a document", "text": "a text"}
+_ARTICLE = {
+    "image": "an image",
+    "audio": "an audio clip",
+    "video": "a video",
+    "document": "a document",
+    "text": "a text",
+}
 
 
 def describe_part(info: dict[str, Any]) -> str:
@@ -318,7 +338,7 @@ def describe_part(info: dict[str, Any]) -> str:
     noun = "a PDF document" if mime == "application/pdf" else _ARTICLE.get(kind, f"a {kind}")
     details = [mime] if mime else []
     if info.get("display_name"):
-        details.insert(0, f"\"{info['display_name']}\"")
+        details.insert(0, f'"{info["display_name"]}"')
     if info.get("width") and info.get("height"):
         details.append(f"{info['width']}x{info['height']}")
     if info.get("pages") is not None:

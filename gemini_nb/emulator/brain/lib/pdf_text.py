@@ -7,32 +7,35 @@ found with a regex, inflated with :mod:`zlib`, and strings are unescaped per the
 Encrypted PDFs, CID fonts with custom encodings and scanned images give little or nothing,
 which the caller reports honestly.
 """
+
 from __future__ import annotations
 
 import re
 import zlib
 
 _STREAM = re.compile(rb"<<(.{0,800}?)>>\s*stream\r?\n(.*?)\r?\n?endstream", re.S)
-_ESC = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")",
-        b"\\": b"\\"}
-_TOKEN = re.compile(rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)|<[0-9A-Fa-f\s]*>|\[|\]|"
-                    rb"[A-Za-z'\"*]+|-?\d*\.?\d+", re.S)
+_ESC = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
+_TOKEN = re.compile(
+    rb"\((?:\\.|[^\\()]|\((?:\\.|[^\\()])*\))*\)|<[0-9A-Fa-f\s]*>|\[|\]|"
+    rb"[A-Za-z'\"*]+|-?\d*\.?\d+",
+    re.S,
+)
 
 
 def _unescape(raw: bytes) -> bytes:
     out, i = bytearray(), 0
     while i < len(raw):
-        c = raw[i:i + 1]
+        c = raw[i : i + 1]
         if c != b"\\":
             out += c
             i += 1
             continue
-        nxt = raw[i + 1:i + 2]
+        nxt = raw[i + 1 : i + 2]
         if nxt in _ESC:
             out += _ESC[nxt]
             i += 2
         elif re.match(rb"[0-7]", nxt):
-            m = re.match(rb"[0-7]{1,3}", raw[i + 1:i + 4])
+            m = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
             out.append(int(m.group(), 8) & 0xFF)
             i += 1 + len(m.group())
         elif nxt in (b"\n", b"\r"):

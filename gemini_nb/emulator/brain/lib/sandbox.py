@@ -23,6 +23,7 @@ the tool result is a clearly marked simulated one saying why, and the emulator l
 reason once. The child checks again before it reads the snippet, so there is no code path
 that runs a snippet without the isolation.
 """
+
 from __future__ import annotations
 
 import functools
@@ -103,9 +104,12 @@ def _not_run(reason: str) -> Execution:
     if reason not in _logged:
         _logged.add(reason)
         log.warning("code execution is simulated, no code runs: %s", reason)
-    return Execution(f"{SIMULATED} The emulator runs code only inside a kernel-enforced sandbox "
-                     f"(Landlock + seccomp), and here {reason}. No output was produced.", True,
-                     simulated=True)
+    return Execution(
+        f"{SIMULATED} The emulator runs code only inside a kernel-enforced sandbox "
+        f"(Landlock + seccomp), and here {reason}. No output was produced.",
+        True,
+        simulated=True,
+    )
 
 
 def _truncate(text: str) -> str:
@@ -119,8 +123,9 @@ def run_python(code: str, timeout: float = WALL_SECONDS) -> Execution:
     problem = isolation_problem()
     if problem:
         return _not_run(problem)
-    limits = json.dumps({"cpu": CPU_SECONDS, "memory": MEMORY_BYTES, "fsize": FILE_BYTES,
-                         "nofile": OPEN_FILES})
+    limits = json.dumps(
+        {"cpu": CPU_SECONDS, "memory": MEMORY_BYTES, "fsize": FILE_BYTES, "nofile": OPEN_FILES}
+    )
     with tempfile.TemporaryDirectory(prefix="gnb-sandbox-", ignore_cleanup_errors=True) as tmp:
         with open(os.path.join(tmp, "main.py"), "w", encoding="utf-8") as fh:
             fh.write(code)
@@ -128,9 +133,16 @@ def run_python(code: str, timeout: float = WALL_SECONDS) -> Execution:
             os.chown(tmp, sandbox_child.NOBODY, sandbox_child.NOBODY)
         out_path, err_path = os.path.join(tmp, ".stdout"), os.path.join(tmp, ".stderr")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen([sys.executable, "-I", "-S", "-B", CHILD, limits], cwd=tmp, env={},
-                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    start_new_session=True, close_fds=True)
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", CHILD, limits],
+                cwd=tmp,
+                env={},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                close_fds=True,
+            )
             timed_out = False
             try:
                 proc.wait(timeout=timeout)
@@ -146,13 +158,20 @@ def run_python(code: str, timeout: float = WALL_SECONDS) -> Execution:
             stderr = err.read().decode("utf-8", "replace")
     rc = proc.returncode
     if rc == sandbox_child.UNAVAILABLE_EXIT and stderr.startswith(sandbox_child.MARKER):
-        return _not_run(stderr[len(sandbox_child.MARKER):].strip().splitlines()[0])
+        return _not_run(stderr[len(sandbox_child.MARKER) :].strip().splitlines()[0])
     if timed_out or rc in (-signal.SIGXCPU, -signal.SIGKILL):
-        return Execution(_truncate(stdout) + f"Execution timed out: the code ran longer than the "
-                         f"{CPU_SECONDS} s CPU / {timeout:g} s wall-clock limit.", True, True)
+        return Execution(
+            _truncate(stdout) + f"Execution timed out: the code ran longer than the "
+            f"{CPU_SECONDS} s CPU / {timeout:g} s wall-clock limit.",
+            True,
+            True,
+        )
     if rc == -signal.SIGXFSZ:
-        return Execution(_truncate(stdout) + "\nOutput limit exceeded: the code wrote more than "
-                         f"{FILE_BYTES // 1024} KiB.", True)
+        return Execution(
+            _truncate(stdout) + "\nOutput limit exceeded: the code wrote more than "
+            f"{FILE_BYTES // 1024} KiB.",
+            True,
+        )
     if rc != 0:
         lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
         tail = "\n".join(lines[-6:]) if lines else f"Process exited with status {rc}."
@@ -180,49 +199,65 @@ def write_code(prompt: str) -> str:
     low = prompt.lower()
     if m := re.search(r"(?:sum|total) of (?:the )?first " + _NUM + r" primes?", low):
         n = int(m.group(1))
-        return ("def is_prime(n):\n    if n < 2:\n        return False\n"
-                "    return all(n % d for d in range(2, int(n ** 0.5) + 1))\n\n"
-                f"primes = []\ncandidate = 2\nwhile len(primes) < {n}:\n"
-                "    if is_prime(candidate):\n        primes.append(candidate)\n    candidate += 1\n"
-                f"print(f\"First {n} primes: {{primes}}\")\n"
-                "print(f\"Sum: {sum(primes)}\")\n")
-    if m := re.search(r"(?:first )?" + _NUM + r" (?:fibonacci|fib)", low) or \
-            re.search(r"fibonacci[^\d]{0,20}" + _NUM, low):
+        return (
+            "def is_prime(n):\n    if n < 2:\n        return False\n"
+            "    return all(n % d for d in range(2, int(n ** 0.5) + 1))\n\n"
+            f"primes = []\ncandidate = 2\nwhile len(primes) < {n}:\n"
+            "    if is_prime(candidate):\n        primes.append(candidate)\n    candidate += 1\n"
+            f'print(f"First {n} primes: {{primes}}")\n'
+            'print(f"Sum: {sum(primes)}")\n'
+        )
+    if m := re.search(r"(?:first )?" + _NUM + r" (?:fibonacci|fib)", low) or re.search(
+        r"fibonacci[^\d]{0,20}" + _NUM, low
+    ):
         n = min(int(m.group(1)), 500)
-        return (f"a, b = 0, 1\nseq = []\nfor _ in range({n}):\n    seq.append(a)\n    a, b = b, a + b\n"
-                f"print(f\"First {n} Fibonacci numbers: {{seq}}\")\nprint(f\"Last: {{seq[-1]}}\")\n")
+        return (
+            f"a, b = 0, 1\nseq = []\nfor _ in range({n}):\n    seq.append(a)\n    a, b = b, a + b\n"
+            f'print(f"First {n} Fibonacci numbers: {{seq}}")\nprint(f"Last: {{seq[-1]}}")\n'
+        )
     if m := re.search(r"factorial of " + _NUM, low) or re.search(_NUM + r"\s*!", low):
         n = min(int(m.group(1)), 2000)
-        return f"import math\n\nresult = math.factorial({n})\nprint(f\"{n}! = {{result}}\")\n"
+        return f'import math\n\nresult = math.factorial({n})\nprint(f"{n}! = {{result}}")\n'
     if m := re.search(r"is " + _NUM + r" (?:a )?prime", low):
         n = int(m.group(1))
-        return (f"n = {n}\ndivisors = [d for d in range(2, int(n ** 0.5) + 1) if n % d == 0]\n"
-                "print(f\"{n} is prime\" if n > 1 and not divisors else "
-                "f\"{n} is not prime (divisible by {divisors[:3] or [n]})\")\n")
+        return (
+            f"n = {n}\ndivisors = [d for d in range(2, int(n ** 0.5) + 1) if n % d == 0]\n"
+            'print(f"{n} is prime" if n > 1 and not divisors else '
+            'f"{n} is not prime (divisible by {divisors[:3] or [n]})")\n'
+        )
     if m := re.search(r"primes? (?:below|under|less than|up to) " + _NUM, low):
         n = min(int(m.group(1)), 200000)
-        return (f"limit = {n}\nsieve = [True] * (limit + 1)\nsieve[0:2] = [False, False]\n"
-                "for i in range(2, int(limit ** 0.5) + 1):\n    if sieve[i]:\n"
-                "        sieve[i * i::i] = [False] * len(sieve[i * i::i])\n"
-                "primes = [i for i, p in enumerate(sieve) if p]\n"
-                "print(f\"{len(primes)} primes below {limit}; the largest is {primes[-1]}\")\n")
+        return (
+            f"limit = {n}\nsieve = [True] * (limit + 1)\nsieve[0:2] = [False, False]\n"
+            "for i in range(2, int(limit ** 0.5) + 1):\n    if sieve[i]:\n"
+            "        sieve[i * i::i] = [False] * len(sieve[i * i::i])\n"
+            "primes = [i for i, p in enumerate(sieve) if p]\n"
+            'print(f"{len(primes)} primes below {limit}; the largest is {primes[-1]}")\n'
+        )
     nums = _numbers(prompt)
     if re.search(r"\bsort", low) and len(nums) >= 2:
         values = ", ".join(nums)
-        return (f"values = [{values}]\nprint(\"Sorted:\", sorted(values))\n"
-                "print(\"Descending:\", sorted(values, reverse=True))\n")
+        return (
+            f'values = [{values}]\nprint("Sorted:", sorted(values))\n'
+            'print("Descending:", sorted(values, reverse=True))\n'
+        )
     if re.search(r"\b(mean|average|median|standard deviation|stdev)\b", low) and len(nums) >= 2:
         values = ", ".join(nums)
-        return (f"import statistics\n\nvalues = [{values}]\n"
-                "print(f\"Mean: {statistics.mean(values):g}\")\n"
-                "print(f\"Median: {statistics.median(values):g}\")\n"
-                "print(f\"Std dev: {statistics.pstdev(values):.4g}\")\n")
+        return (
+            f"import statistics\n\nvalues = [{values}]\n"
+            'print(f"Mean: {statistics.mean(values):g}")\n'
+            'print(f"Median: {statistics.median(values):g}")\n'
+            'print(f"Std dev: {statistics.pstdev(values):.4g}")\n'
+        )
     expr = re.search(r"([-+(]?\s*\d[\d\s+\-*/().%^]*[\d)])", prompt)
     if expr and re.search(r"\d\s*(\*\*|[-+*/%^])\s*\(?\d", expr.group(1)):
         clean = expr.group(1).replace("^", "**").strip()
-        return f"result = {clean}\nprint(f\"{clean} = {{result}}\")\n"
+        return f'result = {clean}\nprint(f"{clean} = {{result}}")\n'
     words = re.findall(r"[A-Za-z']+", prompt)
-    return (f"text = {prompt.strip()[:300]!r}\nwords = text.split()\n"
-            "print(f\"Characters: {len(text)}\")\nprint(f\"Words: {len(words)}\")\n"
-            "print(f\"Longest word: {max(words, key=len) if words else ''}\")\n"
-            if words else "print('Hello from the code execution sandbox!')\n")
+    return (
+        f"text = {prompt.strip()[:300]!r}\nwords = text.split()\n"
+        'print(f"Characters: {len(text)}")\nprint(f"Words: {len(words)}")\n'
+        "print(f\"Longest word: {max(words, key=len) if words else ''}\")\n"
+        if words
+        else "print('Hello from the code execution sandbox!')\n"
+    )

@@ -21,6 +21,7 @@ clearer errors, never the only one) is installed and ``main.py`` runs as ``__mai
 
 Standard library only, no relative imports: this file runs as a script, outside the package.
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,16 @@ def _others_can_read(path: str) -> bool:
 def _prctl(lib, option: int, value: int) -> None:
     import ctypes
 
-    if lib.prctl(ctypes.c_int(option), ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                 ctypes.c_ulong(0)) != 0:
+    if (
+        lib.prctl(
+            ctypes.c_int(option),
+            ctypes.c_ulong(value),
+            ctypes.c_ulong(0),
+            ctypes.c_ulong(0),
+            ctypes.c_ulong(0),
+        )
+        != 0
+    ):
         raise OSError(ctypes.get_errno(), f"prctl({option}) failed")
 
 
@@ -131,12 +140,19 @@ def confine(limits: dict[str, int]) -> None:
     rules += [(d, landlock.READ) for d in readable]
     rules += [(f, landlock.READ_FILE) for f in READ_FILES if os.path.exists(f)]
     ruleset = landlock.create(rules, version, lib)  # opens the paths: before dropping root
-    for name, value in (("CPU", limits["cpu"]), ("AS", limits["memory"]), ("FSIZE", limits["fsize"]),
-                        ("NOFILE", limits["nofile"]), ("NPROC", 0), ("CORE", 0)):
+    for name, value in (
+        ("CPU", limits["cpu"]),
+        ("AS", limits["memory"]),
+        ("FSIZE", limits["fsize"]),
+        ("NOFILE", limits["nofile"]),
+        ("NPROC", 0),
+        ("CORE", 0),
+    ):
         resource.setrlimit(getattr(resource, "RLIMIT_" + name), (value, value))
     if os.geteuid() == 0:
-        _drop_root(lib, seccomp.SYSCALLS[arch]["capset"],
-                   keep_read=not all(_others_can_read(d) for d in readable))
+        _drop_root(
+            lib, seccomp.SYSCALLS[arch]["capset"], keep_read=not all(_others_can_read(d) for d in readable)
+        )
     _prctl(lib, PR_SET_NO_NEW_PRIVS, 1)
     _prctl(lib, PR_SET_DUMPABLE, 0)
     landlock.enforce(ruleset, lib)
@@ -153,25 +169,87 @@ def audit_guard():
     mutable state that a traceback's frame could expose.
     """
     root = os.path.realpath(os.getcwd())
-    py = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
-                                               sys.base_exec_prefix, os.path.dirname(os.__file__))})
+    py = tuple(
+        {
+            os.path.realpath(p)
+            for p in (
+                sys.prefix,
+                sys.base_prefix,
+                sys.exec_prefix,
+                sys.base_exec_prefix,
+                os.path.dirname(os.__file__),
+            )
+        }
+    )
     py = tuple(p.rstrip("/") + "/" for p in py)
     root_slash = root.rstrip("/") + "/"
     ok_read = ("/dev/null", "/dev/urandom", "/dev/zero")
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-    deny = ("subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork",
-            "os.forkpty", "pty.", "socket.", "ctypes.", "os.kill", "os.killpg", "signal.pthread_kill",
-            "os.putenv", "os.unsetenv", "shutil.chown", "os.chown", "os.setxattr", "webbrowser.",
-            "os.symlink", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-            "sys._current_frames", "sys.settrace", "sys.setprofile", "cpython.")
-    modules = frozenset({"_posixsubprocess", "_testcapi", "_testinternalcapi", "_ctypes", "ctypes",
-                         "_xxsubinterpreters", "_xxinterpchannels", "_testmultiphase",
-                         "_testbuffer"})
-    path_events = frozenset({"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod",
-                             "os.link", "os.truncate", "os.utime", "shutil.rmtree",
-                             "shutil.copyfile", "shutil.move", "os.removexattr", "os.chflags",
-                             "os.mkfifo", "os.mknod", "os.listdir", "os.scandir", "glob.glob",
-                             "os.chdir"})
+    deny = (
+        "subprocess.",
+        "os.system",
+        "os.exec",
+        "os.spawn",
+        "os.posix_spawn",
+        "os.fork",
+        "os.forkpty",
+        "pty.",
+        "socket.",
+        "ctypes.",
+        "os.kill",
+        "os.killpg",
+        "signal.pthread_kill",
+        "os.putenv",
+        "os.unsetenv",
+        "shutil.chown",
+        "os.chown",
+        "os.setxattr",
+        "webbrowser.",
+        "os.symlink",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "sys._current_frames",
+        "sys.settrace",
+        "sys.setprofile",
+        "cpython.",
+    )
+    modules = frozenset(
+        {
+            "_posixsubprocess",
+            "_testcapi",
+            "_testinternalcapi",
+            "_ctypes",
+            "ctypes",
+            "_xxsubinterpreters",
+            "_xxinterpchannels",
+            "_testmultiphase",
+            "_testbuffer",
+        }
+    )
+    path_events = frozenset(
+        {
+            "os.remove",
+            "os.rename",
+            "os.rmdir",
+            "os.mkdir",
+            "os.chmod",
+            "os.link",
+            "os.truncate",
+            "os.utime",
+            "shutil.rmtree",
+            "shutil.copyfile",
+            "shutil.move",
+            "os.removexattr",
+            "os.chflags",
+            "os.mkfifo",
+            "os.mknod",
+            "os.listdir",
+            "os.scandir",
+            "glob.glob",
+            "os.chdir",
+        }
+    )
     reads = frozenset({"os.listdir", "os.scandir", "glob.glob", "os.chdir"})
     pairs = frozenset({"os.rename", "os.link", "shutil.copyfile", "shutil.move"})
     getcwd, type_, str_, bytes_, int_, Denied = os.getcwd, type, str, bytes, int, PermissionError
@@ -182,9 +260,9 @@ def audit_guard():
             path, mode, flags = (args + (None, None, 0))[:3]
             if type_(path) is int_:
                 return
-            writing = (type_(mode) is str_ and ("w" in mode or "a" in mode or "x" in mode or
-                                                "+" in mode)) or (type_(flags) is int_ and
-                                                                  flags & write_flags != 0)
+            writing = (
+                type_(mode) is str_ and ("w" in mode or "a" in mode or "x" in mode or "+" in mode)
+            ) or (type_(flags) is int_ and flags & write_flags != 0)
             targets = (path,)
         elif event == "import":
             if args and (type_(args[0]) is not str_ or args[0].split(".")[0] in modules):

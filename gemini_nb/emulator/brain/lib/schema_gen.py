@@ -13,6 +13,7 @@ Supported: ``type`` (lists, ``null``, OpenAPI upper-case names, ``nullable``), o
 ``$defs``/``definitions`` (recursion is cut off), string formats/lengths/patterns and
 numeric bounds/``multipleOf``. Unknown keywords are ignored.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,18 +22,48 @@ import random
 import re
 from typing import Any
 
-from .schema_match import (FORMAT_CHECKS, Matcher, SchemaError, check_schema, format_value,
-                           json_equal, norm_types, num as _num, sample_regex)
-from .vocab import (CITY_INFO, STOPWORDS, Hint, Picker, analyze_prompt, number_range, plausible_string,
-                    prompt_number, sentiment, singular, stem)
+from .schema_match import (
+    FORMAT_CHECKS,
+    Matcher,
+    SchemaError,
+    check_schema,
+    format_value,
+    json_equal,
+    norm_types,
+    sample_regex,
+)
+from .schema_match import (
+    num as _num,
+)
+from .vocab import (
+    CITY_INFO,
+    STOPWORDS,
+    Hint,
+    Picker,
+    analyze_prompt,
+    number_range,
+    plausible_string,
+    prompt_number,
+    sentiment,
+    singular,
+    stem,
+)
 
 __all__ = ["SchemaError", "check_schema", "generate"]
 
-_MAX_DEPTH = 40        # hard stop for schemas that cannot bottom out
-_SOFT_DEPTH = 10       # beyond this, emit minimal values
-_RECURSION = 3         # a $ref seen this many times on the path -> minimal values
-_SUBSCHEMA_KEYS = ("additionalProperties", "items", "additionalItems", "propertyNames",
-                   "not", "contains", "unevaluatedProperties", "unevaluatedItems")
+_MAX_DEPTH = 40  # hard stop for schemas that cannot bottom out
+_SOFT_DEPTH = 10  # beyond this, emit minimal values
+_RECURSION = 3  # a $ref seen this many times on the path -> minimal values
+_SUBSCHEMA_KEYS = (
+    "additionalProperties",
+    "items",
+    "additionalItems",
+    "propertyNames",
+    "not",
+    "contains",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
 
 
 def _pointer_path(root_path: str, ref: str) -> str:
@@ -55,8 +86,13 @@ def _merge(a: dict, b: dict, path: str) -> dict:
             out[k] = list(dict.fromkeys([*cur, *v]))
         elif k == "type":
             ta, tb = norm_types({"type": cur}) or [], norm_types({"type": v}) or []
-            both = [t for t in ta if t in tb] + (["integer"] if "integer" in ta + tb and "number" in ta + tb
-                                                  and ("integer" not in ta or "integer" not in tb) else [])
+            both = [t for t in ta if t in tb] + (
+                ["integer"]
+                if "integer" in ta + tb
+                and "number" in ta + tb
+                and ("integer" not in ta or "integer" not in tb)
+                else []
+            )
             if not both:
                 raise SchemaError(f"{path}.type", f"allOf types {ta} and {tb} do not intersect")
             out[k] = list(dict.fromkeys(both))
@@ -72,8 +108,15 @@ def _merge(a: dict, b: dict, path: str) -> dict:
         elif k == "multipleOf" and cur != v:
             out[k] = math.lcm(cur, v) if isinstance(cur, int) and isinstance(v, int) else max(cur, v)
         elif k in _SUBSCHEMA_KEYS and cur != v:
-            out[k] = (v if cur is True else cur if v is True else False if False in (cur, v)
-                      else {"allOf": [cur, v]})
+            out[k] = (
+                v
+                if cur is True
+                else cur
+                if v is True
+                else False
+                if False in (cur, v)
+                else {"allOf": [cur, v]}
+            )
         elif k == "anyOf" and cur != v:
             out[k] = [{"allOf": [x, y]} for x in cur for y in v][:32]
         elif k == "const" and not json_equal(cur, v):
@@ -138,8 +181,9 @@ class _Gen:
         banned = norm_types(s["not"]) if isinstance(s.get("not"), dict) and len(s["not"]) == 1 else None
         if banned:  # {"not": {"type": ...}}: pick a type it does not exclude
             allowed = norm_types(s) or ["string", "integer", "boolean", "object", "array", "null"]
-            types = [t for t in allowed
-                     if t not in banned and not (t == "integer" and "number" in banned)] or types
+            types = [
+                t for t in allowed if t not in banned and not (t == "integer" and "number" in banned)
+            ] or types
         nonnull = [t for t in types if t != "null"]
         t = "null" if not nonnull or (shallow and "null" in types) else nonnull[0]
         if t == "null":
@@ -157,12 +201,23 @@ class _Gen:
     @staticmethod
     def infer(s: dict) -> list[str]:
         """Type implied by the keywords of an untyped schema (a string when nothing says)."""
-        for t, keys in (("object", ("properties", "required", "additionalProperties", "minProperties",
-                                    "maxProperties", "patternProperties", "propertyNames")),
-                        ("array", ("items", "prefixItems", "minItems", "maxItems", "uniqueItems")),
-                        ("string", ("minLength", "maxLength", "pattern", "format")),
-                        ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                                    "multipleOf"))):
+        for t, keys in (
+            (
+                "object",
+                (
+                    "properties",
+                    "required",
+                    "additionalProperties",
+                    "minProperties",
+                    "maxProperties",
+                    "patternProperties",
+                    "propertyNames",
+                ),
+            ),
+            ("array", ("items", "prefixItems", "minItems", "maxItems", "uniqueItems")),
+            ("string", ("minLength", "maxLength", "pattern", "format")),
+            ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
+        ):
             if any(k in s for k in keys):
                 return [t]
         return ["string"]
@@ -173,9 +228,14 @@ class _Gen:
         valid = [e for e in s["enum"] if self.m.ok(rest, e)]
         if not valid:
             raise SchemaError(f"{path}.enum", "no enum value satisfies the other keywords")
-        said = [i for i, e in enumerate(valid) if isinstance(e, str) and len(e.strip()) > 1
-                and e.lower() not in STOPWORDS and re.search(
-            r"(?<!\w)%s(?!\w)" % re.escape(e.lower()), self.info.lower)]
+        said = [
+            i
+            for i, e in enumerate(valid)
+            if isinstance(e, str)
+            and len(e.strip()) > 1
+            and e.lower() not in STOPWORDS
+            and re.search(r"(?<!\w)%s(?!\w)" % re.escape(e.lower()), self.info.lower)
+        ]
         lowered = [str(e).lower() for e in valid]
         if not said and "positive" in lowered and "negative" in lowered and sentiment(self.info) in lowered:
             said = [lowered.index(sentiment(self.info))]
@@ -250,8 +310,9 @@ class _Gen:
             sub = self.extra_schema(s, name)
             if sub is False:
                 raise SchemaError(f"{path}.additionalProperties", "minProperties needs extra properties")
-            out[name] = self.value(sub, f"{path}.additionalProperties", Hint(key=singular(hint.key)),
-                                   depth + 1, refs)
+            out[name] = self.value(
+                sub, f"{path}.additionalProperties", Hint(key=singular(hint.key)), depth + 1, refs
+            )
         return out
 
     def extra_schema(self, s: dict, name: str) -> Any:
@@ -276,8 +337,11 @@ class _Gen:
         """Length from the prompt's counts (clamped to min/maxItems), distinct items if asked."""
         items = s.get("items", True)
         prefix = s.get("prefixItems") or (items if isinstance(items, list) else [])
-        rest = s.get("additionalItems", True) if isinstance(items, list) else (
-            items if "prefixItems" in s or not isinstance(items, list) else True)
+        rest = (
+            s.get("additionalItems", True)
+            if isinstance(items, list)
+            else (items if "prefixItems" in s or not isinstance(items, list) else True)
+        )
         lo = s.get("minItems", 0)
         hi = s.get("maxItems", math.inf)
         if rest is False:
@@ -294,7 +358,9 @@ class _Gen:
         item_key = singular(hint.key) if hint.key else noun
         out: list[Any] = []
         for i in range(n):
-            sub, sub_path = (prefix[i], f"{path}.prefixItems.{i}") if i < len(prefix) else (rest, f"{path}.items")
+            sub, sub_path = (
+                (prefix[i], f"{path}.prefixItems.{i}") if i < len(prefix) else (rest, f"{path}.items")
+            )
             base_vary = self.vary
             for attempt in range(16 if s.get("uniqueItems") else 1):
                 self.vary = base_vary + attempt
@@ -302,8 +368,14 @@ class _Gen:
                 if not s.get("uniqueItems") or not any(json_equal(v, x) for x in out):
                     break
                 if isinstance(v, str):  # same text again: number it ("page-2") if the schema allows
-                    v = next((c for c in (f"{v}-{len(out) + 1}", f"{v} {len(out) + 1}", f"{v}{len(out) + 1}")
-                              if self.m.ok(sub, c) and not any(json_equal(c, x) for x in out)), v)
+                    v = next(
+                        (
+                            c
+                            for c in (f"{v}-{len(out) + 1}", f"{v} {len(out) + 1}", f"{v}{len(out) + 1}")
+                            if self.m.ok(sub, c) and not any(json_equal(c, x) for x in out)
+                        ),
+                        v,
+                    )
                     if not any(json_equal(v, x) for x in out):
                         break
             else:
@@ -345,7 +417,9 @@ class _Gen:
         check = {k: s[k] for k in ("minLength", "maxLength", "pattern", "format") if k in s}
         candidates = []
         if fmt in ("email", "idn-email"):
-            candidates.append(plausible_string(Hint(key="email", siblings=hint.siblings), self.info, self.picker))
+            candidates.append(
+                plausible_string(Hint(key="email", siblings=hint.siblings), self.info, self.picker)
+            )
         if fmt == "date":
             candidates += re.findall(r"\b\d{4}-\d{2}-\d{2}\b", self.info.text)
         if fmt and format_value(fmt, self.rng, hint.words):
@@ -359,8 +433,9 @@ class _Gen:
             c = self.regex(pattern, lo, hi)
             if c is not None and self.m.ok(check, c):
                 return c
-            raise SchemaError(f"{path}.pattern", f"cannot produce a string matching {pattern!r} "
-                                                  f"with length {lo}..{hi}")
+            raise SchemaError(
+                f"{path}.pattern", f"cannot produce a string matching {pattern!r} with length {lo}..{hi}"
+            )
         if fmt in FORMAT_CHECKS:
             raise SchemaError(f"{path}.format", f"format {fmt!r} conflicts with length {lo}..{hi}")
         return self.fit(candidates[-1], lo, hi)
@@ -393,8 +468,11 @@ class _Gen:
 
     def number(self, s: dict, path: str, hint: Hint, integer: bool) -> int | float:
         """A plausible number for the field name, moved into bounds and onto ``multipleOf``."""
-        check = {k: s[k] for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                                    "multipleOf") if k in s and _num(s[k])}
+        check = {
+            k: s[k]
+            for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+            if k in s and _num(s[k])
+        }
         check["type"] = "integer" if integer else "number"
         for k, base in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
             if s.get(k) is True and base in s:  # draft-4 boolean form

@@ -7,6 +7,7 @@ implements the subset of draft 2020-12 that :mod:`schema_gen` generates for, usi
 same numeric rules as ``jsonschema`` so both agree on edge cases like float ``multipleOf``.
 It also holds the static checks (:func:`check_schema`) that reject unusable schemas early.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -14,17 +15,26 @@ import random
 import re
 import string
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 try:  # Python 3.11+ moved the regex parser; the old module warns on import there.
-    from re import _constants as sre_c, _parser as sre_parse  # type: ignore[attr-defined]
+    from re import _constants as sre_c  # type: ignore[attr-defined]
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as sre_c  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-OPENAPI_TYPES = {"STRING": "string", "OBJECT": "object", "ARRAY": "array", "INTEGER": "integer",
-                 "NUMBER": "number", "BOOLEAN": "boolean", "NULL": "null"}
+OPENAPI_TYPES = {
+    "STRING": "string",
+    "OBJECT": "object",
+    "ARRAY": "array",
+    "INTEGER": "integer",
+    "NUMBER": "number",
+    "BOOLEAN": "boolean",
+    "NULL": "null",
+}
 JSON_TYPES = ("null", "boolean", "object", "array", "number", "string", "integer")
 
 
@@ -45,8 +55,11 @@ def is_type(value: Any, t: str) -> bool:
     if t == "boolean":
         return isinstance(value, bool)
     if t == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or (
-            isinstance(value, float) and value.is_integer())
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            or (isinstance(value, float) and value.is_integer())
+        )
     if t == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, {"string": str, "object": dict, "array": list}.get(t, ()))
@@ -79,8 +92,10 @@ def multiple_ok(value: float, m: float) -> bool:
 # -- formats -----------------------------------------------------------------------------
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_RE = re.compile(r"^(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.I)
-_HOST_RE = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
-                      r"(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+_HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 
@@ -143,7 +158,7 @@ def format_value(fmt: str, rng: random.Random, words: list[str]) -> str | None:
     if fmt == "ipv4":
         return f"192.0.2.{rng.randint(1, 254)}"
     if fmt == "ipv6":
-        return f"2001:db8::{rng.randint(1, 0xffff):x}"
+        return f"2001:db8::{rng.randint(1, 0xFFFF):x}"
     if fmt == "hostname":
         return f"{slug}.example.com"
     return None
@@ -152,7 +167,8 @@ def format_value(fmt: str, rng: random.Random, words: list[str]) -> str | None:
 # -- regex sampling ----------------------------------------------------------------------
 _PRINTABLE = [c for c in string.ascii_letters + string.digits + " -_.,:@"]
 _CATEGORIES = {
-    sre_c.CATEGORY_DIGIT: string.digits, sre_c.CATEGORY_SPACE: " ",
+    sre_c.CATEGORY_DIGIT: string.digits,
+    sre_c.CATEGORY_SPACE: " ",
     sre_c.CATEGORY_WORD: string.ascii_letters + string.digits + "_",
     sre_c.CATEGORY_NOT_DIGIT: string.ascii_letters + "_-",
     sre_c.CATEGORY_NOT_SPACE: string.ascii_letters + string.digits,
@@ -223,18 +239,32 @@ def sample_regex(pattern: str, rng: random.Random, extra: int = 3) -> str:
 
 
 # -- static checks -------------------------------------------------------------------------
-_SUBSCHEMA_KEYS = ("additionalProperties", "items", "additionalItems", "propertyNames",
-                   "not", "contains", "unevaluatedProperties", "unevaluatedItems")
+_SUBSCHEMA_KEYS = (
+    "additionalProperties",
+    "items",
+    "additionalItems",
+    "propertyNames",
+    "not",
+    "contains",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
 _LIST_KEYS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _MAP_KEYS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
 
 
 _SCHEMA = (dict, bool)
 _KEYWORD_KINDS = [
-    ("pattern", (str,), "a string"), ("format", (str,), "a string"), ("uniqueItems", (bool,), "a boolean"),
-    ("nullable", (bool,), "a boolean"), ("additionalProperties", _SCHEMA, "a schema"),
-    ("propertyNames", _SCHEMA, "a schema"), ("not", _SCHEMA, "a schema"), ("contains", _SCHEMA, "a schema"),
-    ("items", (dict, bool, list), "a schema"), ("additionalItems", _SCHEMA, "a schema"),
+    ("pattern", (str,), "a string"),
+    ("format", (str,), "a string"),
+    ("uniqueItems", (bool,), "a boolean"),
+    ("nullable", (bool,), "a boolean"),
+    ("additionalProperties", _SCHEMA, "a schema"),
+    ("propertyNames", _SCHEMA, "a schema"),
+    ("not", _SCHEMA, "a schema"),
+    ("contains", _SCHEMA, "a schema"),
+    ("items", (dict, bool, list), "a schema"),
+    ("additionalItems", _SCHEMA, "a schema"),
     *[(key, (dict,), "an object") for key in _MAP_KEYS],
 ]
 
@@ -343,8 +373,10 @@ def _check_keyword_kinds(s: dict, p: str) -> None:
         if key in s and not isinstance(s[key], list):
             raise SchemaError(f"{p}.{key}", f"{key} must be an array")
     for key, kinds, what in _KEYWORD_KINDS:
-        if key in s and not (isinstance(s[key], kinds) and (bool not in kinds or key != "uniqueItems"
-                                                            or isinstance(s[key], bool))):
+        if key in s and not (
+            isinstance(s[key], kinds)
+            and (bool not in kinds or key != "uniqueItems" or isinstance(s[key], bool))
+        ):
             raise SchemaError(f"{p}.{key}", f"{key} must be {what}")
     if any(not isinstance(r, str) for r in s.get("required", [])):
         raise SchemaError(f"{p}.required", "required must list property names")
@@ -359,8 +391,12 @@ def _check_keyword_kinds(s: dict, p: str) -> None:
 
 def _check_bounds(s: dict, p: str) -> None:
     """Size and numeric bounds are numbers that leave at least one value; ``multipleOf`` > 0."""
-    for lo, hi in (("minItems", "maxItems"), ("minLength", "maxLength"),
-                   ("minProperties", "maxProperties"), ("minimum", "maximum")):
+    for lo, hi in (
+        ("minItems", "maxItems"),
+        ("minLength", "maxLength"),
+        ("minProperties", "maxProperties"),
+        ("minimum", "maximum"),
+    ):
         for k in (lo, hi):
             if k in s and not num(s[k]):
                 raise SchemaError(f"{p}.{k}", f"{k} must be a number")
@@ -374,8 +410,10 @@ def _check_bounds(s: dict, p: str) -> None:
         lo, hi = max(lo_v), min(hi_v)
         strict = num(s.get("exclusiveMinimum")) or num(s.get("exclusiveMaximum"))
         if lo > hi or (strict and lo >= hi):
-            raise SchemaError(f"{p}.exclusiveMinimum" if "exclusiveMinimum" in s else f"{p}.minimum",
-                              "numeric bounds leave no value")
+            raise SchemaError(
+                f"{p}.exclusiveMinimum" if "exclusiveMinimum" in s else f"{p}.minimum",
+                "numeric bounds leave no value",
+            )
     if "multipleOf" in s and (not num(s["multipleOf"]) or s["multipleOf"] <= 0):
         raise SchemaError(f"{p}.multipleOf", "multipleOf must be a positive number")
 
@@ -383,7 +421,8 @@ def _check_bounds(s: dict, p: str) -> None:
 def _check_patterns(s: dict, p: str) -> None:
     """``pattern`` and the ``patternProperties`` keys compile as regular expressions."""
     patterns = [(f"{p}.pattern", s.get("pattern"))] + [
-        (f"{p}.patternProperties", k) for k in (s.get("patternProperties") or {})]
+        (f"{p}.patternProperties", k) for k in (s.get("patternProperties") or {})
+    ]
     for where, pat in patterns:
         if pat is not None:
             try:
@@ -399,8 +438,9 @@ def _check_sizes(s: dict, p: str, weight: int) -> int:
             raise SchemaError(f"{p}.{key}", f"{key} {s[key]} is too large to enforce (at most {cap})")
     weight *= max(1, int(s.get("minItems", 0)), len(s.get("prefixItems", [])))
     if weight > _MAX_WEIGHT:  # nested arrays whose minimum sizes multiply out of bounds
-        raise SchemaError(f"{p}.minItems", f"nested minimum sizes need over {_MAX_WEIGHT} "
-                                           "values: too complex to enforce")
+        raise SchemaError(
+            f"{p}.minItems", f"nested minimum sizes need over {_MAX_WEIGHT} values: too complex to enforce"
+        )
     return weight
 
 
@@ -466,7 +506,7 @@ class Matcher:
         """Item count, uniqueness, ``contains``, then each item against its (prefix) schema."""
         if len(v) < s.get("minItems", 0) or len(v) > s.get("maxItems", len(v)):
             return f"{path}: bad item count"
-        if s.get("uniqueItems") and any(json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1:]):
+        if s.get("uniqueItems") and any(json_equal(a, b) for i, a in enumerate(v) for b in v[i + 1 :]):
             return f"{path}: items not unique"
         if "contains" in s:
             hits = sum(self.ok(s["contains"], item) for item in v)
@@ -526,10 +566,12 @@ def _number_error(s: dict, v: Any, path: str) -> str | None:
     """Inclusive and exclusive bounds (draft 4 booleans or 2020-12 numbers) and ``multipleOf``."""
     if "minimum" in s and v < s["minimum"] or "maximum" in s and v > s["maximum"]:
         return f"{path}: out of range"
-    ex_lo = (s["minimum"] if s.get("exclusiveMinimum") is True and "minimum" in s
-             else s.get("exclusiveMinimum"))
-    ex_hi = (s["maximum"] if s.get("exclusiveMaximum") is True and "maximum" in s
-             else s.get("exclusiveMaximum"))
+    ex_lo = (
+        s["minimum"] if s.get("exclusiveMinimum") is True and "minimum" in s else s.get("exclusiveMinimum")
+    )
+    ex_hi = (
+        s["maximum"] if s.get("exclusiveMaximum") is True and "maximum" in s else s.get("exclusiveMaximum")
+    )
     if num(ex_lo) and v <= ex_lo or num(ex_hi) and v >= ex_hi:
         return f"{path}: outside the exclusive bounds"
     if "multipleOf" in s and not multiple_ok(v, s["multipleOf"]):

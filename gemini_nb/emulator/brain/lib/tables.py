@@ -4,20 +4,62 @@ Notebook users interpolate DataFrames into prompts (``{{df}}`` renders as pandas
 table), so "Which of these cities is warmest?" should be answered from the numbers, not with
 a generic paragraph. Understands pandas ``to_string`` output, markdown pipe tables and CSV.
 """
+
 from __future__ import annotations
 
 import re
 
-MAX_WORDS = {"warmest", "hottest", "largest", "biggest", "highest", "most", "maximum", "greatest",
-             "longest", "tallest", "richest", "oldest", "heaviest", "fastest", "best", "top",
-             "wettest", "busiest", "max"}
-MIN_WORDS = {"coldest", "coolest", "smallest", "lowest", "least", "fewest", "minimum", "shortest",
-             "cheapest", "youngest", "lightest", "slowest", "worst", "driest", "min"}
-HINTS = {"warmest": ("temp", "high", "warm", "hot", "c", "f"), "hottest": ("temp", "high", "hot"),
-         "coldest": ("temp", "low", "cold"), "coolest": ("temp", "low", "cold"),
-         "cheapest": ("price", "cost"), "richest": ("income", "gdp", "wealth"),
-         "oldest": ("age", "year", "founded"), "youngest": ("age", "year"),
-         "tallest": ("height",), "heaviest": ("weight", "mass"), "longest": ("length",)}
+MAX_WORDS = {
+    "warmest",
+    "hottest",
+    "largest",
+    "biggest",
+    "highest",
+    "most",
+    "maximum",
+    "greatest",
+    "longest",
+    "tallest",
+    "richest",
+    "oldest",
+    "heaviest",
+    "fastest",
+    "best",
+    "top",
+    "wettest",
+    "busiest",
+    "max",
+}
+MIN_WORDS = {
+    "coldest",
+    "coolest",
+    "smallest",
+    "lowest",
+    "least",
+    "fewest",
+    "minimum",
+    "shortest",
+    "cheapest",
+    "youngest",
+    "lightest",
+    "slowest",
+    "worst",
+    "driest",
+    "min",
+}
+HINTS = {
+    "warmest": ("temp", "high", "warm", "hot", "c", "f"),
+    "hottest": ("temp", "high", "hot"),
+    "coldest": ("temp", "low", "cold"),
+    "coolest": ("temp", "low", "cold"),
+    "cheapest": ("price", "cost"),
+    "richest": ("income", "gdp", "wealth"),
+    "oldest": ("age", "year", "founded"),
+    "youngest": ("age", "year"),
+    "tallest": ("height",),
+    "heaviest": ("weight", "mass"),
+    "longest": ("length",),
+}
 
 
 def _number(text: str) -> float | None:
@@ -103,8 +145,10 @@ def answer(prompt: str) -> str | None:
         ranked = sorted(values, key=lambda v: v[0], reverse=reverse)
         best_value, best = ranked[0]
         ranking = ", ".join(f"{name(r)} ({_fmt(v)})" for v, r in ranked)
-        return (f"**{name(best)}** is the {word}, with {header[col]} = {_fmt(best_value)}.\n\n"
-                f"Ranked by {header[col]}: {ranking}.")
+        return (
+            f"**{name(best)}** is the {word}, with {header[col]} = {_fmt(best_value)}.\n\n"
+            f"Ranked by {header[col]}: {ranking}."
+        )
     if words & {"average", "mean", "avg"}:
         mean = sum(v for v, _ in values) / len(values)
         return f"The average {header[col]} across the {len(rows)} rows is {_fmt(round(mean, 4))}."

@@ -5,6 +5,7 @@ The emulator has no language model, so "plausible" means: reuse what the prompt 
 built-in vocabularies keyed by what a field is called. Everything here is pure and
 deterministic given the caller's ``random.Random``; nothing reads the clock.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,80 +16,262 @@ from typing import Any
 from .lexicon import food_theme, things
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "dozen": 12, "couple": 2, "pair": 2, "few": 3,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "dozen": 12,
+    "couple": 2,
+    "pair": 2,
+    "few": 3,
 }
 
 # country -> (adjective, aliases, [(city, population, timezone)])
 COUNTRIES: dict[str, tuple[str, tuple[str, ...], list[tuple[str, int, str]]]] = {
-    "France": ("French", ("france",), [
-        ("Paris", 2_102_650, "Europe/Paris"), ("Marseille", 873_076, "Europe/Paris"),
-        ("Lyon", 522_250, "Europe/Paris"), ("Toulouse", 504_078, "Europe/Paris"),
-        ("Nice", 348_085, "Europe/Paris"), ("Nantes", 323_204, "Europe/Paris"),
-        ("Strasbourg", 291_313, "Europe/Paris"), ("Bordeaux", 261_804, "Europe/Paris")]),
-    "Italy": ("Italian", ("italy",), [
-        ("Rome", 2_748_109, "Europe/Rome"), ("Milan", 1_371_498, "Europe/Rome"),
-        ("Naples", 913_462, "Europe/Rome"), ("Turin", 841_600, "Europe/Rome"),
-        ("Florence", 360_930, "Europe/Rome"), ("Bologna", 390_734, "Europe/Rome")]),
-    "Spain": ("Spanish", ("spain",), [
-        ("Madrid", 3_332_035, "Europe/Madrid"), ("Barcelona", 1_660_122, "Europe/Madrid"),
-        ("Valencia", 807_693, "Europe/Madrid"), ("Seville", 681_998, "Europe/Madrid"),
-        ("Bilbao", 346_096, "Europe/Madrid")]),
-    "Germany": ("German", ("germany",), [
-        ("Berlin", 3_755_251, "Europe/Berlin"), ("Hamburg", 1_892_122, "Europe/Berlin"),
-        ("Munich", 1_512_491, "Europe/Berlin"), ("Cologne", 1_084_831, "Europe/Berlin"),
-        ("Frankfurt", 773_068, "Europe/Berlin")]),
-    "United Kingdom": ("British", ("uk", "united kingdom", "britain", "england"), [
-        ("London", 8_866_180, "Europe/London"), ("Manchester", 568_996, "Europe/London"),
-        ("Birmingham", 1_157_603, "Europe/London"), ("Edinburgh", 514_990, "Europe/London"),
-        ("Liverpool", 496_770, "Europe/London")]),
-    "United States": ("American", ("usa", "us", "united states", "america"), [
-        ("New York", 8_258_035, "America/New_York"), ("Los Angeles", 3_820_914, "America/Los_Angeles"),
-        ("Chicago", 2_664_452, "America/Chicago"), ("Houston", 2_314_157, "America/Chicago"),
-        ("Boston", 653_833, "America/New_York"), ("San Francisco", 808_988, "America/Los_Angeles"),
-        ("Seattle", 755_078, "America/Los_Angeles")]),
-    "Japan": ("Japanese", ("japan",), [
-        ("Tokyo", 14_094_034, "Asia/Tokyo"), ("Osaka", 2_752_412, "Asia/Tokyo"),
-        ("Yokohama", 3_772_029, "Asia/Tokyo"), ("Kyoto", 1_463_723, "Asia/Tokyo"),
-        ("Sapporo", 1_973_395, "Asia/Tokyo")]),
-    "Canada": ("Canadian", ("canada",), [
-        ("Toronto", 2_794_356, "America/Toronto"), ("Montreal", 1_762_949, "America/Toronto"),
-        ("Vancouver", 662_248, "America/Vancouver"), ("Calgary", 1_306_784, "America/Edmonton")]),
-    "Brazil": ("Brazilian", ("brazil",), [
-        ("Sao Paulo", 11_451_999, "America/Sao_Paulo"), ("Rio de Janeiro", 6_211_423, "America/Sao_Paulo"),
-        ("Brasilia", 2_817_381, "America/Sao_Paulo"), ("Salvador", 2_418_005, "America/Bahia")]),
-    "India": ("Indian", ("india",), [
-        ("Mumbai", 12_442_373, "Asia/Kolkata"), ("Delhi", 11_034_555, "Asia/Kolkata"),
-        ("Bangalore", 8_443_675, "Asia/Kolkata"), ("Chennai", 4_646_732, "Asia/Kolkata")]),
-    "Australia": ("Australian", ("australia",), [
-        ("Sydney", 5_450_496, "Australia/Sydney"), ("Melbourne", 5_207_145, "Australia/Melbourne"),
-        ("Brisbane", 2_706_966, "Australia/Brisbane"), ("Perth", 2_309_338, "Australia/Perth")]),
+    "France": (
+        "French",
+        ("france",),
+        [
+            ("Paris", 2_102_650, "Europe/Paris"),
+            ("Marseille", 873_076, "Europe/Paris"),
+            ("Lyon", 522_250, "Europe/Paris"),
+            ("Toulouse", 504_078, "Europe/Paris"),
+            ("Nice", 348_085, "Europe/Paris"),
+            ("Nantes", 323_204, "Europe/Paris"),
+            ("Strasbourg", 291_313, "Europe/Paris"),
+            ("Bordeaux", 261_804, "Europe/Paris"),
+        ],
+    ),
+    "Italy": (
+        "Italian",
+        ("italy",),
+        [
+            ("Rome", 2_748_109, "Europe/Rome"),
+            ("Milan", 1_371_498, "Europe/Rome"),
+            ("Naples", 913_462, "Europe/Rome"),
+            ("Turin", 841_600, "Europe/Rome"),
+            ("Florence", 360_930, "Europe/Rome"),
+            ("Bologna", 390_734, "Europe/Rome"),
+        ],
+    ),
+    "Spain": (
+        "Spanish",
+        ("spain",),
+        [
+            ("Madrid", 3_332_035, "Europe/Madrid"),
+            ("Barcelona", 1_660_122, "Europe/Madrid"),
+            ("Valencia", 807_693, "Europe/Madrid"),
+            ("Seville", 681_998, "Europe/Madrid"),
+            ("Bilbao", 346_096, "Europe/Madrid"),
+        ],
+    ),
+    "Germany": (
+        "German",
+        ("germany",),
+        [
+            ("Berlin", 3_755_251, "Europe/Berlin"),
+            ("Hamburg", 1_892_122, "Europe/Berlin"),
+            ("Munich", 1_512_491, "Europe/Berlin"),
+            ("Cologne", 1_084_831, "Europe/Berlin"),
+            ("Frankfurt", 773_068, "Europe/Berlin"),
+        ],
+    ),
+    "United Kingdom": (
+        "British",
+        ("uk", "united kingdom", "britain", "england"),
+        [
+            ("London", 8_866_180, "Europe/London"),
+            ("Manchester", 568_996, "Europe/London"),
+            ("Birmingham", 1_157_603, "Europe/London"),
+            ("Edinburgh", 514_990, "Europe/London"),
+            ("Liverpool", 496_770, "Europe/London"),
+        ],
+    ),
+    "United States": (
+        "American",
+        ("usa", "us", "united states", "america"),
+        [
+            ("New York", 8_258_035, "America/New_York"),
+            ("Los Angeles", 3_820_914, "America/Los_Angeles"),
+            ("Chicago", 2_664_452, "America/Chicago"),
+            ("Houston", 2_314_157, "America/Chicago"),
+            ("Boston", 653_833, "America/New_York"),
+            ("San Francisco", 808_988, "America/Los_Angeles"),
+            ("Seattle", 755_078, "America/Los_Angeles"),
+        ],
+    ),
+    "Japan": (
+        "Japanese",
+        ("japan",),
+        [
+            ("Tokyo", 14_094_034, "Asia/Tokyo"),
+            ("Osaka", 2_752_412, "Asia/Tokyo"),
+            ("Yokohama", 3_772_029, "Asia/Tokyo"),
+            ("Kyoto", 1_463_723, "Asia/Tokyo"),
+            ("Sapporo", 1_973_395, "Asia/Tokyo"),
+        ],
+    ),
+    "Canada": (
+        "Canadian",
+        ("canada",),
+        [
+            ("Toronto", 2_794_356, "America/Toronto"),
+            ("Montreal", 1_762_949, "America/Toronto"),
+            ("Vancouver", 662_248, "America/Vancouver"),
+            ("Calgary", 1_306_784, "America/Edmonton"),
+        ],
+    ),
+    "Brazil": (
+        "Brazilian",
+        ("brazil",),
+        [
+            ("Sao Paulo", 11_451_999, "America/Sao_Paulo"),
+            ("Rio de Janeiro", 6_211_423, "America/Sao_Paulo"),
+            ("Brasilia", 2_817_381, "America/Sao_Paulo"),
+            ("Salvador", 2_418_005, "America/Bahia"),
+        ],
+    ),
+    "India": (
+        "Indian",
+        ("india",),
+        [
+            ("Mumbai", 12_442_373, "Asia/Kolkata"),
+            ("Delhi", 11_034_555, "Asia/Kolkata"),
+            ("Bangalore", 8_443_675, "Asia/Kolkata"),
+            ("Chennai", 4_646_732, "Asia/Kolkata"),
+        ],
+    ),
+    "Australia": (
+        "Australian",
+        ("australia",),
+        [
+            ("Sydney", 5_450_496, "Australia/Sydney"),
+            ("Melbourne", 5_207_145, "Australia/Melbourne"),
+            ("Brisbane", 2_706_966, "Australia/Brisbane"),
+            ("Perth", 2_309_338, "Australia/Perth"),
+        ],
+    ),
 }
 
-CAPITALS = {"France": "Paris", "Italy": "Rome", "Spain": "Madrid", "Germany": "Berlin",
-            "United Kingdom": "London", "United States": "Washington, D.C.", "Japan": "Tokyo",
-            "Canada": "Ottawa", "Brazil": "Brasilia", "India": "New Delhi", "Australia": "Canberra"}
-COUNTRY_LANGUAGE = {"France": "French", "Italy": "Italian", "Spain": "Spanish", "Germany": "German",
-                    "United Kingdom": "English", "United States": "English", "Japan": "Japanese",
-                    "Canada": "English", "Brazil": "Portuguese", "India": "Hindi", "Australia": "English"}
+CAPITALS = {
+    "France": "Paris",
+    "Italy": "Rome",
+    "Spain": "Madrid",
+    "Germany": "Berlin",
+    "United Kingdom": "London",
+    "United States": "Washington, D.C.",
+    "Japan": "Tokyo",
+    "Canada": "Ottawa",
+    "Brazil": "Brasilia",
+    "India": "New Delhi",
+    "Australia": "Canberra",
+}
+COUNTRY_LANGUAGE = {
+    "France": "French",
+    "Italy": "Italian",
+    "Spain": "Spanish",
+    "Germany": "German",
+    "United Kingdom": "English",
+    "United States": "English",
+    "Japan": "Japanese",
+    "Canada": "English",
+    "Brazil": "Portuguese",
+    "India": "Hindi",
+    "Australia": "English",
+}
 CITY_INFO = {c[0]: (country, c[1], c[2]) for country, v in COUNTRIES.items() for c in v[2]}
 
-FIRST_NAMES = ["Alice", "Bruno", "Chloe", "David", "Elena", "Farid", "Grace", "Hiro", "Ines",
-               "James", "Keiko", "Liam", "Maya", "Noah", "Olivia", "Priya", "Rafael", "Sofia"]
-LAST_NAMES = ["Martin", "Rossi", "Garcia", "Schmidt", "Tanaka", "Smith", "Dubois", "Silva",
-              "Patel", "Nguyen", "Kowalski", "Johansson", "Okafor", "Moreau", "Chen"]
-RECIPES = ["Lemon Garlic Pasta", "Tomato Basil Soup", "Chicken Curry", "Mushroom Risotto",
-           "Greek Salad", "Vegetable Stir-Fry", "Banana Pancakes", "Beef Tacos", "Ratatouille",
-           "Pad Thai", "Margherita Pizza", "Lentil Stew"]
-INGREDIENTS = ["2 cups flour", "1 tbsp olive oil", "3 cloves garlic", "1 onion, diced",
-               "200 g spaghetti", "2 eggs", "1 cup milk", "a pinch of salt", "1 lemon, juiced",
-               "400 g chopped tomatoes", "fresh basil", "1 tsp black pepper"]
-STEPS = ["Preheat the oven to 180°C.", "Chop the vegetables finely.", "Heat the oil in a large pan.",
-         "Stir in the remaining ingredients.", "Simmer gently for 15 minutes.",
-         "Season to taste and serve warm.", "Whisk everything until smooth.",
-         "Let it rest for 5 minutes before serving."]
+FIRST_NAMES = [
+    "Alice",
+    "Bruno",
+    "Chloe",
+    "David",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "James",
+    "Keiko",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Priya",
+    "Rafael",
+    "Sofia",
+]
+LAST_NAMES = [
+    "Martin",
+    "Rossi",
+    "Garcia",
+    "Schmidt",
+    "Tanaka",
+    "Smith",
+    "Dubois",
+    "Silva",
+    "Patel",
+    "Nguyen",
+    "Kowalski",
+    "Johansson",
+    "Okafor",
+    "Moreau",
+    "Chen",
+]
+RECIPES = [
+    "Lemon Garlic Pasta",
+    "Tomato Basil Soup",
+    "Chicken Curry",
+    "Mushroom Risotto",
+    "Greek Salad",
+    "Vegetable Stir-Fry",
+    "Banana Pancakes",
+    "Beef Tacos",
+    "Ratatouille",
+    "Pad Thai",
+    "Margherita Pizza",
+    "Lentil Stew",
+]
+INGREDIENTS = [
+    "2 cups flour",
+    "1 tbsp olive oil",
+    "3 cloves garlic",
+    "1 onion, diced",
+    "200 g spaghetti",
+    "2 eggs",
+    "1 cup milk",
+    "a pinch of salt",
+    "1 lemon, juiced",
+    "400 g chopped tomatoes",
+    "fresh basil",
+    "1 tsp black pepper",
+]
+STEPS = [
+    "Preheat the oven to 180°C.",
+    "Chop the vegetables finely.",
+    "Heat the oil in a large pan.",
+    "Stir in the remaining ingredients.",
+    "Simmer gently for 15 minutes.",
+    "Season to taste and serve warm.",
+    "Whisk everything until smooth.",
+    "Let it rest for 5 minutes before serving.",
+]
 COLORS = ["red", "blue", "green", "yellow", "purple", "orange", "teal", "black", "white", "gray"]
 ANIMALS = ["fox", "otter", "owl", "dolphin", "tiger", "penguin", "koala", "wolf", "falcon", "panda"]
 FOODS = ["apple", "bread", "cheese", "rice", "tomato", "chocolate", "salmon", "avocado", "pasta"]
@@ -96,31 +279,159 @@ COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella Labs", "Northwind Trade
 JOBS = ["software engineer", "teacher", "nurse", "architect", "chef", "data analyst", "pilot", "designer"]
 LANGUAGES = ["Hindi", "English", "French", "Spanish", "German", "Japanese", "Italian", "Portuguese"]
 STREETS = ["Main Street", "Oak Avenue", "Maple Road", "Station Road", "Park Lane", "Elm Street"]
-PRODUCTS = ["Cast Iron Skillet", "Wireless Earbuds", "Chef's Knife", "Bluetooth Speaker", "Yoga Mat",
-            "Stainless Steel Water Bottle", "Coffee Grinder", "Desk Lamp", "Travel Backpack"]
-WORK_TITLES = ["The Silent Harbor", "Midnight Orchard", "A Map of Small Things", "The Last Lighthouse",
-               "Paper Moons", "Echoes of Summer", "The Glass Garden", "Northern Lights", "City of Kites"]
-_WORKS = {"movie", "film", "book", "novel", "song", "album", "show", "series", "game", "play",
-          "episode", "podcast", "poem", "story", "painting"}
-POSITIVE = {"love", "great", "excellent", "amazing", "good", "happy", "wonderful", "best", "fantastic",
-            "enjoy", "like", "perfect", "awesome", "delighted", "recommend"}
-NEGATIVE = {"hate", "terrible", "awful", "bad", "worst", "poor", "disappointing", "broken", "angry",
-            "sad", "horrible", "refund", "useless", "slow", "never"}
+PRODUCTS = [
+    "Cast Iron Skillet",
+    "Wireless Earbuds",
+    "Chef's Knife",
+    "Bluetooth Speaker",
+    "Yoga Mat",
+    "Stainless Steel Water Bottle",
+    "Coffee Grinder",
+    "Desk Lamp",
+    "Travel Backpack",
+]
+WORK_TITLES = [
+    "The Silent Harbor",
+    "Midnight Orchard",
+    "A Map of Small Things",
+    "The Last Lighthouse",
+    "Paper Moons",
+    "Echoes of Summer",
+    "The Glass Garden",
+    "Northern Lights",
+    "City of Kites",
+]
+_WORKS = {
+    "movie",
+    "film",
+    "book",
+    "novel",
+    "song",
+    "album",
+    "show",
+    "series",
+    "game",
+    "play",
+    "episode",
+    "podcast",
+    "poem",
+    "story",
+    "painting",
+}
+POSITIVE = {
+    "love",
+    "great",
+    "excellent",
+    "amazing",
+    "good",
+    "happy",
+    "wonderful",
+    "best",
+    "fantastic",
+    "enjoy",
+    "like",
+    "perfect",
+    "awesome",
+    "delighted",
+    "recommend",
+}
+NEGATIVE = {
+    "hate",
+    "terrible",
+    "awful",
+    "bad",
+    "worst",
+    "poor",
+    "disappointing",
+    "broken",
+    "angry",
+    "sad",
+    "horrible",
+    "refund",
+    "useless",
+    "slow",
+    "never",
+}
 ADJECTIVES = ["classic", "bright", "simple", "modern", "quick", "gentle", "bold", "fresh", "quiet"]
 TAGS = ["easy", "healthy", "quick", "popular", "classic", "budget", "family", "seasonal"]
 REGIONS = ["California", "Texas", "Ontario", "Bavaria", "Lombardy", "Catalonia", "Queensland"]
 STATUSES = ["active", "pending", "completed"]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 GENRES = ["science fiction", "mystery", "fantasy", "drama", "comedy", "documentary"]
 CURRENCIES = ["USD", "EUR", "GBP", "JPY"]
 
-_STOP = {"a", "an", "the", "of", "in", "on", "at", "for", "to", "and", "or", "with", "me", "my",
-         "please", "some", "their", "its", "is", "are", "be", "what", "which", "how", "get",
-         "give", "list", "show", "tell", "find", "generate", "create", "write", "provide",
-         "describe", "make", "return", "produce", "about", "from", "by", "as", "that", "this",
-         "it", "you", "your", "can", "could", "would", "i", "we", "do", "does", "set", "all"}
+_STOP = {
+    "a",
+    "an",
+    "the",
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "to",
+    "and",
+    "or",
+    "with",
+    "me",
+    "my",
+    "please",
+    "some",
+    "their",
+    "its",
+    "is",
+    "are",
+    "be",
+    "what",
+    "which",
+    "how",
+    "get",
+    "give",
+    "list",
+    "show",
+    "tell",
+    "find",
+    "generate",
+    "create",
+    "write",
+    "provide",
+    "describe",
+    "make",
+    "return",
+    "produce",
+    "about",
+    "from",
+    "by",
+    "as",
+    "that",
+    "this",
+    "it",
+    "you",
+    "your",
+    "can",
+    "could",
+    "would",
+    "i",
+    "we",
+    "do",
+    "does",
+    "set",
+    "all",
+}
 STOPWORDS = frozenset(_STOP)
 
 
@@ -140,10 +451,35 @@ def stem(word: str) -> str:
     return w
 
 
-_IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "series": "series",
-              "species": "species", "mice": "mouse", "geese": "goose", "teeth": "tooth", "feet": "foot"}
-_IE_WORDS = frozenset({"movies", "cookies", "calories", "zombies", "pies", "ties", "lies", "brownies", "smoothies",
-             "selfies", "rookies", "hippies", "genies"})
+_IRREGULAR = {
+    "people": "person",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "series": "series",
+    "species": "species",
+    "mice": "mouse",
+    "geese": "goose",
+    "teeth": "tooth",
+    "feet": "foot",
+}
+_IE_WORDS = frozenset(
+    {
+        "movies",
+        "cookies",
+        "calories",
+        "zombies",
+        "pies",
+        "ties",
+        "lies",
+        "brownies",
+        "smoothies",
+        "selfies",
+        "rookies",
+        "hippies",
+        "genies",
+    }
+)
 
 
 def singular(word: str) -> str:
@@ -183,7 +519,9 @@ _NUM_RE = re.compile(r"-?\d+(?:\.\d+)?")
 _INSTRUCTION = re.compile(
     r"^(?:(?:please|can you|could you|list|give me|give|generate|create|write|describe|"
     r"provide|show me|show|tell me about|tell me|make|return|produce|suggest|name|recommend|"
-    r"extract|a list of|an? |the |some |me |top )\s*)+", re.I)
+    r"extract|a list of|an? |the |some |me |top )\s*)+",
+    re.I,
+)
 
 
 def analyze_prompt(prompt: str) -> PromptInfo:
@@ -201,13 +539,19 @@ def analyze_prompt(prompt: str) -> PromptInfo:
             n = NUMBER_WORDS[lw]
         if n is None:
             continue
-        after = [stem(x) for x in words[i + 1:i + 4] if x.isalpha()]
-        before = [stem(x) for x in words[max(0, i - 3):i] if x.isalpha()]
-        if float(n).is_integer() and 1 <= n <= 50 and lw != "-" and (
-                not _NUM_RE.fullmatch(w) or "." not in w):
-            raw = [x.lower() for x in words[i + 1:i + 4] if x.isalpha()]
-            noun = next((x for x in raw if x in _IRREGULAR or (x.endswith("s") and not x.endswith("ss"))),
-                        raw[0] if raw else "")
+        after = [stem(x) for x in words[i + 1 : i + 4] if x.isalpha()]
+        before = [stem(x) for x in words[max(0, i - 3) : i] if x.isalpha()]
+        if (
+            float(n).is_integer()
+            and 1 <= n <= 50
+            and lw != "-"
+            and (not _NUM_RE.fullmatch(w) or "." not in w)
+        ):
+            raw = [x.lower() for x in words[i + 1 : i + 4] if x.isalpha()]
+            noun = next(
+                (x for x in raw if x in _IRREGULAR or (x.endswith("s") and not x.endswith("ss"))),
+                raw[0] if raw else "",
+            )
             info.counts.append((int(n), [singular(noun), *after]))
         if _NUM_RE.fullmatch(w):
             info.numbers.append((n, before + after))
@@ -226,13 +570,20 @@ def analyze_prompt(prompt: str) -> PromptInfo:
             info.country = country
             break
     about = re.search(r"\b(?:about|on the topic of|regarding|describing)\s+(.+)", text, re.I)
-    head = re.split(r"[.?!;,]|\bwith\b|\bincluding\b|\busing\b", about.group(1) if about else text,
-                    maxsplit=1)[0]
+    head = re.split(
+        r"[.?!;,]|\bwith\b|\bincluding\b|\busing\b", about.group(1) if about else text, maxsplit=1
+    )[0]
     head = _INSTRUCTION.sub("", head.strip())
     head = re.sub(r"^(?:\d+|%s)\s+" % "|".join(NUMBER_WORDS), "", head, flags=re.I)
     info.topic = head.strip().rstrip(":") or ""
-    plural = next((w for w in split_words(info.topic) if w.endswith("s") and not w.endswith("ss")
-                   and len(w) > 3 and w not in STOPWORDS), "")
+    plural = next(
+        (
+            w
+            for w in split_words(info.topic)
+            if w.endswith("s") and not w.endswith("ss") and len(w) > 3 and w not in STOPWORDS
+        ),
+        "",
+    )
     info.noun = singular(plural) if plural else ""
     return info
 
@@ -288,9 +639,15 @@ class Hint:
 def _cities(info: PromptInfo) -> tuple[list[str], list[str]]:
     """City vocabulary (the prompt's country first) and cities the prompt names."""
     named = [e for e in info.entities if e in CITY_INFO]
-    named += [m for m in re.findall(r"\b(?:lives? in|living in|based in|from|in|to|visit(?:ing)?)\s+"
-                                    r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)", info.text)
-              if m not in named and m not in COUNTRIES and m.lower() not in _NOT_PEOPLE]
+    named += [
+        m
+        for m in re.findall(
+            r"\b(?:lives? in|living in|based in|from|in|to|visit(?:ing)?)\s+"
+            r"([A-Z][a-z]+(?: [A-Z][a-z]+)?)",
+            info.text,
+        )
+        if m not in named and m not in COUNTRIES and m.lower() not in _NOT_PEOPLE
+    ]
     if info.country:
         pool = [c[0] for c in COUNTRIES[info.country][2]]
     else:
@@ -298,18 +655,29 @@ def _cities(info: PromptInfo) -> tuple[list[str], list[str]]:
     return pool, named
 
 
-_NOT_PEOPLE = {w.lower() for w in [*LANGUAGES, *WEEKDAYS, *MONTHS, *COUNTRIES]} | {
-    v[0].lower() for v in COUNTRIES.values()} | {a for v in COUNTRIES.values() for a in v[1]}
+_NOT_PEOPLE = (
+    {w.lower() for w in [*LANGUAGES, *WEEKDAYS, *MONTHS, *COUNTRIES]}
+    | {v[0].lower() for v in COUNTRIES.values()}
+    | {a for v in COUNTRIES.values() for a in v[1]}
+)
 
 
 _DESCRIPTORS = {w.lower() for w in [*LANGUAGES, *WEEKDAYS, *MONTHS]} | {
-    v[0].lower() for v in COUNTRIES.values()}
+    v[0].lower() for v in COUNTRIES.values()
+}
 
 
 def _person_entities(info: PromptInfo) -> list[str]:
     """Prompt names that can be people (not places, nationalities, languages or dates)."""
-    return [e for e in info.entities if e not in CITY_INFO and e.lower() not in _NOT_PEOPLE
-            and e.lower() not in STOPWORDS and len(e) > 2 and not e.isupper()]
+    return [
+        e
+        for e in info.entities
+        if e not in CITY_INFO
+        and e.lower() not in _NOT_PEOPLE
+        and e.lower() not in STOPWORDS
+        and len(e) > 2
+        and not e.isupper()
+    ]
 
 
 def topic_of(info: PromptInfo, hint: Hint) -> str:
@@ -345,7 +713,8 @@ def _place_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> 
     if h("capital") and info.country:
         return CAPITALS[info.country]
     if h("city", "town", "location", "place", "destination", "capital", "hometown", "origin", "venue") or (
-            h("name") and parent in ("city", "town", "location", "place", "destination", "capital")):
+        h("name") and parent in ("city", "town", "location", "place", "destination", "capital")
+    ):
         pool, named = _cities(info)
         return picker.pick("city", pool, named)
     if h("country", "nation") or (h("name") and parent == "country"):
@@ -406,18 +775,28 @@ def _category_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) 
 def _coded_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> str | None:
     """Dates, times, identifiers and tags (tags prefer the prompt's own topic words)."""
     h = hint.has
-    if (h("date", "birthday", "dob", "deadline", "created", "updated", "when")
-            or hint.key.endswith(("_at", "_on"))):
-        return f"20{picker.pick('yy', list(range(18, 26)))}-{picker.pick('mm', list(range(1, 13))):02d}-" \
-               f"{picker.pick('dd', list(range(1, 29))):02d}"
+    if h("date", "birthday", "dob", "deadline", "created", "updated", "when") or hint.key.endswith(
+        ("_at", "_on")
+    ):
+        return (
+            f"20{picker.pick('yy', list(range(18, 26)))}-{picker.pick('mm', list(range(1, 13))):02d}-"
+            f"{picker.pick('dd', list(range(1, 29))):02d}"
+        )
     if h("time", "hour"):
         return f"{picker.pick('hh', list(range(7, 22))):02d}:{picker.pick('mi', [0, 15, 30, 45]):02d}"
     if h("id", "code", "sku", "identifier", "isbn", "reference", "ref"):
         return f"{picker.pick('code', ['A', 'B', 'C', 'K', 'X'])}{picker.pick('idn', list(range(100, 999)))}"
     if h("tag", "keyword", "label", "category", "topic", "skill", "hobby", "interest", "feature"):
         named = {w.lower() for e in info.entities for w in e.split()}
-        pool = [w for w in split_words(info.topic) if w not in STOPWORDS and len(w) > 3
-                and w not in named and not w.isdigit() and w not in ("aged", "describe", "about")]
+        pool = [
+            w
+            for w in split_words(info.topic)
+            if w not in STOPWORDS
+            and len(w) > 3
+            and w not in named
+            and not w.isdigit()
+            and w not in ("aged", "describe", "about")
+        ]
         return picker.pick("tag", TAGS, pool)
     return None
 
@@ -432,9 +811,24 @@ def _named_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> 
         return picker.pick("work", WORK_TITLES, info.quoted)
     if h("name", "title") and parent in ("product", "item", "gadget", "gift", "tool", "device"):
         return picker.pick("product", PRODUCTS)
-    if h("author", "person", "user", "customer", "employee", "owner", "director", "student",
-         "contact", "speaker", "character", "full", "username") or (h("name") and parent in (
-            "", "person", "user", "author", "employee", "customer", "student", "member", "people")):
+    if h(
+        "author",
+        "person",
+        "user",
+        "customer",
+        "employee",
+        "owner",
+        "director",
+        "student",
+        "contact",
+        "speaker",
+        "character",
+        "full",
+        "username",
+    ) or (
+        h("name")
+        and parent in ("", "person", "user", "author", "employee", "customer", "student", "member", "people")
+    ):
         people = _person_entities(info)
         full = picker.pick("person", [f"{f} {l}" for f, l in zip(FIRST_NAMES, LAST_NAMES)], people)
         return full.lower().replace(" ", "_") if h("username") else full
@@ -454,20 +848,54 @@ def _prose_string(hint: Hint, info: PromptInfo, picker: Picker, parent: str) -> 
         if h("title", "name") and info.quoted:
             return picker.pick("quoted", info.quoted)
         base = " ".join(w.capitalize() for w in topic.split()[:6])
-        return picker.pick("title", [base, f"A Guide to {base}", f"{base}: An Overview",
-                                     f"Notes on {base}"])
-    if h("summary", "description", "desc", "overview", "bio", "explanation", "reason", "answer",
-         "text", "content", "comment", "review", "note", "message", "body", "abstract", "details",
-         "analysis", "conclusion", "sentence", "caption", "feedback", "response", "advice"):
-        return picker.pick("sentence", [
-            f"A brief overview of {topic}.", f"Key facts about {topic} in a few words.",
-            f"A concise summary of {topic} and why it matters.", f"Highlights of {topic}."])
+        return picker.pick("title", [base, f"A Guide to {base}", f"{base}: An Overview", f"Notes on {base}"])
+    if h(
+        "summary",
+        "description",
+        "desc",
+        "overview",
+        "bio",
+        "explanation",
+        "reason",
+        "answer",
+        "text",
+        "content",
+        "comment",
+        "review",
+        "note",
+        "message",
+        "body",
+        "abstract",
+        "details",
+        "analysis",
+        "conclusion",
+        "sentence",
+        "caption",
+        "feedback",
+        "response",
+        "advice",
+    ):
+        return picker.pick(
+            "sentence",
+            [
+                f"A brief overview of {topic}.",
+                f"Key facts about {topic} in a few words.",
+                f"A concise summary of {topic} and why it matters.",
+                f"Highlights of {topic}.",
+            ],
+        )
     noun = " ".join(split_words(hint.key)) or "value"
     return f"{picker.pick('adj', ADJECTIVES)} {noun}".capitalize()
 
 
-_STRING_KINDS = (_contact_string, _place_string, _thing_string, _category_string, _coded_string,
-                 _named_string)
+_STRING_KINDS = (
+    _contact_string,
+    _place_string,
+    _thing_string,
+    _category_string,
+    _coded_string,
+    _named_string,
+)
 """Tried in order; the first that recognises the field answers (order decides ties)."""
 
 

@@ -6,6 +6,7 @@ character offsets. Nothing here touches the network: every page is derived from 
 text with a hash, so the same query always yields the same sources, and URLs live under
 reserved example domains so nobody mistakes them for real citations.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,15 +17,106 @@ from typing import Any
 # A prompt that asks something (a tool fits a question even without its keywords).
 QUESTION = re.compile(r"\?\s*$|^\s*(who|what|when|where|which|why|how|is|are|does|did|can)\b", re.I)
 
-STOP = {"the", "a", "an", "is", "are", "was", "were", "what", "who", "how", "me", "my", "please",
-        "can", "you", "tell", "about", "of", "to", "and", "in", "for", "with", "i", "it", "do",
-        "does", "give", "write", "explain", "describe", "some", "this", "that", "why", "when",
-        "where", "which", "search", "find", "look", "up", "google", "web", "latest", "current",
-        "on", "at", "by", "from", "be", "should", "could", "would", "will", "use", "using",
-        "research", "report", "on", "into", "summarize", "summary", "recent", "news", "get",
-        "today", "now", "there", "any", "than", "then", "them", "their", "its", "our", "your",
-        "won", "say", "says", "said", "happened", "need", "know", "want", "like", "good", "best",
-        "near", "nearby", "top", "list", "show", "has", "have", "had", "did", "we", "us", "find"}
+STOP = {
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "was",
+    "were",
+    "what",
+    "who",
+    "how",
+    "me",
+    "my",
+    "please",
+    "can",
+    "you",
+    "tell",
+    "about",
+    "of",
+    "to",
+    "and",
+    "in",
+    "for",
+    "with",
+    "i",
+    "it",
+    "do",
+    "does",
+    "give",
+    "write",
+    "explain",
+    "describe",
+    "some",
+    "this",
+    "that",
+    "why",
+    "when",
+    "where",
+    "which",
+    "search",
+    "find",
+    "look",
+    "up",
+    "google",
+    "web",
+    "latest",
+    "current",
+    "on",
+    "at",
+    "by",
+    "from",
+    "be",
+    "should",
+    "could",
+    "would",
+    "will",
+    "use",
+    "using",
+    "research",
+    "report",
+    "into",
+    "summarize",
+    "summary",
+    "recent",
+    "news",
+    "get",
+    "today",
+    "now",
+    "there",
+    "any",
+    "than",
+    "then",
+    "them",
+    "their",
+    "its",
+    "our",
+    "your",
+    "won",
+    "say",
+    "says",
+    "said",
+    "happened",
+    "need",
+    "know",
+    "want",
+    "like",
+    "good",
+    "best",
+    "near",
+    "nearby",
+    "top",
+    "list",
+    "show",
+    "has",
+    "have",
+    "had",
+    "did",
+    "we",
+    "us",
+}
 SITES = [
     ("en.wikipedia.example.org", "wiki", "{Title} - Wikipedia"),
     ("www.britannica.example.com", "topic", "{Title} | Britannica"),
@@ -33,8 +125,20 @@ SITES = [
     ("blog.example.net", "posts", "{Title}: a practical guide"),
     ("data.example.org", "datasets", "{Title}: key figures and statistics"),
 ]
-ASPECTS = ["history", "adoption", "costs", "performance", "safety", "regulation", "design",
-           "environmental impact", "public opinion", "future outlook", "key players", "limitations"]
+ASPECTS = [
+    "history",
+    "adoption",
+    "costs",
+    "performance",
+    "safety",
+    "regulation",
+    "design",
+    "environmental impact",
+    "public opinion",
+    "future outlook",
+    "key players",
+    "limitations",
+]
 FACTS = [
     "{Title} has been documented for decades, and most overviews trace its development "
     "through several distinct phases.",
@@ -77,7 +181,9 @@ REQUEST = re.compile(
     r"^\s*(?:please\s+)?(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:do (?:some )?research on|"
     r"research|investigate|write (?:me )?(?:a |an )?(?:\w+ )?report (?:on|about)|tell me about|"
     r"explain|summari[sz]e|find out about|look into|what do you know about|give me an overview of|"
-    r"search (?:the web )?for|look up|find)\s+", re.I)
+    r"search (?:the web )?for|look up|find)\s+",
+    re.I,
+)
 
 
 def subject_phrase(text: str, limit: int = 9) -> str:
@@ -88,8 +194,11 @@ def subject_phrase(text: str, limit: int = 9) -> str:
     text = re.sub(r"^(?:what|who|where|which)\s+(?:is|are|was|were)\s+", "", text, flags=re.I)
     text = re.sub(r"^(?:the|a|an)\s+", "", text.strip(), flags=re.I).strip().rstrip("?.!:; ")
     words = text.split()
-    if not words or len(words) > limit or re.match(
-            r"(who|what|when|where|which|why|how|is|are|does|did|can)\b", text, re.I):
+    if (
+        not words
+        or len(words) > limit
+        or re.match(r"(who|what|when|where|which|why|how|is|are|does|did|can)\b", text, re.I)
+    ):
         return topic(text or "the topic")
     return " ".join(words)
 
@@ -101,7 +210,7 @@ def queries_for(text: str, n: int = 2) -> list[str]:
     extras = ["latest developments", "overview", "statistics", "explained", "pros and cons"]
     for i in range(1, n):
         out.append(f"{base} {extras[(digest(text, i) + i) % len(extras)]}")
-    return out[:max(1, n)]
+    return out[: max(1, n)]
 
 
 def slug(text: str, sep: str = "-") -> str:
@@ -142,8 +251,10 @@ def search(query: str, n: int = 3, offset: int = 0, about: str | None = None) ->
         a1, a2 = ASPECTS[h % len(ASPECTS)], ASPECTS[(h // 7 + 3) % len(ASPECTS)]
         if a2 == a1:
             a2 = ASPECTS[(ASPECTS.index(a1) + 1) % len(ASPECTS)]
-        facts = [FACTS[(h // 13 + k * 3) % len(FACTS)].format(title=about, Title=about_cap,
-                                                              a1=a1, a2=a2) for k in range(2)]
+        facts = [
+            FACTS[(h // 13 + k * 3) % len(FACTS)].format(title=about, Title=about_cap, a1=a1, a2=a2)
+            for k in range(2)
+        ]
         title = title_tpl.format(title=title_l, Title=title_t)
         snippet = f"{facts[0]} This page covers {a1} and {a2} of {about}."
         pages.append(Page(url=url, title=title, snippet=snippet, facts=facts, site=host))
@@ -152,8 +263,10 @@ def search(query: str, n: int = 3, offset: int = 0, about: str | None = None) ->
 
 def search_suggestions_html(queries: list[str]) -> str:
     """The "search suggestions" chip block the real API returns for display next to answers."""
-    chips = "".join(f'<a class="chip" href="https://www.google.com/search?q='
-                    f'{"+".join(q.split())}">{q}</a>' for q in queries)
+    chips = "".join(
+        f'<a class="chip" href="https://www.google.com/search?q={"+".join(q.split())}">{q}</a>'
+        for q in queries
+    )
     return f'<div class="container"><div class="carousel">{chips}</div></div>'
 
 
@@ -170,12 +283,13 @@ class CitedText:
         self._length = 0
         self.annotations: list[dict[str, Any]] = []
 
-    def add(self, text: str, citation: dict[str, Any] | None = None) -> "CitedText":
+    def add(self, text: str, citation: dict[str, Any] | None = None) -> CitedText:
         if citation is not None and text:
             lead = len(text) - len(text.lstrip())
             tail = len(text.rstrip())
-            self.annotations.append({**citation, "start_index": self._length + lead,
-                                     "end_index": self._length + tail})
+            self.annotations.append(
+                {**citation, "start_index": self._length + lead, "end_index": self._length + tail}
+            )
         self._parts.append(text)
         self._length += len(text)
         return self

@@ -8,6 +8,7 @@ and the *form* is exact — the sentence, word, item and section counts parsed b
 smaller phrase bank in the same language (French, Spanish, German, Italian, Portuguese).
 Choices are seeded by a hash of the prompt, so the same request gives the same text.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,58 +19,142 @@ from .form import Form
 from .vocab import FIRST_NAMES
 
 ASPECTS = {
-    "en": ["its history", "the principle behind it", "its everyday use", "its main benefit",
-           "its biggest limitation", "a common misconception", "the way it is measured", "its likely future",
-           "the research around it", "its cost", "its environmental side", "a practical example"],
-    "fr": ["son histoire", "ses principes de base", "ses usages quotidiens", "ses principaux avantages",
-           "ses limites", "les idées reçues", "sa mesure", "son avenir"],
-    "es": ["su historia", "sus principios básicos", "sus usos cotidianos", "sus principales ventajas",
-           "sus límites", "los malentendidos habituales", "su medición", "su futuro"],
-    "de": ["seine Geschichte", "seine Grundprinzipien", "seine alltägliche Nutzung", "seine Vorteile",
-           "seine Grenzen", "verbreitete Irrtümer", "seine Messung", "seine Zukunft"],
-    "it": ["la sua storia", "i suoi principi di base", "gli usi quotidiani", "i vantaggi principali",
-           "i suoi limiti", "i malintesi comuni", "la sua misura", "il suo futuro"],
-    "pt": ["a sua história", "os seus princípios básicos", "os usos do dia a dia",
-           "as principais vantagens",
-           "os seus limites", "os equívocos comuns", "a sua medição", "o seu futuro"],
+    "en": [
+        "its history",
+        "the principle behind it",
+        "its everyday use",
+        "its main benefit",
+        "its biggest limitation",
+        "a common misconception",
+        "the way it is measured",
+        "its likely future",
+        "the research around it",
+        "its cost",
+        "its environmental side",
+        "a practical example",
+    ],
+    "fr": [
+        "son histoire",
+        "ses principes de base",
+        "ses usages quotidiens",
+        "ses principaux avantages",
+        "ses limites",
+        "les idées reçues",
+        "sa mesure",
+        "son avenir",
+    ],
+    "es": [
+        "su historia",
+        "sus principios básicos",
+        "sus usos cotidianos",
+        "sus principales ventajas",
+        "sus límites",
+        "los malentendidos habituales",
+        "su medición",
+        "su futuro",
+    ],
+    "de": [
+        "seine Geschichte",
+        "seine Grundprinzipien",
+        "seine alltägliche Nutzung",
+        "seine Vorteile",
+        "seine Grenzen",
+        "verbreitete Irrtümer",
+        "seine Messung",
+        "seine Zukunft",
+    ],
+    "it": [
+        "la sua storia",
+        "i suoi principi di base",
+        "gli usi quotidiani",
+        "i vantaggi principali",
+        "i suoi limiti",
+        "i malintesi comuni",
+        "la sua misura",
+        "il suo futuro",
+    ],
+    "pt": [
+        "a sua história",
+        "os seus princípios básicos",
+        "os usos do dia a dia",
+        "as principais vantagens",
+        "os seus limites",
+        "os equívocos comuns",
+        "a sua medição",
+        "o seu futuro",
+    ],
 }
-LABELS = {"en": ["History", "Core principle", "Everyday use", "Benefits", "Limitations", "Misconceptions",
-                 "Measurement", "Future", "Research", "Cost", "Environment", "Examples"]}
+LABELS = {
+    "en": [
+        "History",
+        "Core principle",
+        "Everyday use",
+        "Benefits",
+        "Limitations",
+        "Misconceptions",
+        "Measurement",
+        "Future",
+        "Research",
+        "Cost",
+        "Environment",
+        "Examples",
+    ]
+}
 TEMPLATES = {
-    "en": ["{T} is best understood by looking at {a}.",
-           "When people discuss {t}, {a} usually comes up first.",
-           "A useful way into {t} is to start with {a}.",
-           "{A} plays a large part in {t}.",
-           "Experts who study {t} pay close attention to {a}.",
-           "Much of the debate around {t} concerns {a}.",
-           "Beginners often overlook {a} when they first meet {t}.",
-           "Looking at {a} explains a good deal about {t}.",
-           "{A} is where {t} differs most from related ideas.",
-           "Any fair summary of {t} has to mention {a}.",
-           "Small changes in {a} can make a big difference to {t}.",
-           "Good introductions to {t} give {a} a section of their own."],
-    "fr": ["Pour comprendre {t}, il faut regarder {a}.", "Quand on parle de {t}, on évoque d'abord {a}.",
-           "Les spécialistes de {t} étudient de près {a}.", "Un bon résumé de {t} mentionne {a}.",
-           "Les débutants négligent souvent {a} lorsqu'ils découvrent {t}.",
-           "Le débat autour de {t} porte surtout sur {a}."],
-    "es": ["Para entender {t}, conviene mirar {a}.", "Cuando se habla de {t}, primero se menciona {a}.",
-           "Los expertos en {t} estudian de cerca {a}.", "Un buen resumen de {t} menciona {a}.",
-           "Los principiantes suelen pasar por alto {a} al conocer {t}.",
-           "El debate sobre {t} gira sobre todo en torno a {a}."],
-    "de": ["Um {t} zu verstehen, lohnt sich ein Blick auf {a}.",
-           "Wer über {t} spricht, erwähnt zuerst {a}.", "Fachleute für {t} untersuchen genau {a}.",
-           "Eine gute Zusammenfassung von {t} nennt {a}.",
-           "Anfänger übersehen oft {a}, wenn sie {t} kennenlernen.",
-           "Die Diskussion über {t} dreht sich vor allem um {a}."],
-    "it": ["Per capire {t} conviene guardare {a}.", "Quando si parla di {t}, si citano prima {a}.",
-           "Gli esperti di {t} studiano da vicino {a}.", "Un buon riassunto di {t} menziona {a}.",
-           "I principianti trascurano spesso {a} quando scoprono {t}.",
-           "Il dibattito su {t} riguarda soprattutto {a}."],
-    "pt": ["Para entender {t}, vale a pena olhar para {a}.",
-           "Quando se fala de {t}, menciona-se primeiro {a}.",
-           "Os especialistas em {t} estudam de perto {a}.", "Um bom resumo de {t} menciona {a}.",
-           "Os principiantes ignoram muitas vezes {a} quando conhecem {t}.",
-           "O debate sobre {t} centra-se sobretudo em {a}."],
+    "en": [
+        "{T} is best understood by looking at {a}.",
+        "When people discuss {t}, {a} usually comes up first.",
+        "A useful way into {t} is to start with {a}.",
+        "{A} plays a large part in {t}.",
+        "Experts who study {t} pay close attention to {a}.",
+        "Much of the debate around {t} concerns {a}.",
+        "Beginners often overlook {a} when they first meet {t}.",
+        "Looking at {a} explains a good deal about {t}.",
+        "{A} is where {t} differs most from related ideas.",
+        "Any fair summary of {t} has to mention {a}.",
+        "Small changes in {a} can make a big difference to {t}.",
+        "Good introductions to {t} give {a} a section of their own.",
+    ],
+    "fr": [
+        "Pour comprendre {t}, il faut regarder {a}.",
+        "Quand on parle de {t}, on évoque d'abord {a}.",
+        "Les spécialistes de {t} étudient de près {a}.",
+        "Un bon résumé de {t} mentionne {a}.",
+        "Les débutants négligent souvent {a} lorsqu'ils découvrent {t}.",
+        "Le débat autour de {t} porte surtout sur {a}.",
+    ],
+    "es": [
+        "Para entender {t}, conviene mirar {a}.",
+        "Cuando se habla de {t}, primero se menciona {a}.",
+        "Los expertos en {t} estudian de cerca {a}.",
+        "Un buen resumen de {t} menciona {a}.",
+        "Los principiantes suelen pasar por alto {a} al conocer {t}.",
+        "El debate sobre {t} gira sobre todo en torno a {a}.",
+    ],
+    "de": [
+        "Um {t} zu verstehen, lohnt sich ein Blick auf {a}.",
+        "Wer über {t} spricht, erwähnt zuerst {a}.",
+        "Fachleute für {t} untersuchen genau {a}.",
+        "Eine gute Zusammenfassung von {t} nennt {a}.",
+        "Anfänger übersehen oft {a}, wenn sie {t} kennenlernen.",
+        "Die Diskussion über {t} dreht sich vor allem um {a}.",
+    ],
+    "it": [
+        "Per capire {t} conviene guardare {a}.",
+        "Quando si parla di {t}, si citano prima {a}.",
+        "Gli esperti di {t} studiano da vicino {a}.",
+        "Un buon riassunto di {t} menziona {a}.",
+        "I principianti trascurano spesso {a} quando scoprono {t}.",
+        "Il dibattito su {t} riguarda soprattutto {a}.",
+    ],
+    "pt": [
+        "Para entender {t}, vale a pena olhar para {a}.",
+        "Quando se fala de {t}, menciona-se primeiro {a}.",
+        "Os especialistas em {t} estudam de perto {a}.",
+        "Um bom resumo de {t} menciona {a}.",
+        "Os principiantes ignoram muitas vezes {a} quando conhecem {t}.",
+        "O debate sobre {t} centra-se sobretudo em {a}.",
+    ],
 }
 PHRASES = {  # fixed phrases per language: intro, no-topic fallback, key points label
     "en": ("Here is a short overview of {t}.", "your question", "Key points"),
@@ -111,9 +196,18 @@ STORY_MIDDLE = [
     "The whole town gathered on the pier to see what {obj} would reveal.",
     "For the first time in years, {name} felt truly hopeful.",
 ]
-STORY_OBJECTS = ["an old map", "a brass key", "a letter with no name", "a broken compass", "a silver lantern",
-                 "a locked wooden box", "a faded photograph", "a strange melody", "a red kite",
-                 "a half-finished drawing"]
+STORY_OBJECTS = [
+    "an old map",
+    "a brass key",
+    "a letter with no name",
+    "a broken compass",
+    "a silver lantern",
+    "a locked wooden box",
+    "a faded photograph",
+    "a strange melody",
+    "a red kite",
+    "a half-finished drawing",
+]
 STORY_END = [
     "In the end, {name} understood that {t} had been about courage all along.",
     "By the time the sun rose again, everything had changed for {name}, and for the better.",
@@ -180,8 +274,11 @@ class Sentences:
         while self.k < len(self) and total < target:
             remaining = target - total
             if remaining <= 16:  # last sentence: the candidate of the best-fitting length
-                options = [(abs(len(self.make(self.k + j)[0].split()) - remaining), j) for j in range(12)
-                           if self.k + j < len(self)]
+                options = [
+                    (abs(len(self.make(self.k + j)[0].split()) - remaining), j)
+                    for j in range(12)
+                    if self.k + j < len(self)
+                ]
                 _, j = min(options)
                 best = self.make(self.k + j)[0]
                 if abs(remaining - len(best.split())) >= remaining and out:
@@ -238,8 +335,12 @@ def items(form: Form, key: str, entries: list[str] | None = None) -> list[str]:
         if bank.lang in LABELS:
             label = LABELS[bank.lang][bank.aspects.index(aspect)]
         else:
-            label = re.sub(r"^(?:its|the|son|ses|sa|sus|su|los|seine|verbreitete|la sua|i suoi|gli|il|i|la|"
-                           r"les|le|os|a sua|os seus|a|as|o)\s+", "", aspect)
+            label = re.sub(
+                r"^(?:its|the|son|ses|sa|sus|su|los|seine|verbreitete|la sua|i suoi|gli|il|i|la|"
+                r"les|le|os|a sua|os seus|a|as|o)\s+",
+                "",
+                aspect,
+            )
         out.append(f"**{_cap(label)}**: {sentence}" if k < len(bank.aspects) else sentence)
     return out
 
@@ -251,8 +352,23 @@ def listing(form: Form, key: str, entries: list[str] | None = None) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-CELL_WORDS = ["high", "moderate", "low", "strong", "limited", "widely used", "specialised", "growing",
-              "stable", "simple", "complex", "fast", "slower", "well documented", "emerging"]
+CELL_WORDS = [
+    "high",
+    "moderate",
+    "low",
+    "strong",
+    "limited",
+    "widely used",
+    "specialised",
+    "growing",
+    "stable",
+    "simple",
+    "complex",
+    "fast",
+    "slower",
+    "well documented",
+    "emerging",
+]
 
 
 def table(form: Form, key: str, rows: list[str], cell=None) -> str:
@@ -287,9 +403,17 @@ def sections(form: Form, key: str) -> str:
     return "\n\n".join(parts)
 
 
-SHORT_STORY = ["Once, {name} dreamed of {t}.", "One day, {name} found {obj}.", "It changed everything.",
-               "{Name} followed where it led.", "The road was long and cold.", "A friend came along.",
-               "Together they kept going.", "At last, the way was clear.", "In the end, {name} was home."]
+SHORT_STORY = [
+    "Once, {name} dreamed of {t}.",
+    "One day, {name} found {obj}.",
+    "It changed everything.",
+    "{Name} followed where it led.",
+    "The road was long and cold.",
+    "A friend came along.",
+    "Together they kept going.",
+    "At last, the way was clear.",
+    "In the end, {name} was home.",
+]
 
 
 def short_story(form: Form, name: str, obj: str) -> str:
@@ -307,16 +431,23 @@ def short_story(form: Form, name: str, obj: str) -> str:
     return "\n\n".join([opening, " ".join(middle) or middle_all[0], ending])
 
 
-_MASS = re.compile(r"(?:ship|ness|ity|ism|ion|ence|ance|dom|hood|ing|ment|love|hope|time|music|life|"
-                   r"water|nature|art|fear|magic|courage|peace|war|history|science|space)$")
+_MASS = re.compile(
+    r"(?:ship|ness|ity|ism|ion|ence|ance|dom|hood|ing|ment|love|hope|time|music|life|"
+    r"water|nature|art|fear|magic|courage|peace|war|history|science|space)$"
+)
 
 
 def with_article(topic: str) -> str:
     """'lighthouse keeper' -> 'a lighthouse keeper'; names, plurals and mass nouns stay as they are."""
     words = topic.split()
     determiners = ("a", "an", "the", "my", "his", "her", "their", "our", "two", "three")
-    if not words or words[0].lower() in determiners \
-            or topic[:1].isupper() or words[-1].endswith("s") or _MASS.search(words[-1]):
+    if (
+        not words
+        or words[0].lower() in determiners
+        or topic[:1].isupper()
+        or words[-1].endswith("s")
+        or _MASS.search(words[-1])
+    ):
         return topic
     return ("an " if topic[:1].lower() in "aeiou" else "a ") + topic
 
@@ -328,20 +459,27 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
     t = with_article(form.topic or "an unexpected journey")
     hero = f"a curious person named {name}"
     fill = {"t": t, "name": name, "Name": name, "hero": hero}
-    opening = [STORY_OPEN[s % len(STORY_OPEN)].format(**fill),
-               STORY_OPEN[(s + 2) % len(STORY_OPEN)].format(**fill)]
-    ending = [STORY_END[s % len(STORY_END)].format(**fill),
-              STORY_END[(s + 1) % len(STORY_END)].format(**fill)]
+    opening = [
+        STORY_OPEN[s % len(STORY_OPEN)].format(**fill),
+        STORY_OPEN[(s + 2) % len(STORY_OPEN)].format(**fill),
+    ]
+    ending = [
+        STORY_END[s % len(STORY_END)].format(**fill),
+        STORY_END[(s + 1) % len(STORY_END)].format(**fill),
+    ]
     # the middle follows one object through the templates in order, then a second one
     first_obj = s // 7 % len(STORY_OBJECTS)
     if form.words and form.words < 46:
         return short_story(form, name, STORY_OBJECTS[first_obj])
+
     def obj(i: int) -> str:  # "an old map" on first mention, "the old map" afterwards
         thing = STORY_OBJECTS[(first_obj + i // len(STORY_MIDDLE)) % len(STORY_OBJECTS)]
         return thing if i % len(STORY_MIDDLE) == 0 else re.sub(r"^an? ", "the ", thing)
 
-    middle_all = [STORY_MIDDLE[i % len(STORY_MIDDLE)].format(obj=obj(i), **fill)
-                  for i in range(len(STORY_MIDDLE) * len(STORY_OBJECTS))]
+    middle_all = [
+        STORY_MIDDLE[i % len(STORY_MIDDLE)].format(obj=obj(i), **fill)
+        for i in range(len(STORY_MIDDLE) * len(STORY_OBJECTS))
+    ]
     middle_all = list(dict.fromkeys(middle_all))
     fixed = sum(len(x.split()) for x in opening + ending)
     if form.words and form.words < fixed + 20:  # a short story: one opening and one closing sentence
@@ -363,28 +501,41 @@ def story(form: Form, key: str, hero_name: str | None = None) -> str:
         middle = middle_all[:count]
         if form.sentences and form.sentences < 5:
             opening, ending = opening[:1], ending[:1]
-            middle = middle_all[:max(0, form.sentences - 2)]
+            middle = middle_all[: max(0, form.sentences - 2)]
     chunks = [" ".join(opening)]
     for i in range(0, len(middle), 6):
-        chunks.append(" ".join(middle[i:i + 6]))
+        chunks.append(" ".join(middle[i : i + 6]))
     chunks.append(" ".join(ending))
     return "\n\n".join(c for c in chunks if c)
 
 
 POEM_LINES = [
-    "{T} arrives without a sound,", "and lingers where the light is thin;",
-    "the morning keeps it close at hand,", "a quiet thing the heart lets in.",
-    "We speak of {t} in lowered voices,", "as if the word could break apart;",
-    "it gathers in the smallest places,", "and settles, patient, in the heart.",
-    "The evening turns to {t} again,", "the way a tide returns to shore;",
-    "whatever else the day has taken,", "it leaves a little something more.",
-    "So here is {t}, plain and simple,", "a lamp left burning in the hall;",
-    "not everything is meant for keeping,", "but this, it seems, outlasts it all.",
+    "{T} arrives without a sound,",
+    "and lingers where the light is thin;",
+    "the morning keeps it close at hand,",
+    "a quiet thing the heart lets in.",
+    "We speak of {t} in lowered voices,",
+    "as if the word could break apart;",
+    "it gathers in the smallest places,",
+    "and settles, patient, in the heart.",
+    "The evening turns to {t} again,",
+    "the way a tide returns to shore;",
+    "whatever else the day has taken,",
+    "it leaves a little something more.",
+    "So here is {t}, plain and simple,",
+    "a lamp left burning in the hall;",
+    "not everything is meant for keeping,",
+    "but this, it seems, outlasts it all.",
 ]
-HAIKU = [["{T} at first light", "{T} in the still air", "Soft {t} returning"],
-         ["a slow breath moves through the trees", "the river carries the sky downstream",
-          "the old roof listens to rain"],
-         ["the world holds its breath", "and the day begins again", "nothing asks for more"]]
+HAIKU = [
+    ["{T} at first light", "{T} in the still air", "Soft {t} returning"],
+    [
+        "a slow breath moves through the trees",
+        "the river carries the sky downstream",
+        "the old roof listens to rain",
+    ],
+    ["the world holds its breath", "and the day begins again", "nothing asks for more"],
+]
 
 
 def poem(form: Form, key: str, haiku: bool = False) -> str:
@@ -396,7 +547,7 @@ def poem(form: Form, key: str, haiku: bool = False) -> str:
     n = min(form.lines or 4 * (form.paragraphs or 2), len(POEM_LINES))
     lines = [POEM_LINES[i].format(**fill) for i in range(n)]
     lines[-1] = lines[-1].rstrip(",;") + ("" if lines[-1].endswith(".") else ".")
-    return "\n\n".join("\n".join(lines[i:i + 4]) for i in range(0, n, 4))
+    return "\n\n".join("\n".join(lines[i : i + 4]) for i in range(0, n, 4))
 
 
 def recipe(form: Form, key: str, dish: str, ingredients: list[str], steps: list[str]) -> str:
@@ -404,8 +555,17 @@ def recipe(form: Form, key: str, dish: str, ingredients: list[str], steps: list[
     s = seed(dish, key)
     n = min(len(ingredients), 6)
     picked = [ingredients[(s + i) % len(ingredients)] for i in range(n)]
-    lines = [f"## {_cap(dish)}", "", "**Ingredients**", "", *[f"- {i}" for i in dict.fromkeys(picked)], "",
-             "**Steps**", "", *[f"{i}. {step}" for i, step in enumerate(steps, 1)]]
+    lines = [
+        f"## {_cap(dish)}",
+        "",
+        "**Ingredients**",
+        "",
+        *[f"- {i}" for i in dict.fromkeys(picked)],
+        "",
+        "**Steps**",
+        "",
+        *[f"{i}. {step}" for i, step in enumerate(steps, 1)],
+    ]
     return "\n".join(lines)
 
 

@@ -8,11 +8,13 @@ the model asks the *client* to act in a browser through predefined functions
 ``requires_action``; each ``function_result`` the client sends back advances the plan one
 action, until the model reports what it did.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from ..base import Reply, TurnContext
@@ -21,13 +23,19 @@ from ..lib.web_corpus import QUESTION, CitedText, digest, keywords, search, slug
 PLACE_WORDS = re.compile(
     r"\b(near|nearby|restaurants?|caf[eé]s?|coffee|bars?|hotels?|museums?|parks?|shops?|stores?|"
     r"where can i|directions|places?|around here|in town|pharmac(y|ies)|gyms?|bakery|bakeries|"
-    r"pizza|sushi|brunch|map)\b", re.I)
+    r"pizza|sushi|brunch|map)\b",
+    re.I,
+)
 FILE_WORDS = re.compile(
     r"\b(documents?|files?|docs?|manual|handbook|policy|policies|according to|our|internal|"
-    r"notes|knowledge base|store|uploaded|pdf|report)\b", re.I)
+    r"notes|knowledge base|store|uploaded|pdf|report)\b",
+    re.I,
+)
 BROWSE_WORDS = re.compile(
     r"\b(browse|browser|open|go to|navigate|click|website|web page|webpage|site|book|buy|"
-    r"fill (in|out)|sign up|log ?in|screenshot)\b", re.I)
+    r"fill (in|out)|sign up|log ?in|screenshot)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -61,8 +69,12 @@ def fits(kind: str, prompt: str, tool: dict[str, Any], only: bool) -> bool:
     if kind == "mcp_server":
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", prompt)}
         server = str(tool.get("name") or "").lower()
-        named = any(part in words for n in _mcp_tool_names(tool) for part in re.split(r"[_\-.]", n.lower())
-                    if len(part) > 3)
+        named = any(
+            part in words
+            for n in _mcp_tool_names(tool)
+            for part in re.split(r"[_\-.]", n.lower())
+            if len(part) > 3
+        )
         return only or named or (bool(server) and server in prompt.lower())
     if kind == "computer_use":
         return only or bool(BROWSE_WORDS.search(prompt))
@@ -70,11 +82,13 @@ def fits(kind: str, prompt: str, tool: dict[str, Any], only: bool) -> bool:
 
 
 # -- mcp_server ---------------------------------------------------------------------------------
-GUESSES = [(re.compile(r"\bweather|forecast|temperature\b", re.I), "get_weather"),
-           (re.compile(r"\bissues?|tickets?|bugs?\b", re.I), "list_issues"),
-           (re.compile(r"\bcalendar|meetings?|events?\b", re.I), "list_events"),
-           (re.compile(r"\bfiles?|read\b", re.I), "read_file"),
-           (re.compile(r"\bemails?|mail\b", re.I), "search_emails")]
+GUESSES = [
+    (re.compile(r"\bweather|forecast|temperature\b", re.I), "get_weather"),
+    (re.compile(r"\bissues?|tickets?|bugs?\b", re.I), "list_issues"),
+    (re.compile(r"\bcalendar|meetings?|events?\b", re.I), "list_events"),
+    (re.compile(r"\bfiles?|read\b", re.I), "read_file"),
+    (re.compile(r"\bemails?|mail\b", re.I), "search_emails"),
+]
 
 
 def _place(prompt: str) -> str | None:
@@ -87,26 +101,40 @@ def mcp_server(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     names = _mcp_tool_names(tool)
     words = {w.lower() for w in re.findall(r"[A-Za-z]+", prompt)}
     if names:
-        name = max(names, key=lambda n: (sum(p in words for p in re.split(r"[_\-.]", n.lower())),
-                                         -names.index(n)))
+        name = max(
+            names, key=lambda n: (sum(p in words for p in re.split(r"[_\-.]", n.lower())), -names.index(n))
+        )
     else:
         name = next((n for rx, n in GUESSES if rx.search(prompt)), "search")
     place = _place(prompt)
-    args: dict[str, Any] = {"location": place} if place and "weather" in name else \
-        {"query": topic(prompt)}
+    args: dict[str, Any] = {"location": place} if place and "weather" in name else {"query": topic(prompt)}
     h = digest(server, name, prompt)
     if "weather" in name:
-        summary = (f"{place or 'The requested location'}: {12 + h % 15} °C, "
-                   f"{['sunny', 'partly cloudy', 'light rain', 'overcast'][h % 4]}, "
-                   f"wind {5 + h % 20} km/h")
+        summary = (
+            f"{place or 'The requested location'}: {12 + h % 15} °C, "
+            f"{['sunny', 'partly cloudy', 'light rain', 'overcast'][h % 4]}, "
+            f"wind {5 + h % 20} km/h"
+        )
     else:
-        summary = (f"{2 + h % 4} matching records for '{args.get('query')}'; the most relevant is "
-                   f"'{topic(prompt).title()} ({2024 + h % 3})', updated {1 + h % 27} days ago")
+        summary = (
+            f"{2 + h % 4} matching records for '{args.get('query')}'; the most relevant is "
+            f"'{topic(prompt).title()} ({2024 + h % 3})', updated {1 + h % 27} days ago"
+        )
     call_id = ctx.ids.call_id()
-    call = {"type": "mcp_server_tool_call", "id": call_id, "name": name, "server_name": server,
-            "arguments": args}
-    result = {"type": "mcp_server_tool_result", "call_id": call_id, "name": name,
-              "server_name": server, "result": summary}
+    call = {
+        "type": "mcp_server_tool_call",
+        "id": call_id,
+        "name": name,
+        "server_name": server,
+        "arguments": args,
+    }
+    result = {
+        "type": "mcp_server_tool_result",
+        "call_id": call_id,
+        "name": name,
+        "server_name": server,
+        "result": summary,
+    }
 
     def write(out: CitedText) -> None:
         out.add(f"I asked the **{server}** MCP server (tool `{name}`). It returned: {summary}.\n")
@@ -117,12 +145,12 @@ def mcp_server(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
 # -- file_search ----------------------------------------------------------------------------------
 def file_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     from ..lib.file_search import from_stores  # documents really stored in this emulator
+
     real = from_stores(ctx, tool, prompt)
     if real is not None:
         steps, write = real
         return ToolRun([signed(ctx, step) for step in steps], write)
-    stores = [str(s) for s in tool.get("file_search_store_names") or []] or \
-        ["fileSearchStores/default-store"]
+    stores = [str(s) for s in tool.get("file_search_store_names") or []] or ["fileSearchStores/default-store"]
     top_k = max(1, min(int(tool.get("top_k") or 3), 5))
     subject = topic(prompt)
     pages = search(subject, top_k, offset=1)
@@ -130,39 +158,79 @@ def file_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     for i, page in enumerate(pages):
         store = stores[i % len(stores)]
         name = f"{slug(subject)}-{['overview', 'guide', 'faq', 'notes', 'policy'][i % 5]}.pdf"
-        hits.append({"title": name, "text": page.facts[i % len(page.facts)],
-                     "file_search_store": store, "page": 1 + digest(name) % 12})
+        hits.append(
+            {
+                "title": name,
+                "text": page.facts[i % len(page.facts)],
+                "file_search_store": store,
+                "page": 1 + digest(name) % 12,
+            }
+        )
     call_id = ctx.ids.call_id()
     call = {"type": "file_search_call", "id": call_id}
-    result = {"type": "file_search_result", "call_id": call_id,
-              "result": [{k: v for k, v in h.items() if k != "page"} for h in hits]}
+    result = {
+        "type": "file_search_result",
+        "call_id": call_id,
+        "result": [{k: v for k, v in h.items() if k != "page"} for h in hits],
+    }
 
     def write(out: CitedText) -> None:
         out.add(f"Your documents say the following about **{subject}**:\n\n")
         for hit in hits:
             doc = slug(hit["title"])
-            out.add("- ").add(hit["text"], {
-                "type": "file_citation", "file_name": hit["title"], "source": hit["file_search_store"],
-                "document_uri": f"{hit['file_search_store']}/documents/{doc}",
-                "page_number": hit["page"]}).add("\n")
+            out.add("- ").add(
+                hit["text"],
+                {
+                    "type": "file_citation",
+                    "file_name": hit["title"],
+                    "source": hit["file_search_store"],
+                    "document_uri": f"{hit['file_search_store']}/documents/{doc}",
+                    "page_number": hit["page"],
+                },
+            ).add("\n")
 
     return ToolRun([signed(ctx, call), signed(ctx, result)], write)
 
 
 # -- google_maps ------------------------------------------------------------------------------------
-NAME_WORDS = ["Golden", "Corner", "Riverside", "Old Town", "Blue Door", "Maple", "Harbor",
-              "Little", "Central", "Garden"]
-KINDS = {"restaurant": "Kitchen", "cafe": "Café", "café": "Café", "coffee": "Coffee House",
-         "bar": "Bar", "hotel": "Hotel", "museum": "Museum", "park": "Park", "bakery": "Bakery",
-         "pizza": "Pizzeria", "sushi": "Sushi Bar", "gym": "Fitness Club", "pharmacy": "Pharmacy",
-         "brunch": "Brunch Spot"}
+NAME_WORDS = [
+    "Golden",
+    "Corner",
+    "Riverside",
+    "Old Town",
+    "Blue Door",
+    "Maple",
+    "Harbor",
+    "Little",
+    "Central",
+    "Garden",
+]
+KINDS = {
+    "restaurant": "Kitchen",
+    "cafe": "Café",
+    "café": "Café",
+    "coffee": "Coffee House",
+    "bar": "Bar",
+    "hotel": "Hotel",
+    "museum": "Museum",
+    "park": "Park",
+    "bakery": "Bakery",
+    "pizza": "Pizzeria",
+    "sushi": "Sushi Bar",
+    "gym": "Fitness Club",
+    "pharmacy": "Pharmacy",
+    "brunch": "Brunch Spot",
+}
 
 
 def google_maps(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     lat, lng = tool.get("latitude"), tool.get("longitude")
     subject = topic(prompt)
-    near = f" near {lat:.4f},{lng:.4f}" if isinstance(lat, (int, float)) and \
-        isinstance(lng, (int, float)) else ""
+    near = (
+        f" near {lat:.4f},{lng:.4f}"
+        if isinstance(lat, (int, float)) and isinstance(lng, (int, float))
+        else ""
+    )
     queries = [subject + near]
     kind_word = next((k for k in KINDS if re.search(rf"\b{k}", prompt, re.I)), None)
     label = KINDS.get(kind_word or "", "Place")
@@ -170,18 +238,31 @@ def google_maps(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     for i in range(3):
         h = digest(prompt, lat, lng, i)
         name = f"{NAME_WORDS[(h + i) % len(NAME_WORDS)]} {label}"
-        place_id = "ChIJ" + "".join("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"[
-            (h >> (6 * k)) % 64] for k in range(23))
+        place_id = "ChIJ" + "".join(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"[(h >> (6 * k)) % 64]
+            for k in range(23)
+        )
         url = f"https://maps.google.com/?cid={h % 10**19}"
-        reviews = [{"review_id": f"r{(h >> 8) % 10**8}", "title": f"Lovely {label.lower()}, "
-                    f"{['great service', 'cozy atmosphere', 'worth the wait'][h % 3]}",
-                    "url": url + "&review=1"}]
+        reviews = [
+            {
+                "review_id": f"r{(h >> 8) % 10**8}",
+                "title": f"Lovely {label.lower()}, "
+                f"{['great service', 'cozy atmosphere', 'worth the wait'][h % 3]}",
+                "url": url + "&review=1",
+            }
+        ]
         rating = 3.9 + (h % 11) / 10
-        places.append({"name": name, "place_id": place_id, "url": url, "review_snippets": reviews,
-                       "_blurb": f"rated {rating:.1f}, about {200 + h % 1800} m away, "
-                                 f"open until {['9', '10', '11'][h % 3]} pm"})
-    result_item: dict[str, Any] = {"places": [{k: v for k, v in p.items() if k != "_blurb"}
-                                              for p in places]}
+        places.append(
+            {
+                "name": name,
+                "place_id": place_id,
+                "url": url,
+                "review_snippets": reviews,
+                "_blurb": f"rated {rating:.1f}, about {200 + h % 1800} m away, "
+                f"open until {['9', '10', '11'][h % 3]} pm",
+            }
+        )
+    result_item: dict[str, Any] = {"places": [{k: v for k, v in p.items() if k != "_blurb"} for p in places]}
     if tool.get("enable_widget"):
         result_item["widget_context_token"] = ctx.ids.sign(f"maps-widget:{subject}")
     call_id = ctx.ids.call_id()
@@ -191,17 +272,36 @@ def google_maps(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     def write(out: CitedText) -> None:
         out.add(f"Here are a few options for **{subject}**{' near you' if near else ''}:\n\n")
         for n, place in enumerate(places, 1):
-            out.add(f"{n}. ").add(f"**{place['name']}**, {place['_blurb']}.", {
-                "type": "place_citation", "name": place["name"], "place_id": place["place_id"],
-                "url": place["url"], "review_snippets": place["review_snippets"]}).add("\n")
+            out.add(f"{n}. ").add(
+                f"**{place['name']}**, {place['_blurb']}.",
+                {
+                    "type": "place_citation",
+                    "name": place["name"],
+                    "place_id": place["place_id"],
+                    "url": place["url"],
+                    "review_snippets": place["review_snippets"],
+                },
+            ).add("\n")
 
     return ToolRun([signed(ctx, call), signed(ctx, result)], write)
 
 
 # -- computer_use (client-side) -----------------------------------------------------------------------
-PREDEFINED = ("open_web_browser", "wait_5_seconds", "go_back", "go_forward", "search", "navigate",
-              "click_at", "hover_at", "type_text_at", "key_combination", "scroll_document",
-              "scroll_at", "drag_and_drop")
+PREDEFINED = (
+    "open_web_browser",
+    "wait_5_seconds",
+    "go_back",
+    "go_forward",
+    "search",
+    "navigate",
+    "click_at",
+    "hover_at",
+    "type_text_at",
+    "key_combination",
+    "scroll_document",
+    "scroll_at",
+    "drag_and_drop",
+)
 
 
 def is_computer_turn(ctx: TurnContext) -> bool:
@@ -211,13 +311,15 @@ def is_computer_turn(ctx: TurnContext) -> bool:
 
 def _plan(prompt: str) -> list[tuple[str, dict[str, Any]]]:
     url = next(iter(re.findall(r"https?://[^\s<>\"')\]]+", prompt)), None)
-    typed = re.search(r"\b(?:search(?: for)?|type|look up|find)\s+[\"“']?(.+?)[\"”']?(?:\s+on\s+.*)?[.?!]?$",
-                      prompt, re.I)
+    typed = re.search(
+        r"\b(?:search(?: for)?|type|look up|find)\s+[\"“']?(.+?)[\"”']?(?:\s+on\s+.*)?[.?!]?$", prompt, re.I
+    )
     text = typed.group(1).strip() if typed else " ".join(keywords(prompt, 5))
     steps: list[tuple[str, dict[str, Any]]] = [("open_web_browser", {})]
     steps.append(("navigate", {"url": url or "https://www.google.com/search?q=" + quote_plus(text)}))
-    steps.append(("type_text_at", {"x": 371, "y": 62, "text": text, "press_enter": True,
-                                   "clear_before_typing": True}))
+    steps.append(
+        ("type_text_at", {"x": 371, "y": 62, "text": text, "press_enter": True, "clear_before_typing": True})
+    )
     steps.append(("click_at", {"x": 412, "y": 338}))
     steps.append(("scroll_document", {"direction": "down"}))
     return steps
@@ -227,22 +329,36 @@ def computer_use(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> Reply:
     """The next browser action of the plan for ``prompt``, or the final report when done."""
     excluded = set(tool.get("excluded_predefined_functions") or [])
     plan = [(name, args) for name, args in _plan(prompt) if name not in excluded]
-    done = sum(1 for s in ctx.conversation if s.get("type") == "function_call"
-               and s.get("name") in PREDEFINED)
+    done = sum(
+        1 for s in ctx.conversation if s.get("type") == "function_call" and s.get("name") in PREDEFINED
+    )
     if done >= min(len(plan), 4) or not plan:
-        last_url = next((r.get("result", {}).get("url") for r in reversed(ctx.conversation)
-                         if r.get("type") == "function_result" and isinstance(r.get("result"), dict)
-                         and r["result"].get("url")), None)
+        last_url = next(
+            (
+                r.get("result", {}).get("url")
+                for r in reversed(ctx.conversation)
+                if r.get("type") == "function_result"
+                and isinstance(r.get("result"), dict)
+                and r["result"].get("url")
+            ),
+            None,
+        )
         where = f" The browser is now at {last_url}." if last_url else ""
-        text = (f"I completed the task \"{prompt.strip()[:120]}\" in the browser using {done} "
-                f"action{'s' if done != 1 else ''}.{where}")
+        text = (
+            f'I completed the task "{prompt.strip()[:120]}" in the browser using {done} '
+            f"action{'s' if done != 1 else ''}.{where}"
+        )
         return Reply(steps=[{"type": "model_output", "content": [{"type": "text", "text": text}]}])
     name, args = plan[done]
-    intro = {"open_web_browser": "I'll start by opening a web browser.",
-             "navigate": f"Next I'll go to {args.get('url')}.",
-             "type_text_at": f"Now I'll type \"{args.get('text')}\" into the search box.",
-             "click_at": "I'll open the most relevant result.",
-             "scroll_document": "I'll scroll down to read the rest of the page."}[name]
+    intro = {
+        "open_web_browser": "I'll start by opening a web browser.",
+        "navigate": f"Next I'll go to {args.get('url')}.",
+        "type_text_at": f'Now I\'ll type "{args.get("text")}" into the search box.',
+        "click_at": "I'll open the most relevant result.",
+        "scroll_document": "I'll scroll down to read the rest of the page.",
+    }[name]
     call = {"type": "function_call", "id": ctx.ids.call_id(), "name": name, "arguments": args}
-    return Reply(steps=[{"type": "model_output", "content": [{"type": "text", "text": intro}]}, call],
-                 status="requires_action")
+    return Reply(
+        steps=[{"type": "model_output", "content": [{"type": "text", "text": intro}]}, call],
+        status="requires_action",
+    )

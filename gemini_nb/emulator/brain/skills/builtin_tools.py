@@ -17,27 +17,41 @@ Results are deterministic (the "web" is :mod:`.web_corpus`), except code executi
 really runs in :mod:`.sandbox`. When the question has an answer in the fact table
 (:mod:`.facts`), the first search result states it and the answer leads with it, cited.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from . import builtin_services
-from ..lib import facts, sandbox
-from .builtin_services import ToolRun, signed
 from ..base import Reply, TurnContext
-from ..lib.web_corpus import QUESTION, CitedText, keywords, queries_for, search, search_suggestions_html, \
-    subject_phrase, url_citation
+from ..lib import facts, sandbox
+from ..lib.web_corpus import (
+    QUESTION,
+    CitedText,
+    keywords,
+    queries_for,
+    search,
+    search_suggestions_html,
+    subject_phrase,
+    url_citation,
+)
+from . import builtin_services
+from .builtin_services import ToolRun, signed
 
 URL_RE = re.compile(r"https?://[^\s<>\"'`)\]]+")
 CODE_WORDS = re.compile(
     r"\b(code|python|program|script|run|execute|compute|calculate|calculation|sum of|"
     r"product of|primes?|fibonacci|factorial|sort|average|mean|median|std|simulate|plot|"
-    r"algorithm)\b|\d\s*(\*\*|[-+*/%^])\s*\d|```", re.I)
+    r"algorithm)\b|\d\s*(\*\*|[-+*/%^])\s*\d|```",
+    re.I,
+)
 SEARCH_WORDS = re.compile(
     r"\b(search|google|latest|news|current|today|recent|who (is|won|was)|when (is|was|did)|"
-    r"what happened|price of|weather|score|look up|find out|sources?|according to)\b", re.I)
+    r"what happened|price of|weather|score|look up|find out|sources?|according to)\b",
+    re.I,
+)
 TRIVIAL = re.compile(r"^\s*(hi|hello|hey|thanks|thank you|ok|okay|bye)\b[\s!.?]*$", re.I)
 
 
@@ -74,8 +88,9 @@ def _allowed(ctx: TurnContext, tools: list[dict[str, Any]]) -> tuple[list[dict[s
 def google_search(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     queries = queries_for(prompt, 2 if len(keywords(prompt, 8)) > 3 else 1)
     subject = subject_phrase(prompt)
-    pages = [p for i, q in enumerate(queries)
-             for p in search(q, 3 if i == 0 else 1, offset=i * 3, about=subject)]
+    pages = [
+        p for i, q in enumerate(queries) for p in search(q, 3 if i == 0 else 1, offset=i * 3, about=subject)
+    ]
     known = _plain(facts.answer(prompt))
     if known:  # the first result states the fact, and the answer leads with it
         pages[0].facts.insert(0, known)
@@ -139,19 +154,27 @@ def url_context(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
     call_id = ctx.ids.call_id()
     statuses = [(u, url_status(u)) for u in urls]
     call = {"type": "url_context_call", "id": call_id, "arguments": {"urls": urls}}
-    result = {"type": "url_context_result", "call_id": call_id,
-              "result": [{"url": u, "status": s} for u, s in statuses],
-              "is_error": all(s != "success" for _, s in statuses)}
+    result = {
+        "type": "url_context_result",
+        "call_id": call_id,
+        "result": [{"url": u, "status": s} for u, s in statuses],
+        "is_error": all(s != "success" for _, s in statuses),
+    }
 
     def write(out: CitedText) -> None:
         ok = sum(1 for _, s in statuses if s == "success")
         known = _plain(facts.answer(URL_RE.sub(" ", prompt)))
         first = next((u for u, s in statuses if s == "success"), None)
         if known and first:
-            out.add(known, {"type": "url_citation", "url": first,
-                            "title": f"{_url_topic(first)} ({urlsplit(first).hostname})"}).add("\n\n")
-        out.add(f"I read {ok} of the {len(statuses)} page{'s' if len(statuses) != 1 else ''} "
-                "you linked.\n\n")
+            out.add(
+                known,
+                {
+                    "type": "url_citation",
+                    "url": first,
+                    "title": f"{_url_topic(first)} ({urlsplit(first).hostname})",
+                },
+            ).add("\n\n")
+        out.add(f"I read {ok} of the {len(statuses)} page{'s' if len(statuses) != 1 else ''} you linked.\n\n")
         for url, status in statuses:
             host = urlsplit(url).hostname or url
             if status == "success":
@@ -159,10 +182,12 @@ def url_context(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolRun:
                 out.add(f"- **{host}**: ").add(
                     f"The page covers {subject}; its main points are an overview of {subject}, "
                     f"the context behind it and practical details for readers.",
-                    {"type": "url_citation", "url": url, "title": f"{subject} ({host})"}).add("\n")
+                    {"type": "url_citation", "url": url, "title": f"{subject} ({host})"},
+                ).add("\n")
             else:
                 reason = {"paywall": "is behind a paywall", "unsafe": "was blocked as unsafe"}.get(
-                    status, "could not be retrieved")
+                    status, "could not be retrieved"
+                )
                 out.add(f"- {url} {reason} (status: {status}).\n")
 
     return ToolRun([signed(ctx, call), signed(ctx, result)], write)
@@ -181,10 +206,13 @@ def code_execution(ctx: TurnContext, tool: dict[str, Any], prompt: str) -> ToolR
     code = sandbox.write_code(prompt)
     run = sandbox.run_python(code)
     call_id = ctx.ids.call_id()
-    call = {"type": "code_execution_call", "id": call_id,
-            "arguments": {"code": code, "language": "python"}}
-    result = {"type": "code_execution_result", "call_id": call_id, "result": run.output,
-              "is_error": run.is_error}
+    call = {"type": "code_execution_call", "id": call_id, "arguments": {"code": code, "language": "python"}}
+    result = {
+        "type": "code_execution_result",
+        "call_id": call_id,
+        "result": run.output,
+        "is_error": run.is_error,
+    }
 
     def write(out: CitedText) -> None:
         if run.simulated:

@@ -24,6 +24,7 @@ module adds is the protocol around them:
 Results for computer-use actions belong to :mod:`.builtin_tools`, so this skill leaves
 them alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,12 +33,12 @@ import random
 import re
 from typing import Any
 
-from ..lib import persona
 from ..base import Reply, TurnContext, text_step
-from .builtin_services import PREDEFINED
+from ..lib import persona
 from ..lib.chains import fill_from_results, split_dependencies
 from ..lib.function_planning import answer_with_results, plan_calls
 from ..lib.schema_gen import check_schema
+from .builtin_services import PREDEFINED
 from .structured import json_request, structured_text
 
 _THEN = re.compile(r"(,?\s*\b(?:and then|then|after that|afterwards|once you have that)\b,?\s*)", re.I)
@@ -112,7 +113,8 @@ def plan_phases(prompt: str, fns: list[dict[str, Any]], choice: Any) -> list[lis
         if not calls:
             continue
         first, later = split_dependencies(
-            calls, fns, text, lambda p, f: plan_calls(p, f, tool_choice="any", rng=_rng(p, f)))
+            calls, fns, text, lambda p, f: plan_calls(p, f, tool_choice="any", rng=_rng(p, f))
+        )
         phases.extend([first, later] if later else [first])
     if not phases and mode == "any":
         forced = plan_calls(prompt, fns, tool_choice=choice, rng=_rng(prompt, fns))
@@ -131,8 +133,11 @@ def _input_path(ctx: TurnContext, call_id: Any) -> str:
             return f"input[{i}].call_id"
         content = item.get("content") if "role" in item else None
         for j, block in enumerate(content if isinstance(content, list) else []):
-            if isinstance(block, dict) and block.get("type") == "function_result" \
-                    and block.get("call_id") == call_id:
+            if (
+                isinstance(block, dict)
+                and block.get("type") == "function_result"
+                and block.get("call_id") == call_id
+            ):
                 return f"input[{i}].content[{j}].call_id"
     return "input.call_id"
 
@@ -141,7 +146,7 @@ def _since_last_user(ctx: TurnContext) -> list[dict[str, Any]]:
     """The steps after the most recent user message: this task's calls and results."""
     conv = ctx.conversation
     last = max((i for i, s in enumerate(conv) if s.get("type") == "user_input"), default=-1)
-    return conv[last + 1:]
+    return conv[last + 1 :]
 
 
 def _rounds(steps: list[dict[str, Any]]) -> int:
@@ -161,13 +166,18 @@ class FunctionSkill:
         if ctx.agent:
             return None
         fns = function_tools(ctx)
-        calls = {s.get("id"): s for s in ctx.conversation
-                 if s.get("type") == "function_call" and s.get("id") is not None}
+        calls = {
+            s.get("id"): s
+            for s in ctx.conversation
+            if s.get("type") == "function_call" and s.get("id") is not None
+        }
         for step in ctx.input_steps:
             if step.get("type") == "function_result" and step.get("call_id") not in calls:
-                raise ValueError(f"{_input_path(ctx, step.get('call_id'))}: function_result call_id "
-                                 f"{step.get('call_id')!r} does not match any function_call in this "
-                                 "conversation")
+                raise ValueError(
+                    f"{_input_path(ctx, step.get('call_id'))}: function_result call_id "
+                    f"{step.get('call_id')!r} does not match any function_call in this "
+                    "conversation"
+                )
         results = ctx.function_results()
         if results:
             return self._after_results(ctx, fns, calls, results)
@@ -182,12 +192,19 @@ class FunctionSkill:
 
     @staticmethod
     def _call(ctx: TurnContext, planned: list[dict[str, Any]]) -> Reply:
-        steps = [{"type": "function_call", "id": ctx.ids.call_id(), "name": c["name"],
-                  "arguments": c["arguments"]} for c in planned]
+        steps = [
+            {"type": "function_call", "id": ctx.ids.call_id(), "name": c["name"], "arguments": c["arguments"]}
+            for c in planned
+        ]
         return Reply(steps=steps, status="requires_action")
 
-    def _after_results(self, ctx: TurnContext, fns: list[dict[str, Any]],
-                       calls: dict[Any, dict[str, Any]], results: list[dict[str, Any]]) -> Reply | None:
+    def _after_results(
+        self,
+        ctx: TurnContext,
+        fns: list[dict[str, Any]],
+        calls: dict[Any, dict[str, Any]],
+        results: list[dict[str, Any]],
+    ) -> Reply | None:
         answered = [calls[r["call_id"]] for r in results]
         declared = {t.get("type") for t in ctx.tools if isinstance(t, dict)}
         if "computer_use" in declared and all(c.get("name") in PREDEFINED for c in answered):
@@ -200,17 +217,27 @@ class FunctionSkill:
         for step in recent:
             if step.get("type") == "function_result" and step.get("call_id") in calls:
                 call = calls[step["call_id"]]
-                items.append({"name": call.get("name") or step.get("name"),
-                              "arguments": call.get("arguments") or {},
-                              "result": step.get("result"), "is_error": step.get("is_error")})
+                items.append(
+                    {
+                        "name": call.get("name") or step.get("name"),
+                        "arguments": call.get("arguments") or {},
+                        "result": step.get("result"),
+                        "is_error": step.get("is_error"),
+                    }
+                )
         if fns and prompt.strip() and rounds < _MAX_ROUNDS:
             phases = plan_phases(prompt, fns, ctx.generation_config.get("tool_choice"))
             if rounds < len(phases):  # the next sequential clause still has calls to make
-                done = [(s.get("name"), s.get("arguments") or {}) for s in recent
-                        if s.get("type") == "function_call"]
+                done = [
+                    (s.get("name"), s.get("arguments") or {})
+                    for s in recent
+                    if s.get("type") == "function_call"
+                ]
                 by_name = {f.get("name"): f for f in fns}
-                ready = [fill_from_results(c, by_name.get(c["name"], {}), items) if c.get("needs") else c
-                         for c in phases[rounds]]
+                ready = [
+                    fill_from_results(c, by_name.get(c["name"], {}), items) if c.get("needs") else c
+                    for c in phases[rounds]
+                ]
                 missing = [c for c in ready if (c["name"], c["arguments"]) not in done]
                 if missing:
                     return self._call(ctx, missing)

@@ -13,6 +13,7 @@ Media is wanted when the model is an image (``*-image*``) or TTS (``*-tts*``) mo
 ``image``/``audio`` format (alone or in a list, which asks for interleaved output). Bad
 option values raise ``ValueError`` naming the field, which the service turns into a 400.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,13 +21,17 @@ import hashlib
 import re
 from typing import Any
 
-from ..lib import image_gen, speech
 from ..base import Reply, TurnContext, content_text
+from ..lib import image_gen, speech
 from ..lib.media_inspect import describe_part, inspect_part
 
 OUTPUT_KINDS = ("text", "image", "audio")
-IMAGE_MIMES = {"image/png": "image/png", "image/jpeg": "image/jpeg", "image/jpg": "image/jpeg",
-               "image/webp": "image/webp"}
+IMAGE_MIMES = {
+    "image/png": "image/png",
+    "image/jpeg": "image/jpeg",
+    "image/jpg": "image/jpeg",
+    "image/webp": "image/webp",
+}
 RAW_AUDIO_MIMES = {"audio/l16", "audio/pcm"}
 MAX_IMAGES = 4
 
@@ -35,13 +40,20 @@ _IMAGE_LEAD = re.compile(
     r"produce|design|show me|give me|sketch|illustrate)\s+(?:me\s+)?(?:an?\s+|the\s+|one\s+|\d+\s+)?"
     r"(?:(?:photo-?realistic|realistic|simple|nice|beautiful|cute|small|detailed)\s+)*"
     r"(?:image|picture|photo|illustration|drawing|painting|sketch|rendering|artwork|pic)s?"
-    r"\s+(?:of|showing|with|depicting|featuring)\s+", re.I)
+    r"\s+(?:of|showing|with|depicting|featuring)\s+",
+    re.I,
+)
 _EDIT = re.compile(
     r"\b(edit|modify|change|make (?:it|this|that|the|him|her|them)|add|remove|replace|turn|convert|"
     r"recolou?r|colou?ri[sz]e|transform|restyle|put|swap|erase|crop|enhance|fix|adjust|retouch|"
-    r"update)\b", re.I)
-_COUNT = re.compile(r"\b(\d|two|three|four|five|six)\s+(?:separate\s+|different\s+)?"
-                    r"(?:images|pictures|illustrations|panels|scenes|photos|drawings)\b", re.I)
+    r"update)\b",
+    re.I,
+)
+_COUNT = re.compile(
+    r"\b(\d|two|three|four|five|six)\s+(?:separate\s+|different\s+)?"
+    r"(?:images|pictures|illustrations|panels|scenes|photos|drawings)\b",
+    re.I,
+)
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _SCENES = ("an establishing view", "a closer look", "a change of angle", "the final scene")
 
@@ -49,7 +61,9 @@ _TRANSCRIPT = re.compile(r"#+\s*transcript\s*:?\s*\n", re.I)
 _SPEECH_LEAD = re.compile(
     r"^\s*(?P<lead>[^:\n]{0,200}?\b(?:say|says|read|speak|narrate|announce|pronounce|tts|recite|"
     r"voice|following|conversation|dialogue|transcript|whisper|shout|exclaim|utter)\b[^:\n]{0,200})"
-    r":[ \t]*", re.I)
+    r":[ \t]*",
+    re.I,
+)
 _SAY_PLAIN = re.compile(r"^\s*(?:please\s+)?(?:say|speak|read(?: aloud| out loud| out)?)\s+(?=\S)", re.I)
 _QUOTES = "\"'“”‘’"
 
@@ -79,8 +93,11 @@ def typed_formats(response_format: Any) -> list[tuple[str, dict[str, Any]]]:
         items = [(f"response_format[{i}]", f) for i, f in enumerate(response_format)]
     else:
         return []
-    return [(path, f) for path, f in items
-            if isinstance(f, dict) and f.get("type") in ("text", "image", "audio", "video")]
+    return [
+        (path, f)
+        for path, f in items
+        if isinstance(f, dict) and f.get("type") in ("text", "image", "audio", "video")
+    ]
 
 
 def wanted_kinds(ctx: TurnContext) -> list[str]:
@@ -132,42 +149,61 @@ def image_options(ctx: TurnContext, default_ratio: str = "1:1") -> tuple[str, st
     config = ctx.generation_config.get("image_config") or {}
     if not isinstance(config, dict):
         raise ValueError("generation_config.image_config: expected an object")
-    ratio, field = _option([(fmt.get("aspect_ratio"), f"{path}.aspect_ratio"),
-                            (config.get("aspect_ratio"), "generation_config.image_config.aspect_ratio")])
+    ratio, field = _option(
+        [
+            (fmt.get("aspect_ratio"), f"{path}.aspect_ratio"),
+            (config.get("aspect_ratio"), "generation_config.image_config.aspect_ratio"),
+        ]
+    )
     if ratio is None:
         ratio = default_ratio
     elif str(ratio).replace(" ", "") not in image_gen.ASPECT_RATIOS:
-        raise ValueError(f"{field}: unsupported aspect ratio {ratio!r}; expected one of "
-                         f"{', '.join(image_gen.ASPECT_RATIOS)}")
-    size, field = _option([(fmt.get("image_size"), f"{path}.image_size"),
-                           (config.get("image_size"), "generation_config.image_config.image_size")])
+        raise ValueError(
+            f"{field}: unsupported aspect ratio {ratio!r}; expected one of "
+            f"{', '.join(image_gen.ASPECT_RATIOS)}"
+        )
+    size, field = _option(
+        [
+            (fmt.get("image_size"), f"{path}.image_size"),
+            (config.get("image_size"), "generation_config.image_config.image_size"),
+        ]
+    )
     if size is None:
         size = "1K"
     elif isinstance(size, bool) or str(size).strip().upper() not in image_gen.IMAGE_SIZES:
-        raise ValueError(f"{field}: unsupported image size {size!r}; expected one of "
-                         f"{', '.join(image_gen.IMAGE_SIZES)} (legacy 1k, 2k, 4k also accepted)")
-    mime, field = _option([(fmt.get("mime_type"), f"{path}.mime_type"),
-                           (config.get("output_mime_type"),
-                            "generation_config.image_config.output_mime_type")])
+        raise ValueError(
+            f"{field}: unsupported image size {size!r}; expected one of "
+            f"{', '.join(image_gen.IMAGE_SIZES)} (legacy 1k, 2k, 4k also accepted)"
+        )
+    mime, field = _option(
+        [
+            (fmt.get("mime_type"), f"{path}.mime_type"),
+            (config.get("output_mime_type"), "generation_config.image_config.output_mime_type"),
+        ]
+    )
     if mime is None:
         mime = "image/png"
     elif str(mime).strip().lower() not in IMAGE_MIMES:
-        raise ValueError(f"{field}: unsupported image mime type {mime!r}; expected one of "
-                         "image/png, image/jpeg, image/webp")
-    return (str(ratio).replace(" ", ""), str(size).strip().upper(),
-            IMAGE_MIMES[str(mime).strip().lower()])
+        raise ValueError(
+            f"{field}: unsupported image mime type {mime!r}; expected one of "
+            "image/png, image/jpeg, image/webp"
+        )
+    return (str(ratio).replace(" ", ""), str(size).strip().upper(), IMAGE_MIMES[str(mime).strip().lower()])
 
 
 def closest_ratio(width: int, height: int) -> str:
     """The documented aspect ratio nearest to ``width:height`` (edits keep the input's shape)."""
+
     def distance(ratio: str) -> float:
         a, b = map(int, ratio.split(":"))
         return abs((a / b) / (width / height) - 1)
+
     return min(image_gen.ASPECT_RATIOS, key=distance)
 
 
-_VERB_LEAD = re.compile(r"^\s*(?:please\s+)?(?:draw|paint|sketch|illustrate|render|show me)\s+(?:me\s+)?",
-                        re.I)
+_VERB_LEAD = re.compile(
+    r"^\s*(?:please\s+)?(?:draw|paint|sketch|illustrate|render|show me)\s+(?:me\s+)?", re.I
+)
 
 
 def image_subject(prompt: str) -> str:
@@ -247,28 +283,33 @@ def image_parts(ctx: TurnContext, with_text: bool) -> list[dict[str, Any]]:
     width, height = image_gen.image_dimensions(ratio, size)
     subject = "; ".join(image_subject(t) for t in [*before, prompt])
     count = _image_count(prompt) if with_text and not source else 1
-    source_key = hashlib.sha256(str(source.get("data") or source.get("uri")).encode()).hexdigest() \
-        if source else ""
+    source_key = (
+        hashlib.sha256(str(source.get("data") or source.get("uri")).encode()).hexdigest() if source else ""
+    )
     parts: list[dict[str, Any]] = []
     for i in range(count):
         scene = f"{subject}, {_SCENES[i]}" if count > 1 else subject
-        data = image_gen.render_image(scene, aspect_ratio=ratio, image_size=size, mime_type=mime,
-                                      seed=_seed(ctx, i, source_key))
+        data = image_gen.render_image(
+            scene, aspect_ratio=ratio, image_size=size, mime_type=mime, seed=_seed(ctx, i, source_key)
+        )
         if with_text:
-            parts.append({"type": "text", "text": _image_text(subject, i, count, info, prompt,
-                                                              (width, height, ratio))})
-        parts.append({"type": "image", "mime_type": mime,
-                      "data": base64.b64encode(data).decode("ascii")})
+            parts.append(
+                {"type": "text", "text": _image_text(subject, i, count, info, prompt, (width, height, ratio))}
+            )
+        parts.append({"type": "image", "mime_type": mime, "data": base64.b64encode(data).decode("ascii")})
     return parts
 
 
-def _image_text(subject: str, i: int, count: int, info: dict[str, Any] | None, prompt: str,
-                shape: tuple[int, int, str]) -> str:
+def _image_text(
+    subject: str, i: int, count: int, info: dict[str, Any] | None, prompt: str, shape: tuple[int, int, str]
+) -> str:
     width, height, ratio = shape
     if info is not None:
-        return (f"Here's the edited image. I started from {describe_part(info)} and applied "
-                f"your request: \u201c{prompt.strip()}\u201d. The result is {width}x{height} "
-                f"pixels ({ratio}).")
+        return (
+            f"Here's the edited image. I started from {describe_part(info)} and applied "
+            f"your request: \u201c{prompt.strip()}\u201d. The result is {width}x{height} "
+            f"pixels ({ratio})."
+        )
     if count > 1:
         return f"**Image {i + 1} of {count}: {_SCENES[i]}.** {subject[:1].upper()}{subject[1:]}."
     return f"Here's an image of {subject} ({width}x{height} pixels, aspect ratio {ratio})."
@@ -302,8 +343,11 @@ def speakers(ctx: TurnContext) -> list[dict[str, Any]]:
     # Speakers without a voice get distinct defaults (alternating higher and lower voices)
     # so a dialogue stays distinguishable.
     taken = {str(e.get("voice") or "").lower() for _, e in entries if isinstance(e, dict)}
-    fallback = iter(v for v in (speech.DEFAULT_VOICE, "Puck", "Zephyr", "Charon", "Leda", "Orus")
-                    if v.lower() not in taken)
+    fallback = iter(
+        v
+        for v in (speech.DEFAULT_VOICE, "Puck", "Zephyr", "Charon", "Leda", "Orus")
+        if v.lower() not in taken
+    )
     for field, entry in entries:
         if not isinstance(entry, dict):
             raise ValueError(f"{field}: expected an object with voice, speaker and language")
@@ -330,8 +374,10 @@ def audio_options(ctx: TurnContext) -> tuple[str, int]:
     elif mime in ("audio/wav", "audio/x-wav", "audio/wave"):
         container = "wav"
     else:
-        raise ValueError(f"{path}.mime_type: unsupported audio mime type {fmt.get('mime_type')!r}; "
-                         "the emulator produces audio/l16 (raw PCM) or audio/wav")
+        raise ValueError(
+            f"{path}.mime_type: unsupported audio mime type {fmt.get('mime_type')!r}; "
+            "the emulator produces audio/l16 (raw PCM) or audio/wav"
+        )
     rate = fmt.get("sample_rate")
     rate = speech.SAMPLE_RATE if rate is None else rate
     if isinstance(rate, bool) or not isinstance(rate, int) or not 8000 <= rate <= 48000:
@@ -349,13 +395,13 @@ def speech_script(prompt: str) -> tuple[str, bool]:
     text = prompt.strip()
     match = _TRANSCRIPT.search(text)
     if match:
-        return text[match.end():].strip(), True
+        return text[match.end() :].strip(), True
     match = _SPEECH_LEAD.match(text)
-    if match and text[match.end():].strip():
-        return text[match.end():].strip().strip(_QUOTES).strip(), True
+    if match and text[match.end() :].strip():
+        return text[match.end() :].strip().strip(_QUOTES).strip(), True
     match = _SAY_PLAIN.match(text)
     if match:
-        return text[match.end():].strip().strip(_QUOTES).strip(), True
+        return text[match.end() :].strip().strip(_QUOTES).strip(), True
     return text, False
 
 
@@ -396,11 +442,19 @@ def audio_part(ctx: TurnContext, fallback_text: str) -> tuple[dict[str, Any], st
             spoken = re.sub(r"\*\*|`|^#+\s*|^- ", "", fallback_text, flags=re.M)
         pcm = speech.synthesize(spoken, voices[0]["voice"], sample_rate=rate)
     if container == "wav":
-        part = {"type": "audio", "mime_type": "audio/wav",
-                "data": base64.b64encode(speech.pcm_to_wav(pcm, rate)).decode("ascii")}
+        part = {
+            "type": "audio",
+            "mime_type": "audio/wav",
+            "data": base64.b64encode(speech.pcm_to_wav(pcm, rate)).decode("ascii"),
+        }
     else:
-        part = {"type": "audio", "mime_type": f"audio/L16;codec=pcm;rate={rate}",
-                "data": base64.b64encode(pcm).decode("ascii"), "sample_rate": rate, "channels": 1}
+        part = {
+            "type": "audio",
+            "mime_type": f"audio/L16;codec=pcm;rate={rate}",
+            "data": base64.b64encode(pcm).decode("ascii"),
+            "sample_rate": rate,
+            "channels": 1,
+        }
     return part, spoken
 
 
@@ -435,5 +489,6 @@ class MediaSkill:
         from .text import TextSkill
 
         reply = TextSkill().respond(ctx)
-        return "".join(p.get("text", "") for s in reply.steps for p in s.get("content") or []
-                       if p.get("type") == "text")
+        return "".join(
+            p.get("text", "") for s in reply.steps for p in s.get("content") or [] if p.get("type") == "text"
+        )

@@ -21,6 +21,7 @@ them with a JSON text format, the media skill answers (it owns interleaved outpu
 Bad schemas raise :class:`.schema_gen.SchemaError` (a ValueError, hence a 400) whose message
 names the offending ``response_format...`` path, as the real service does.
 """
+
 from __future__ import annotations
 
 import json
@@ -117,22 +118,50 @@ def free_schema(prompt: str) -> dict[str, Any]:
         if noun.endswith("y") and noun[-2:-1] not in "aeiou":
             key = noun[:-1] + "ies"
         key = "_".join(split_words(key)) or "items"
-        return {"type": "object", "required": [key], "properties": {
-            key: {"type": "array", "minItems": count, "maxItems": count, "items": {"type": "string"}}}}
+        return {
+            "type": "object",
+            "required": [key],
+            "properties": {
+                key: {"type": "array", "minItems": count, "maxItems": count, "items": {"type": "string"}}
+            },
+        }
     topic = {"type": "string", "const": info.topic} if info.topic else {"type": "string"}
-    return {"type": "object", "required": ["topic", "answer", "key_points"], "properties": {
-        "topic": topic,
-        "answer": {"type": "string", "description": "a one-sentence answer"},
-        "key_points": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "string"}}}}
+    return {
+        "type": "object",
+        "required": ["topic", "answer", "key_points"],
+        "properties": {
+            "topic": topic,
+            "answer": {"type": "string", "description": "a one-sentence answer"},
+            "key_points": {"type": "array", "minItems": 2, "maxItems": 3, "items": {"type": "string"}},
+        },
+    }
 
 
-_ASKS_JSON = re.compile(r"\b(?:as|into|return|returns|output|respond with|reply with|give me|produce|"
-                        r"format(?:ted)? as)\s+(?:a |an |valid |the )?json\b|\bin json format\b|"
-                        r"\bjson (?:object|array|list)\b", re.I)
-_FIELDS = re.compile(r"\b(?:fields?|keys?|properties|attributes|columns)\s*(?::|called|named)?\s*"
-                     r"([\w\-]+(?:\s*,\s*(?:and\s+)?[\w\-]+|\s+and\s+[\w\-]+)*)", re.I)
-_INT_WORDS = ("age", "count", "year", "quantity", "number", "rank", "population", "minutes", "servings",
-              "pages", "id", "calories")
+_ASKS_JSON = re.compile(
+    r"\b(?:as|into|return|returns|output|respond with|reply with|give me|produce|"
+    r"format(?:ted)? as)\s+(?:a |an |valid |the )?json\b|\bin json format\b|"
+    r"\bjson (?:object|array|list)\b",
+    re.I,
+)
+_FIELDS = re.compile(
+    r"\b(?:fields?|keys?|properties|attributes|columns)\s*(?::|called|named)?\s*"
+    r"([\w\-]+(?:\s*,\s*(?:and\s+)?[\w\-]+|\s+and\s+[\w\-]+)*)",
+    re.I,
+)
+_INT_WORDS = (
+    "age",
+    "count",
+    "year",
+    "quantity",
+    "number",
+    "rank",
+    "population",
+    "minutes",
+    "servings",
+    "pages",
+    "id",
+    "calories",
+)
 _NUM_WORDS = ("price", "score", "rating", "amount", "cost", "temperature", "height", "weight", "salary")
 _LIST_WORDS = ("ingredients", "tags", "steps", "items", "skills", "hobbies", "keywords", "authors", "genres")
 
@@ -169,10 +198,18 @@ def prose_schema(prompt: str) -> dict[str, Any] | None:
     names = list(dict.fromkeys("_".join(split_words(n)) for n in names if split_words(n)))[:20]
     if not names:
         return free_schema(prompt)
-    obj = {"type": "object", "properties": {n: _field_schema(n) for n in names}, "required": names,
-           "additionalProperties": False}
-    many = re.search(r"\b(?:list|array) of (\d{1,2}|%s)\b|\b(\d{1,2}|%s) [a-z]+s? (?:with|having|each with)"
-                     % (_COUNT_WORDS, _COUNT_WORDS), prompt, re.I)
+    obj = {
+        "type": "object",
+        "properties": {n: _field_schema(n) for n in names},
+        "required": names,
+        "additionalProperties": False,
+    }
+    many = re.search(
+        r"\b(?:list|array) of (\d{1,2}|%s)\b|\b(\d{1,2}|%s) [a-z]+s? (?:with|having|each with)"
+        % (_COUNT_WORDS, _COUNT_WORDS),
+        prompt,
+        re.I,
+    )
     if many:
         word = (many.group(1) or many.group(2)).lower()
         n = int(word) if word.isdigit() else NUMBER_WORDS[word]

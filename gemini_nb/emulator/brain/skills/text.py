@@ -6,6 +6,7 @@ the chain, counting, arithmetic, greetings, jokes, echo), a small fact table
 (:mod:`.attachments`), and otherwise text in the *form* the request asked for
 (:mod:`.form`, :mod:`.writer`). Same conversation in, same words out.
 """
+
 from __future__ import annotations
 
 import ast
@@ -14,15 +15,17 @@ import operator
 import re
 from typing import Any
 
-from ..lib import attachments, facts as fact_table, form as forms, lexicon, tables, writer
 from ..base import Reply, TurnContext, content_text, text_step
+from ..lib import attachments, lexicon, tables, writer
+from ..lib import facts as fact_table
+from ..lib import form as forms
 from ..lib.codegen import code_answer
 from ..lib.media_inspect import describe_part, inspect_part
 from ..lib.vocab import INGREDIENTS, STEPS, singular
 
 JOKES = [
     "Why do programmers prefer dark mode? Because light attracts bugs.",
-    "I told my computer I needed a break, and it said: \"No problem, I'll go to sleep.\"",
+    'I told my computer I needed a break, and it said: "No problem, I\'ll go to sleep."',
     "Why did the notebook kernel restart? It needed some space to clear its head.",
     "There are 10 kinds of people: those who understand binary and those who don't.",
     "Why was the JSON file so calm? It had everything in key-value pairs.",
@@ -44,12 +47,55 @@ QUESTION_PATTERNS = {
     "favorite color": re.compile(r"\bwhat(?:'s| is) my fav(?:ou)?rite colou?r\b", re.I),
     "job": re.compile(r"\bwhat(?:'s| is) my job\b|\bwhat do i do\b", re.I),
 }
-STOP = {"the", "a", "an", "is", "are", "what", "who", "how", "me", "my", "please", "can", "you",
-        "tell", "about", "of", "to", "and", "in", "for", "with", "i", "it", "do", "does", "give",
-        "write", "explain", "describe", "some", "this", "that", "why", "when", "where", "which"}
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-        ast.Div: operator.truediv, ast.Pow: operator.pow, ast.Mod: operator.mod,
-        ast.FloorDiv: operator.floordiv, ast.USub: operator.neg, ast.UAdd: operator.pos}
+STOP = {
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "what",
+    "who",
+    "how",
+    "me",
+    "my",
+    "please",
+    "can",
+    "you",
+    "tell",
+    "about",
+    "of",
+    "to",
+    "and",
+    "in",
+    "for",
+    "with",
+    "i",
+    "it",
+    "do",
+    "does",
+    "give",
+    "write",
+    "explain",
+    "describe",
+    "some",
+    "this",
+    "that",
+    "why",
+    "when",
+    "where",
+    "which",
+}
+_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+    ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
 
 
 def user_texts(steps: list[dict[str, Any]]) -> list[str]:
@@ -144,8 +190,9 @@ def answer_request(ctx: TurnContext, prompt: str, facts: dict[str, str]) -> str:
     known = fact_table.answer(prompt)
     if known:
         return known
-    echo = re.search(r"^\s*(?:please\s+)?(?:repeat after me|say)[:\s]+[\"“']?(.+?)[\"”']?\s*$",
-                     prompt, re.I | re.S)
+    echo = re.search(
+        r"^\s*(?:please\s+)?(?:repeat after me|say)[:\s]+[\"“']?(.+?)[\"”']?\s*$", prompt, re.I | re.S
+    )
     if echo and len(echo.group(1)) < 2000:
         return echo.group(1)
     if re.search(r"\bjoke\b", prompt, re.I):
@@ -155,25 +202,34 @@ def answer_request(ctx: TurnContext, prompt: str, facts: dict[str, str]) -> str:
         return f"Hello{', ' + name if name else ''}! How can I help you today?"
     if re.search(r"\bwho are you\b|\bintroduce yourself\b|\bwhat are you\b", prompt, re.I):
         who = ctx.model or ctx.agent or "a Gemini model"
-        return (f"I'm an emulated {who}, answering from gemini_nb's local Interactions API "
-                "emulator. My answers are deterministic stand-ins for the real model's.")
-    naming = re.search(r"\b(?:suggest|give me|recommend|pick|choose|think of|come up with)\b.*?\bnames? "
-                       r"for (?:my|a|an|our|the)?\s*(?:new |little |young )?(\w+)", prompt, re.I)
+        return (
+            f"I'm an emulated {who}, answering from gemini_nb's local Interactions API "
+            "emulator. My answers are deterministic stand-ins for the real model's."
+        )
+    naming = re.search(
+        r"\b(?:suggest|give me|recommend|pick|choose|think of|come up with)\b.*?\bnames? "
+        r"for (?:my|a|an|our|the)?\s*(?:new |little |young )?(\w+)",
+        prompt,
+        re.I,
+    )
     if naming and naming.group(1).lower().rstrip("s") in lexicon.NAMES_FOR:
         names = lexicon.NAMES_FOR[naming.group(1).lower().rstrip("s")]
         first = writer.seed(prompt) % len(names)
         pick = names[first:] + names[:first]
-        return (f"How about **{pick[0]}**? It's short, friendly and easy to call out. "
-                f"Other ideas: {', '.join(pick[1:4])} or {pick[4]}.")
-    translate = re.search(r"\btranslate\s+[\"'“]?(.+?)[\"'”]?\s+(?:in)?to\s+(\w+)\s*[.?!]?\s*$",
-                          prompt, re.I)
+        return (
+            f"How about **{pick[0]}**? It's short, friendly and easy to call out. "
+            f"Other ideas: {', '.join(pick[1:4])} or {pick[4]}."
+        )
+    translate = re.search(r"\btranslate\s+[\"'“]?(.+?)[\"'”]?\s+(?:in)?to\s+(\w+)\s*[.?!]?\s*$", prompt, re.I)
     if translate:
         phrase, language = translate.group(1), translate.group(2).capitalize()
         said = lexicon.translate(phrase, language)
         if said:
             return f"\u201c{phrase}\u201d in {language} is **{said}**."
-        return (f"I can't translate \u201c{phrase[:200]}\u201d into {language} offline: as an emulator "
-                "I only know a small phrase bank (hello, thank you, good morning and the like).")
+        return (
+            f"I can't translate \u201c{phrase[:200]}\u201d into {language} offline: as an emulator "
+            "I only know a small phrase bank (hello, thank you, good morning and the like)."
+        )
     if fact_table.is_live(prompt):
         return fact_table.live_answer(ctx.model or ctx.agent)
     pasted = attachments.pasted_document(prompt)
@@ -182,8 +238,11 @@ def answer_request(ctx: TurnContext, prompt: str, facts: dict[str, str]) -> str:
     return write(ctx, prompt)
 
 
-_REQUEST = re.compile(r"\?|\b(explain|write|tell|list|give|describe|summari[sz]e|suggest|recommend|"
-                      r"what|how|why|create|generate|make|translate)\b", re.I)
+_REQUEST = re.compile(
+    r"\?|\b(explain|write|tell|list|give|describe|summari[sz]e|suggest|recommend|"
+    r"what|how|why|create|generate|make|translate)\b",
+    re.I,
+)
 
 
 def _previous(ctx: TurnContext) -> tuple[str, str]:
@@ -223,8 +282,14 @@ def write(ctx: TurnContext, prompt: str) -> str:
     if not form.topic:
         previous_topic, previous_answer = _previous(ctx)
         if form.refinement == "shorter" and previous_answer:
-            sents = [s for s in re.split(r"(?<=[.!?])\s+", re.sub(r"(?m)^\s*(?:[-*]|\d+\.)\s+|\*\*|^#+ .*$",
-                                                                   "", previous_answer).strip()) if s.strip()]
+            sents = [
+                s
+                for s in re.split(
+                    r"(?<=[.!?])\s+",
+                    re.sub(r"(?m)^\s*(?:[-*]|\d+\.)\s+|\*\*|^#+ .*$", "", previous_answer).strip(),
+                )
+                if s.strip()
+            ]
             n = form.sentences or max(1, min(2, len(sents) // 2))
             return " ".join(" ".join(sents[:n]).split())
         form.topic = previous_topic
@@ -235,14 +300,22 @@ def write(ctx: TurnContext, prompt: str) -> str:
     if form.kind == "story":
         names = [m.group(1) for m in re.finditer(r"\b(?:named|called) ([A-Z][a-z]+)", prompt)]
         return writer.story(form, key, names[0] if names else None)
-    wants_recipe = re.search(r"\brecipe (?:for|of) (?:an? |the )?([\w' \-]+)|"
-                             r"\bhow (?:do|can) i (?:make|cook|bake) (?:an? |the |some )?([\w' \-]+)",
-                             prompt, re.I)
+    wants_recipe = re.search(
+        r"\brecipe (?:for|of) (?:an? |the )?([\w' \-]+)|"
+        r"\bhow (?:do|can) i (?:make|cook|bake) (?:an? |the |some )?([\w' \-]+)",
+        prompt,
+        re.I,
+    )
     if wants_recipe and form.kind == "default":
         dish = (wants_recipe.group(1) or wants_recipe.group(2)).strip()
         theme = lexicon.food_theme(prompt)
-        return writer.recipe(form, key, dish, theme["ingredients"] if theme else INGREDIENTS,
-                             theme["steps"] if theme else STEPS[:6])
+        return writer.recipe(
+            form,
+            key,
+            dish,
+            theme["ingredients"] if theme else INGREDIENTS,
+            theme["steps"] if theme else STEPS[:6],
+        )
     if form.kind == "poem":
         return writer.poem(form, key, haiku=bool(re.search(r"\bhaiku\b", prompt, re.I)))
     if form.kind == "sections":
@@ -252,13 +325,14 @@ def write(ctx: TurnContext, prompt: str) -> str:
         if not form.columns and form.noun and lexicon.things(form.noun):
             extra = [w[:1].upper() + singular(w)[1:] for w in re.findall(r"\btheir (\w+)", prompt)]
             form.columns = [form.noun[:1].upper() + singular(form.noun)[1:], *extra] + (
-                [] if extra else ["Description"])
+                [] if extra else ["Description"]
+            )
         return writer.table(form, key, rows, _cell)
     if form.kind in ("bullets", "numbered"):
         things = lexicon.things(form.noun) if form.noun else None
         if things and form.items:
             offset = writer.seed(prompt) % len(things)
-            things = (things[offset:] + things[:offset])
+            things = things[offset:] + things[:offset]
         return writer.listing(form, key, things)
     if form.kind == "prose":
         return writer.prose(form, key)
@@ -308,13 +382,13 @@ def _media_detail(info: dict[str, Any], part: dict[str, Any]) -> str | None:
     width, height = info.get("width"), info.get("height")
     if kind == "image" and width and height:
         shape = "square" if width == height else "landscape" if width > height else "portrait"
-        return (f"The image is {width}x{height} pixels ({shape}, "
-                f"{width * height / 1e6:.1f} megapixels).")
+        return f"The image is {width}x{height} pixels ({shape}, {width * height / 1e6:.1f} megapixels)."
     if info.get("pages") is not None:
         pages = info["pages"]
         return f"The document has {pages} page{'s' if pages != 1 else ''}."
     if str(info.get("mime_type", "")).startswith("text/") and isinstance(part.get("data"), str):
         import base64
+
         text = base64.b64decode(part["data"]).decode("utf-8", "replace")
         first = text.strip().splitlines()[0][:80] if text.strip() else ""
         return f"The document has {len(text.split())} words; it begins \u201c{first}\u201d."
@@ -329,16 +403,20 @@ def _media_detail(info: dict[str, Any], part: dict[str, Any]) -> str | None:
     return None
 
 
-_REFERS = re.compile(r"\b(?:the|this|that|my|attached|uploaded) (?:document|file|pdf|attachment|code|script|"
-                     r"csv|text|notes|paper|report|article|function|class)\b|\bit says\b", re.I)
+_REFERS = re.compile(
+    r"\b(?:the|this|that|my|attached|uploaded) (?:document|file|pdf|attachment|code|script|"
+    r"csv|text|notes|paper|report|article|function|class)\b|\bit says\b",
+    re.I,
+)
 
 
 def _earlier_parts(ctx: TurnContext) -> list[dict[str, Any]]:
     """Readable document parts sent in earlier turns (for follow-up questions about them)."""
     for step in reversed(ctx.history):
         if step.get("type") == "user_input":
-            parts = [p for p in step.get("content") or [] if isinstance(p, dict)
-                     and p.get("type") == "document"]
+            parts = [
+                p for p in step.get("content") or [] if isinstance(p, dict) and p.get("type") == "document"
+            ]
             if parts:
                 return parts
     return []
@@ -375,9 +453,11 @@ def describe_media(ctx: TurnContext, prompt: str) -> str | None:
         return None
     kinds = _join(sorted({i["kind"] for i in unread})) if unread else ""
     if unread and prompt.strip():
-        lines.append(f"About your request (\u201c{prompt.strip()[:200]}\u201d): as the emulated "
-                     f"{ctx.model or 'model'} I work from these properties of the {kinds}, "
-                     f"not from {'its' if len(unread) == 1 else 'their'} content.")
+        lines.append(
+            f"About your request (\u201c{prompt.strip()[:200]}\u201d): as the emulated "
+            f"{ctx.model or 'model'} I work from these properties of the {kinds}, "
+            f"not from {'its' if len(unread) == 1 else 'their'} content."
+        )
     elif unread:
         lines.append(f"Ask me anything about the {kinds}.")
     return "\n\n".join(lines)
