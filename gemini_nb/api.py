@@ -412,11 +412,14 @@ def default_session() -> Session:
 
 def _kernel_settings() -> Settings | None:
     """The kernel's ``%config GeminiMagics`` settings when the extension is loaded, so a new
-    ``Session()`` starts from what the cells use (None outside IPython or before ``%load_ext``)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
+    ``Session()`` starts from what the cells use (None outside IPython or before ``%load_ext``).
+    A script that never imported IPython does not import it here."""
+    import sys
+
+    if "IPython" not in sys.modules:
         return None
+    from IPython import get_ipython
+
     shell = get_ipython()
     magics = shell.magics_manager.registry.get("GeminiMagics") if shell is not None else None
     return magics.to_settings() if magics is not None else None
