@@ -177,6 +177,31 @@ def _agent_config(agent: str, parent: Turn | None, opts: TurnOptions) -> dict[st
     return config
 
 
+def _refuse_generation_settings(agent: str, opts: TurnOptions) -> None:
+    """Raise :class:`OptionError` naming every generation setting asked for with ``agent``:
+    agents take none, and what the user asked for is never dropped without saying so."""
+    asked = (
+        ("--temperature", opts.temperature),
+        ("--max-tokens", opts.max_tokens),
+        ("--thinking", opts.thinking),
+    )
+    ignored = [name for name, value in asked if value is not None]
+    if opts.generation_config:
+        ignored.append("generation_config")
+    media = ("aspect_ratio", "image_size", "voice", "speakers", "stop", "seed", "top_p", "config")
+    ignored += [f"--{name.replace('_', '-')}" for name in media if getattr(opts, name) is not None]
+    if ignored:
+        how = (
+            ""
+            if opts.agent
+            else f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead"
+        )
+        raise OptionError(
+            f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
+            f"generation settings){how}"
+        )
+
+
 def build_request(
     session: RequestSource, prompt: str, opts: TurnOptions
 ) -> tuple[dict[str, Any], Turn | None, dict[str, Any]]:
@@ -193,26 +218,7 @@ def build_request(
     request: dict[str, Any] = {}
     agent = opts.agent or (parent.settings.get("agent") if parent and not opts.model else None)
     if agent:
-        asked = (
-            ("--temperature", opts.temperature),
-            ("--max-tokens", opts.max_tokens),
-            ("--thinking", opts.thinking),
-        )
-        ignored = [name for name, value in asked if value is not None]
-        if opts.generation_config:
-            ignored.append("generation_config")
-        media = ("aspect_ratio", "image_size", "voice", "speakers", "stop", "seed", "top_p", "config")
-        ignored += [f"--{name.replace('_', '-')}" for name in media if getattr(opts, name) is not None]
-        if ignored:  # never drop what the user asked for without saying so
-            how = (
-                ""
-                if opts.agent
-                else f"; this chain continues agent {agent!r}: add -m MODEL to ask a model instead"
-            )
-            raise OptionError(
-                f"{', '.join(ignored)} cannot be used with agent {agent!r} (agents take no "
-                f"generation settings){how}"
-            )
+        _refuse_generation_settings(agent, opts)
         request["agent"] = agent
         request["background"] = True
         settings.pop("generation_config", None)

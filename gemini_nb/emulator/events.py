@@ -125,33 +125,42 @@ def _legacy_block_events(block: dict[str, Any], words: int) -> Iterator[tuple[di
         yield None, dict(block), 0
 
 
-def build(
-    record: Any,
-    dialect: str,
-    steps: list[dict[str, Any]],
-    status: str,
-    usage: dict[str, Any] | None,
-    error: dict[str, Any] | None = None,
-    *,
-    words: int = 3,
-    initial_status: str = "in_progress",
-) -> list[Event]:
-    """The complete event list of one interaction run (without ``[DONE]``)."""
-    events: list[Event] = []
+def _opening_events(record: Any, dialect: str, initial_status: str) -> list[Event]:
+    """The run's first two events: created (``start`` in the legacy dialect), then in progress."""
     legacy = dialect == LEGACY
     created = shell(record, dialect, status=initial_status)
     if legacy:
         created["outputs"] = []
-    events.append(
+    return [
         Event(
             {"event_type": "interaction.start" if legacy else "interaction.created", "interaction": created}
-        )
-    )
-    events.append(
+        ),
         Event(
             {"event_type": "interaction.status_update", "interaction_id": record.id, "status": "in_progress"}
+        ),
+    ]
+
+
+def _legacy_done_marks(steps: list[dict[str, Any]]) -> list[int]:
+    """Steps completed after each legacy block: a block completes its step when it is the last
+    block of that step."""
+    done_marks = []
+    for i, step in enumerate(steps):
+        kind = step.get("type")
+        n = (
+            len(step.get("content") or [])
+            if kind == "model_output"
+            else 0
+            if kind in STEPS_ONLY or kind == "user_input"
+            else 1
         )
-    )
+        if n:  # steps without a legacy block complete silently with the next block
+            done_marks.extend([i] * (n - 1) + [i + 1])
+    return done_marks
+
+
+def _content_events(events: list[Event], steps: list[dict[str, Any]], legacy: bool, words: int) -> int:
+    """Append the start/delta/stop events of every step (legacy: every block); the steps done."""
     start_t, delta_t, stop_t = (
         ("content.start", "content.delta", "content.stop")
         if legacy
@@ -160,19 +169,7 @@ def build(
     shell_key = "content" if legacy else "step"
     if legacy:
         units = [(block, 1) for block in steps_to_outputs(steps)]
-        # A legacy block completes its step when it is the last block of that step.
-        done_marks = []
-        for i, step in enumerate(steps):
-            kind = step.get("type")
-            n = (
-                len(step.get("content") or [])
-                if kind == "model_output"
-                else 0
-                if kind in STEPS_ONLY or kind == "user_input"
-                else 1
-            )
-            if n:  # steps without a legacy block complete silently with the next block
-                done_marks.extend([i] * (n - 1) + [i + 1])
+        done_marks = _legacy_done_marks(steps)
         gen = _legacy_block_events
     else:
         units = [(step, 1) for step in steps]
@@ -195,9 +192,20 @@ def build(
                 )
         done = done_marks[index] if index < len(done_marks) else done
         events.append(Event({"event_type": stop_t, "index": index}, steps_done=done))
-    if error is not None and status == "failed":
-        events.append(Event({"event_type": "error", "error": dict(error)}, steps_done=done))
-        return events
+    return done
+
+
+def _closing_events(
+    record: Any,
+    dialect: str,
+    steps: list[dict[str, Any]],
+    status: str,
+    usage: dict[str, Any] | None,
+    done: int,
+) -> list[Event]:
+    """The run's last events: ``cancelled`` status when cancelled, then the completed interaction."""
+    legacy = dialect == LEGACY
+    events: list[Event] = []
     if status == "cancelled":
         events.append(
             Event(
@@ -223,6 +231,27 @@ def build(
             steps_done=done,
         )
     )
+    return events
+
+
+def build(
+    record: Any,
+    dialect: str,
+    steps: list[dict[str, Any]],
+    status: str,
+    usage: dict[str, Any] | None,
+    error: dict[str, Any] | None = None,
+    *,
+    words: int = 3,
+    initial_status: str = "in_progress",
+) -> list[Event]:
+    """The complete event list of one interaction run (without ``[DONE]``)."""
+    events = _opening_events(record, dialect, initial_status)
+    done = _content_events(events, steps, dialect == LEGACY, words)
+    if error is not None and status == "failed":
+        events.append(Event({"event_type": "error", "error": dict(error)}, steps_done=done))
+        return events
+    events.extend(_closing_events(record, dialect, steps, status, usage, done))
     for n, event in enumerate(events, start=1):
         event.data["event_id"] = f"evt_{n}"
     return events

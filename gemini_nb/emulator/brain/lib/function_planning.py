@@ -348,27 +348,40 @@ class _Filler:
             return implied if isinstance(implied, bool) else None
         if "string" not in types:
             return None
+        return self._string(key, schema, words, string_params)
+
+    def _date(self, fmt: str) -> str | None:
+        """The next unused date of the prompt, as ``date`` or ``date-time`` (``fmt``)."""
+        day = next((d for d in self.dates if d not in self.used), None)
+        if day is not None:
+            self.used.add(day)
+            return day if fmt != "date-time" else f"{day}T09:00:00Z"
+        return None
+
+    def _color(self, schema: dict, words: set[str], pattern: str) -> str | None:
+        """The next unused colour of the prompt: its hex code, or its name when the schema
+        does not ask for hex and the colour has one."""
+        code = next((c for c in self.colors if c not in self.used), None)
+        if code is not None:
+            self.used.add(code)
+            return (
+                code
+                if "#" in pattern
+                or words & {"hex", "rgb"}
+                or "hex" in str(schema.get("description", "")).lower()
+                or not self._named_color(code)
+                else self._named_color(code)
+            )
+        return None
+
+    def _string(self, key: str, schema: dict, words: set[str], string_params: int) -> Any:
+        """A prompt-derived value for the string parameter ``key`` (None when there is none)."""
         fmt = schema.get("format", "")
         if fmt in ("date", "date-time") or words & {"date", "day", "when", "deadline", "due", "birthday"}:
-            day = next((d for d in self.dates if d not in self.used), None)
-            if day is not None:
-                self.used.add(day)
-                return day if fmt != "date-time" else f"{day}T09:00:00Z"
-            return None
+            return self._date(fmt)
         pattern = str(schema.get("pattern") or "")
         if words & {"color", "colour", "hex", "rgb"} or "#" in pattern:
-            code = next((c for c in self.colors if c not in self.used), None)
-            if code is not None:
-                self.used.add(code)
-                return (
-                    code
-                    if "#" in pattern
-                    or words & {"hex", "rgb"}
-                    or "hex" in str(schema.get("description", "")).lower()
-                    or not self._named_color(code)
-                    else self._named_color(code)
-                )
-            return None
+            return self._color(schema, words, pattern)
         titled = {"name", "title", "book", "song", "movie", "film", "album"}
         if self.quoted and words & (_QUERY_KEYS | titled):
             quote = next((q for q in self.quoted if q not in self.used), None)

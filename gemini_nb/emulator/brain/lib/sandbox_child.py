@@ -160,15 +160,85 @@ def confine(limits: dict[str, int]) -> None:
     _self_check()
 
 
-def audit_guard():
-    """The audit hook: refuses, with a clear ``PermissionError: sandbox ...``, what the kernel
-    would refuse anyway (paths outside the working directory, processes, sockets, ctypes...).
+# What the audit hook (:func:`audit_guard`) allows and refuses; tuples and frozensets of str only,
+# bound into the hook's closure so nothing the snippet does to this module can change them.
+# Files outside the working directory that may be read.
+GUARD_OK_READ = ("/dev/null", "/dev/urandom", "/dev/zero")
+# Event-name prefixes refused outright.
+GUARD_DENY = (
+    "subprocess.",
+    "os.system",
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "os.fork",
+    "os.forkpty",
+    "pty.",
+    "socket.",
+    "ctypes.",
+    "os.kill",
+    "os.killpg",
+    "signal.pthread_kill",
+    "os.putenv",
+    "os.unsetenv",
+    "shutil.chown",
+    "os.chown",
+    "os.setxattr",
+    "webbrowser.",
+    "os.symlink",
+    "gc.get_objects",
+    "gc.get_referrers",
+    "gc.get_referents",
+    "sys._current_frames",
+    "sys.settrace",
+    "sys.setprofile",
+    "cpython.",
+)
+# Top-level modules that may not be imported.
+GUARD_MODULES = frozenset(
+    {
+        "_posixsubprocess",
+        "_testcapi",
+        "_testinternalcapi",
+        "_ctypes",
+        "ctypes",
+        "_xxsubinterpreters",
+        "_xxinterpchannels",
+        "_testmultiphase",
+        "_testbuffer",
+    }
+)
+# Events whose first (or first two) arguments are paths.
+GUARD_PATH_EVENTS = frozenset(
+    {
+        "os.remove",
+        "os.rename",
+        "os.rmdir",
+        "os.mkdir",
+        "os.chmod",
+        "os.link",
+        "os.truncate",
+        "os.utime",
+        "shutil.rmtree",
+        "shutil.copyfile",
+        "shutil.move",
+        "os.removexattr",
+        "os.chflags",
+        "os.mkfifo",
+        "os.mknod",
+        "os.listdir",
+        "os.scandir",
+        "glob.glob",
+        "os.chdir",
+    }
+)
+# Path events that only read; path events with two paths.
+GUARD_READS = frozenset({"os.listdir", "os.scandir", "glob.glob", "os.chdir"})
+GUARD_PAIRS = frozenset({"os.rename", "os.link", "shutil.copyfile", "shutil.move"})
 
-    Everything the hook uses is bound here as immutable values or C functions: it calls no
-    Python-level code (nothing the snippet could monkeypatch), reads no globals, and keeps no
-    mutable state that a traceback's frame could expose.
-    """
-    root = os.path.realpath(os.getcwd())
+
+def _interpreter_prefixes() -> tuple[str, ...]:
+    """The interpreter's own directories, each ending in ``/``: the hook lets the snippet read them."""
     py = tuple(
         {
             os.path.realpath(p)
@@ -181,77 +251,24 @@ def audit_guard():
             )
         }
     )
-    py = tuple(p.rstrip("/") + "/" for p in py)
+    return tuple(p.rstrip("/") + "/" for p in py)
+
+
+def audit_guard():
+    """The audit hook: refuses, with a clear ``PermissionError: sandbox ...``, what the kernel
+    would refuse anyway (paths outside the working directory, processes, sockets, ctypes...).
+
+    Everything the hook uses is bound here as immutable values or C functions: it calls no
+    Python-level code (nothing the snippet could monkeypatch), reads no globals, and keeps no
+    mutable state that a traceback's frame could expose.
+    """
+    root = os.path.realpath(os.getcwd())
+    py = _interpreter_prefixes()
     root_slash = root.rstrip("/") + "/"
-    ok_read = ("/dev/null", "/dev/urandom", "/dev/zero")
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
-    deny = (
-        "subprocess.",
-        "os.system",
-        "os.exec",
-        "os.spawn",
-        "os.posix_spawn",
-        "os.fork",
-        "os.forkpty",
-        "pty.",
-        "socket.",
-        "ctypes.",
-        "os.kill",
-        "os.killpg",
-        "signal.pthread_kill",
-        "os.putenv",
-        "os.unsetenv",
-        "shutil.chown",
-        "os.chown",
-        "os.setxattr",
-        "webbrowser.",
-        "os.symlink",
-        "gc.get_objects",
-        "gc.get_referrers",
-        "gc.get_referents",
-        "sys._current_frames",
-        "sys.settrace",
-        "sys.setprofile",
-        "cpython.",
-    )
-    modules = frozenset(
-        {
-            "_posixsubprocess",
-            "_testcapi",
-            "_testinternalcapi",
-            "_ctypes",
-            "ctypes",
-            "_xxsubinterpreters",
-            "_xxinterpchannels",
-            "_testmultiphase",
-            "_testbuffer",
-        }
-    )
-    path_events = frozenset(
-        {
-            "os.remove",
-            "os.rename",
-            "os.rmdir",
-            "os.mkdir",
-            "os.chmod",
-            "os.link",
-            "os.truncate",
-            "os.utime",
-            "shutil.rmtree",
-            "shutil.copyfile",
-            "shutil.move",
-            "os.removexattr",
-            "os.chflags",
-            "os.mkfifo",
-            "os.mknod",
-            "os.listdir",
-            "os.scandir",
-            "glob.glob",
-            "os.chdir",
-        }
-    )
-    reads = frozenset({"os.listdir", "os.scandir", "glob.glob", "os.chdir"})
-    pairs = frozenset({"os.rename", "os.link", "shutil.copyfile", "shutil.move"})
+    # Closure cells holding the module's immutable tables: the hook reads no globals.
+    ok_read, deny, modules = GUARD_OK_READ, GUARD_DENY, GUARD_MODULES
+    path_events, reads, pairs = GUARD_PATH_EVENTS, GUARD_READS, GUARD_PAIRS
     getcwd, type_, str_, bytes_, int_, Denied = os.getcwd, type, str, bytes, int, PermissionError
 
     def guard(event, args):

@@ -183,63 +183,53 @@ def _search_round(
     return [call, result], pages
 
 
-def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) -> Reply:
-    pending = _pending_plan(ctx)
-    prompt = ctx.last_user_text()
-    if pending is None and is_follow_up(ctx):
-        return answer_from_report(ctx)
-    think = _Thoughts(ctx, config)
+def _propose_plan(
+    think: _Thoughts, pending: Plan | None, prompt: str, subject: str, titles: list[str]
+) -> Reply:
+    """Collaborative planning: answer with the (possibly refined) plan instead of researching."""
+    note = None
     if pending is not None:
-        subject, context = pending.topic, None
-        titles = pending.sections
-    else:
-        subject, context = research_subject(ctx)
-        titles = requested_sections(prompt) or [
-            a[:1].upper() + a[1:] for a in aspects_for(subject, prof["sections"])
-        ]
-    aspects = [t.lower() for t in titles] or aspects_for(subject, prof["sections"])
-    collaborative = bool(config.get("collaborative_planning"))
-    if collaborative and (pending is None or not APPROVAL.match(prompt)):
-        note = None
-        if pending is not None:
-            refined, changes = refine(pending, prompt)
-            note = (
-                ("Updated plan: " + "; ".join(changes) + ".")
-                if changes
-                else (
-                    "I couldn't tell what to change, so the plan is as before: say what to add or drop, "
-                    "or confirm it."
-                )
+        refined, changes = refine(pending, prompt)
+        note = (
+            ("Updated plan: " + "; ".join(changes) + ".")
+            if changes
+            else (
+                "I couldn't tell what to change, so the plan is as before: say what to add or drop, "
+                "or confirm it."
             )
-            titles = refined.sections
-        plan = think(
-            "Planning the research",
-            f'I\'m proposing {len(titles)} sections on "{subject}" '
-            "and will wait for confirmation before searching.",
         )
-        text = Plan(subject, titles).markdown(note)
-        return Reply(
-            steps=[plan, {"type": "model_output", "content": [{"type": "text", "text": text}]}],
-            duration_s=0.3,
-        )
-    questions = "; ".join(f"({chr(97 + i)}) what is known about its {a}" for i, a in enumerate(aspects))
+        titles = refined.sections
     plan = think(
         "Planning the research",
-        f'I\'m breaking "{subject}" into {len(aspects)} questions: {questions}. '
-        "I'll start broad, then follow the most promising sources.",
+        f'I\'m proposing {len(titles)} sections on "{subject}" '
+        "and will wait for confirmation before searching.",
     )
-    asked = _requests(ctx)
-    words = target_words(asked)
-    steps: list[dict[str, Any]] = [plan]
+    text = Plan(subject, titles).markdown(note)
+    return Reply(
+        steps=[plan, {"type": "model_output", "content": [{"type": "text", "text": text}]}],
+        duration_s=0.3,
+    )
+
+
+def _search_rounds(
+    ctx: TurnContext,
+    think: _Thoughts,
+    steps: list[dict[str, Any]],
+    subject: str,
+    aspects: list[str],
+    rounds: int,
+    per_query: int,
+) -> list[Page]:
+    """Run the search rounds, appending each round's calls, results and progress thought to
+    ``steps``; the distinct pages found."""
     pages: list[Page] = []
-    rounds = max(prof["rounds"], min(6, (words or 0) // 250))  # long reports need more sources
     for rnd in range(rounds):
         base = (
             queries_for(subject, 3)
             if rnd == 0
             else [f"{subject} {aspects[(rnd + k) % len(aspects)]}" for k in range(2)]
         )
-        found, new = _search_round(ctx, base, prof["per_query"], rnd * 6, subject)
+        found, new = _search_round(ctx, base, per_query, rnd * 6, subject)
         steps.extend(found)
         pages.extend(p for p in new if p.url not in {q.url for q in pages})
         sites = sorted({p.site for p in pages})
@@ -261,6 +251,38 @@ def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) ->
                     "I'll note where the evidence is thin.",
                 )
             )
+    return pages
+
+
+def _research(ctx: TurnContext, config: dict[str, Any], prof: dict[str, Any]) -> Reply:
+    pending = _pending_plan(ctx)
+    prompt = ctx.last_user_text()
+    if pending is None and is_follow_up(ctx):
+        return answer_from_report(ctx)
+    think = _Thoughts(ctx, config)
+    if pending is not None:
+        subject, context = pending.topic, None
+        titles = pending.sections
+    else:
+        subject, context = research_subject(ctx)
+        titles = requested_sections(prompt) or [
+            a[:1].upper() + a[1:] for a in aspects_for(subject, prof["sections"])
+        ]
+    aspects = [t.lower() for t in titles] or aspects_for(subject, prof["sections"])
+    collaborative = bool(config.get("collaborative_planning"))
+    if collaborative and (pending is None or not APPROVAL.match(prompt)):
+        return _propose_plan(think, pending, prompt, subject, titles)
+    questions = "; ".join(f"({chr(97 + i)}) what is known about its {a}" for i, a in enumerate(aspects))
+    plan = think(
+        "Planning the research",
+        f'I\'m breaking "{subject}" into {len(aspects)} questions: {questions}. '
+        "I'll start broad, then follow the most promising sources.",
+    )
+    asked = _requests(ctx)
+    words = target_words(asked)
+    steps: list[dict[str, Any]] = [plan]
+    rounds = max(prof["rounds"], min(6, (words or 0) // 250))  # long reports need more sources
+    pages = _search_rounds(ctx, think, steps, subject, aspects, rounds, prof["per_query"])
     if config.get("enable_bigquery_tool"):
         steps.append(
             think(
