@@ -13,9 +13,10 @@ them), and only under ``--nbval``/``--nbval-lax``:
 * applies ``update_display_data`` (and ``clear_output``) messages to the outputs nbval records,
   as every Jupyter frontend does, instead of nbval printing "unhandled iopub msg" and comparing
   the display as first shown;
-* does not compare ``%gemini history`` cells: that log spans every session of the machine;
+* does not compare ``%gemini history`` and ``%gemini usage`` cells: the history log they show
+  spans every session of the machine (``gemini_nb.usage(history=False)`` is compared);
 * re-runs a notebook whose stored answers are all emulated on the embedded emulator even when
-  an API key is set (never silently on the paid live API), unless ``GEMINI_NB_BACKEND`` or
+  an API key is set (the kernel starts without it: never silently on the paid live API), unless ``GEMINI_NB_BACKEND`` or
   ``GOOGLE_GEMINI_BASE_URL`` (e.g. a replay emulator) says otherwise.
 
 Opt out with ``pytest -p no:gemini_nb``. Imports nothing heavy: pytest loads it on every run.
@@ -37,13 +38,20 @@ SANITIZE_PATTERNS: "OrderedDict[str, str]" = OrderedDict([
     (r"\(cell \[\d+\]\)", "(cell [N])"),
     # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line)
     (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$)", "N.NN s"),
+    # ... and in the header of each column of a comparison ("gemini-2.5-flash — 0.13 s · 11 in ...")
+    (r"(?<=— )\d+\.\d+ s(?= · )", "N.NN s"),
+    # the port of a local server (the embedded emulator, ``gemini-nb emulator --port 0``)
+    (r"(?<=//)(127\.0\.0\.1|localhost|\[::1\]):\d+\b", r"\1:PORT"),
     # wall-clock timestamps (ISO 8601 with a time: file expiry, job start...)
     (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?", "TIMESTAMP"),
 ])
 """regex -> replacement, applied in order (nbval's ``sanitize_patterns`` format)."""
 
+KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""The variables a kernel finds an API key in (hidden from it to keep an emulated notebook emulated)."""
+
 _USES_GEMINI = re.compile(r"gemini_nb|^\s*%%?gemini\b", re.MULTILINE)
-_HISTORY_LINE = re.compile(r"^%gemini\s+history\b")
+_HISTORY_LINE = re.compile(r"^%gemini\s+(history|usage)\b")
 _OUTPUT_TYPES = ("display_data", "execute_result", "stream", "error")
 
 
@@ -58,7 +66,8 @@ def uses_gemini_nb(nb: Any) -> bool:
 
 
 def is_history_cell(source: str) -> bool:
-    """A cell that only shows ``%gemini history``: its output depends on every past session."""
+    """A cell that only shows ``%gemini history`` or ``%gemini usage``: its output (the history
+    database's log, or its per-model totals) depends on every past session of the machine."""
     lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     return bool(lines) and all(_HISTORY_LINE.match(ln) for ln in lines)
 
@@ -154,11 +163,13 @@ def prepare_notebook(file_node: Any, cells: Iterable[Any]) -> None:
         setup = file_node.setup
 
         def setup_on_emulator() -> None:
-            os.environ["GEMINI_NB_BACKEND"] = "emulator"  # the kernel inherits it at start
+            # the kernel starts without the keys, as under ``gemini-nb refresh-notebooks``: it picks
+            # the embedded emulator by default, and ``%gemini backend`` says so in the same words
+            hidden = {name: os.environ.pop(name) for name in KEY_VARS if name in os.environ}
             try:
                 setup()
             finally:
-                os.environ.pop("GEMINI_NB_BACKEND", None)
+                os.environ.update(hidden)
 
         file_node.setup = setup_on_emulator
 
