@@ -370,7 +370,22 @@ class ScenarioBrain:
 
     def respond(self, ctx: TurnContext) -> Reply:
         scenario = self.book.pick(ctx)
-        return scenario.reply(ctx) if scenario is not None else self.inner.respond(ctx)
+        return scripted_reply(scenario, ctx) if scenario is not None else self.inner.respond(ctx)
+
+
+def scripted_reply(scenario: Scenario, ctx: TurnContext) -> Reply:
+    """The scenario's reply with token usage counted like any other answer (the input re-read, the
+    scripted output; scripted thought summaries as thought tokens), so a scripted turn's tokens
+    and costs are not zero."""
+    from .brain import usage
+
+    reply = scenario.reply(ctx)
+    if reply.usage is None:
+        thoughts = sum(usage.text_tokens(str(part.get("text") or ""))
+                       for step in reply.steps if step.get("type") == "thought"
+                       for part in step.get("summary") or [])
+        reply.usage = usage.compute(ctx, reply, thoughts)
+    return reply
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
