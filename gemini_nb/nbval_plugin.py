@@ -16,8 +16,8 @@ them), and only under ``--nbval``/``--nbval-lax``:
 * does not compare ``%gemini history`` and ``%gemini usage`` cells: the history log they show
   spans every session of the machine (``gemini_nb.usage(history=False)`` is compared);
 * re-runs a notebook whose stored answers are all emulated on the embedded emulator even when
-  an API key is set (the kernel starts without it: never silently on the paid live API), unless ``GEMINI_NB_BACKEND`` or
-  ``GOOGLE_GEMINI_BASE_URL`` (e.g. a replay emulator) says otherwise.
+  an API key is set (the kernel starts without it: never silently on the paid live API),
+  unless ``GEMINI_NB_BACKEND`` or ``GOOGLE_GEMINI_BASE_URL`` (e.g. a replay emulator) says otherwise.
 
 Opt out with ``pytest -p no:gemini_nb``. Imports nothing heavy: pytest loads it on every run.
 """

@@ -107,7 +107,8 @@ def test_compare_header_latency_is_normalised_but_tokens_are_not():
     assert "— N.NN s · 11 in" in sanitize(text)
     assert sanitize(text.replace("16 out", "17 out")) != sanitize(other)
     html_head = "<th>gemini-3-flash-preview — 0.21 s · 11 in / 16 out / 0 thought tokens</th>"
-    assert sanitize(html_head) == "<th>gemini-3-flash-preview — N.NN s · 11 in / 16 out / 0 thought tokens</th>"
+    expected = "<th>gemini-3-flash-preview — N.NN s · 11 in / 16 out / 0 thought tokens</th>"
+    assert sanitize(html_head) == expected
     assert sanitize("he ran it — 2.5 s later") == "he ran it — 2.5 s later"  # no figures after it
 
 
@@ -146,9 +147,10 @@ def test_emulated_notebook_starts_its_kernel_without_the_key(monkeypatch):
     monkeypatch.setenv("GEMINI_API_KEY", "k-123")
     monkeypatch.setenv("GOOGLE_API_KEY", "k-456")
     seen = {}
+    stored = {"output_type": "execute_result", "metadata": {"gemini_nb": {"emulated": True}}}
     node = SimpleNamespace(sanitize_patterns=OrderedDict(), get_kernel_message=lambda **kw: None,
-                           nb={"cells": [{"cell_type": "code", "source": "%%gemini\nhi", "outputs": [
-                               {"output_type": "execute_result", "metadata": {"gemini_nb": {"emulated": True}}}]}]})
+                           nb={"cells": [{"cell_type": "code", "source": "%%gemini\nhi",
+                                          "outputs": [stored]}]})
     node.setup = lambda: seen.update(os.environ)
     nbval_plugin.prepare_notebook(node, [])
     node.setup()
