@@ -40,10 +40,10 @@ def execute_notebook(source: Path, timeout: int = 300, history: Path | None = No
     nb = nbformat.read(source, as_version=4)
     for cell in nb.cells:  # timing metadata would make every refresh a diff
         cell.metadata.pop("execution", None)
-    saved = {name: os.environ.pop(name, None) for name in _KEY_VARS}
-    saved["GEMINI_NB_BACKEND"] = os.environ.get("GEMINI_NB_BACKEND")
+    # the kernel inherits this environment: no key, no backend choice, so it picks the embedded
+    # emulator by default (no network), exactly as a keyless `pytest --nbval` re-run does later
+    saved = {name: os.environ.pop(name, None) for name in (*_KEY_VARS, "GEMINI_NB_BACKEND")}
     saved["GEMINI_NB_HISTORY"] = os.environ.get("GEMINI_NB_HISTORY")
-    os.environ["GEMINI_NB_BACKEND"] = "emulator"  # the kernel inherits this: no key, no network
     if history is not None:
         os.environ["GEMINI_NB_HISTORY"] = str(history)
     try:

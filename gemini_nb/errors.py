@@ -186,13 +186,15 @@ class _Failure(NamedTuple):
     """The same without its full stop: "...: {message}; more"."""
     label: str
     """'HTTP 404 NOT_FOUND'."""
+    status: str = ""
+    """Google's status word ('FAILED_PRECONDITION'), when the body gives one."""
 
     @classmethod
     def of(cls, exc: BaseException) -> _Failure:
         status_code = getattr(exc, "status_code", None)
         message, status = _body_error(exc)
         label = f"HTTP {status_code}{' ' + status if status else ''}"
-        return cls(status_code, sentence(message), _clause(message), label)
+        return cls(status_code, sentence(message), _clause(message), label, status or "")
 
 
 def _describe_api(
@@ -227,7 +229,13 @@ def _describe_api(
     if isinstance(exc, ix.NotFoundError):
         return _describe_not_found(f, request)
     if isinstance(exc, ix.BadRequestError) or isinstance(exc, ix.UnprocessableEntityError):
-        return GeminiError(f"Invalid argument ({label}): {said}", kind="invalid", status_code=status_code)
+        # a 400 is not always a bad argument: FAILED_PRECONDITION ("User location is not supported")
+        title = (
+            "Invalid argument"
+            if f.status in ("", "INVALID_ARGUMENT")
+            else f.status.replace("_", " ").capitalize()
+        )
+        return GeminiError(f"{title} ({label}): {said}", kind="invalid", status_code=status_code)
     if isinstance(exc, ix.InternalServerError):
         tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
         return GeminiError(

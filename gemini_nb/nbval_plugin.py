@@ -13,40 +13,50 @@ them), and only under ``--nbval``/``--nbval-lax``:
 * applies ``update_display_data`` (and ``clear_output``) messages to the outputs nbval records,
   as every Jupyter frontend does, instead of nbval printing "unhandled iopub msg" and comparing
   the display as first shown;
-* does not compare ``%gemini history`` cells: that log spans every session of the machine;
+* does not compare ``%gemini history`` and ``%gemini usage`` cells: the history log they show
+  spans every session of the machine (``gemini_nb.usage(history=False)`` is compared);
 * re-runs a notebook whose stored answers are all emulated on the embedded emulator even when
-  an API key is set (never silently on the paid live API), unless ``GEMINI_NB_BACKEND`` or
-  ``GOOGLE_GEMINI_BASE_URL`` (e.g. a replay emulator) says otherwise.
+  an API key is set (the kernel starts without it: never silently on the paid live API),
+  unless ``GEMINI_NB_BACKEND`` or ``GOOGLE_GEMINI_BASE_URL`` (e.g. a replay emulator) says otherwise.
 
 Opt out with ``pytest -p no:gemini_nb``. Imports nothing heavy: pytest loads it on every run.
 """
+
 from __future__ import annotations
 
 import os
 import re
 from collections import OrderedDict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-SANITIZE_PATTERNS: "OrderedDict[str, str]" = OrderedDict([
-    # interaction ids (``v1_`` + 30 characters; shown in footers, the chain view, ``print(r.id)``)
-    (r"\bv1_[A-Za-z0-9_-]{8,}", "v1_ID"),
-    # ids of turns made with --no-store
-    (r"\blocal-\d+\b", "local-N"),
-    # execution counts in the chain view ("[5] v1_ID · model · prompt") and after a fork
-    (r"\[\d+\] (?=v1_ID|local-N)", "[N] "),
-    (r"\(cell \[\d+\]\)", "(cell [N])"),
-    # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line), and a
-    # function call's run time in a tool trace ("· 0.01 s · ok</summary>", plain "· 0.01 s ok]")
-    (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$| [a-z_]+\])", "N.NN s"),
-    # the embedded emulator's port (a free one per kernel): in Files API uris and upload messages
-    (r"\bhttp://(127\.0\.0\.1|localhost):\d+(?=/)", r"http://\1:PORT"),
-    # wall-clock timestamps (ISO 8601 with a time: file expiry, job start...)
-    (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?", "TIMESTAMP"),
-])
+SANITIZE_PATTERNS: OrderedDict[str, str] = OrderedDict(
+    [
+        # interaction ids (``v1_`` + 30 characters; shown in footers, the chain view, ``print(r.id)``)
+        (r"\bv1_[A-Za-z0-9_-]{8,}", "v1_ID"),
+        # ids of turns made with --no-store
+        (r"\blocal-\d+\b", "local-N"),
+        # execution counts in the chain view ("[5] v1_ID · model · prompt") and after a fork
+        (r"\[\d+\] (?=v1_ID|local-N)", "[N] "),
+        (r"\(cell \[\d+\]\)", "(cell [N])"),
+        # the latency in the footer ("· 0.31 s ·", "· 0.31 s</sub>", or last on its line), and a
+        # function call's run time in a tool trace ("· 0.01 s · ok</summary>", plain "· 0.01 s ok]")
+        (r"(?m)(?<= · )\d+\.\d+ s(?= · |</sub>|$| [a-z_]+\])", "N.NN s"),
+        # ... and in the header of each column of a comparison ("gemini-2.5-flash — 0.13 s · 11 in ...")
+        (r"(?<=— )\d+\.\d+ s(?= · )", "N.NN s"),
+        # the port of a local server (the embedded emulator, ``gemini-nb emulator --port 0``)
+        (r"(?<=//)(127\.0\.0\.1|localhost|\[::1\]):\d+\b", r"\1:PORT"),
+        # wall-clock timestamps (ISO 8601 with a time: file expiry, job start...)
+        (r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?", "TIMESTAMP"),
+    ]
+)
 """regex -> replacement, applied in order (nbval's ``sanitize_patterns`` format)."""
 
+KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+"""The variables a kernel finds an API key in (hidden from it to keep an emulated notebook emulated)."""
+
 _USES_GEMINI = re.compile(r"gemini_nb|^\s*%%?gemini\b", re.MULTILINE)
-_HISTORY_LINE = re.compile(r"^%gemini\s+history\b")
+_HISTORY_LINE = re.compile(r"^%gemini\s+(history|usage)\b")
 _OUTPUT_TYPES = ("display_data", "execute_result", "stream", "error")
 
 
@@ -56,12 +66,15 @@ def _is_nbval_file(node: Any) -> bool:
 
 def uses_gemini_nb(nb: Any) -> bool:
     """Does any code cell load gemini_nb or use its magics?"""
-    return any(cell.get("cell_type") == "code" and _USES_GEMINI.search(cell.get("source") or "")
-               for cell in nb.get("cells", []))
+    return any(
+        cell.get("cell_type") == "code" and _USES_GEMINI.search(cell.get("source") or "")
+        for cell in nb.get("cells", [])
+    )
 
 
 def is_history_cell(source: str) -> bool:
-    """A cell that only shows ``%gemini history``: its output depends on every past session."""
+    """A cell that only shows ``%gemini history`` or ``%gemini usage``: its output (the history
+    database's log, or its per-model totals) depends on every past session of the machine."""
     lines = [ln.strip() for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
     return bool(lines) and all(_HISTORY_LINE.match(ln) for ln in lines)
 
@@ -77,7 +90,7 @@ def recorded_emulated(nb: Any) -> bool:
     return bool(flags) and all(flags)
 
 
-def needs_emulator_env(nb: Any, environ: "os._Environ[str] | dict[str, str]") -> bool:
+def needs_emulator_env(nb: Any, environ: os._Environ[str] | dict[str, str]) -> bool:
     """Would this re-run reach the live API although the stored answers were emulated?"""
     if environ.get("GEMINI_NB_BACKEND", "").strip() or environ.get("GOOGLE_GEMINI_BASE_URL", "").strip():
         return False
@@ -157,11 +170,13 @@ def prepare_notebook(file_node: Any, cells: Iterable[Any]) -> None:
         setup = file_node.setup
 
         def setup_on_emulator() -> None:
-            os.environ["GEMINI_NB_BACKEND"] = "emulator"  # the kernel inherits it at start
+            # the kernel starts without the keys, as under ``gemini-nb refresh-notebooks``: it picks
+            # the embedded emulator by default, and ``%gemini backend`` says so in the same words
+            hidden = {name: os.environ.pop(name) for name in KEY_VARS if name in os.environ}
             try:
                 setup()
             finally:
-                os.environ.pop("GEMINI_NB_BACKEND", None)
+                os.environ.update(hidden)
 
         file_node.setup = setup_on_emulator
 
@@ -169,14 +184,16 @@ def prepare_notebook(file_node: Any, cells: Iterable[Any]) -> None:
 _STALE: list[str] = []
 """Node ids of gemini_nb notebook cells whose outputs differed in this run."""
 
-REFRESH_HINT = ("gemini_nb: the stored outputs of {path} differ from a fresh run. If the new outputs are "
-                "right, store them: gemini-nb refresh-notebooks {path}")
+REFRESH_HINT = (
+    "gemini_nb: the stored outputs of {path} differ from a fresh run. If the new outputs are "
+    "right, store them: gemini-nb refresh-notebooks {path}"
+)
 
 
 def pytest_collection_modifyitems(session: Any, config: Any, items: list[Any]) -> None:
     config._gemini_nb_notebooks = {}
     _STALE.clear()
-    groups: "OrderedDict[int, tuple[Any, list[Any]]]" = OrderedDict()
+    groups: OrderedDict[int, tuple[Any, list[Any]]] = OrderedDict()
     for item in items:
         parent = getattr(item, "parent", None)
         if _is_nbval_file(parent):

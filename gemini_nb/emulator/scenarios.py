@@ -181,7 +181,7 @@ class Scenario:
         """Token counts for a scripted answer, computed as for the brain's own answers (a scripted
         turn used to report 0 in / 0 out). A scripted thought costs what the brain's thoughts cost
         at the request's thinking level, plus its summary, whether or not the summary is sent."""
-        from .brain import thinking, usage
+        from .brain import thinking
 
         thought_tokens = 0
         for item in self.steps:
@@ -436,12 +436,24 @@ class ScenarioBrain:
 
     def respond(self, ctx: TurnContext) -> Reply:
         scenario = self.book.pick(ctx)
-        if scenario is None:
-            return self.inner.respond(ctx)
-        reply = scenario.reply(ctx)
-        if reply.usage is None:  # the pipeline is bypassed: count tokens as it would
-            reply.usage = usage.compute(ctx, reply)
-        return reply
+        return scripted_reply(scenario, ctx) if scenario is not None else self.inner.respond(ctx)
+
+
+def scripted_reply(scenario: Scenario, ctx: TurnContext) -> Reply:
+    """The scenario's reply with token usage counted like any other answer (the input re-read, the
+    scripted output; scripted thought summaries as thought tokens), so a scripted turn's tokens
+    and costs are not zero."""
+
+    reply = scenario.reply(ctx)
+    if reply.usage is None:
+        thoughts = sum(
+            usage.text_tokens(str(part.get("text") or ""))
+            for step in reply.steps
+            if step.get("type") == "thought"
+            for part in step.get("summary") or []
+        )
+        reply.usage = usage.compute(ctx, reply, thoughts)
+    return reply
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)

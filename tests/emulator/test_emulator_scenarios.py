@@ -58,6 +58,19 @@ def test_quickstart_file_is_valid_and_packaged():
     assert len(scenarios) >= 5 and all(s.name for s in scenarios)
 
 
+def test_scripted_answers_count_their_tokens(sc):
+    result = sc.interactions.create(model=MODEL, input="What is the capital of France?")
+    usage = result.usage
+    assert usage.total_input_tokens > 0 and usage.total_output_tokens > 0
+    assert usage.total_thought_tokens > 0  # the scripted thought summary
+    assert usage.total_tokens == (
+        usage.total_input_tokens
+        + usage.total_output_tokens
+        + usage.total_thought_tokens
+        + (usage.total_tool_use_tokens or 0)
+    )
+
+
 def test_text_and_thought_with_a_real_signature(sc):
     result = sc.interactions.create(model=MODEL, input="What is the capital of France?")
     assert result.output_text == "The capital of France is **Paris**."

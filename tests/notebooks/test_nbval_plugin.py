@@ -110,6 +110,36 @@ def test_history_cells_are_not_compared():
     assert not nbval_plugin.is_history_cell("%gemini chain")
 
 
+def test_usage_cells_are_not_compared_but_the_python_report_is():
+    # %gemini usage sums the history database (every session on the machine) under this kernel's
+    assert nbval_plugin.is_history_cell("%gemini usage")
+    assert nbval_plugin.is_history_cell("# tokens so far\n%gemini usage")
+    assert not nbval_plugin.is_history_cell("report = gemini_nb.usage(history=False)\nreport")
+    assert not nbval_plugin.is_history_cell("%gemini usage\nx = 1")
+
+
+def test_compare_header_latency_is_normalised_but_tokens_are_not():
+    text = "== gemini-2.5-flash — 0.13 s · 11 in / 16 out / 341 thought tokens\nSunny, hilly, soulful."
+    other = text.replace("0.13 s", "1.07 s")
+    assert sanitize(text) == sanitize(other)
+    assert "— N.NN s · 11 in" in sanitize(text)
+    assert sanitize(text.replace("16 out", "17 out")) != sanitize(other)
+    html_head = "<th>gemini-3-flash-preview — 0.21 s · 11 in / 16 out / 0 thought tokens</th>"
+    expected = "<th>gemini-3-flash-preview — N.NN s · 11 in / 16 out / 0 thought tokens</th>"
+    assert sanitize(html_head) == expected
+    assert sanitize("he ran it — 2.5 s later") == "he ran it — 2.5 s later"  # no figures after it
+
+
+def test_local_server_ports_are_normalised_but_remote_urls_are_not():
+    line = "Backend: emulator backend (emulated) at http://127.0.0.1:43909, chosen by default (no API key)."
+    assert sanitize(line) == ("Backend: emulator backend (emulated) at http://127.0.0.1:PORT, chosen by "
+                              "default (no API key).")
+    assert sanitize("'http://localhost:8765'") == "'http://localhost:PORT'"
+    assert sanitize("http://[::1]:5000/v1beta") == "http://[::1]:PORT/v1beta"
+    assert sanitize("https://example.com:8443/x") == "https://example.com:8443/x"
+    assert sanitize("http://127.0.0.1:43909") != sanitize("http://127.0.0.2:43909")
+
+
 def test_emulated_notebook_stays_on_the_emulator_even_with_a_key():
     def nb(*flags):
         return {"cells": [{"cell_type": "code", "source": "%%gemini\nhi", "outputs": [
@@ -122,6 +152,29 @@ def test_emulated_notebook_stays_on_the_emulator_even_with_a_key():
     assert not nbval_plugin.needs_emulator_env(nb(True), {**with_key, "GOOGLE_GEMINI_BASE_URL": "http://x"})
     assert not nbval_plugin.needs_emulator_env(nb(True), {**with_key, "GEMINI_NB_BACKEND": "live"})
     assert not nbval_plugin.needs_emulator_env(nb(), with_key)
+
+
+def test_emulated_notebook_starts_its_kernel_without_the_key(monkeypatch):
+    """The kernel never sees the key, so it picks the emulator "by default (no API key)" exactly as
+    it did under refresh-notebooks (a stored ``%gemini backend`` line matches); the key is back after."""
+    from collections import OrderedDict
+    from types import SimpleNamespace
+
+    for name in KEY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY", "k-123")
+    monkeypatch.setenv("GOOGLE_API_KEY", "k-456")
+    seen = {}
+    stored = {"output_type": "execute_result", "metadata": {"gemini_nb": {"emulated": True}}}
+    node = SimpleNamespace(sanitize_patterns=OrderedDict(), get_kernel_message=lambda **kw: None,
+                           nb={"cells": [{"cell_type": "code", "source": "%%gemini\nhi",
+                                          "outputs": [stored]}]})
+    node.setup = lambda: seen.update(os.environ)
+    nbval_plugin.prepare_notebook(node, [])
+    node.setup()
+    assert "GEMINI_API_KEY" not in seen and "GOOGLE_API_KEY" not in seen
+    assert "GEMINI_NB_BACKEND" not in seen
+    assert os.environ["GEMINI_API_KEY"] == "k-123" and os.environ["GOOGLE_API_KEY"] == "k-456"
 
 
 def _msg(kind, **content):

@@ -72,6 +72,26 @@ def test_refresh_notebooks_restores_stale_outputs(tmp_path, monkeypatch, capsys)
     assert all("execution" not in c.metadata for c in fresh.cells)  # no timing churn in diffs
 
 
+def test_refresh_notebooks_runs_the_kernel_as_a_keyless_rerun_does(tmp_path, monkeypatch, capsys):
+    """No key and no backend choice reach the kernel: `%gemini backend` stores the line that a
+    keyless `pytest --nbval` re-run prints again (not "chosen by GEMINI_NB_BACKEND")."""
+    for name, value in _clean_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GEMINI_API_KEY", "not-a-real-key")
+    monkeypatch.setenv("GEMINI_NB_BACKEND", "live")
+    from gemini_nb.demo import refresh_main
+
+    path = tmp_path / "backend.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("%load_ext gemini_nb"),
+                                         nbformat.v4.new_code_cell("%gemini backend")])
+    nbformat.write(nb, path)
+    assert refresh_main([str(path)]) == 0
+    out = "".join(o.get("text", "") for o in nbformat.read(path, as_version=4).cells[1].outputs)
+    assert "Backend: emulator backend (emulated)" in out
+    assert "chosen by default (no API key)." in out
+    assert os.environ["GEMINI_API_KEY"] == "not-a-real-key" and os.environ["GEMINI_NB_BACKEND"] == "live"
+
+
 def test_refresh_notebooks_bad_path_is_one_line(tmp_path, capsys):
     from gemini_nb.demo import refresh_main
 

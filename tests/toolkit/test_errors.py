@@ -45,6 +45,19 @@ def test_invalid_argument_names_the_field(ip, emu):
     assert "Invalid argument" in line and "generation_config.temperature" in line
 
 
+def test_a_400_that_is_not_a_bad_argument_says_what_it_is(ip, emu):
+    emu.fault(
+        status=400,
+        error_status="FAILED_PRECONDITION",
+        message="User location is not supported for the API use.",
+        times=1,
+    )
+    _, _, err = run_cell(ip, "%%gemini --no-stream\nhello")
+    line = _usage_line(err)
+    assert line.startswith("UsageError: Failed precondition (HTTP 400 FAILED_PRECONDITION): User location")
+    assert "Invalid argument" not in line
+
+
 def test_bad_model_name(ip, emu):
     _, _, err = run_cell(ip, "%%gemini -m not-a-model --no-stream\nhello")
     line = _usage_line(err)
