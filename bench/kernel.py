@@ -89,7 +89,10 @@ class Kernel:
         (spec_dir / "kernel.json").write_text(json.dumps(spec))
         self.km = KernelManager(kernel_name="bench",
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_dir.parent)]))
-        self.km.start_kernel(env=dict(env if env is not None else os.environ))
+        self.log_path = pathlib.Path(self._dir.name) / "kernel.log"
+        self._log = open(self.log_path, "wb")  # the kernel's own stderr, kept out of the table
+        self.km.start_kernel(env=dict(env if env is not None else os.environ), stdout=self._log,
+                             stderr=self._log)
         self.kc = self.km.blocking_client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=startup_timeout)
@@ -134,7 +137,8 @@ class Kernel:
                 break
         cell = Cell(wall, reply["content"], messages)
         if check and reply["content"].get("status") != "ok":
-            raise RuntimeError(f"cell failed: {code[:80]!r}\n{cell.text()[-3000:]}")
+            raise RuntimeError(f"cell failed: {code[:80]!r}\n{cell.text()[-3000:]}\n"
+                               f"kernel log: {self.log_path.read_text(errors='replace')[-1000:]}")
         return cell
 
     def expressions(self, **exprs: str) -> dict[str, Any]:
@@ -161,6 +165,7 @@ class Kernel:
             self.kc.stop_channels()
             self.km.shutdown_kernel(now=False)
         finally:
+            self._log.close()
             self._dir.cleanup()
 
     def __enter__(self) -> "Kernel":
