@@ -1,7 +1,8 @@
 """Emulator throughput over raw HTTP, against a trivial server returning the same bytes, and --db cost.
 
 Two request kinds: a non-streamed create (``"Tell me a joke"``) and a 100-delta stream
-(``"Count from 1 to 300"``, read to the end). Each with 1 and 8 concurrent clients.
+(``"Count from 1 to 300"``, read to the end). Each with 1 and 8 concurrent raw HTTP clients, and
+with one google-genai client (the SDK's own CPU per call is the ceiling there, for any server).
 
 * **Emulator vs baseline**: the emulator's exact responses to these requests are recorded first,
   and ``bench/baseline_server.py`` replays them with the emulator's own uvicorn settings and
@@ -132,7 +133,33 @@ async def _load(url: str, kind: str, clients: int, seconds: float) -> float:
     return done / elapsed
 
 
+def sdk_rate(url: str, kind: str, seconds: float) -> float:
+    """Calls per second of one google-genai client making the bench request (streams read to the end)."""
+    from google import genai
+
+    client = genai.Client(api_key="bench", http_options={"base_url": url, "retry_options": {"attempts": 1}})
+    kwargs = dict(BODIES[kind])
+
+    def call() -> None:
+        if kwargs.get("stream"):
+            for _ in client.interactions.create(**kwargs):
+                pass
+        else:
+            client.interactions.create(**kwargs)
+
+    call()  # warm: connection, SDK models
+    done, t0 = 0, time.perf_counter()
+    stop = t0 + seconds
+    while time.perf_counter() < stop:
+        call()
+        done += 1
+    return done / (time.perf_counter() - t0)
+
+
 def rate(url: str, kind: str, clients: int, seconds: float) -> float:
+    """Requests per second: ``clients`` raw HTTP connections, or one SDK client if clients == 0."""
+    if clients == 0:
+        return sdk_rate(url, kind, seconds)
     return asyncio.run(_load(url, kind, clients, seconds))
 
 
@@ -162,6 +189,7 @@ def _row(key: str, measure: str, a: list[float], b: list[float], base_name: str,
 
 CASES = (("create", 1, "creates/s, 1 client"), ("create", 8, "creates/s, 8 clients"),
          ("stream", 1, "100-delta streams/s, 1 client"), ("stream", 8, "100-delta streams/s, 8 clients"))
+SDK_CASES = (("create", 0, "creates/s, 1 client"), ("stream", 0, "100-delta streams/s, 1 client"))
 
 
 def vs_baseline(n: int, seconds: float) -> list[Row]:
@@ -175,6 +203,11 @@ def vs_baseline(n: int, seconds: float) -> list[Row]:
                 e, b = windows(emu_url, base_url, kind, clients, seconds, n)
                 rows.append(_row(f"3{'abcd'[i]}", f"emulator over HTTP: {label}", e, b, "same-bytes server",
                                  0.8, f"{n} windows of {seconds:g} s each, alternating"))
+            for i, (kind, clients, label) in enumerate(SDK_CASES):
+                e, b = windows(emu_url, base_url, kind, clients, seconds, n)
+                rows.append(_row(f"3{'ef'[i]}", f"emulator via the SDK: {label}", e, b, "same-bytes server",
+                                 0.8, f"{n} windows of {seconds:g} s each, alternating; google-genai's own "
+                                      "CPU per call bounds both servers here"))
     return rows
 
 

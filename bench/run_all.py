@@ -36,6 +36,8 @@ ROWS = {
                    ("3b", "emulator over HTTP: creates/s, 8 clients"),
                    ("3c", "emulator over HTTP: 100-delta streams/s, 1 client"),
                    ("3d", "emulator over HTTP: 100-delta streams/s, 8 clients"),
+                   ("3e", "emulator via the SDK: creates/s, 1 client"),
+                   ("3f", "emulator via the SDK: 100-delta streams/s, 1 client"),
                    ("4a", "emulator --db: creates/s, 1 client"), ("4b", "emulator --db: creates/s, 8 clients")],
     "emulator_state": [("5", "chained create at turn 200 vs 2"), ("6a", "memory per stored interaction"),
                        ("6b", "memory kept after reset"), ("6c", "memory growth with --max-interactions")],
