@@ -95,7 +95,8 @@ def bench_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def server_process(cmd: Sequence[str], env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen, str]]:
+def server_process(cmd: Sequence[str], env: dict[str, str] | None = None
+                   ) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start a server that prints ``... listening on URL``; yields (process, URL), then stops it."""
     proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env or bench_env())

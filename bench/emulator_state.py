@@ -112,7 +112,8 @@ def _growth(url: str, pid: int, creates: int) -> tuple[int, int]:
 def memory(creates: int) -> list[Row]:
     with emulator_process() as (proc, url):
         before, after = _growth(url, proc.pid, creates)
-        urllib.request.urlopen(urllib.request.Request(url + "/_emulator/reset", data=b"{}", method="POST")).read()
+        reset_request = urllib.request.Request(url + "/_emulator/reset", data=b"{}", method="POST")
+        urllib.request.urlopen(reset_request).read()
         reset = proc_rss(proc.pid)
     grown = after - before
     per = grown / creates

@@ -89,24 +89,30 @@ def measure(quick: bool = False, rounds: int | None = None, install_ai: bool = T
     gnb = results["gemini_nb"]
     g_added = [l - b for l, b in zip(gnb["loaded"], gnb["bare"])]
     g_med = statistics.median(g_added)
-    rows = [Row("7a", "%load_ext gemini_nb: first cell of a fresh kernel, added", fmt(g_added, "s", digits=3, signed=True),
+    rows = [Row("7a", "%load_ext gemini_nb: first cell of a fresh kernel, added",
+                fmt(g_added, "s", digits=3, signed=True),
                 f"bare first cell {fmt(gnb['bare'], 's', digits=3)}",
-                statistics.median(gnb["loaded"]) / statistics.median(gnb["bare"]), "<= 0.1 s added", g_med <= 0.1,
+                statistics.median(gnb["loaded"]) / statistics.median(gnb["bare"]), "<= 0.1 s added",
+                g_med <= 0.1,
                 note=f"{rounds} paired rounds, fresh kernel per cell, order alternating.")]
     if ai_python:
         ai = results["jupyter_ai_magics"]
         a_added = [l - b for l, b in zip(ai["loaded"], ai["bare"])]
-        rows.append(Row("7b", "%load_ext jupyter_ai_magics (own venv), added", fmt(a_added, "s", digits=3, signed=True),
+        rows.append(Row("7b", "%load_ext jupyter_ai_magics (own venv), added",
+                        fmt(a_added, "s", digits=3, signed=True),
                         f"gemini_nb {g_med:+.3f} s", statistics.median(a_added) / max(g_med, 1e-3),
                         "side by side (ratio = x gemini_nb)", None,
                         note=f"{ai_status}; bare first cell there {fmt(ai['bare'], 's', digits=3)}."))
-        rows.append(Row("7c", "kernel RSS added by %load_ext gemini_nb", fmt(gnb["rss"], "MiB", 2**-20, 1, True),
-                        f"jupyter_ai_magics {fmt(ai['rss'], 'MiB', 2**-20, 1, True)}", None, "side by side", None))
+        rows.append(Row("7c", "kernel RSS added by %load_ext gemini_nb",
+                        fmt(gnb["rss"], "MiB", 2**-20, 1, True),
+                        f"jupyter_ai_magics {fmt(ai['rss'], 'MiB', 2**-20, 1, True)}", None, "side by side",
+                        None))
     else:
         rows.append(Row("7b", "%load_ext jupyter_ai_magics (own venv), added", "n/a", "", None,
                         "side by side (ratio = x gemini_nb)", None, note=ai_status))
-        rows.append(Row("7c", "kernel RSS added by %load_ext gemini_nb", fmt(gnb["rss"], "MiB", 2**-20, 1, True),
-                        "jupyter_ai_magics n/a", None, "side by side", None))
+        rows.append(Row("7c", "kernel RSS added by %load_ext gemini_nb",
+                        fmt(gnb["rss"], "MiB", 2**-20, 1, True), "jupyter_ai_magics n/a", None,
+                        "side by side", None))
     return rows
 
 

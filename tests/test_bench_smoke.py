@@ -73,7 +73,8 @@ def test_baseline_server_replays_the_emulators_bytes(tmp_path):
         recording = http_bench.record(emu_url)
         path = tmp_path / "recording.json"
         path.write_text(json.dumps(recording))
-        with common.server_process([sys.executable, str(BENCH / "baseline_server.py"), str(path)]) as (_, url):
+        baseline = [sys.executable, str(BENCH / "baseline_server.py"), str(path)]
+        with common.server_process(baseline) as (_, url):
             for name, body in http_bench.BODIES.items():
                 status, headers, chunks = asyncio.run(http_bench._one(url, body))
                 rec = recording[name]
