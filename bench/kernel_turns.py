@@ -139,18 +139,21 @@ def long_stream(pairs: int, deltas: int) -> list[Row]:
             note="display_data/update_display_data/execute_result/clear_output, by kernel timestamp."),
         Row("1c", f"{n} stream: IOPub bytes for the cell",
             fmt(iopub, "kB", 1e-3, 0), f"answer {answer_bytes / 1e3:.0f} kB",
-            statistics.median(iopub) / answer_bytes, "<= 3x answer",
-            statistics.median(iopub) <= 3 * answer_bytes,
-            note="all IOPub frames of the cell, counted on the client; final display complete: "
-                 f"{'yes' if complete else 'NO'}."),
+            statistics.median(iopub) / answer_bytes, "<= 3x answer, final display complete",
+            statistics.median(iopub) <= 3 * answer_bytes and complete,
+            note="all IOPub frames of the cell, counted on the client; a fresh display after the last "
+                 f"live update holds the complete answer: {'yes' if complete else 'NO'}."),
     ]
 
 
 def _in_bundle(cell, deltas: int) -> bool:
-    tail = (LONG_DELTA * deltas)[-2000:].strip()
-    for m in cell.messages:
+    """Does a fresh display after the last live update hold the complete answer?"""
+    answer = (LONG_DELTA * deltas).strip()
+    kinds = [m.msg_type for m in cell.messages]
+    last_update = max((i for i, k in enumerate(kinds) if k == "update_display_data"), default=-1)
+    for m in cell.messages[last_update + 1:]:
         data = m.content.get("data") or {}
-        if any(isinstance(v, str) and tail in v for v in data.values()):
+        if any(isinstance(v, str) and answer in v for v in data.values()):
             return True
     return False
 
