@@ -7,12 +7,14 @@ stderr, the table to stdout.
     python bench/run_all.py            # the full run (tens of minutes on 2 cores)
     python bench/run_all.py --quick    # a few minutes: fewer pairs/windows, same sizes
     python bench/run_all.py --smoke    # seconds of work per bench, small sizes: checks the shape only
-    python bench/run_all.py --only kernel_turns,http_bench
+    python bench/run_all.py --only kernel_turns,http_bench --json figures.json
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
+import json
 import os
 import pathlib
 import platform
@@ -97,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--quick", action="store_true", help="fewer pairs and windows (a few minutes)")
     group.add_argument("--smoke", action="store_true", help="tiny sizes: checks that every row is produced")
     ap.add_argument("--only", help=f"comma-separated benches among {', '.join(ROWS)}")
+    ap.add_argument("--json", metavar="PATH", help="also write the rows (and the header) as JSON")
     ap.add_argument("--no-ai-install", action="store_true",
                     help="do not create bench/.venvs/jupyter-ai if it is missing")
     args = ap.parse_args(argv)
@@ -110,9 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for name in chosen:
         rows += run(name, table[name])
-    print(header(mode))
+    title = header(mode)
+    print(title)
     print()
     print_table(rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"header": title, "rows": [dataclasses.asdict(r) for r in rows]}, f, indent=1)
     return 0
 
 

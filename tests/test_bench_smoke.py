@@ -35,8 +35,8 @@ def _table_rows(stdout: str) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 def test_run_all_smoke_prints_every_row(tmp_path):
-    done = subprocess.run([sys.executable, str(BENCH / "run_all.py"), "--smoke", "--no-ai-install"],
-                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    done = subprocess.run([sys.executable, str(BENCH / "run_all.py"), "--smoke", "--no-ai-install",
+                           "--json", "rows.json"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
     assert lines[0].startswith("gemini_nb benchmarks, mode smoke")
@@ -49,6 +49,9 @@ def test_run_all_smoke_prints_every_row(tmp_path):
         assert len(cells) >= 5, (key, cells)  # trailing empty cells are stripped
         assert cells[1] not in ("error", "missing", ""), (key, cells, done.stderr[-3000:])
         assert cells[4], (key, "every row states its target")
+    saved = json.loads((tmp_path / "rows.json").read_text())
+    assert saved["header"] == lines[0]
+    assert [r["key"] for r in saved["rows"]] == expected
 
 
 def test_run_all_rejects_an_unknown_bench():
