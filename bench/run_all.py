@@ -4,8 +4,8 @@ It is a report, not a test: the exit code is 0 whatever the figures (and a bench
 still gets its rows, saying so), so a slow or loaded machine never turns it red. Progress goes to
 stderr, the table to stdout.
 
-    python bench/run_all.py            # the full run (tens of minutes on 2 cores)
-    python bench/run_all.py --quick    # a few minutes: fewer pairs/windows, same sizes
+    python bench/run_all.py            # the full run (several times --quick)
+    python bench/run_all.py --quick    # about 3 minutes: fewer pairs/windows, same sizes
     python bench/run_all.py --smoke    # seconds of work per bench, small sizes: checks the shape only
     python bench/run_all.py --only kernel_turns,http_bench --json figures.json
 """
