@@ -1,67 +1,117 @@
-"""Baseline for bench/emulator.py: the same Starlette+uvicorn stack answering canned bytes.
+"""The trivial baseline: answers with the emulator's own recorded bytes, with its connection settings.
 
-It does no validation, storage or generation, so emulator/baseline isolates what the
-emulator itself costs on top of HTTP + the SDK. Prints the same ready line as the emulator.
+``bench/http_bench.py`` records the emulator's exact response (status, headers, body; for a
+stream, each SSE event as sent) for every request the bench makes, and starts this server with
+that recording. It reads and parses the JSON body (so request handling is not free either),
+then replays the bytes: non-streamed in one body, streamed one event per ASGI body message as
+the emulator flushes them. It has no validation, storage or generation, so emulator/baseline
+is what the emulator's own logic costs.
+
+Connection settings are not copied by hand: the uvicorn ``Config`` values are taken from the
+emulator's own ``build()`` and the listening socket from its ``bind()`` (TCP_NODELAY), so the
+two servers cannot drift apart. Prints the same "listening on" line as the emulator.
+
+    python bench/baseline_server.py RECORDING.json
 """
+
+from __future__ import annotations
+
 import asyncio
+import base64
 import json
-import socket
 import sys
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-INTERACTION = json.dumps({
-    "id": "v1_baseline", "object": "interaction", "model": "gemini-3-flash-preview",
-    "status": "completed", "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z",
-    "steps": [{"type": "thought", "signature": "c2ln"},
-              {"type": "model_output", "content": [{"type": "text", "text": "Hello there"}]}],
-    "usage": {"total_input_tokens": 3, "total_output_tokens": 3, "total_tokens": 6}}).encode()
-
-
-def _event(data: dict) -> bytes:
-    return f"event: {data['event_type']}\ndata: {json.dumps(data)}\n\n".encode()
-
-
-def stream_body(deltas: int = 100) -> list[bytes]:
-    events = [_event({"event_type": "interaction.created", "interaction": {
-        "id": "v1_b", "status": "in_progress", "object": "interaction"}}),
-        _event({"event_type": "step.start", "index": 0, "step": {"type": "model_output"}})]
-    events += [_event({"event_type": "step.delta", "index": 0,
-                       "delta": {"type": "text", "text": f"{i}, "}}) for i in range(deltas)]
-    events += [_event({"event_type": "step.stop", "index": 0}),
-               _event({"event_type": "interaction.completed", "interaction": {
-                   "id": "v1_b", "status": "completed", "usage": {"total_tokens": 5}}}),
-               b"event: done\ndata: [DONE]\n\n"]
-    return events
+# uvicorn.Config settings that shape connections and framing; all are copied from the emulator.
+COPIED = (
+    "loop",
+    "http",
+    "ws",
+    "lifespan",
+    "log_level",
+    "access_log",
+    "timeout_keep_alive",
+    "timeout_graceful_shutdown",
+    "limit_concurrency",
+    "limit_max_requests",
+    "backlog",
+    "h11_max_incomplete_event_size",
+    "server_header",
+    "date_header",
+    "proxy_headers",
+)
 
 
-async def interactions(request: Request):
-    body = await request.json()
-    if body.get("stream"):
-        chunks = stream_body()
+def load(path: str) -> dict[str, dict]:
+    """{"create"|"stream": {"status", "headers": [[k, v]...], "chunks": [base64...]}}."""
+    with open(path) as f:
+        raw = json.load(f)
+    return {
+        name: {
+            "status": rec["status"],
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in rec["headers"]],
+            "chunks": [base64.b64decode(c) for c in rec["chunks"]],
+        }
+        for name, rec in raw.items()
+    }
 
-        async def gen():
-            for chunk in chunks:
-                yield chunk
-        from starlette.responses import StreamingResponse
-        return StreamingResponse(gen(), media_type="text/event-stream")
-    return Response(INTERACTION, media_type="application/json")
+
+def make_app(recording: dict[str, dict]):
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    class Replay:
+        """A raw ASGI response sending the recorded chunks, like the emulator's SSEResponse."""
+
+        def __init__(self, rec: dict):
+            self.rec = rec
+
+        async def __call__(self, scope, receive, send) -> None:
+            rec = self.rec
+            headers = list(rec["headers"])
+            if len(rec["chunks"]) == 1 and not any(k.lower() == b"content-length" for k, _ in headers):
+                headers.append((b"content-length", str(len(rec["chunks"][0])).encode()))
+            await send({"type": "http.response.start", "status": rec["status"], "headers": headers})
+            for chunk in rec["chunks"]:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def interactions(request):
+        body = json.loads(await request.body())
+        return Replay(recording["stream" if body.get("stream") else "create"])
+
+    return Starlette(routes=[Route("/{path:path}", interactions, methods=["POST"])])
 
 
-def main() -> None:
-    app = Starlette(routes=[Route("/{p:path}", interactions, methods=["POST"])])
-    sock = socket.socket()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # same as the emulator
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)
-    print(f"Gemini emulator listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+def emulator_uvicorn_settings() -> dict:
+    """The emulator's uvicorn Config values for :data:`COPIED`, read from its ``build()``."""
+    from gemini_nb.emulator.config import EmulatorConfig
+    from gemini_nb.emulator.server import build
+
+    emulator, server = build(EmulatorConfig())
+    settings = {name: getattr(server.config, name) for name in COPIED if hasattr(server.config, name)}
+    close = getattr(emulator, "close", None)
+    if close:
+        close()
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
+    from gemini_nb.emulator.server import bind
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: baseline_server.py RECORDING.json", file=sys.stderr)
+        return 2
+    app = make_app(load(args[0]))
+    settings = emulator_uvicorn_settings()
+    sock = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, **settings))
+    print(f"Baseline server listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
     asyncio.run(server.serve(sockets=[sock]))
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -13,6 +13,7 @@ Two runs:
 Targets: at most ~25 comm messages in any 1-second window; the deltas add up to exactly the
 answer (only new text crosses the wire: bytes sent ~ 1x the answer, plus a small envelope each).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,13 +53,18 @@ def _events():
     from pydantic import TypeAdapter
 
     adapter = TypeAdapter(InteractionSSEEvent)
-    wire = [{"event_type": "interaction.created", "interaction": {"id": "v1_bench", "status": "in_progress",
-                                                                  "model": "gemini-3-flash-preview"}},
-            {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}}]
+    wire = [
+        {
+            "event_type": "interaction.created",
+            "interaction": {"id": "v1_bench", "status": "in_progress", "model": "gemini-3-flash-preview"},
+        },
+        {"event_type": "step.start", "index": 0, "step": {"type": "model_output"}},
+    ]
     wire += [{"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": CHUNK}}] * DELTAS
-    wire += [{"event_type": "step.stop", "index": 0},
-             {"event_type": "interaction.completed",
-              "interaction": {"id": "v1_bench", "status": "completed"}}]
+    wire += [
+        {"event_type": "step.stop", "index": 0},
+        {"event_type": "interaction.completed", "interaction": {"id": "v1_bench", "status": "completed"}},
+    ]
     return [adapter.validate_python(e) for e in wire]
 
 
@@ -91,9 +97,16 @@ def synthetic(events, pace_seconds: float) -> dict:
     live.close()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     answer = CHUNK * DELTAS
-    return {"wall": wall, "messages": sink.messages, "peak": _peak(sink.times), "cpu": cpu,
-            "prefix": answer.startswith(last_tick_text), "sent": len(last_tick_text), "bytes": sink.bytes,
-            "chars": len(answer)}
+    return {
+        "wall": wall,
+        "messages": sink.messages,
+        "peak": _peak(sink.times),
+        "cpu": cpu,
+        "prefix": answer.startswith(last_tick_text),
+        "sent": len(last_tick_text),
+        "bytes": sink.bytes,
+        "chars": len(answer),
+    }
 
 
 def end_to_end(tokens_per_second: float) -> dict:
@@ -113,9 +126,16 @@ def end_to_end(tokens_per_second: float) -> dict:
         result = panel.last
     finally:
         emu.stop()
-    return {"wall": wall, "messages": sink.messages, "peak": _peak(sink.times), "bytes": sink.bytes,
-            "chars": len(result.text) + sum(len(t) for t in result.thoughts), "status": result.status,
-            "sent": sum(len(t) for t in sink.text), "text": len(result.text)}
+    return {
+        "wall": wall,
+        "messages": sink.messages,
+        "peak": _peak(sink.times),
+        "bytes": sink.bytes,
+        "chars": len(result.text) + sum(len(t) for t in result.thoughts),
+        "status": result.status,
+        "sent": sum(len(t) for t in sink.text),
+        "text": len(result.text),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,20 +150,28 @@ def main(argv: list[str] | None = None) -> int:
         r = synthetic(events, pace)
         print(f"[{label}]")
         print(f"  wall time:                 {r['wall']:.3f} s")
-        print(f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; "
-              "target <= 25)")
+        print(
+            f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; target <= 25)"
+        )
         print(f"  CPU, assemble + live view: {r['cpu']:.3f} s  ({r['cpu'] / DELTAS * 1e6:.1f} µs per delta)")
-        print(f"  bytes on the wire:         {r['bytes']}  ({r['bytes'] / r['chars']:.2f}x the answer, "
-              f"envelopes included)")
-        print(f"  deltas are the answer's prefix: {r['prefix']} ({r['sent']} of {r['chars']} characters "
-              "before close; the final display carries the whole)")
+        print(
+            f"  bytes on the wire:         {r['bytes']}  ({r['bytes'] / r['chars']:.2f}x the answer, "
+            f"envelopes included)"
+        )
+        print(
+            f"  deltas are the answer's prefix: {r['prefix']} ({r['sent']} of {r['chars']} characters "
+            "before close; the final display carries the whole)"
+        )
     if args.e2e:
         r = end_to_end(args.tokens_per_second)
-        print(f"[end to end: ChatPanel -> emulator at {args.tokens_per_second:g} tokens/s, "
-              "'Count from 1 to 3000']")
+        print(
+            f"[end to end: ChatPanel -> emulator at {args.tokens_per_second:g} tokens/s, "
+            "'Count from 1 to 3000']"
+        )
         print(f"  wall time:                 {r['wall']:.3f} s  (status {r['status']})")
-        print(f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; "
-              "target <= 25)")
+        print(
+            f"  comm messages:             {r['messages']}  (busiest 1-s window: {r['peak']}; target <= 25)"
+        )
         print(f"  bytes on the wire:         {r['bytes']}  for {r['chars']} characters of thoughts + answer")
     return 0
 

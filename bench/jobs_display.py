@@ -10,6 +10,7 @@ final report reached the widget's Output.
 
     python bench/jobs_display.py [--events 40000] [--seconds 4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,20 @@ def _events(n: int):
 
     adapter = TypeAdapter(InteractionSSEEvent)
     created = {"id": "v1_bench", "status": "in_progress", "agent": "deep-research-pro-preview-12-2025"}
-    wire = [{"event_type": "interaction.created", "interaction": created},
-            {"event_type": "step.start", "index": 0, "step": {"type": "thought"}}]
+    wire = [
+        {"event_type": "interaction.created", "interaction": created},
+        {"event_type": "step.start", "index": 0, "step": {"type": "thought"}},
+    ]
     for i in range(n):
         if i % 200 == 0:
             summary = {"type": "text", "text": f"**Round {i}**\n\nReading."}
-            wire.append({"event_type": "step.delta", "index": 0,
-                         "delta": {"type": "thought_summary", "content": summary}})
+            wire.append(
+                {
+                    "event_type": "step.delta",
+                    "index": 0,
+                    "delta": {"type": "thought_summary", "content": summary},
+                }
+            )
         else:
             wire.append({"event_type": "step.delta", "index": 1, "delta": {"type": "text", "text": "abc "}})
     return [adapter.validate_python(e) for e in wire]
@@ -55,8 +63,14 @@ def run(n: int, seconds: float) -> dict:
             Sink.bytes += len(json.dumps({"data": data, "metadata": metadata}))
 
     events = _events(n)
-    job = Job(client=None, interaction_id="v1_bench", name="deep-research-pro-preview-12-2025",
-              kind="agent", prompt="bench", view={"emulated": True})
+    job = Job(
+        client=None,
+        interaction_id="v1_bench",
+        name="deep-research-pro-preview-12-2025",
+        kind="agent",
+        prompt="bench",
+        view={"emulated": True},
+    )
     job.number = 1
     display = JobDisplay(job, sink=Sink(), widgets=True)
     display.show()
@@ -64,22 +78,33 @@ def run(n: int, seconds: float) -> dict:
     cpu0, t0 = time.process_time(), time.perf_counter()
     batch = max(1, len(events) // 200)
     for i in range(0, len(events), batch):
-        for event in events[i:i + batch]:
+        for event in events[i : i + batch]:
             job.assembler.feed(event)
             job._on_event()
         time.sleep(seconds / 200)
-    final = {"id": "v1_bench", "status": "completed", "agent": "deep-research-pro-preview-12-2025",
-             "steps": [{"type": "model_output", "content": [{"type": "text", "text": "# Report\n\nDone."}]}]}
+    final = {
+        "id": "v1_bench",
+        "status": "completed",
+        "agent": "deep-research-pro-preview-12-2025",
+        "steps": [{"type": "model_output", "content": [{"type": "text", "text": "# Report\n\nDone."}]}],
+    }
     job._end(final, None)
     display._thread.join(10)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     rel = [s - t0 for s in stamps]
     busiest = max((sum(1 for r in rel if start <= r < start + 1.0) for start in rel), default=0)
     ok = display.out.outputs and "# Report" in display.out.outputs[0]["data"]["text/markdown"]
-    return {"events": len(events), "wall_s": wall, "events_per_s": len(events) / wall,
-            "messages": len(rel), "messages_per_s": len(rel) / wall, "busiest_1s_window": busiest,
-            "cpu_s": cpu,
-            "fallback_bytes": Sink.bytes, "final_report_in_output": bool(ok)}
+    return {
+        "events": len(events),
+        "wall_s": wall,
+        "events_per_s": len(events) / wall,
+        "messages": len(rel),
+        "messages_per_s": len(rel) / wall,
+        "busiest_1s_window": busiest,
+        "cpu_s": cpu,
+        "fallback_bytes": Sink.bytes,
+        "final_report_in_output": bool(ok),
+    }
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ Prints, in one run:
     python bench/map.py            # full (~2 min on 2 cores)
     python bench/map.py --quick    # 200 rows, 4,000-row memory run (~20 s)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ CONFIG = {"thinking_level": "minimal", "thinking_summaries": "none"}
 
 
 def spawn(*args: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "gemini_nb.emulator", "--port", "0", *args],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gemini_nb.emulator", "--port", "0", *args], stdout=subprocess.PIPE, text=True
+    )
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+)$", line.strip())
     if not match:
@@ -45,8 +47,9 @@ def spawn(*args: str) -> tuple[subprocess.Popen, str]:
 
 def control(url: str, path: str, body: dict | None = None, method: str = "POST") -> None:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{url}/_emulator/{path}", data=data, method=method,
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/_emulator/{path}", data=data, method=method, headers={"content-type": "application/json"}
+    )
     urllib.request.urlopen(request, timeout=10).read()
 
 
@@ -62,8 +65,14 @@ def run_map(url: str, rows: int, concurrency: int) -> tuple[float, object]:
 
     session = gemini_nb.Session(backend=url, timeout=60)
     start = time.perf_counter()
-    out = gemini_nb.map(frame(rows), "Say item {{n}}", session=session, concurrency=concurrency,
-                        progress=False, generation_config=CONFIG)
+    out = gemini_nb.map(
+        frame(rows),
+        "Say item {{n}}",
+        session=session,
+        concurrency=concurrency,
+        progress=False,
+        generation_config=CONFIG,
+    )
     return time.perf_counter() - start, out
 
 
@@ -105,8 +114,12 @@ print(before, peak_kb(), out.attrs["gemini_nb"]["requests"])
 
 
 def peak_rss(url: str, rows: int, distinct: int) -> tuple[int, int, int]:
-    done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, url, str(rows), str(distinct)],
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, url, str(rows), str(distinct)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if done.returncode:
         raise SystemExit(done.stderr)
     before, after, requests = map(int, done.stdout.split()[-3:])
@@ -119,11 +132,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, help="rows of the latency-bound runs (default 1000; quick 200)")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency-ms", type=float, default=1000.0)
-    parser.add_argument("--memory-rows", type=int,
-                        help="rows of the large memory run (default 20000; quick 4000)")
-    parser.add_argument("--distinct", type=int, default=2000,
-                        help="distinct prompts in the memory runs (the rest are duplicates map sends once; "
-                             "default 2000, so the large run costs 2,000 creates, not 20,000)")
+    parser.add_argument(
+        "--memory-rows", type=int, help="rows of the large memory run (default 20000; quick 4000)"
+    )
+    parser.add_argument(
+        "--distinct",
+        type=int,
+        default=2000,
+        help="distinct prompts in the memory runs (the rest are duplicates map sends once; "
+        "default 2000, so the large run costs 2,000 creates, not 20,000)",
+    )
     args = parser.parse_args()
     rows = args.rows or (200 if args.quick else 1000)
     big = args.memory_rows or (4000 if args.quick else 20000)
@@ -135,31 +153,42 @@ def main() -> None:
     fast, fast_url = spawn("--latency-ms", "0")
     try:
         ceiling = asyncio.run(_ceiling(fast_url, 100 if args.quick else 300, args.concurrency))
-        print(f"SDK ceiling (async client, zero-latency emulator, concurrency {args.concurrency}): "
-              f"{ceiling:.1f} creates/s -> {rows} rows need >= {rows / ceiling:.1f} s of client CPU")
+        print(
+            f"SDK ceiling (async client, zero-latency emulator, concurrency {args.concurrency}): "
+            f"{ceiling:.1f} creates/s -> {rows} rows need >= {rows / ceiling:.1f} s of client CPU"
+        )
 
         wall, out = run_map(slow_url, rows, args.concurrency)
         errors = int(out["error"].notna().sum())
-        print(f"map {rows} rows, {args.latency_ms:.0f} ms latency, concurrency {args.concurrency}: "
-              f"{wall:.1f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.2f} (target <= 1.3); "
-              f"errors {errors}; "
-              f"{rows / wall:.1f} rows/s = {rows / wall / ceiling:.0%} of the SDK ceiling")
+        print(
+            f"map {rows} rows, {args.latency_ms:.0f} ms latency, concurrency {args.concurrency}: "
+            f"{wall:.1f} s; ideal {ideal:.2f} s; ratio {wall / ideal:.2f} (target <= 1.3); "
+            f"errors {errors}; "
+            f"{rows / wall:.1f} rows/s = {rows / wall / ceiling:.0%} of the SDK ceiling"
+        )
 
-        control(slow_url, "faults", {"method": "POST", "path": "interactions", "status": 429,
-                                     "retry_after": 1, "probability": 0.1})
+        control(
+            slow_url,
+            "faults",
+            {"method": "POST", "path": "interactions", "status": 429, "retry_after": 1, "probability": 0.1},
+        )
         wall, out = run_map(slow_url, rows, args.concurrency)
         meta = out.attrs["gemini_nb"]
         errors = int(out["error"].notna().sum())
-        print(f"map with 10% 429 (Retry-After 1 s): {wall:.1f} s; ratio {wall / ideal:.2f}; "
-              f"{meta['retries']} retries; {len(out) - errors}/{rows} rows completed")
+        print(
+            f"map with 10% 429 (Retry-After 1 s): {wall:.1f} s; ratio {wall / ideal:.2f}; "
+            f"{meta['retries']} retries; {len(out) - errors}/{rows} rows completed"
+        )
         control(slow_url, "faults", method="DELETE")
 
         distinct_small = min(args.distinct, small)
         b1, a1, r1 = peak_rss(fast_url, small, distinct_small)
         b2, a2, r2 = peak_rss(fast_url, big, min(args.distinct, big))
-        print(f"peak RSS: {small} rows {a1 / 1024:.0f} MB ({r1} requests); {big} rows {a2 / 1024:.0f} MB "
-              f"({r2} requests); ratio {a2 / a1:.2f} (target <= 1.5); before the map: {b1 / 1024:.0f} / "
-              f"{b2 / 1024:.0f} MB")
+        print(
+            f"peak RSS: {small} rows {a1 / 1024:.0f} MB ({r1} requests); {big} rows {a2 / 1024:.0f} MB "
+            f"({r2} requests); ratio {a2 / a1:.2f} (target <= 1.5); before the map: {b1 / 1024:.0f} / "
+            f"{b2 / 1024:.0f} MB"
+        )
     finally:
         for proc in (slow, fast):
             proc.terminate()
