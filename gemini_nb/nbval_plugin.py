@@ -4,8 +4,8 @@ Why a plugin: a notebook with ``%%gemini`` cells, executed once and checked with
 on every re-run in values that say nothing about the answer: interaction ids, latencies,
 timestamps and the cell numbers of the chain view. nbval can normalise them
 (``--nbval-sanitize-with FILE``) but a user would have to know the patterns and pass the flag.
-Installing gemini_nb registers this module, which, for notebooks that use gemini_nb only (others are left exactly as nbval treats
-them), and only under ``--nbval``/``--nbval-lax``:
+Installing gemini_nb registers this module, which, for notebooks that use gemini_nb only
+(others are left exactly as nbval treats them), and only under ``--nbval``/``--nbval-lax``:
 
 * adds :data:`SANITIZE_PATTERNS` to nbval's own per-notebook ``sanitize_patterns`` (applied to
   both the stored and the fresh outputs, so the answers themselves are still compared; a
