@@ -16,6 +16,7 @@ Areas have their own conftest: ``toolkit/`` (an IPython shell, a Session), ``emu
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,13 @@ if str(HERE) not in sys.path:  # the helper modules above, for tests in every ar
     sys.path.insert(0, str(HERE))
 
 from clients import make_client  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests explore new examples on every developer run; in CI they use fixed seeds, so a
+# red build is reproducible (a counterexample found locally becomes a fixed example test).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 SLOW_FIXTURES = {"emulator_url", "legacy_py", "lab_page", "ipykernel_notebook"}
 """Fixtures that start another process (an emulator, an old SDK, a kernel, a browser)."""

@@ -119,6 +119,8 @@ TITLE = (
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz ", min_size=4, max_size=18)
     .map(lambda t: " ".join(t.split()))
     .filter(lambda t: len(t) >= 4 and " and " not in f" {t} ")
+    # words a reply uses for politeness or to point at the plan are never a section's whole title
+    .filter(lambda t: not set(t.split()) & {"please", "thanks", "thank", "too", "section", "sections"})
 )
 
 
