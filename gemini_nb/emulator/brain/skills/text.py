@@ -22,6 +22,7 @@ from ..lib import form as forms
 from ..lib.codegen import code_answer
 from ..lib.media_inspect import describe_part, inspect_part
 from ..lib.vocab import INGREDIENTS, STEPS, singular
+from ..lib.web_corpus import STOP_WORDS as STOP
 
 JOKES = [
     "Why do programmers prefer dark mode? Because light attracts bugs.",
@@ -46,44 +47,6 @@ QUESTION_PATTERNS = {
     "city": re.compile(r"\bwhere do i live\b", re.I),
     "favorite color": re.compile(r"\bwhat(?:'s| is) my fav(?:ou)?rite colou?r\b", re.I),
     "job": re.compile(r"\bwhat(?:'s| is) my job\b|\bwhat do i do\b", re.I),
-}
-STOP = {
-    "the",
-    "a",
-    "an",
-    "is",
-    "are",
-    "what",
-    "who",
-    "how",
-    "me",
-    "my",
-    "please",
-    "can",
-    "you",
-    "tell",
-    "about",
-    "of",
-    "to",
-    "and",
-    "in",
-    "for",
-    "with",
-    "i",
-    "it",
-    "do",
-    "does",
-    "give",
-    "write",
-    "explain",
-    "describe",
-    "some",
-    "this",
-    "that",
-    "why",
-    "when",
-    "where",
-    "which",
 }
 _OPS = {
     ast.Add: operator.add,
