@@ -11,7 +11,7 @@ import time
 
 import httpx
 from clients import make_client
-from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data, sse_events
+from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data, sse_events, start_stream
 
 # -- runs that end under their subscribers ------------------------------------------------
 
@@ -21,19 +21,7 @@ def test_deleting_a_running_interaction_ends_its_streams(emu):
 
     async def main():
         async with httpx.AsyncClient(base_url=emu.base_url, headers=KEY, timeout=30) as http:
-            owner = asyncio.create_task(
-                read_stream(
-                    http,
-                    "POST",
-                    "/v1/interactions",
-                    json={"model": MODEL, "input": "Tell me a long story about dragons", "stream": True},
-                )
-            )
-            for _ in range(100):
-                if emu.emulator.runs:
-                    break
-                await asyncio.sleep(0.02)
-            rid = next(iter(emu.emulator.runs))
+            owner, rid = await start_stream(http, emu, "Tell me a long story about dragons")
             watcher = asyncio.create_task(read_stream(http, "GET", f"/v1/interactions/{rid}?stream=true"))
             await asyncio.sleep(0.2)
             assert (await http.delete(f"/v1/interactions/{rid}")).json() == {}

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from clients import make_client
 from emu_process import emulator_process
-from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data
+from wire_helpers import KEY, MODEL, post_raw, read_stream, sse_data, start_stream
 
 # -- both generations on one running emulator ----------------------------------------------
 
@@ -111,19 +111,7 @@ def test_second_client_follows_a_running_foreground_stream_and_resumes_backgroun
 
     async def main():
         async with httpx.AsyncClient(base_url=emu.base_url, headers=KEY, timeout=30) as http:
-            owner = asyncio.create_task(
-                read_stream(
-                    http,
-                    "POST",
-                    "/v1/interactions",
-                    json={"model": MODEL, "input": "Tell me a long story about owls", "stream": True},
-                )
-            )
-            for _ in range(100):
-                if emu.emulator.runs:
-                    break
-                await asyncio.sleep(0.02)
-            rid = next(iter(emu.emulator.runs))
+            owner, rid = await start_stream(http, emu, "Tell me a long story about owls")
             follower = await read_stream(http, "GET", f"/v1/interactions/{rid}?stream=true")
             return await owner, follower
 

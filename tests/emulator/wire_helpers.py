@@ -33,3 +33,17 @@ async def read_stream(
             return None
         assert resp.status_code == 200
         return (await resp.aread()).decode()
+
+
+async def start_stream(http: httpx.AsyncClient, emu, prompt: str, model: str = MODEL):
+    """POST a streamed create as a task and wait until the emulator runs it: (task, run id)."""
+    import asyncio
+
+    owner = asyncio.create_task(
+        read_stream(http, "POST", "/v1/interactions", json={"model": model, "input": prompt, "stream": True})
+    )
+    for _ in range(100):
+        if emu.emulator.runs:
+            break
+        await asyncio.sleep(0.02)
+    return owner, next(iter(emu.emulator.runs))
