@@ -67,3 +67,17 @@ def ip(ipython_shell, clean_env, emu, monkeypatch):
     yield ipython_shell
     for name, value in saved.items():
         setattr(magics, name, value)
+
+
+@pytest.fixture
+def kernel_displays(monkeypatch) -> list[tuple[str, dict]]:
+    """Pretend to run in a kernel and record the live view's messages as ``(kind, data)``."""
+    from display_sink import RecordingSink
+
+    from gemini_nb import api
+    from gemini_nb.render import live
+
+    sink = RecordingSink()
+    monkeypatch.setattr(api, "in_kernel", lambda: True)
+    monkeypatch.setattr(live, "IPythonSink", lambda: sink)
+    return sink.messages

@@ -228,21 +228,8 @@ def test_last_is_the_latest_outcome_never_an_older_answer(session):
     assert info.value.partial is None and gemini_nb.last() is None
 
 
-def test_session_ask_in_a_kernel_keeps_the_partial_on_screen(session, emu, monkeypatch):
-    from gemini_nb import api
-    from gemini_nb.render import live
-
-    messages = []
-
-    class Sink:
-        def display(self, data, display_id):
-            messages.append(("display", data))
-
-        def update(self, data, display_id):
-            messages.append(("update", data))
-
-    monkeypatch.setattr(api, "in_kernel", lambda: True)
-    monkeypatch.setattr(live, "IPythonSink", Sink)
+def test_session_ask_in_a_kernel_keeps_the_partial_on_screen(session, emu, kernel_displays):
+    messages = kernel_displays
     emu.fault(error_after_events=12, error_code="internal", message="boom", times=1)
     with pytest.raises(GeminiError) as info:
         session.ask("Count from 1 to 40", stream=True)
@@ -330,21 +317,8 @@ def test_dropped_foreground_stream_is_still_an_error(session, emu):
     assert not [r for r in emu.requests() if "last_event_id" in (r["query"] or "")]
 
 
-def test_magic_in_a_kernel_shows_a_failed_partial_once(ip, emu, monkeypatch):
-    from gemini_nb import api
-    from gemini_nb.render import live
-
-    messages = []
-
-    class Sink:
-        def display(self, data, display_id):
-            messages.append(("display", data))
-
-        def update(self, data, display_id):
-            messages.append(("update", data))
-
-    monkeypatch.setattr(api, "in_kernel", lambda: True)
-    monkeypatch.setattr(live, "IPythonSink", Sink)
+def test_magic_in_a_kernel_shows_a_failed_partial_once(ip, emu, kernel_displays):
+    messages = kernel_displays
     emu.fault(error_after_events=14, error_code="internal", message="boom", times=1)
     _, out, err = run_cell(ip, "%%gemini --stream -o cut\nCount from 1 to 40")
     assert "boom" in _usage_line(err)

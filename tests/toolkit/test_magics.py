@@ -173,21 +173,8 @@ def test_templating_in_magics(ip, emu):
     assert [r for r in emu.requests() if r["method"] == "POST"][-1]["body"]["input"] == "Hi {{nobody}}"
 
 
-def test_streaming_uses_throttled_live_display_then_final_value(ip, emu, monkeypatch):
-    from gemini_nb import api
-    from gemini_nb.render import live
-
-    messages = []
-
-    class Sink:
-        def display(self, data, display_id):
-            messages.append(("display", data))
-
-        def update(self, data, display_id):
-            messages.append(("update", data))
-
-    monkeypatch.setattr(api, "in_kernel", lambda: True)
-    monkeypatch.setattr(live, "IPythonSink", Sink)
+def test_streaming_uses_throttled_live_display_then_final_value(ip, emu, kernel_displays):
+    messages = kernel_displays
     result, _, err = cell(ip, "%%gemini --stream\nCount from 1 to 20")
     assert result.success, err
     assert messages[0] == ("display", {"text/plain": ""})

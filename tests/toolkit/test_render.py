@@ -6,6 +6,7 @@ import base64
 import struct
 
 import pytest
+from display_sink import RecordingSink
 
 from gemini_nb.render import LiveDisplay, pcm_to_wav, result_bundle
 from gemini_nb.render.media import audio_src
@@ -117,20 +118,9 @@ def test_media_objects_render_alone():
     assert "audio/wav" in r.audio[0]._repr_mimebundle_()["text/html"]
 
 
-class Sink:
-    def __init__(self):
-        self.messages = []
-
-    def display(self, data, display_id):
-        self.messages.append(("display", data))
-
-    def update(self, data, display_id):
-        self.messages.append(("update", data))
-
-
 def test_live_display_is_throttled_and_ends_empty():
     clock = [0.0]
-    sink = Sink()
+    sink = RecordingSink()
     live = LiveDisplay(sink, rate=20, emulated=True, clock=lambda: clock[0])
     asm = StreamAssembler()
     live.start()
@@ -215,7 +205,7 @@ def test_live_bytes_for_a_long_answer_stay_within_3x_of_the_answer(step):
     """20,000 deltas (200 KB): every live update plus the final display < 3x the answer's bytes,
     whatever the pace; updates stay at the throttle's rate."""
     clock = [0.0]
-    sink = Sink()
+    sink = RecordingSink()
     live = LiveDisplay(sink, rate=20, emulated=True, clock=lambda: clock[0])
     asm = _long_stream(live, clock, deltas=20_000, chunk=10, step=step)
     live.close()
@@ -233,7 +223,7 @@ def test_live_updates_in_any_second_are_bounded_by_the_throttle():
     clock = [0.0]
     stamps = []
 
-    class Timed(Sink):
+    class Timed(RecordingSink):
         def update(self, data, display_id):
             stamps.append(clock[0])
 
@@ -244,7 +234,7 @@ def test_live_updates_in_any_second_are_bounded_by_the_throttle():
 
 def test_live_preview_shows_a_bounded_tail():
     clock = [0.0]
-    sink = Sink()
+    sink = RecordingSink()
     live = LiveDisplay(sink, rate=20, tail=2000, clock=lambda: clock[0])
     _long_stream(live, clock, deltas=3_000, chunk=10, step=0.01)
     sizes = [len(data["text/markdown"]) for kind, data in sink.messages if "text/markdown" in data]
@@ -253,7 +243,7 @@ def test_live_preview_shows_a_bounded_tail():
 
 def test_failed_turn_keeps_its_partial_on_screen():
     clock = [0.0]
-    sink = Sink()
+    sink = RecordingSink()
     live = LiveDisplay(sink, rate=20, emulated=True, clock=lambda: clock[0])
     asm = _long_stream(live, clock, deltas=2_000, chunk=10, step=0.01)
     partial = asm.result(status="error", emulated=True)

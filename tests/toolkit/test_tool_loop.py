@@ -13,6 +13,7 @@ import json
 import time
 
 import pytest
+from display_sink import RecordingSink
 from shell_helpers import control, run_cell
 
 from gemini_nb.errors import GeminiError
@@ -382,35 +383,26 @@ def test_magic_approve_and_limits_in_help(ip, emu, monkeypatch):
 
 
 # -- the live trace --------------------------------------------------------------------------------------
-class Sink:
-    def __init__(self):
-        self.updates = []
-
-    def display(self, data, display_id):
-        self.updates.append(data)
-
-    def update(self, data, display_id):
-        self.updates.append(data)
-
-
 def test_live_view_shows_the_trace_as_it_happens(session, emu):
     from gemini_nb.render.live import LiveDisplay
 
     seen_during_run = []
-    sink = Sink()
+    sink = RecordingSink()
 
     def get_weather(location: str) -> str:
         """Gets the weather (and looks at the screen while running)."""
-        seen_during_run.append(json.dumps(sink.updates[-1]))
+        seen_during_run.append(json.dumps(sink.payloads[-1]))
         return "sunny"
 
     live = LiveDisplay(sink, rate=1000)
     result = session.ask("Use get_weather for Paris", tools=[get_weather], stream=True, live=live)
     assert result.status == "completed"
     assert "get_weather(location=Paris)" in seen_during_run[0] and "running" in seen_during_run[0]
-    shown = [u.get("text/markdown", "") for u in sink.updates]
+    shown = [u.get("text/markdown", "") for u in sink.payloads]
     assert any("get_weather(location=Paris)</code>" in s and "· ok" in s for s in shown)
-    assert sum(1 for u in sink.updates if u == {"text/plain": ""}) == 2  # one region: opened and emptied once
+    assert (
+        sum(1 for u in sink.payloads if u == {"text/plain": ""}) == 2
+    )  # one region: opened and emptied once
 
 
 def test_terminal_echo_writes_every_round():
@@ -445,13 +437,13 @@ def test_ask_takes_functions_and_its_result_replies(clean_env, emu, monkeypatch)
 def test_live_view_shows_server_side_tool_steps_while_streaming(session, emu):
     from gemini_nb.render.live import LiveDisplay
 
-    sink = Sink()
+    sink = RecordingSink()
     result = session.ask(
         "Search the web: who designed the Eiffel Tower?",
         tools=["google_search"],
         generation_config={"tool_choice": "any"},
         live=LiveDisplay(sink, rate=1000),
     )
-    live = [u.get("text/markdown", "") for u in sink.updates[:-1]]  # before the region is emptied
+    live = [u.get("text/markdown", "") for u in sink.payloads[:-1]]  # before the region is emptied
     assert any("search: “" in md and "streaming…" in md for md in live)
     assert result.status == "completed"
