@@ -353,22 +353,12 @@ class Session:
         turn = self.chain.turns.get(ids.interaction_id(interaction_id))
         if turn is not None and turn.result is not None:
             return turn.result
-        from .errors import describe
         from .stream import result_from_interaction
 
-        backend = self.backend()
-        try:
-            interaction = self.client().interactions.get(interaction_id)
-        except Exception as exc:
-            raise describe(
-                exc,
-                request={"interaction_id": interaction_id},
-                base_url=backend.base_url,
-                timeout=self.settings.timeout,
-            ) from None
+        interaction = self._by_id("get", interaction_id)
         return result_from_interaction(
             interaction,
-            emulated=backend.emulated,
+            emulated=self.backend().emulated,
             show_thoughts=self.settings.show_thoughts,
             max_chars=self.settings.max_chars,
         )
@@ -377,20 +367,24 @@ class Session:
         """Delete on the server (when stored there) and forget it locally."""
         turn = self.chain.turns.get(ids.interaction_id(interaction_id))
         if turn is None or (turn.stored and not interaction_id.startswith("local-")):
-            from .errors import describe
-
-            backend = self.backend()
-            try:
-                self.client().interactions.delete(interaction_id)
-            except Exception as exc:
-                raise describe(
-                    exc,
-                    request={"interaction_id": interaction_id},
-                    base_url=backend.base_url,
-                    timeout=self.settings.timeout,
-                ) from None
+            self._by_id("delete", interaction_id)
         if turn is not None:
             self.chain.delete(interaction_id)
+
+    def _by_id(self, method: str, interaction_id: str):
+        """``client.interactions.<method>(id)``, its failure turned into one described error."""
+        from .errors import describe
+
+        backend = self.backend()
+        try:
+            return getattr(self.client().interactions, method)(interaction_id)
+        except Exception as exc:
+            raise describe(
+                exc,
+                request={"interaction_id": interaction_id},
+                base_url=backend.base_url,
+                timeout=self.settings.timeout,
+            ) from None
 
     def __repr__(self) -> str:
         head = self.chain.head()
