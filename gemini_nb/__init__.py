@@ -40,6 +40,8 @@ _LAZY = {
     "load_scenarios": ("gemini_nb.scenario_files", "load_scenarios"),
     # tools: see what a Python function is declared as
     "declare": ("gemini_nb.tools", "declare"),
+    # --approve with buttons: the panel for a turn run with approve="buttons"
+    "approve": ("gemini_nb.widgets.approval", "approval_panel"),
 }
 
 __all__ = [

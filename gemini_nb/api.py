@@ -439,7 +439,9 @@ def ask(prompt: str = "", **options: Any):
     ``top_p``, ``config``; structured output: ``schema``, ``many``; any other
     ``interactions.create`` field (``response_format``...) passes through, also as ``request={...}``.
     ``tools`` takes Python functions (run by the tool loop), tool dicts and built-in tool words;
-    ``auto``, ``approve``, ``max_tool_rounds``, ``tool_timeout`` steer the loop.
+    ``auto``, ``approve``, ``max_tool_rounds``, ``tool_timeout`` steer the loop (``approve=True``
+    asks y/n; ``approve="buttons"`` stops with the calls pending for ``gemini_nb.approve(result)``,
+    a panel of Run/Decline buttons).
     It uses its own session, so it never moves the head of the magics' chain.
     """
     global _one_off

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from traitlets import Bool, Dict, Float, Int, Unicode
+from traitlets import Bool, Dict, Enum, Float, Int, Unicode
 from traitlets.config import Configurable
 
 DEFAULT_MODEL = "gemini-3-flash-preview"
@@ -42,6 +42,9 @@ class Settings:
     max_tool_rounds: int = 10
     """Rounds of function calls the loop answers in one turn before it stops (calls left pending)."""
     tool_timeout: float = 30.0
+    approve_with: str = "auto"
+    """How ``--approve`` asks: ``buttons`` (a panel under the cell), ``prompt`` (y/n), ``auto``
+    (buttons in a kernel with ipywidgets, else the prompt)."""
     """Seconds one function call may take (then an error result is sent; 0: no limit)."""
 
 
@@ -79,6 +82,13 @@ class GeminiConfig(Configurable):
         config=True
     )
     tool_timeout = Float(30.0, help="Seconds a Python tool function may run (0: no limit).").tag(config=True)
+    approve_with = Enum(
+        ["auto", "buttons", "prompt"],
+        "auto",
+        help="How --approve asks: buttons (a panel under the cell; the cell ends and a click runs the "
+        "call), prompt (a y/n question that blocks the cell), auto (buttons in a kernel with "
+        "ipywidgets, else the prompt).",
+    ).tag(config=True)
 
     def to_settings(self) -> Settings:
         return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})

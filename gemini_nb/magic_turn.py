@@ -68,6 +68,8 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
         except ChainError as exc:
             raise UsageError(redact(str(exc))) from None
         opts.tools, opts.toolset = toolset.tools, toolset
+    if opts.approve is True:
+        opts.approve = approve_mode(session.settings)
     live = api.live_for(session, opts, echo=True)
     from . import jobs
 
@@ -86,9 +88,37 @@ def run_prompt(shell: Any, session: api.Session, prompt: str, parsed: Parsed) ->
         shell.user_ns[parsed.out] = result
     if opts.quiet:
         return None
-    if live is not None and live.shown:
+    shown = live is not None and live.shown
+    if getattr(result, "approval", None) is not None:
+        return _approval(shell, result, parsed, shown)
+    if shown:
         return _after_terminal_stream(shell, result)
     return result
+
+
+def approve_mode(settings: Any) -> str:
+    """``--approve``: ``buttons`` or ``prompt`` (``%config GeminiMagics.approve_with``; ``auto``:
+    buttons in a kernel that has ipywidgets, else the y/n prompt)."""
+    import importlib.util
+
+    mode = getattr(settings, "approve_with", "auto")
+    if mode == "auto":
+        mode = "buttons" if api.in_kernel() and importlib.util.find_spec("ipywidgets") else "prompt"
+    return "buttons" if mode == "buttons" else True
+
+
+def _approval(shell: Any, result: Any, parsed: Parsed, shown: bool) -> Any:
+    """The turn stopped for approval: the cell shows the answer so far and the panel; each new
+    result the panel gets becomes ``-o NAME`` and ``_``."""
+    from .widgets.approval import ApprovalPanel
+
+    def latest(new: Any) -> None:
+        if parsed.out:
+            shell.user_ns[parsed.out] = new
+        _set_underscore(shell, new)
+
+    _set_underscore(shell, result)
+    return ApprovalPanel(result, on_result=latest, show_result=not shown)
 
 
 def _set_underscore(shell: Any, value: Any) -> None:

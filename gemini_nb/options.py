@@ -170,7 +170,13 @@ OPTIONS: tuple[Option, ...] = (
         "(comma-separated)",
         "LIST",
     ),
-    Option(("--approve",), "approve", "ask before running each function call", default=False),
+    Option(
+        ("--approve",),
+        "approve",
+        "ask before running each function call: Run/Decline buttons in a kernel with ipywidgets, else "
+        "a y/n prompt (%config GeminiMagics.approve_with)",
+        default=False,
+    ),
     Option(
         ("--no-auto",),
         "auto",

@@ -179,6 +179,10 @@ class InteractionResult:
     """Why the loop stopped early (``max_tool_rounds``), shown with the status."""
     session: Any = field(default=None, repr=False, compare=False)
     """The session that ran the turn (what :meth:`reply` continues)."""
+    approval: Any = field(default=None, repr=False, compare=False)
+    """Set when ``approve="buttons"`` left the calls pending for an approval panel
+    (:mod:`gemini_nb.widgets.approval`): the functions that may run, their declarations and the
+    timeout, exactly what the loop would have used."""
 
     # -- convenience views ---------------------------------------------------------------
     @property

@@ -20,6 +20,7 @@ Answering by hand (``result.reply``) lives in :mod:`gemini_nb.tool_results`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .tool_results import pending_calls, result_step, user_step
@@ -27,6 +28,17 @@ from .toolcall import ToolCall
 
 MAX_TOOL_ROUNDS = 10
 TOOL_TIMEOUT = 30.0
+BUTTONS = "buttons"
+"""``approve="buttons"``: leave each round's calls pending for the approval panel."""
+
+
+@dataclass
+class Approval:
+    """What an approval panel needs to answer a round the way the loop would have."""
+
+    functions: dict[str, Callable[..., Any]]
+    declarations: dict[str, dict[str, Any]]
+    timeout: float | None
 
 
 # -- the finisher --------------------------------------------------------------------------------
@@ -73,6 +85,7 @@ class _Rounds:
         self.usage = [result.usage]
         self.first_input = state.request.get("input")
         self.note: str | None = None
+        self.awaiting = False
         self.rounds = 0
 
     def run(self) -> Any:
@@ -99,6 +112,8 @@ class _Rounds:
         result = self.result
         result.steps = self.steps
         _attach(result, self.runs, self.round_ids, self.usage, self.note, self.host)
+        if self.awaiting:
+            result.approval = Approval(self.runnable, self.declared, self.timeout)
         if self.rounds:  # the runner stamped the first round only: the turn took all of them
             result.latency = self.runner.clock() - self.state.started
             result.model = result.model or self.state.request.get("model")
@@ -113,6 +128,10 @@ class _Rounds:
             self.computer and any(c.get("name") not in self.declared for c in calls)
         ):
             return False  # calls the user answers by hand (result.reply)
+        if self.opts.approve == BUTTONS:  # the approval panel answers them (widgets.approval)
+            self.note = "waiting for your approval: run or decline each call with the buttons below"
+            self.awaiting = True
+            return False
         if self.rounds >= self.max_rounds:
             self.note = (
                 f"stopped after {self.max_rounds} tool round(s) (max_tool_rounds); the calls are pending"
@@ -257,7 +276,7 @@ def _pick(value: Any, default: Any) -> Any:
 
 
 def _approver(approve: Any) -> Any:
-    if not approve:
+    if not approve or approve == BUTTONS:
         return None
     if callable(approve):
         return approve
@@ -278,4 +297,4 @@ def _sum_usage(usages: list[Any]) -> Any:
     return total
 
 
-__all__ = ["ToolLoop", "MAX_TOOL_ROUNDS", "TOOL_TIMEOUT"]
+__all__ = ["Approval", "BUTTONS", "ToolLoop", "MAX_TOOL_ROUNDS", "TOOL_TIMEOUT"]

@@ -85,6 +85,9 @@ def result_steps(results: Any, pending: list[dict[str, Any]]) -> list[dict[str, 
         raise ReplyError("function_results: pass a dict (function name or call id -> value) or a list")
     steps = []
     for call, value in zip(pending, values):
+        if isinstance(value, ToolCall) and value.id == call.get("id"):  # settled already (approval panel)
+            steps.append(result_step(value))
+            continue
         record = ToolCall(id=call.get("id"), name=call.get("name"), arguments=call.get("arguments") or {})
         if isinstance(value, BaseException):
             record.status, record.error = "error", f"{type(value).__name__}: {value}"

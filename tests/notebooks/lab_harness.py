@@ -117,11 +117,8 @@ def start_run_all(page) -> None:
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
-def run_notebook_in_lab(page, lab_url: str, name: str, timeout_s: float = 120) -> None:
-    """Open ``name`` in Lab, run all cells with Lab's command, wait until the kernel is idle."""
-    open_notebook(page, lab_url, name, "jupyterlab", timeout_s)
-    start_run_all(page)
-    # Every code cell gets an execution count once run; then the kernel goes idle.
+def wait_all_run(page, timeout_s: float = 120) -> None:
+    """Every code cell has its execution count, then the kernel is idle."""
     page.wait_for_function(
         "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
         " return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
@@ -129,6 +126,27 @@ def run_notebook_in_lab(page, lab_url: str, name: str, timeout_s: float = 120) -
     page.wait_for_function(
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
         timeout=timeout_s * 1000)
+
+
+def run_notebook_in_lab(page, lab_url: str, name: str, timeout_s: float = 120) -> None:
+    """Open ``name`` in Lab, run all cells with Lab's command, wait until the kernel is idle."""
+    open_notebook(page, lab_url, name, "jupyterlab", timeout_s)
+    start_run_all(page)
+    wait_all_run(page, timeout_s)
+
+
+def cell_outputs(page, index: int):
+    """The output areas of code cell ``index`` (0-based), as Playwright locators."""
+    return page.locator(".jp-Notebook .jp-CodeCell").nth(index).locator(".jp-OutputArea-output")
+
+
+@contextmanager
+def lab_notebook(root: Path, name: str, cells: list[str]) -> Iterator[tuple[object, str]]:
+    """Write ``cells`` as ``root/name``, start Lab on ``root`` (embedded emulator, no key) and a
+    Chromium page; yield ``(page, lab_url)``. Both stop on exit."""
+    write_notebook(root / name, cells)
+    with lab_server(root, env=kernel_env(root)) as url, chromium_page() as page:
+        yield page, url
 
 
 def kernel_env(root: Path, backend: str = "") -> dict[str, str]:

@@ -8,7 +8,8 @@ decodes, an audio player whose WAV the browser accepts, and a one-line error.
 from __future__ import annotations
 
 import pytest
-from lab_harness import chromium_page, lab_server, run_notebook_in_lab, write_notebook
+from lab_harness import cell_outputs as outputs
+from lab_harness import lab_notebook, run_notebook_in_lab
 
 pytestmark = pytest.mark.browser
 
@@ -25,17 +26,10 @@ CELLS = [
 @pytest.fixture(scope="module")
 def lab_page(tmp_path_factory, browser_ready):
     root = tmp_path_factory.mktemp("lab")
-    write_notebook(root / "magics.ipynb", CELLS)
-    env = {k: "" for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_NB_BACKEND")}
-    env["GEMINI_NB_HISTORY"] = str(root / "history.sqlite3")
-    with lab_server(root, env=env) as url, chromium_page() as page:
+    with lab_notebook(root, "magics.ipynb", CELLS) as (page, url):
         run_notebook_in_lab(page, url, "magics.ipynb", timeout_s=180)
         page.screenshot(path=str(root / "lab.png"), full_page=True)
         yield page
-
-
-def outputs(page, cell: int):
-    return page.locator(".jp-Notebook .jp-CodeCell").nth(cell).locator(".jp-OutputArea-output")
 
 
 def test_streamed_answer_ends_as_one_rendered_result(lab_page):

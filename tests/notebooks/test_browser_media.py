@@ -4,11 +4,9 @@ image renders at its size; a two-speaker dialogue renders as an audio player tha
 upload shows a progress bar widget and then the file's name and URI."""
 from __future__ import annotations
 
-import os
-
 import pytest
-
-from lab_harness import browser_available, chromium_page, lab_server, run_notebook_in_lab, write_notebook
+from lab_harness import cell_outputs as outputs
+from lab_harness import lab_notebook, run_notebook_in_lab
 
 pytestmark = pytest.mark.browser
 
@@ -25,24 +23,12 @@ CELLS = [
 
 
 @pytest.fixture(scope="module")
-def lab_page(tmp_path_factory):
-    reason = browser_available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+def lab_page(tmp_path_factory, browser_ready):
     root = tmp_path_factory.mktemp("lab_media")
-    write_notebook(root / "media.ipynb", CELLS)
-    env = {k: "" for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_NB_BACKEND")}
-    env["GEMINI_NB_HISTORY"] = str(root / "history.sqlite3")
-    with lab_server(root, env=env) as url, chromium_page() as page:
+    with lab_notebook(root, "media.ipynb", CELLS) as (page, url):
         run_notebook_in_lab(page, url, "media.ipynb", timeout_s=180)
         page.screenshot(path=str(root / "lab.png"), full_page=True)
         yield page
-
-
-def outputs(page, cell: int):
-    return page.locator(".jp-Notebook .jp-CodeCell").nth(cell).locator(".jp-OutputArea-output")
 
 
 def test_attached_figure_round_trips(lab_page):

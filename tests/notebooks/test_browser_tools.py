@@ -8,11 +8,8 @@ opens on the arguments and the result, and the answer that used the result.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-
-from lab_harness import browser_available, chromium_page, lab_server, write_notebook
+from lab_harness import cell_outputs, lab_notebook, open_notebook, start_run_all, wait_all_run, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +26,9 @@ FUNCTION = "get_weather(location=Paris)"
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    reason = browser_available()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+def lab(tmp_path_factory, browser_ready):
     root = tmp_path_factory.mktemp("lab-tools")
-    write_notebook(root / "tools.ipynb", CELLS)
-    env = {k: "" for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_NB_BACKEND")}
-    env["GEMINI_NB_HISTORY"] = str(root / "history.sqlite3")
-    with lab_server(root, env=env) as url, chromium_page() as page:
+    with lab_notebook(root, "tools.ipynb", CELLS) as (page, url):
         yield page, url, root
 
 
@@ -52,17 +41,8 @@ def _cell_text(cell: int) -> str:
 
 def test_live_trace_then_final_collapsible_call(lab):
     page, url, root = lab
-    base, query = url.split("?")
-    page.goto(f"{base}/lab/tree/tools.ipynb?{query}&reset")
-    page.wait_for_function(
-        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-        " && window.jupyterapp.shell.currentWidget.sessionContext"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-        " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-        timeout=120_000,
-    )
-    # not awaited: the command's promise resolves only when every cell has run
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    open_notebook(page, url, "tools.ipynb", timeout_s=120)
+    start_run_all(page)
     # while get_weather sleeps, the live region shows the call as running
     live = page.wait_for_function(
         f"() => {{ const t = ({_cell_text(2)})();"
@@ -71,17 +51,9 @@ def test_live_trace_then_final_collapsible_call(lab):
         polling=200,
     ).json_value()
     assert "sunny" not in live
-    page.wait_for_function(
-        "() => { const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
-        " return prompts.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
-        timeout=120_000,
-    )
-    page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-        timeout=120_000,
-    )
+    wait_all_run(page, timeout_s=120)
     page.screenshot(path=str(root / "tools.png"), full_page=True)
-    area = page.locator(".jp-Notebook .jp-CodeCell").nth(2).locator(".jp-OutputArea-output")
+    area = cell_outputs(page, 2)
     texts = [t for t in area.all_inner_texts() if t.strip() and "no API key found" not in t]
     assert len(texts) == 1, texts  # the live region emptied; one final display
     final = texts[0]
@@ -93,3 +65,28 @@ def test_live_trace_then_final_collapsible_call(lab):
     call.locator("summary").first.click()
     assert call.get_attribute("open") is not None
     assert '"sky": "sunny"' in call.inner_text()
+
+
+def test_approve_buttons_run_the_call_only_after_a_click(lab):
+    """``--approve`` in Lab: the cell ends with Run/Decline buttons; nothing ran; a click runs the
+    function (the kernel is idle, so the click reaches it) and the answer appears below."""
+    page, url, root = lab
+    cells = [CELLS[0], CELLS[1].replace("time.sleep(4)", "print('RAN', location)"),
+             "%%gemini --tools get_weather --approve --no-stream\nUse get_weather for Paris"]
+    write_notebook(root / "approve.ipynb", cells)
+    open_notebook(page, url, "approve.ipynb", timeout_s=120)
+    start_run_all(page)
+    wait_all_run(page, timeout_s=120)
+    area = cell_outputs(page, 2)
+    run = page.locator(".gnb-approval button", has_text="Run").first
+    run.wait_for(timeout=30_000)
+    before = "\n".join(area.all_inner_texts())
+    assert "waiting for your approval" in before and "RAN" not in before and "sunny" not in before
+    run.click()
+    page.wait_for_function(
+        f"() => {{ const t = ({_cell_text(2)})(); return t.includes('sunny') ? t : null; }}",
+        timeout=60_000, polling=200)
+    page.screenshot(path=str(root / "approve.png"), full_page=True)
+    after = "\n".join(area.all_inner_texts())
+    assert "ran in" in after and "ok" in after
+    assert page.locator(".gnb-approval button", has_text="Run").first.is_disabled()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lab_harness import kernel_env, lab_server, open_notebook, write_notebook
+from lab_harness import cell_outputs, kernel_env, lab_server, open_notebook, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -51,10 +51,6 @@ def run_cell(page, index: int, timeout_s: float = 120) -> None:
            return prompt && /\\[\\d+\\]/.test(prompt.textContent)
              && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'; }""",
         arg=index, timeout=timeout_s * 1000)
-
-
-def cell_outputs(page, index: int):
-    return page.locator(".jp-Notebook .jp-CodeCell").nth(index).locator(".jp-OutputArea-output")
 
 
 def chat_flow(page, artifacts: Path, tag: str) -> None:
