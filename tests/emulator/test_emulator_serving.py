@@ -221,15 +221,17 @@ def test_a_huge_input_does_not_stall_other_requests(emu):
     done: dict[str, float] = {}
 
     def send_big():
-        post_raw(emu, big)
-        done["big"] = time.monotonic()
+        try:  # a loaded CI machine may need long for 3 MB of prompt; its end is what counts
+            post_raw(emu, big, timeout=300)
+        finally:
+            done["big"] = time.monotonic()
 
     thread = threading.Thread(target=send_big)
     thread.start()
     time.sleep(0.3)
     small = post_raw(emu, json.dumps({"model": MODEL, "input": "hi"}))
     done["small"] = time.monotonic()
-    thread.join(60)
+    thread.join(320)
     assert small.status_code == 200
     assert done["small"] < done["big"]
 

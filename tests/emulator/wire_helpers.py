@@ -10,8 +10,10 @@ MODEL = "gemini-3-flash-preview"
 KEY = {"x-goog-api-key": "k"}
 
 
-def post_raw(emu, raw: str | bytes, path: str = "/v1/interactions", headers=None) -> httpx.Response:
-    with httpx.Client(base_url=emu.base_url, timeout=30) as http:
+def post_raw(
+    emu, raw: str | bytes, path: str = "/v1/interactions", headers=None, timeout: float = 30
+) -> httpx.Response:
+    with httpx.Client(base_url=emu.base_url, timeout=timeout) as http:
         return http.post(
             path, content=raw, headers={**KEY, "content-type": "application/json", **(headers or {})}
         )
