@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from . import dialects, runs
+from . import dialects, memory, runs
 from . import events as ev
 from .brain.base import Brain, Reply, TurnContext
 from .config import EmulatorConfig
@@ -71,6 +71,7 @@ class Emulator:
         self.request_log.clear()
         for reset in self.resets:
             reset()
+        memory.release()  # the records are gone; give their pages back to the OS
 
     def reseed(self, seed: int | None) -> None:
         self.config.seed = seed
