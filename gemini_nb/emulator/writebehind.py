@@ -36,7 +36,8 @@ class WriteBehind:
 
     def kick(self) -> None:
         """Something changed: write it within the window."""
-        self._wake.set()
+        if not self._wake.is_set():  # set() takes a lock and notifies: once per window is enough
+            self._wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():
