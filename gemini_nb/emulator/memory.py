@@ -33,8 +33,16 @@ def malloc_trim() -> Callable[[int], int] | None:
     return _trim  # type: ignore[return-value]
 
 
-def release() -> bool:
-    """Collect garbage and return free heap pages to the OS; True if ``malloc_trim`` ran."""
+WORTH_BYTES = 1 << 20
+"""Below this much dropped, a reset skips the release: a full collection and a trim cost tens
+of milliseconds in a large process (a test suite resets before every test)."""
+
+
+def release(dropped: int | None = None) -> bool:
+    """Collect garbage and return free heap pages to the OS, if ``dropped`` (bytes just freed;
+    None: unknown) is worth it. True if ``malloc_trim`` ran."""
+    if dropped is not None and dropped < WORTH_BYTES:
+        return False
     gc.collect()
     trim = malloc_trim()
     if trim is None:

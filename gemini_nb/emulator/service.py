@@ -65,13 +65,13 @@ class Emulator:
         for run in list(self.runs.values()):
             runs.abort(run, "aborted", "The emulator was reset; this interaction no longer exists.")
         self.runs.clear()
-        self.store.clear()
+        dropped = self.store.clear()
         self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
         for reset in self.resets:
             reset()
-        memory.release()  # the records are gone; give their pages back to the OS
+        memory.release(dropped)  # the records are gone: give their pages back to the OS
 
     def reseed(self, seed: int | None) -> None:
         self.config.seed = seed

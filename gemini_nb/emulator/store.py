@@ -167,10 +167,13 @@ class MemoryStore:
                 self._changed(rid)
         return found
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        """Forget everything; returns the bytes of packed records dropped."""
         with self._lock:
+            dropped = sum(map(len, self._items.values()))
             self._items = collections.OrderedDict()  # a fresh table: the old one's memory goes
             self._running = set()
+        return dropped
 
     def unfinished(self) -> Iterator[Record]:
         """Interactions stored as running (after a restart with ``--db``: left running)."""
@@ -278,12 +281,13 @@ class SqliteStore(MemoryStore):
             self.commits += 1
             return len(blobs)
 
-    def clear(self) -> None:
+    def clear(self) -> int:
         with self._write_lock:
-            super().clear()
+            dropped = super().clear()
             with self._lock:
                 self._dirty = {}
             self._conn.execute("DELETE FROM interactions")
+        return dropped
 
     def close(self) -> None:
         if self._writer is not None:
