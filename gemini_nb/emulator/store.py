@@ -264,7 +264,8 @@ class SqliteStore(MemoryStore):
                     deletes.append((rid,))
                 else:
                     data = dict(zip(FIELDS, marshal.loads(blob)))
-                    doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+                    # default=str: one odd value (bytes, say) must not block every later write
+                    doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
                     upserts.append((rid, data["status"], doc))
             conn = self._conn
             try:

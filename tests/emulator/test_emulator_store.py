@@ -120,6 +120,17 @@ def test_a_failed_commit_keeps_its_changes_for_the_next_one(tmp_path):
     store.close()
 
 
+def test_a_value_json_cannot_encode_does_not_block_the_writer(tmp_path):
+    path = str(tmp_path / "i.db")
+    store = SqliteStore(path, flush_s=NEVER)
+    odd = _record("odd")
+    odd.usage = {"raw": b"\x00bytes"}
+    store.put(odd)
+    store.put(_record("plain"))
+    assert store.flush() == 2 and list(_rows(path)) == ["odd", "plain"]
+    store.close()
+
+
 def test_a_database_with_a_broken_document_is_one_clear_error(tmp_path):
     path = str(tmp_path / "i.db")
     SqliteStore(path).close()
