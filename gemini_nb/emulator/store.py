@@ -10,11 +10,12 @@ memory after a reset; large blocks come from ``malloc`` and go back with ``mallo
 and ``put`` it back. Blobs live only in this process (marshal's format may change between
 Python versions), never on disk.
 
-**Write-behind to SQLite.** With ``--db``, reads are served from memory and writes reach the
-file in batches: a background writer commits every change of the last ``flush_s`` (50 ms) in
-one transaction (an upsert per interaction, however often it changed), in WAL mode with
-``synchronous=NORMAL`` (a commit survives a process crash without an fsync; only a power cut
-may lose the last ones). What a ``kill -9`` can lose is therefore bounded:
+**Write-behind to SQLite.** With ``--db``, the store is the same memory store, loaded from the
+file at start-up (so reads never touch the file), and writes reach the file in batches: a
+background writer commits every change of the last ``flush_s`` (50 ms) in one transaction (an
+upsert per interaction, however often it changed), in WAL mode with ``synchronous=NORMAL`` (a
+commit survives a process crash without an fsync; only a power cut may lose the last ones).
+What a ``kill -9`` can lose is therefore bounded:
 
 * a *finished* interaction answered less than ``flush_s`` before the kill (and a delete made
   in that window may come back);

@@ -13,7 +13,9 @@ import sys
 import textwrap
 import time
 
+import httpx
 import pytest
+from emu_process import emulator_process
 
 from gemini_nb.emulator import memory
 from gemini_nb.emulator.config import EmulatorConfig
@@ -96,6 +98,19 @@ def test_a_started_run_commits_everything_before_it_and_is_resumed_after_a_crash
     assert [r.id for r in after.unfinished()] == ["job"]  # resumed at start-up
     assert after.get("late") is None and after.get("done2") is not None
     after.close()
+
+
+def test_a_clean_stop_writes_everything(tmp_path):
+    path = str(tmp_path / "emu.db")
+    body = {"model": MODEL, "input": "Tell me a joke"}
+    with emulator_process("--db", path) as (proc, url):
+        ids = [
+            httpx.post(f"{url}/v1beta/interactions", json=body, headers={"x-goog-api-key": "k"}).json()["id"]
+            for _ in range(5)
+        ]
+        proc.terminate()  # SIGTERM, right after the answers: uvicorn shuts down, the store closes
+        proc.wait(30)  # (uvicorn re-raises the signal once it has shut down: the status is -15)
+    assert list(_rows(path)) == ids
 
 
 def test_a_failed_commit_keeps_its_changes_for_the_next_one(tmp_path):
