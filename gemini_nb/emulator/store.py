@@ -21,8 +21,8 @@ What a ``kill -9`` can lose is therefore bounded:
   in that window may come back);
 * never a *started run*: a put of a running interaction (``in_progress``/``queued``, i.e. a
   stream or background create) commits synchronously, with every change before it, so an
-  unfinished run is always found and resumed at the next start (its later progress and its
-  end are written behind; a resumed run is regenerated, deterministically).
+  unfinished run is always found and resumed at the next start (its end is written behind:
+  killed in that window, it is resumed once more, and regenerated deterministically).
 
 A clean stop (``close()``: Ctrl-C, SIGTERM through uvicorn's shutdown) writes everything.
 
