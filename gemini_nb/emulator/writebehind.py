@@ -21,8 +21,8 @@ class WriteBehind:
 
     ``flush`` must be safe to call from any thread (the owner also calls it directly for
     synchronous writes) and should return quickly when there is nothing to write. An exception
-    from it is logged once and the writer goes on: the owner keeps unwritten changes pending,
-    so the next window retries them.
+    from it is logged once and the writer retries every window: the owner keeps unwritten
+    changes pending.
     """
 
     def __init__(self, flush: Callable[[], object], window_s: float, name: str = "emulator-writer"):
@@ -51,6 +51,7 @@ class WriteBehind:
                 if not self._failed:
                     log.exception("the emulator's background writer failed; it keeps retrying")
                 self._failed = True
+                self._wake.set()  # the changes are still pending: try again next window
             else:
                 self._failed = False
 

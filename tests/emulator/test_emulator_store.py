@@ -135,6 +135,30 @@ def test_a_failed_commit_keeps_its_changes_for_the_next_one(tmp_path):
     store.close()
 
 
+def test_the_writer_retries_a_failed_commit_on_its_own(tmp_path):
+    path = str(tmp_path / "i.db")
+    store = SqliteStore(path)
+    real, failures = store._conn, []
+
+    class BusyOnce:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def executemany(self, sql, rows):
+            if not failures:
+                failures.append(sql)
+                raise sqlite3.OperationalError("database is locked")
+            return real.executemany(sql, rows)
+
+    store._conn = BusyOnce()
+    store.put(_record("a"))  # the only change: nothing else wakes the writer again
+    deadline = time.monotonic() + 30  # a guard against hanging; nothing is timed
+    while list(_rows(path)) != ["a"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert failures and list(_rows(path)) == ["a"]
+    store.close()
+
+
 def test_a_value_json_cannot_encode_does_not_block_the_writer(tmp_path):
     path = str(tmp_path / "i.db")
     store = SqliteStore(path, flush_s=NEVER)
