@@ -33,7 +33,7 @@ import urllib.parse
 
 HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from common import Row, emulator_process, fmt, print_table, server_process  # noqa: E402
+from common import Row, emulator_process, fmt, print_table, proc_cpu, server_process  # noqa: E402
 
 MODEL = "gemini-3-flash-preview"
 CONFIG = {"thinking_level": "minimal", "thinking_summaries": "none"}
@@ -111,8 +111,9 @@ def record(url: str) -> dict:
     return out
 
 
-async def _load(url: str, kind: str, clients: int, seconds: float) -> float:
-    """Requests completed per second by ``clients`` keep-alive connections over ``seconds``."""
+async def _load(url: str, kind: str, clients: int, seconds: float, counts: dict | None = None) -> float:
+    """Requests completed per second by ``clients`` keep-alive connections over ``seconds``;
+    ``counts["requests"]`` gets every request sent, the warm-up ones included."""
     parts = urllib.parse.urlsplit(url)
     payload = request_bytes(url, BODIES[kind])
     conns = [await asyncio.open_connection(parts.hostname, parts.port) for _ in range(clients)]
@@ -138,6 +139,8 @@ async def _load(url: str, kind: str, clients: int, seconds: float) -> float:
     elapsed = time.perf_counter() - t0
     for _, writer in conns:
         writer.close()
+    if counts is not None:
+        counts["requests"] = done + clients
     return done / elapsed
 
 
@@ -252,15 +255,33 @@ def vs_baseline(n: int, seconds: float) -> list[Row]:
     return rows
 
 
+def cpu_window(url: str, pid: int, kind: str, clients: int, seconds: float) -> tuple[float, float]:
+    """One window: (requests/s, the server process's CPU seconds per request, from /proc)."""
+    counts: dict = {}
+    cpu = proc_cpu(pid)
+    per_s = asyncio.run(_load(url, kind, clients, seconds, counts))
+    return per_s, (proc_cpu(pid) - cpu) / counts["requests"]
+
+
 def db_vs_memory(n: int, seconds: float) -> list[Row]:
+    """Throughput, and (in the note) server CPU per create: on a loaded shared machine the
+    throughput of two windows can differ by 2x on scheduling alone, while CPU per request
+    still shows what ``--db`` costs."""
     rows = []
     with (
         tempfile.TemporaryDirectory(prefix="gemini-nb-bench-") as tmp,
-        emulator_process() as (_, mem_url),
-        emulator_process("--db", os.path.join(tmp, "emulator.sqlite3")) as (_, db_url),
+        emulator_process() as (mem_proc, mem_url),
+        emulator_process("--db", os.path.join(tmp, "emulator.sqlite3")) as (db_proc, db_url),
     ):
         for i, (kind, clients, label) in enumerate(CASES[:2]):
-            d, m = windows(db_url, mem_url, kind, clients, seconds, n)
+            d, m, d_cpu, m_cpu = [], [], [], []
+            for w in range(n):
+                arms = [(db_url, db_proc.pid, d, d_cpu), (mem_url, mem_proc.pid, m, m_cpu)]
+                for url, pid, rates, cpus in arms if w % 2 == 0 else arms[::-1]:
+                    per_s, cpu = cpu_window(url, pid, kind, clients, seconds)
+                    rates.append(per_s)
+                    cpus.append(cpu)
+            cpu_ratio = statistics.median(m_cpu) / statistics.median(d_cpu)
             rows.append(
                 _row(
                     f"4{'ab'[i]}",
@@ -269,7 +290,9 @@ def db_vs_memory(n: int, seconds: float) -> list[Row]:
                     m,
                     "in-memory",
                     0.85,
-                    f"{n} windows of {seconds:g} s each, alternating",
+                    f"{n} windows of {seconds:g} s each, alternating; server CPU per create (/proc, "
+                    f"median): --db {statistics.median(d_cpu) * 1e3:.2f} ms, in-memory "
+                    f"{statistics.median(m_cpu) * 1e3:.2f} ms (in-memory/--db {cpu_ratio:.2f})",
                 )
             )
     return rows

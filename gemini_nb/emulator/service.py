@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from . import dialects, runs
+from . import dialects, memory, runs
 from . import events as ev
 from .brain.base import Brain, Reply, TurnContext
 from .config import EmulatorConfig
@@ -65,12 +65,13 @@ class Emulator:
         for run in list(self.runs.values()):
             runs.abort(run, "aborted", "The emulator was reset; this interaction no longer exists.")
         self.runs.clear()
-        self.store.clear()
+        dropped = self.store.clear()
         self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
         for reset in self.resets:
             reset()
+        memory.release(dropped)  # the records are gone: give their pages back to the OS
 
     def reseed(self, seed: int | None) -> None:
         self.config.seed = seed

@@ -1,9 +1,30 @@
-"""Where interactions live: in memory by default, in SQLite (WAL) with ``--db``.
+"""Where interactions live: in memory by default, also in SQLite (WAL) with ``--db``.
 
-SQLite commits each write before the answer is sent, so a completed interaction survives a
-``kill -9`` of a standalone emulator (WAL with ``synchronous=NORMAL``: a commit is safe from a
-process crash without an fsync per write; only a power cut may lose the last ones). Records
-are stored as JSON documents: the emulator never queries inside them, it only loads by id.
+**Compact in memory.** A stored interaction is kept as one :mod:`marshal` blob of its fields,
+not as the few dozen small dicts and strings a :class:`Record` is made of. That is about a
+quarter of the memory (6a in ``bench/README.md``), and, more to the point, one large block per
+interaction instead of many small ones: CPython returns a small-object arena to the OS only when
+every block in it is free, so records scattered among long-lived objects kept the process's
+memory after a reset; large blocks come from ``malloc`` and go back with ``malloc_trim``
+(:mod:`gemini_nb.emulator.memory`). ``get`` therefore returns a fresh :class:`Record`: change it
+and ``put`` it back. Blobs live only in this process (marshal's format may change between
+Python versions), never on disk.
+
+**Write-behind to SQLite.** With ``--db``, the store is the same memory store, loaded from the
+file at start-up (so reads never touch the file), and writes reach the file in batches: a
+background writer commits every change of the last ``flush_s`` (50 ms) in one transaction (an
+upsert per interaction, however often it changed), in WAL mode with ``synchronous=NORMAL`` (a
+commit survives a process crash without an fsync; only a power cut may lose the last ones).
+What a ``kill -9`` can lose is therefore bounded:
+
+* a *finished* interaction answered less than ``flush_s`` before the kill (and a delete made
+  in that window may come back);
+* never a *started run*: a put of a running interaction (``in_progress``/``queued``, i.e. a
+  stream or background create) commits synchronously, with every change before it, so an
+  unfinished run is always found and resumed at the next start (its end is written behind:
+  killed in that window, it is resumed once more, and regenerated deterministically).
+
+A clean stop (``close()``: Ctrl-C, SIGTERM through uvicorn's shutdown) writes everything.
 
 Both stores are **bounded** (``max_items``, ``--max-interactions``): like the real service
 expiring stored interactions, the oldest *finished* ones are evicted first (running ones
@@ -14,15 +35,20 @@ from __future__ import annotations
 
 import collections
 import json
+import marshal
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+from .writebehind import WriteBehind
 
 RUNNING = ("in_progress", "queued")
 DEFAULT_MAX = 10_000
+FLUSH_S = 0.05
+"""How long an answered, finished interaction may wait in memory before its commit (--db)."""
 
 
 def now_iso() -> str:
@@ -48,8 +74,13 @@ class Record:
     words: int = 3
     """Delta chunking the run was streamed with, so replays match byte for byte."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields, sharing (not copying) their values: ``dataclasses.asdict`` deep-copies,
+        which cost more than the rest of a create's storing."""
+        return {name: getattr(self, name) for name in FIELDS}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Record:
@@ -57,12 +88,29 @@ class Record:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
+    def pack(self) -> bytes:
+        """This record as one compact blob, for this process's memory only."""
+        values = tuple(getattr(self, name) for name in FIELDS)
+        try:
+            return marshal.dumps(values)
+        except ValueError:  # a value marshal does not know (a str subclass, say): as the wire sees it
+            return marshal.dumps(tuple(json.loads(json.dumps(values, default=str))))
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> Record:
+        return cls(*marshal.loads(blob))
+
+
+FIELDS = tuple(Record.__dataclass_fields__)
+
 
 class MemoryStore:
-    """Dict-backed store in creation order; the default for the embedded emulator and tests."""
+    """Packed records in creation order; the default for the embedded emulator and tests."""
 
     def __init__(self, max_items: int = DEFAULT_MAX) -> None:
-        self._items: collections.OrderedDict[str, Record] = collections.OrderedDict()
+        self._items: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._running: set[str] = set()
+        """Ids stored with a running status: never evicted."""
         self._lock = threading.Lock()
         self.max_items = max_items
         self.on_evict: Callable[[str], None] | None = None
@@ -72,25 +120,39 @@ class MemoryStore:
         return len(self._items)
 
     def get(self, rid: str) -> Record | None:
-        with self._lock:
-            return self._items.get(rid)
+        """A fresh copy of the stored record (changing it changes nothing until ``put``)."""
+        blob = self._items.get(rid)
+        return Record.unpack(blob) if blob is not None else None
 
     def put(self, record: Record) -> None:
+        blob = record.pack()
         with self._lock:
             new = record.id not in self._items
-            self._items[record.id] = record  # an update keeps its place
+            self._items[record.id] = blob  # an update keeps its place
+            if record.status in RUNNING:
+                self._running.add(record.id)
+            else:
+                self._running.discard(record.id)
             evicted = self._evict() if new else []
+            self._changed(record.id, *evicted)
         for rid in evicted:
             if self.on_evict is not None:
                 self.on_evict(rid)
+        self._after_put(record)
+
+    def _changed(self, *rids: str) -> None:
+        """Called under the lock with every id put, evicted or deleted (for write-behind)."""
+
+    def _after_put(self, record: Record) -> None:
+        """Called after a put, outside the lock."""
 
     def _evict(self) -> list[str]:
         excess = len(self._items) - self.max_items
         if excess <= 0:
             return []
         victims = []
-        for rid, rec in self._items.items():  # oldest first; running ones stay
-            if rec.status not in RUNNING:
+        for rid in self._items:  # oldest first; running ones stay
+            if rid not in self._running:
                 victims.append(rid)
                 if len(victims) == excess:
                     break
@@ -100,98 +162,143 @@ class MemoryStore:
 
     def delete(self, rid: str) -> bool:
         with self._lock:
-            return self._items.pop(rid, None) is not None
+            found = self._items.pop(rid, None) is not None
+            self._running.discard(rid)
+            if found:
+                self._changed(rid)
+        return found
 
-    def clear(self) -> None:
+    def clear(self) -> int:
+        """Forget everything; returns the bytes of packed records dropped."""
         with self._lock:
+            dropped = sum(map(len, self._items.values()))
             self._items = collections.OrderedDict()  # a fresh table: the old one's memory goes
+            self._running = set()
+        return dropped
 
     def unfinished(self) -> Iterator[Record]:
-        return iter(())
+        """Interactions stored as running (after a restart with ``--db``: left running)."""
+        with self._lock:
+            blobs = [self._items[rid] for rid in self._items if rid in self._running]
+        return (Record.unpack(b) for b in blobs)
 
     def close(self) -> None:
         pass
 
 
-_UPDATE = "UPDATE interactions SET status=?, doc=? WHERE id=?"
-_INSERT = "INSERT INTO interactions(status, doc, id) VALUES(?,?,?)"
-_VICTIMS = "SELECT id FROM interactions WHERE status NOT IN ('in_progress','queued') ORDER BY rowid LIMIT ?"
+_UPSERT = (
+    "INSERT INTO interactions(id, status, doc) VALUES(?,?,?) "
+    "ON CONFLICT(id) DO UPDATE SET status=excluded.status, doc=excluded.doc"  # keeps its rowid (age)
+)
+_DELETE = "DELETE FROM interactions WHERE id=?"
 
 
-class SqliteStore:
-    """One table of JSON documents in creation order (rowid), WAL journal.
+class SqliteStore(MemoryStore):
+    """A :class:`MemoryStore` whose changes a background writer commits to one SQLite table
+    of JSON documents in creation order (rowid), WAL journal. See the module docstring for
+    what a ``kill -9`` may lose.
 
-    Statements are fixed strings, so :mod:`sqlite3` keeps them prepared; a write and the
-    evictions it causes commit together in one transaction.
+    Statements are fixed strings run with ``executemany``, so :mod:`sqlite3` prepares each
+    once. ``flush_s <= 0`` writes every change synchronously. ``commits`` counts transactions.
     """
 
-    def __init__(self, path: str, max_items: int = DEFAULT_MAX) -> None:
+    def __init__(self, path: str, max_items: int = DEFAULT_MAX, flush_s: float = FLUSH_S) -> None:
+        super().__init__(max_items)
         self.path = path
-        self.max_items = max_items
-        self.on_evict: Callable[[str], None] | None = None
-        self._lock = threading.Lock()
+        self.flush_s = flush_s
+        self.commits = 0
+        self._dirty: dict[str, None] = {}
+        """Ids changed since the last flush, in order (a dict as an ordered set)."""
+        self._write_lock = threading.Lock()
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS interactions ("
-            "id TEXT PRIMARY KEY, status TEXT NOT NULL, doc TEXT NOT NULL)"
-        )
-        self._count = self._conn.execute("SELECT count(*) FROM interactions").fetchone()[0]
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS interactions ("
+                "id TEXT PRIMARY KEY, status TEXT NOT NULL, doc TEXT NOT NULL)"
+            )
+            self._load()
+        except BaseException:
+            self._conn.close()
+            raise
+        self._writer = WriteBehind(self.flush, flush_s) if flush_s > 0 else None
 
-    def __len__(self) -> int:
-        return self._count
-
-    def get(self, rid: str) -> Record | None:
-        with self._lock:
-            row = self._conn.execute("SELECT doc FROM interactions WHERE id=?", (rid,)).fetchone()
-        return Record.from_json(row[0]) if row else None
-
-    def put(self, record: Record) -> None:
-        evicted: list[str] = []
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN")
+    def _load(self) -> None:
+        for rid, doc in self._conn.execute("SELECT id, doc FROM interactions ORDER BY rowid"):
             try:
-                row = (record.status, record.to_json(), record.id)
-                if conn.execute(_UPDATE, row).rowcount == 0:  # an update keeps its rowid (its age)
-                    conn.execute(_INSERT, row)
-                    self._count += 1
-                excess = self._count - self.max_items
-                if excess > 0:
-                    evicted = [r[0] for r in conn.execute(_VICTIMS, (excess,))]
-                    conn.executemany("DELETE FROM interactions WHERE id=?", [(r,) for r in evicted])
-                    self._count -= len(evicted)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        for rid in evicted:
-            if self.on_evict is not None:
-                self.on_evict(rid)
+                record = Record.from_json(doc)
+            except (ValueError, TypeError) as exc:
+                raise sqlite3.DatabaseError(f"interaction {rid} is not a stored interaction: {exc}") from None
+            self._items[rid] = record.pack()
+            if record.status in RUNNING:
+                self._running.add(rid)
+
+    def _changed(self, *rids: str) -> None:
+        self._dirty.update(dict.fromkeys(rids))
+
+    def _after_put(self, record: Record) -> None:
+        if self._writer is None or record.status in RUNNING:
+            self.flush()  # a started run must survive a kill -9 to be resumed
+        else:
+            self._writer.kick()
 
     def delete(self, rid: str) -> bool:
-        with self._lock:
-            cur = self._conn.execute("DELETE FROM interactions WHERE id=?", (rid,))
-            self._count -= cur.rowcount
-        return cur.rowcount > 0
+        found = super().delete(rid)
+        if found and self._writer is not None:
+            self._writer.kick()
+        elif found:
+            self.flush()
+        return found
 
-    def clear(self) -> None:
-        with self._lock:
+    def flush(self) -> int:
+        """Commit every pending change in one transaction; returns how many ids it wrote."""
+        with self._write_lock:
+            with self._lock:
+                dirty, self._dirty = self._dirty, {}
+                blobs = [(rid, self._items.get(rid)) for rid in dirty]
+            if not blobs:
+                return 0
+            upserts, deletes = [], []
+            for rid, blob in blobs:  # encoded here, off the request path when behind
+                if blob is None:
+                    deletes.append((rid,))
+                else:
+                    data = dict(zip(FIELDS, marshal.loads(blob)))
+                    # default=str: one odd value (bytes, say) must not block every later write
+                    doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+                    upserts.append((rid, data["status"], doc))
+            conn = self._conn
+            try:
+                conn.execute("BEGIN")
+                conn.executemany(_UPSERT, upserts)
+                conn.executemany(_DELETE, deletes)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                with self._lock:  # still to write, before anything changed since
+                    self._dirty = {**dirty, **self._dirty}
+                raise
+            self.commits += 1
+            return len(blobs)
+
+    def clear(self) -> int:
+        with self._write_lock:
+            dropped = super().clear()
+            with self._lock:
+                self._dirty = {}
             self._conn.execute("DELETE FROM interactions")
-            self._count = 0
-
-    def unfinished(self) -> Iterator[Record]:
-        """Interactions a previous process left running (resumed at start-up)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT doc FROM interactions WHERE status IN ('in_progress','queued')"
-            ).fetchall()
-        return (Record.from_json(r[0]) for r in rows)
+        return dropped
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        if self._writer is not None:
+            self._writer.stop()
+        try:
+            self.flush()
+        finally:
+            with self._write_lock:
+                self._conn.close()
 
 
 def open_store(path: str | None, max_items: int = DEFAULT_MAX) -> MemoryStore | SqliteStore:

@@ -7,7 +7,6 @@ import asyncio
 import gc
 import io
 import tracemalloc
-import weakref
 
 import httpx
 import pytest
@@ -114,28 +113,45 @@ def test_the_history_still_holds_every_turn():
 
 
 def test_reset_lets_every_interaction_go():
-    with start(background_ms=50) as emu:
-        client = make_client(emu.base_url)
-        ids = [client.interactions.create(model=MODEL, input=f"keep {i}").id for i in range(20)]
-        ids.append(client.interactions.create(model=MODEL, input="more", previous_interaction_id=ids[-1]).id)
-        list(client.interactions.create(model=MODEL, input="a stream", stream=True))
-        bg = client.interactions.create(model=MODEL, input="background", background=True)
-        while client.interactions.get(bg.id).status != "completed":
-            pass
-        refs = [weakref.ref(emu.emulator.store.get(i)) for i in [*ids, bg.id]]
-        httpx.post(emu.base_url + "/_emulator/reset")
-        gc.collect()
-        assert [r for r in refs if r() is not None] == []
-        assert len(emu.emulator.store) == 0 and not emu.emulator._chains
+    tracemalloc.start()
+    try:
+        with start(background_ms=50) as emu:
+            client = make_client(emu.base_url)
+            ids = [client.interactions.create(model=MODEL, input=f"keep {i}").id for i in range(20)]
+            ids.append(
+                client.interactions.create(model=MODEL, input="more", previous_interaction_id=ids[-1]).id
+            )
+            list(client.interactions.create(model=MODEL, input="a stream", stream=True))
+            bg = client.interactions.create(model=MODEL, input="background", background=True)
+            while client.interactions.get(bg.id).status != "completed":
+                pass
+            stored = _store_bytes()
+            httpx.post(emu.base_url + "/_emulator/reset")
+            gc.collect()
+            assert stored > 23 * 300 and _store_bytes() < stored / 20  # the store keeps nothing of them
+            assert len(emu.emulator.store) == 0 and not emu.emulator._chains and not emu.emulator.runs
+    finally:
+        tracemalloc.stop()
+
+
+def _store_bytes() -> int:
+    """Bytes still allocated by store.py (the packed records), as tracemalloc traced them."""
+    from gemini_nb.emulator import store
+
+    snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(True, store.__file__)])
+    return sum(stat.size for stat in snap.statistics("filename"))
 
 
 def test_memory_per_stored_interaction_stays_flat_at_the_cap():
     cap = 150
     emu = Emulator(EmulatorConfig(max_interactions=cap))
 
+    ids: list[str] = []
+
     async def fill(n: int, start_at: int) -> None:
         for i in range(start_at, start_at + n):
-            await emu.create({"model": MODEL, "input": f"question number {i} about rivers"}, STEPS)
+            body = {"model": MODEL, "input": f"question number {i} about rivers"}
+            ids.append((await emu.create(body, STEPS))["id"])
 
     tracemalloc.start()
     try:
@@ -151,6 +167,10 @@ def test_memory_per_stored_interaction_stays_flat_at_the_cap():
     assert len(emu.store) == cap
     assert at_cap / cap < 8 * 1024, f"{at_cap / cap:.0f} bytes per stored interaction"
     assert after < at_cap * 1.25, f"grew from {at_cap} to {after} bytes past the cap"
+    # Compact: about the size of the interaction's own JSON document, not the ~1.6x that
+    # a tree of small dicts and strings costs.
+    document = sum(len(emu.store.get(i).to_json().encode()) for i in ids[-cap:]) / cap
+    assert at_cap / cap < 1.3 * document, f"{at_cap / cap:.0f} bytes each for {document:.0f}-byte documents"
     emu.close()
 
 

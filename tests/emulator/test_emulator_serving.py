@@ -147,6 +147,14 @@ def test_sqlite_delete_survives_restart_and_concurrent_writers_keep_the_db_sound
             made = list(
                 pool.map(lambda i: client.interactions.create(model=MODEL, input=f"w{i}").id, range(48))
             )
+        # Finished creates are written behind (store.FLUSH_S): a kill -9 right after an answer may
+        # lose the last ones, so wait, as the store documents, until the writer has them all.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sqlite3.connect(db) as con:
+                if con.execute("SELECT count(*) FROM interactions").fetchone()[0] == 1 + 3 + 48:
+                    break
+            time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     with sqlite3.connect(db) as con:
