@@ -49,6 +49,10 @@ class TurnContext:
     """Lookup for Files API uris (``files.get(uri) -> dict | None``), or None."""
     stores: Any = None
     """File Search stores (``stores.documents([names]) -> [doc]``, ``name in stores``), or None."""
+    memo_key: bytes | None = None
+    """Set by the emulator for a plain-text turn: a digest of the request, the chain's content
+    and the seed. Equal keys, equal answers, so the brain may answer from its memo
+    (:mod:`.memo`). None: always compose the answer."""
 
     # -- helpers every skill wants ------------------------------------------------
     @property

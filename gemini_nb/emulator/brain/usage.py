@@ -98,8 +98,10 @@ def _by_modality(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 def compute(ctx: TurnContext, reply: Reply, thought_tokens: int = 0) -> dict[str, Any]:
     """Usage for one turn: the context re-read as input, outputs and thoughts as output."""
-    inputs: dict[str, int] = {}
-    for step in ctx.conversation:
+    from .history import summarize
+
+    inputs = dict(summarize(ctx.history).input_tokens)  # the history's share, folded once per chain
+    for step in ctx.input_steps:
         step_tokens(step, inputs)
     if ctx.system_instruction:
         inputs["text"] = inputs.get("text", 0) + text_tokens(ctx.system_instruction)

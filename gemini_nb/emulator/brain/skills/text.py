@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ..base import Reply, TurnContext, content_text, text_step
+from ..history import summarize
 from ..lib import attachments, lexicon, tables, writer
 from ..lib import facts as fact_table
 from ..lib import form as forms
@@ -65,13 +66,20 @@ def user_texts(steps: list[dict[str, Any]]) -> list[str]:
     return [content_text(s.get("content")) for s in steps if s.get("type") == "user_input"]
 
 
+def stated_facts(text: str, facts: dict[str, str]) -> None:
+    """Add the facts stated in one user text to ``facts`` (a later statement wins)."""
+    for key, pattern in FACT_PATTERNS.items():
+        for match in pattern.finditer(text):
+            facts[key] = match.group(1).strip()
+
+
 def known_facts(ctx: TurnContext) -> dict[str, str]:
-    """Facts the user stated anywhere in the conversation; later statements win."""
-    facts: dict[str, str] = {}
-    for text in user_texts(ctx.conversation):
-        for key, pattern in FACT_PATTERNS.items():
-            for match in pattern.finditer(text):
-                facts[key] = match.group(1).strip()
+    """Facts the user stated anywhere in the conversation; later statements win.
+
+    The history's share comes folded (:func:`..history.summarize`): a long chain is not re-read."""
+    facts = dict(summarize(ctx.history).facts)
+    for text in user_texts(ctx.input_steps):
+        stated_facts(text, facts)
     return facts
 
 
