@@ -74,6 +74,7 @@ class Emulator:
         clear_memo = getattr(self.brain, "clear_memo", None)
         if callable(clear_memo):
             clear_memo()
+        ev.CONTENT_CACHE.clear()
         for reset in self.resets:
             reset()
 
@@ -117,7 +118,11 @@ class Emulator:
 
     # -- thinking -----------------------------------------------------------------------
     def _context(
-        self, req: dict[str, Any], input_steps: list[dict[str, Any]], history: list[dict[str, Any]]
+        self,
+        req: dict[str, Any],
+        input_steps: list[dict[str, Any]],
+        history: list[dict[str, Any]],
+        memo: bool = True,
     ) -> TurnContext:
         digest = hashlib.sha256(
             json.dumps(
@@ -140,7 +145,7 @@ class Emulator:
             rng=random.Random(seed),
             ids=self.ids,
             files=self.files,
-            memo_key=self._memo_key(req, input_steps, history),
+            memo_key=self._memo_key(req, input_steps, history) if memo else None,
         )
 
     def _memo_key(
@@ -245,8 +250,9 @@ class Emulator:
             )
         input_steps = normalize_input(req.get("input"), self.ids)
         history = self._history(req.get("previous_interaction_id"))
-        ctx = self._context(req, input_steps, history)
-        if self._heavy(req) or self._large(input_steps, history):
+        large = self._large(input_steps, history)
+        ctx = self._context(req, input_steps, history, memo=not large)  # a huge turn is not worth keeping
+        if large or self._heavy(req):
             reply = await asyncio.to_thread(self._respond, ctx)
         else:
             reply = self._respond(ctx)
@@ -399,28 +405,29 @@ class Emulator:
         sent = 0
         drop_at = fault.drop_after_events if fault else None
         error_at = fault.error_after_events if fault else None
-        async for event in runs.subscribe(run, start, self.config.keepalive_s):
-            if event is None:
+        async for batch in runs.subscribe(run, start, self.config.keepalive_s):
+            if batch is None:
                 yield ev.KEEPALIVE
                 continue
-            if error_at is not None and sent >= error_at:
-                yield ev.frame(
-                    {
-                        "event_type": "error",
-                        "error": {
-                            "code": fault.error_code,
-                            "message": fault.message or "Deadline expired before operation could complete.",
-                        },
-                        "event_id": f"evt_{start + sent + 1}",
-                    }
-                )
-                return
-            if drop_at is not None and sent >= drop_at:
-                if fault.drop_mode == "abort":
-                    raise StreamAborted()
-                return
-            yield ev.frame(event.data)
-            sent += 1
+            for event in batch:
+                if error_at is not None and sent >= error_at:
+                    yield ev.frame(
+                        {
+                            "event_type": "error",
+                            "error": {
+                                "code": fault.error_code,
+                                "message": fault.message or DEADLINE,
+                            },
+                            "event_id": f"evt_{start + sent + 1}",
+                        }
+                    )
+                    return
+                if drop_at is not None and sent >= drop_at:
+                    if fault.drop_mode == "abort":
+                        raise StreamAborted()
+                    return
+                yield event.encoded()
+                sent += 1
         if run.status == "failed" and run.error is not None:
             return  # an error event ended the stream; the real service closes without [DONE]
         yield ev.DONE
@@ -568,7 +575,12 @@ class Emulator:
 def _query_keys(query: str) -> list[str]:
     from urllib.parse import parse_qsl
 
+    if not query:
+        return []
     return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
+
+
+DEADLINE = "Deadline expired before operation could complete."
 
 
 class StreamAborted(Exception):

@@ -204,3 +204,71 @@ def test_a_remembered_reply_is_a_fresh_copy_each_time(size):
     one, two = memo.get(b"k"), memo.get(b"k")
     one.steps[0]["content"][0]["text"] = "b"
     assert two.steps[0]["content"][0]["text"] == "a" and memo.get(b"k").steps == two.steps
+
+
+def test_seeded_ids_are_the_ones_random_choice_draws():
+    import random
+    import string
+
+    from gemini_nb.emulator.ids import IdFactory
+
+    ids, rng = IdFactory(7), random.Random(7)
+    for _ in range(20):
+        assert ids.interaction_id() == "v1_" + "".join(
+            rng.choice(string.ascii_letters + string.digits) for _ in range(30)
+        )
+        assert ids.call_id() == "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+
+
+def _record(rid: str):
+    from gemini_nb.emulator.store import Record
+
+    return Record(
+        id=rid, model=MODEL, agent=None, status="completed", dialect=STEPS, request={}, input_steps=[]
+    )
+
+
+@pytest.mark.parametrize("dialect", ["steps", "legacy"])
+def test_identical_answers_share_their_content_events_and_frames(dialect):
+    from gemini_nb.emulator import events as ev
+
+    steps = [
+        {"type": "thought", "signature": "c2ln", "summary": [{"type": "text", "text": "Hmm."}]},
+        text_step(", ".join(str(n) for n in range(1, 301))),
+    ]
+    usage = {"total_input_tokens": 3, "total_output_tokens": 9}
+    ev.CONTENT_CACHE.clear()
+    first = ev.build(_record("v1_a"), dialect, steps, "completed", usage)
+    ev.CONTENT_CACHE.clear()
+    fresh = ev.build(_record("v1_b"), dialect, steps, "completed", usage)
+    shared = ev.build(_record("v1_b"), dialect, steps, "completed", usage)
+    assert [e.data for e in shared] == [e.data for e in fresh]  # same events, ids and all
+    assert [e.encoded() for e in shared] == [ev.frame(e.data) for e in fresh]
+    content = slice(2, len(fresh) - 1)
+    assert all(a is b for a, b in zip(shared[content], fresh[content]))
+    assert shared[0] is not fresh[0] and shared[-1] is not fresh[-1]  # these name the interaction
+    assert first[0].data["interaction"]["id"] == "v1_a" and shared[0].data["interaction"]["id"] == "v1_b"
+    failed = ev.build(_record("v1_c"), dialect, steps, "failed", usage, {"code": "x", "message": "y"})
+    assert failed[-1].data["event_type"] == "error" and not any(a is b for a, b in zip(failed, fresh))
+
+
+def test_a_run_without_pacing_wakes_its_streams_once_not_per_event(monkeypatch):
+    from gemini_nb.emulator import events as ev
+    from gemini_nb.emulator import runs
+
+    record = _record("v1_r")
+    steps = [text_step(", ".join(str(n) for n in range(1, 301)))]
+    events = ev.build(record, STEPS, steps, "completed", None)
+    run = runs.Run(
+        record=record, steps=steps, status="completed", usage=None, error=None, events=events, persist=None
+    )
+    wakes = _counting(monkeypatch, runs.Run, "notify")
+
+    async def go() -> list:
+        task = asyncio.get_running_loop().create_task(runs.drive(run, latency_s=0, tokens_per_second=None))
+        got = [e async for batch in runs.subscribe(run, 0, keepalive_s=5) for e in batch]
+        await task
+        return got
+
+    assert asyncio.run(go()) == events and len(events) > 100
+    assert len(wakes) <= 2  # the burst, then finish()
