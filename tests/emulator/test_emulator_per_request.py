@@ -272,3 +272,12 @@ def test_a_run_without_pacing_wakes_its_streams_once_not_per_event(monkeypatch):
 
     assert asyncio.run(go()) == events and len(events) > 100
     assert len(wakes) <= 2  # the burst, then finish()
+
+
+def test_interactions_answered_from_the_memo_share_the_answer_text_not_its_containers():
+    emu = Emulator(EmulatorConfig(seed=5))
+    ids = [_create(emu, "Tell me a joke")["id"] for _ in range(4)]
+    a, b = (emu.store.get(i).output_steps for i in ids[2:])
+    assert a == b and a is not b and a[-1] is not b[-1]
+    assert a[-1]["content"][0]["text"] is b[-1]["content"][0]["text"]  # one copy of the words
+    emu.close()
