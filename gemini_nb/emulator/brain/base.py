@@ -126,6 +126,13 @@ class Brain(Protocol):
     def respond(self, ctx: TurnContext) -> Reply: ...
 
 
+def folded(history: list[dict[str, Any]]) -> Any:
+    """The :class:`~.history.Summary` a history carries when it matches the list, else None
+    (then the caller walks the steps itself, with the same per-step function the fold uses)."""
+    summary = getattr(history, "summary", None)
+    return summary if summary is not None and summary.steps == len(history) else None
+
+
 def content_text(content: Any) -> str:
     """Plain text of a content value: a string, one content dict, or a list of them."""
     if content is None:

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .base import content_text, folded
+
 PLAIN_STEPS = ("user_input", "model_output", "thought")
 REPORT_MARK = "a research report"
 """First-line marker of an agent's research report (see ``skills/report_followup.py``)."""
@@ -99,7 +101,6 @@ def report_part(step: dict[str, Any]) -> dict[str, Any] | None:
 
 def fold(summary: Summary, steps: Iterable[dict[str, Any]]) -> Summary:
     """``summary`` extended by ``steps`` (appended after the steps it summarizes)."""
-    from .base import content_text
     from .skills.text import stated_facts
     from .usage import step_tokens
 
@@ -136,7 +137,5 @@ class History(list):
 
 def summarize(steps: list[dict[str, Any]]) -> Summary:
     """The summary of ``steps``: the one a :class:`History` carries, else folded now."""
-    summary = getattr(steps, "summary", None)
-    if summary is not None and summary.steps == len(steps):
-        return summary
-    return fold(EMPTY, steps)
+    summary = folded(steps)
+    return summary if summary is not None else fold(EMPTY, steps)

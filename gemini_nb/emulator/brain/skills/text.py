@@ -15,8 +15,7 @@ import operator
 import re
 from typing import Any
 
-from ..base import Reply, TurnContext, content_text, text_step
-from ..history import summarize
+from ..base import Reply, TurnContext, content_text, folded, text_step
 from ..lib import attachments, lexicon, tables, writer
 from ..lib import facts as fact_table
 from ..lib import form as forms
@@ -76,9 +75,11 @@ def stated_facts(text: str, facts: dict[str, str]) -> None:
 def known_facts(ctx: TurnContext) -> dict[str, str]:
     """Facts the user stated anywhere in the conversation; later statements win.
 
-    The history's share comes folded (:func:`..history.summarize`): a long chain is not re-read."""
-    facts = dict(summarize(ctx.history).facts)
-    for text in user_texts(ctx.input_steps):
+    The history's share comes folded when the history carries its summary (:mod:`..history`):
+    a long chain is not re-read."""
+    summary = folded(ctx.history)
+    facts = dict(summary.facts) if summary is not None else {}
+    for text in user_texts(ctx.input_steps if summary is not None else ctx.conversation):
         stated_facts(text, facts)
     return facts
 
