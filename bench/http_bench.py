@@ -177,17 +177,38 @@ def rate(url: str, kind: str, clients: int, seconds: float) -> float:
 
 
 def windows(
-    a_url: str, b_url: str, kind: str, clients: int, seconds: float, n: int
+    a_url: str,
+    b_url: str,
+    kind: str,
+    clients: int,
+    seconds: float,
+    n: int,
+    cpu: dict[str, list[float]] | None = None,
+    pids: tuple[int, int] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """``n`` windows per server, alternating which goes first; returns (a rates, b rates)."""
+    """``n`` windows per server, alternating which goes first; returns (a rates, b rates).
+
+    With ``pids`` (the two server processes), ``cpu["a"]``/``cpu["b"]`` also get each window's
+    server CPU seconds per request (``/proc``): unlike a rate, it hardly moves when other work
+    shares the machine."""
     a_vals, b_vals = [], []
+
+    def one(url: str, pid: int | None, key: str) -> float:
+        before, start = (proc_cpu(pid) if pid else 0.0), time.perf_counter()
+        value = rate(url, kind, clients, seconds)
+        if pid and cpu is not None:
+            done = value * (time.perf_counter() - start)
+            cpu.setdefault(key, []).append((proc_cpu(pid) - before) / max(done, 1.0))
+        return value
+
+    pa, pb = pids or (None, None)
     for i in range(n):
         if i % 2 == 0:
-            a_vals.append(rate(a_url, kind, clients, seconds))
-            b_vals.append(rate(b_url, kind, clients, seconds))
+            a_vals.append(one(a_url, pa, "a"))
+            b_vals.append(one(b_url, pb, "b"))
         else:
-            b_vals.append(rate(b_url, kind, clients, seconds))
-            a_vals.append(rate(a_url, kind, clients, seconds))
+            b_vals.append(one(b_url, pb, "b"))
+            a_vals.append(one(a_url, pa, "a"))
     return a_vals, b_vals
 
 
@@ -220,13 +241,15 @@ SDK_CASES = (("create", 0, "creates/s, 1 client"), ("stream", 0, "100-delta stre
 
 def vs_baseline(n: int, seconds: float) -> list[Row]:
     rows = []
-    with tempfile.TemporaryDirectory(prefix="gemini-nb-bench-") as tmp, emulator_process() as (_, emu_url):
+    with tempfile.TemporaryDirectory(prefix="gemini-nb-bench-") as tmp, emulator_process() as (emu, emu_url):
         path = os.path.join(tmp, "recording.json")
         with open(path, "w") as f:
             json.dump(record(emu_url), f)
-        with server_process([sys.executable, str(HERE / "baseline_server.py"), path]) as (_, base_url):
+        with server_process([sys.executable, str(HERE / "baseline_server.py"), path]) as (base, base_url):
             for i, (kind, clients, label) in enumerate(CASES):
-                e, b = windows(emu_url, base_url, kind, clients, seconds, n)
+                cpu: dict[str, list[float]] = {}
+                e, b = windows(emu_url, base_url, kind, clients, seconds, n, cpu, (emu.pid, base.pid))
+                ce, cb = statistics.median(cpu["a"]), statistics.median(cpu["b"])
                 rows.append(
                     _row(
                         f"3{'abcd'[i]}",
@@ -235,7 +258,9 @@ def vs_baseline(n: int, seconds: float) -> list[Row]:
                         b,
                         "same-bytes server",
                         0.8,
-                        f"{n} windows of {seconds:g} s each, alternating",
+                        f"{n} windows of {seconds:g} s each, alternating; server CPU per request "
+                        f"(/proc, 10 ms ticks) emulator {ce * 1e3:.2f} ms, same-bytes server "
+                        f"{cb * 1e3:.2f} ms, ratio {cb / ce if ce else float('nan'):.2f}",
                     )
                 )
             for i, (kind, clients, label) in enumerate(SDK_CASES):

@@ -51,6 +51,7 @@ ROWS = {
     ],
     "emulator_state": [
         ("5", "chained create at turn 200 vs 2"),
+        ("5b", "chained create at turn 200 vs 2, new prompts"),
         ("6a", "memory per stored interaction"),
         ("6b", "memory kept after reset"),
         ("6c", "memory growth with --max-interactions"),

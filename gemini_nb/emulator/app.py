@@ -62,6 +62,8 @@ from .service import Emulator
 
 log = logging.getLogger("gemini_nb.emulator")
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"]
+ROUTE_CACHE = 1024
+"""Paths whose matching routes are remembered (the table is searched once per new path)."""
 
 
 def error_response(exc: ApiError, request: Request | None = None) -> JSONResponse:
@@ -127,12 +129,24 @@ def create_app(
         routes.extend(as_route(r) for r in ext.routes())
     emulator.resets = [ext.reset for ext in extensions if callable(getattr(ext, "reset", None))]
 
+    matching: dict[str, tuple[tuple[ApiRoute, Any], ...]] = {}
+
+    def candidates(path: str) -> tuple[tuple[ApiRoute, Any], ...]:
+        """(route, match) for every route whose regex matches ``path``, in table order; kept
+        per path (the table is fixed), so a busy path is not matched against every route."""
+        found = matching.get(path)
+        if found is None:
+            found = tuple((r, m) for r in routes if (m := r.pattern.match(path)) is not None)
+            if len(matching) >= ROUTE_CACHE:
+                matching.clear()
+            matching[path] = found
+        return found
+
     async def dispatch(request: Request) -> Response:
         path, method = request.url.path, request.method
         try:
-            for route in routes:
-                match = route.pattern.match(path)
-                if match is None or not route.allows(method):
+            for route, match in candidates(path):
+                if not route.allows(method):
                     continue
                 if route.auth:
                     check_auth(emulator.config, request)

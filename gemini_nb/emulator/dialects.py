@@ -8,7 +8,6 @@ blocks, ``user_input`` steps disappear, ``role: "model"`` is added, and usage ca
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 STEPS, LEGACY = "steps", "legacy"
@@ -70,12 +69,12 @@ def steps_to_outputs(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "user_input" or kind in STEPS_ONLY:
             continue
         if kind == "model_output":
-            for block in copy.deepcopy(step.get("content") or []):
+            for block in json_copy(step.get("content") or []):
                 if block.get("type") == "text" and block.get("annotations"):
                     block["annotations"] = legacy_annotations(block.get("text", ""), block["annotations"])
                 outputs.append(block)
         else:
-            outputs.append(copy.deepcopy(step))
+            outputs.append(json_copy(step))
     return outputs
 
 
@@ -96,6 +95,18 @@ def wire_status(status: str, dialect: str) -> str:
     if dialect != LEGACY or status in LEGACY_STATUSES:
         return status
     return "in_progress" if status in ("queued", "requires_continuation") else "completed"
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars): what ``copy.deepcopy`` gives
+    for it, several times faster (no memo, no dispatch table); other objects are shared."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(json_copy(v) for v in value)
+    return value
 
 
 def shell(record: Any, dialect: str, status: str | None = None) -> dict[str, Any]:
@@ -140,13 +151,13 @@ def render(
         if record.usage is not None:
             body["usage"] = legacy_usage(record.usage)
     else:
-        steps = copy.deepcopy(record.input_steps) if timeline else []
-        steps.extend(copy.deepcopy(outputs))
+        steps = json_copy(record.input_steps) if timeline else []
+        steps.extend(json_copy(outputs))
         body["steps"] = steps
         if record.usage is not None:
             body["usage"] = dict(record.usage)
         if record.error:
             body["errors"] = [record.error]
     if include_input:
-        body["input"] = copy.deepcopy(record.request.get("input"))
+        body["input"] = json_copy(record.request.get("input"))
     return body

@@ -7,10 +7,12 @@ replays exactly the events the client did not see.
 
 from __future__ import annotations
 
+import collections
 import json
 import re
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .dialects import LEGACY, STEPS_ONLY, legacy_usage, shell, steps_to_outputs
@@ -27,6 +29,14 @@ class Event:
     """Text tokens this event carries (for tokens-per-second pacing)."""
     steps_done: int = 0
     """Output steps complete after this event (what a GET shows mid-run)."""
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+    """The SSE frame, once encoded (:meth:`encoded`); ``data`` is final by then."""
+
+    def encoded(self) -> bytes:
+        """This event's SSE frame, encoded once however many streams send it."""
+        if self.raw is None:
+            self.raw = frame(self.data)
+        return self.raw
 
 
 def chunk_text(text: str, words: int = 3) -> list[str]:
@@ -245,16 +255,81 @@ def build(
     words: int = 3,
     initial_status: str = "in_progress",
 ) -> list[Event]:
-    """The complete event list of one interaction run (without ``[DONE]``)."""
+    """The complete event list of one interaction run (without ``[DONE]``).
+
+    The content events of a completed answer come from :data:`CONTENT_CACHE` when the same
+    steps were streamed before in this dialect and chunking: they do not name the interaction,
+    so identical answers share them, frames included (:meth:`Event.encoded`).
+    """
     events = _opening_events(record, dialect, initial_status)
-    done = _content_events(events, steps, dialect == LEGACY, words)
-    if error is not None and status == "failed":
+    opening = len(events)
+    failed = error is not None and status == "failed"
+    shared = None if failed else CONTENT_CACHE.get(steps, dialect, words, opening)
+    if shared is not None:
+        events.extend(shared[0])
+        done = shared[1]
+    else:
+        done = _content_events(events, steps, dialect == LEGACY, words)
+    content_end = len(events)
+    if failed:
         events.append(Event({"event_type": "error", "error": dict(error)}, steps_done=done))
         return events
     events.extend(_closing_events(record, dialect, steps, status, usage, done))
     for n, event in enumerate(events, start=1):
-        event.data["event_id"] = f"evt_{n}"
+        if shared is None or not opening < n <= content_end:
+            event.data["event_id"] = f"evt_{n}"
+    if shared is None:
+        CONTENT_CACHE.put(steps, dialect, words, opening, events[opening:content_end], done)
     return events
+
+
+class ContentCache:
+    """Content events (with their ids and encoded frames) of recently streamed answers, by the
+    answer's steps, dialect, chunking and position; least recently used dropped first.
+
+    A run's events are never changed once built (a cancel or abort builds new ones), so runs
+    may share these objects. Answers above :attr:`max_chars` of JSON are not kept."""
+
+    def __init__(self, size: int = 32, max_chars: int = 64 * 1024):
+        self.size, self.max_chars = size, max_chars
+        self._items: collections.OrderedDict[tuple, tuple[list[Event], int]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _key(self, steps: list[dict[str, Any]], dialect: str, words: int, offset: int) -> tuple | None:
+        try:
+            text = json.dumps(steps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None
+        return (text, dialect, words, offset) if len(text) <= self.max_chars else None
+
+    def get(self, steps, dialect: str, words: int, offset: int) -> tuple[list[Event], int] | None:
+        key = self._key(steps, dialect, words, offset)
+        if key is None:
+            return None
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, steps, dialect: str, words: int, offset: int, content: list[Event], done: int) -> None:
+        key = self._key(steps, dialect, words, offset)
+        if key is None:
+            return
+        with self._lock:
+            self._items[key] = (content, done)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items = collections.OrderedDict()
+
+
+CONTENT_CACHE = ContentCache()
 
 
 def frame(data: dict[str, Any]) -> bytes:

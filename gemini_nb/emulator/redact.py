@@ -48,20 +48,27 @@ def _known(known: Iterable[str | None]) -> tuple[str, ...]:
 
 
 def scrub_text(text: str, known: Iterable[str | None] = ()) -> str:
-    for secret in _known(known):
+    return _scrub_text(text, _known(known))
+
+
+def _scrub_text(text: str, known: tuple[str, ...]) -> str:
+    for secret in known:
         text = text.replace(secret, REDACTED)
     return SECRET_VALUE.sub(REDACTED, text)
 
 
 def scrub(value: Any, known: Iterable[str | None] = (), fields: re.Pattern = SECRET_FIELD) -> Any:
     """A copy of ``value`` with secret-named fields and secret-looking strings redacted."""
-    known = _known(known)
-    if isinstance(value, dict):
-        return {k: (REDACTED if fields.match(str(k)) else scrub(v, known, fields)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, known, fields) for v in value]
+    return _scrub(value, _known(known), fields)
+
+
+def _scrub(value: Any, known: tuple[str, ...], fields: re.Pattern) -> Any:
     if isinstance(value, str):
-        return scrub_text(value, known)
+        return _scrub_text(value, known)
+    if isinstance(value, dict):
+        return {k: (REDACTED if fields.match(str(k)) else _scrub(v, known, fields)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, known, fields) for v in value]
     return value
 
 
@@ -69,7 +76,8 @@ def scrub_headers(
     headers: Iterable[tuple[str, str]], known: Iterable[str | None] = (), mask: str = REDACTED
 ) -> dict[str, str]:
     """Headers for a log: credential headers kept by name with the value replaced by ``mask``."""
-    return {k: (mask if SECRET_NAME.match(k) else scrub_text(v, known)) for k, v in headers}
+    known = _known(known)
+    return {k: (mask if SECRET_NAME.match(k) else _scrub_text(v, known)) for k, v in headers}
 
 
 def scrub_query(query: str, known: Iterable[str | None] = ()) -> str:

@@ -98,6 +98,10 @@ async def drive(
             if run.persist:
                 run.persist(run.record)
         delays = _delays(run, latency_s, tokens_per_second, min_total_s)
+        if not any(delays) and not (run.persist and run.record.background):
+            if not run.stopped:  # nothing to wait for and no progress to store: all at once
+                finish(run)
+            return
         last_done = 0
         for i, delay in enumerate(delays):
             if delay > 0:
@@ -105,7 +109,8 @@ async def drive(
             if run.stopped:
                 return
             run.revealed = i + 1
-            run.notify()
+            if i + 1 == len(delays) or delays[i + 1] > 0:  # wake subscribers once per burst
+                run.notify()
             done = run.steps_done
             if run.persist and run.record.background and done != last_done and i + 1 < len(delays):
                 last_done = done
@@ -196,13 +201,16 @@ def abort(run: Run, code: str, message: str) -> None:
     run.notify()
 
 
-async def subscribe(run: Run, start: int, keepalive_s: float) -> AsyncIterator[ev.Event | None]:
-    """Events from ``start`` on as they are revealed; ``None`` means 'send a keep-alive'."""
+async def subscribe(run: Run, start: int, keepalive_s: float) -> AsyncIterator[list[ev.Event] | None]:
+    """Events from ``start`` on as they are revealed, in batches (everything revealed since the
+    last batch: one hop per burst, not per event); ``None`` means 'send a keep-alive'."""
     i = start
     while True:
         while i < run.revealed:
-            yield run.events[i]
-            i += 1
+            end = run.revealed
+            batch = run.events[i:end]
+            i = end
+            yield batch
         if run.finished:
             return
         waiter = run.changed

@@ -19,6 +19,7 @@ from typing import Any
 from . import dialects, memory, runs
 from . import events as ev
 from .brain.base import Brain, Reply, TurnContext
+from .brain.history import EMPTY, History, fold, is_plain, step_size, summarize
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
@@ -39,9 +40,10 @@ class Emulator:
         self.config = config or EmulatorConfig()
         self.store = open_store(self.config.db, self.config.max_interactions)
         self.store.on_evict = self._evicted
-        self._chains: collections.OrderedDict[str, tuple[dict[str, Any], ...]] = collections.OrderedDict()
-        """Conversation up to and including each recently continued interaction (LRU), so a
-        create at turn 200 reads one record, not 200."""
+        self._chains: collections.OrderedDict[str, History] = collections.OrderedDict()
+        """Conversation up to and including each recently continued interaction (LRU), with
+        its folded :class:`~.brain.history.Summary`, so a create at turn 200 reads one record
+        and folds one turn, not 200."""
         self.ids = IdFactory(self.config.seed)
         self.faults = Faults()
         self.faults.reseed(self.config.seed)
@@ -69,6 +71,10 @@ class Emulator:
         self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
+        clear_memo = getattr(self.brain, "clear_memo", None)
+        if callable(clear_memo):
+            clear_memo()
+        ev.CONTENT_CACHE.clear()
         for reset in self.resets:
             reset()
         memory.release(dropped)  # the records are gone: give their pages back to the OS
@@ -113,7 +119,11 @@ class Emulator:
 
     # -- thinking -----------------------------------------------------------------------
     def _context(
-        self, req: dict[str, Any], input_steps: list[dict[str, Any]], history: list[dict[str, Any]]
+        self,
+        req: dict[str, Any],
+        input_steps: list[dict[str, Any]],
+        history: list[dict[str, Any]],
+        memo: bool = True,
     ) -> TurnContext:
         digest = hashlib.sha256(
             json.dumps(
@@ -136,13 +146,29 @@ class Emulator:
             rng=random.Random(seed),
             ids=self.ids,
             files=self.files,
+            memo_key=self._memo_key(req, input_steps, history) if memo else None,
         )
+
+    def _memo_key(
+        self, req: dict[str, Any], input_steps: list[dict[str, Any]], history: list[dict[str, Any]]
+    ) -> bytes | None:
+        """The identity of a plain-text turn for the brain's memo (:mod:`.brain.memo`): the
+        request as validated (the chain named by its content's digest, not by its id) and the
+        seed. None when the answer may read anything else (files, tools, agents, media)."""
+        if self._heavy(req) or not all(is_plain(step) for step in input_steps):
+            return None
+        summary = summarize(history)
+        if not summary.plain:
+            return None
+        fields = {k: v for k, v in req.items() if k != "previous_interaction_id"}
+        text = json.dumps([fields, summary.digest.hex(), self.config.seed], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).digest()
 
     CHAIN_CACHE = 256
 
-    def _history(self, previous_id: str | None) -> list[dict[str, Any]]:
+    def _history(self, previous_id: str | None) -> History:
         if not previous_id:
-            return []
+            return History((), EMPTY)
         if previous_id in self.runs and not self.runs[previous_id].finished:
             raise ApiError(
                 400,
@@ -156,9 +182,10 @@ class Emulator:
                 f"Interaction {previous_id} was not found. It may have been deleted, "
                 "expired, or created with store=false."
             )
-        return list(self._chain(head))
+        chain = self._chain(head)
+        return History(chain, chain.summary)
 
-    def _chain(self, head: Record) -> tuple[dict[str, Any], ...]:
+    def _chain(self, head: Record) -> History:
         """Every step of the chain ending at ``head``: cached parents, so one read per new link.
 
         Walks up only to the nearest cached ancestor (iteratively: no recursion limit), then
@@ -172,7 +199,7 @@ class Emulator:
             return cached
         pending: list[Record] = [head]
         seen: set[str] = {head.id}
-        base: tuple[dict[str, Any], ...] = ()
+        base = History((), EMPTY)
         cursor = head.previous_interaction_id
         while cursor and cursor not in seen and len(pending) < 1000:
             if cursor in self._chains:
@@ -185,12 +212,13 @@ class Emulator:
             pending.append(rec)
             cursor = rec.previous_interaction_id
         for rec in reversed(pending):
-            base = (*base, *rec.input_steps, *rec.output_steps)
+            steps = (*rec.input_steps, *rec.output_steps)
+            base = History((*base, *steps), fold(base.summary, steps))
             if rec.status not in RUNNING:
                 self._remember(rec.id, base)
         return base
 
-    def _remember(self, rid: str, steps: tuple[dict[str, Any], ...]) -> None:
+    def _remember(self, rid: str, steps: History) -> None:
         self._chains[rid] = steps
         self._chains.move_to_end(rid)
         while len(self._chains) > self.CHAIN_CACHE:
@@ -223,8 +251,9 @@ class Emulator:
             )
         input_steps = normalize_input(req.get("input"), self.ids)
         history = self._history(req.get("previous_interaction_id"))
-        ctx = self._context(req, input_steps, history)
-        if self._heavy(req) or self._large(input_steps, history):
+        large = self._large(input_steps, history)
+        ctx = self._context(req, input_steps, history, memo=not large)  # a huge turn is not worth keeping
+        if large or self._heavy(req):
             reply = await asyncio.to_thread(self._respond, ctx)
         else:
             reply = self._respond(ctx)
@@ -277,19 +306,11 @@ class Emulator:
         )
 
     @staticmethod
-    def _large(
-        input_steps: list[dict[str, Any]], history: list[dict[str, Any]], limit: int = 100_000
-    ) -> bool:
+    def _large(input_steps: list[dict[str, Any]], history: History, limit: int = 100_000) -> bool:
         """Long inputs take the brain seconds to read: keep that off the event loop too, so
-        one huge request never stalls every other stream and poll."""
-        size = 0
-        for step in (*history, *input_steps):
-            for part in step.get("content") or ():
-                if isinstance(part, dict):
-                    size += len(part.get("text") or "") + len(part.get("data") or "") // 8
-            if size > limit:
-                return True
-        return False
+        one huge request never stalls every other stream and poll. The history's size comes
+        folded (:func:`~.brain.history.summarize`)."""
+        return summarize(history).size + sum(step_size(step) for step in input_steps) > limit
 
     async def _pace_unary(self, reply: Reply) -> None:
         delay = self.config.latency_ms / 1000.0
@@ -385,28 +406,29 @@ class Emulator:
         sent = 0
         drop_at = fault.drop_after_events if fault else None
         error_at = fault.error_after_events if fault else None
-        async for event in runs.subscribe(run, start, self.config.keepalive_s):
-            if event is None:
+        async for batch in runs.subscribe(run, start, self.config.keepalive_s):
+            if batch is None:
                 yield ev.KEEPALIVE
                 continue
-            if error_at is not None and sent >= error_at:
-                yield ev.frame(
-                    {
-                        "event_type": "error",
-                        "error": {
-                            "code": fault.error_code,
-                            "message": fault.message or "Deadline expired before operation could complete.",
-                        },
-                        "event_id": f"evt_{start + sent + 1}",
-                    }
-                )
-                return
-            if drop_at is not None and sent >= drop_at:
-                if fault.drop_mode == "abort":
-                    raise StreamAborted()
-                return
-            yield ev.frame(event.data)
-            sent += 1
+            for event in batch:
+                if error_at is not None and sent >= error_at:
+                    yield ev.frame(
+                        {
+                            "event_type": "error",
+                            "error": {
+                                "code": fault.error_code,
+                                "message": fault.message or DEADLINE,
+                            },
+                            "event_id": f"evt_{start + sent + 1}",
+                        }
+                    )
+                    return
+                if drop_at is not None and sent >= drop_at:
+                    if fault.drop_mode == "abort":
+                        raise StreamAborted()
+                    return
+                yield event.encoded()
+                sent += 1
         if run.status == "failed" and run.error is not None:
             return  # an error event ended the stream; the real service closes without [DONE]
         yield ev.DONE
@@ -554,7 +576,12 @@ class Emulator:
 def _query_keys(query: str) -> list[str]:
     from urllib.parse import parse_qsl
 
+    if not query:
+        return []
     return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
+
+
+DEADLINE = "Deadline expired before operation could complete."
 
 
 class StreamAborted(Exception):

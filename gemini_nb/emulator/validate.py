@@ -143,6 +143,10 @@ def _finite_float(text: str) -> float:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+"""Built once: ``json.loads`` with hooks builds a decoder per call."""
+
+
 def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """Parse a request body as strict JSON, raising :class:`ApiError` 400 on anything else.
 
@@ -153,7 +157,9 @@ def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """
     try:
         text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODER.decode(text)
     except RecursionError:
         raise ApiError(
             400, f"Invalid JSON payload received: nesting deeper than {max_depth} levels."

@@ -49,6 +49,10 @@ class TurnContext:
     """Lookup for Files API uris (``files.get(uri) -> dict | None``), or None."""
     stores: Any = None
     """File Search stores (``stores.documents([names]) -> [doc]``, ``name in stores``), or None."""
+    memo_key: bytes | None = None
+    """Set by the emulator for a plain-text turn: a digest of the request, the chain's content
+    and the seed. Equal keys, equal answers, so the brain may answer from its memo
+    (:mod:`.memo`). None: always compose the answer."""
 
     # -- helpers every skill wants ------------------------------------------------
     @property
@@ -120,6 +124,13 @@ class Skill(Protocol):
 
 class Brain(Protocol):
     def respond(self, ctx: TurnContext) -> Reply: ...
+
+
+def folded(history: list[dict[str, Any]]) -> Any:
+    """The :class:`~.history.Summary` a history carries when it matches the list, else None
+    (then the caller walks the steps itself, with the same per-step function the fold uses)."""
+    summary = getattr(history, "summary", None)
+    return summary if summary is not None and summary.steps == len(history) else None
 
 
 def content_text(content: Any) -> str:

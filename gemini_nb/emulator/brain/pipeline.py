@@ -10,6 +10,7 @@ from typing import Any
 
 from . import thinking, usage
 from .base import Reply, Skill, TurnContext
+from .memo import ReplyMemo
 from .skills.text import TextSkill
 
 
@@ -40,25 +41,66 @@ def default_skills() -> list[Skill]:
 
 
 class PipelineBrain:
-    """A :class:`~.base.Brain` made of skills; ``extra`` skills run before the defaults."""
+    """A :class:`~.base.Brain` made of skills; ``extra`` skills run before the defaults.
+
+    With the default skills, a turn the text skill answered is remembered under
+    ``ctx.memo_key`` when the emulator set one (see :mod:`.memo`); an identical turn is then
+    answered from the memo, after the scenario book has had its say (it can change at any
+    time). A brain whose skill list differs from the defaults (``extra``, or edited later)
+    never uses the memo: a skill of its own may not be deterministic.
+    """
 
     def __init__(self, skills: list[Skill] | None = None, extra: list[Any] | None = None):
         self.skills = list(extra or []) + (skills if skills is not None else default_skills())
+        self._defaults = list(self.skills) if skills is None and not extra else None
+        self.memo = ReplyMemo()
 
     def respond(self, ctx: TurnContext) -> Reply:
+        key = ctx.memo_key if self._defaults is not None and self.skills == self._defaults else None
+        if key is not None:
+            scripted = self._scripted(ctx)
+            if scripted is not None:
+                return self._finish(ctx, scripted)
+            remembered = self.memo.get(key)
+            if remembered is not None:
+                return remembered
         reply: Reply | None = None
+        winner: Any = None
         for skill in self.skills:
             reply = skill.respond(ctx)
             if reply is not None:
+                winner = skill
                 break
         if reply is None:
             reply = TextSkill().respond(ctx)
+            winner = None
+        reply = self._finish(ctx, reply)
+        if key is not None and type(winner) is TextSkill:
+            self.memo.put(key, reply)
+        return reply
+
+    def _scripted(self, ctx: TurnContext) -> Reply | None:
+        """A scenario's answer from the skills that read the (editable) scenario book."""
+        from ..scenarios import ScenarioSkill
+
+        for skill in self.skills:
+            if isinstance(skill, ScenarioSkill):
+                reply = skill.respond(ctx)
+                if reply is not None:
+                    return reply
+        return None
+
+    @staticmethod
+    def _finish(ctx: TurnContext, reply: Reply) -> Reply:
         thought_tokens = 0
         if reply.status != "failed":
             reply, thought_tokens = thinking.add_thoughts(ctx, reply)
         if reply.usage is None:
             reply.usage = usage.compute(ctx, reply, thought_tokens)
         return reply
+
+    def clear_memo(self) -> None:
+        self.memo.clear()
 
 
 def default_brain() -> PipelineBrain:

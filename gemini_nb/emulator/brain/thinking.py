@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .base import Reply, TurnContext, content_text
+from .history import summarize
 
 LEVEL_SENTENCES = {"minimal": 0, "low": 1, "medium": 2, "high": 3, "xhigh": 4}
 LEVEL_TOKENS = {"minimal": 0, "low": 24, "medium": 96, "high": 256, "xhigh": 512}
@@ -87,7 +88,7 @@ def summary_texts(ctx: TurnContext, reply: Reply, n: int) -> list[str]:
         "function_call": "I'll call the available function to get the data I need.",
         "model_output": "I'll write a clear, direct answer in the form that was asked for.",
     }
-    turns = sum(1 for step in ctx.history if step.get("type") == "user_input")
+    turns = summarize(ctx.history).user_turns
     context = (
         f"This continues a conversation of {turns} earlier turn{'s' if turns != 1 else ''}; I'll "
         "keep what was said there consistent with this answer."

@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from .base import Reply, TurnContext
+from .base import Reply, TurnContext, folded
 from .lib.media_inspect import inspect_part
 
 IMAGE_TOKENS = 258  # per input image (documented default resolution)
@@ -98,8 +98,9 @@ def _by_modality(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 def compute(ctx: TurnContext, reply: Reply, thought_tokens: int = 0) -> dict[str, Any]:
     """Usage for one turn: the context re-read as input, outputs and thoughts as output."""
-    inputs: dict[str, int] = {}
-    for step in ctx.conversation:
+    summary = folded(ctx.history)  # the history's share, folded once per chain (see .history)
+    inputs = dict(summary.input_tokens) if summary is not None else {}
+    for step in ctx.input_steps if summary is not None else ctx.conversation:
         step_tokens(step, inputs)
     if ctx.system_instruction:
         inputs["text"] = inputs.get("text", 0) + text_tokens(ctx.system_instruction)

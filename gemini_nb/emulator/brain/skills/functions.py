@@ -34,6 +34,7 @@ import re
 from typing import Any
 
 from ..base import Reply, TurnContext, text_step
+from ..history import summarize
 from ..lib import persona
 from ..lib.chains import fill_from_results, split_dependencies
 from ..lib.function_planning import answer_with_results, plan_calls
@@ -166,11 +167,12 @@ class FunctionSkill:
         if ctx.agent:
             return None
         fns = function_tools(ctx)
-        calls = {
-            s.get("id"): s
-            for s in ctx.conversation
+        calls = dict(summarize(ctx.history).calls)  # the history's calls, folded once per chain
+        calls.update(
+            (s.get("id"), s)
+            for s in ctx.input_steps
             if s.get("type") == "function_call" and s.get("id") is not None
-        }
+        )
         for step in ctx.input_steps:
             if step.get("type") == "function_result" and step.get("call_id") not in calls:
                 raise ValueError(

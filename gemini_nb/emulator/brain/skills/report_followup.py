@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 from ..base import Reply, TurnContext
+from ..history import summarize
 from ..lib.file_search import query_stems, score
 from ..lib.web_corpus import CitedText
 
-_MARK = "a research report"
 _SUMMARY = re.compile(
     r"\b(summari[sz]e|summary|tl;?dr|key (points|takeaways|findings)|in short|recap|" r"main points)\b", re.I
 )
@@ -32,18 +32,8 @@ _NEW_RESEARCH = re.compile(
 
 
 def latest_report(ctx: TurnContext) -> dict[str, Any] | None:
-    """The text part of the chain's most recent research report, or None."""
-    for step in reversed(ctx.history):
-        if step.get("type") != "model_output":
-            continue
-        for part in step.get("content") or []:
-            if (
-                isinstance(part, dict)
-                and part.get("type") == "text"
-                and _MARK in str(part.get("text", "")).split("\n", 1)[0]
-            ):
-                return part
-    return None
+    """The text part of the chain's most recent research report, or None (folded per chain)."""
+    return summarize(ctx.history).report
 
 
 def is_follow_up(ctx: TurnContext) -> bool:

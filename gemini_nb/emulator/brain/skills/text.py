@@ -15,7 +15,7 @@ import operator
 import re
 from typing import Any
 
-from ..base import Reply, TurnContext, content_text, text_step
+from ..base import Reply, TurnContext, content_text, folded, text_step
 from ..lib import attachments, lexicon, tables, writer
 from ..lib import facts as fact_table
 from ..lib import form as forms
@@ -65,13 +65,22 @@ def user_texts(steps: list[dict[str, Any]]) -> list[str]:
     return [content_text(s.get("content")) for s in steps if s.get("type") == "user_input"]
 
 
+def stated_facts(text: str, facts: dict[str, str]) -> None:
+    """Add the facts stated in one user text to ``facts`` (a later statement wins)."""
+    for key, pattern in FACT_PATTERNS.items():
+        for match in pattern.finditer(text):
+            facts[key] = match.group(1).strip()
+
+
 def known_facts(ctx: TurnContext) -> dict[str, str]:
-    """Facts the user stated anywhere in the conversation; later statements win."""
-    facts: dict[str, str] = {}
-    for text in user_texts(ctx.conversation):
-        for key, pattern in FACT_PATTERNS.items():
-            for match in pattern.finditer(text):
-                facts[key] = match.group(1).strip()
+    """Facts the user stated anywhere in the conversation; later statements win.
+
+    The history's share comes folded when the history carries its summary (:mod:`..history`):
+    a long chain is not re-read."""
+    summary = folded(ctx.history)
+    facts = dict(summary.facts) if summary is not None else {}
+    for text in user_texts(ctx.input_steps if summary is not None else ctx.conversation):
+        stated_facts(text, facts)
     return facts
 
 
