@@ -274,10 +274,13 @@ def test_a_run_without_pacing_wakes_its_streams_once_not_per_event(monkeypatch):
     assert len(wakes) <= 2  # the burst, then finish()
 
 
-def test_interactions_answered_from_the_memo_share_the_answer_text_not_its_containers():
+def test_interactions_answered_from_the_memo_are_equal_but_independent():
+    """Changing one stored answer never reaches another (the store packs each record on its own,
+    so a memo hit costs no more memory than a composed answer)."""
     emu = Emulator(EmulatorConfig(seed=5))
     ids = [_create(emu, "Tell me a joke")["id"] for _ in range(4)]
     a, b = (emu.store.get(i).output_steps for i in ids[2:])
     assert a == b and a is not b and a[-1] is not b[-1]
-    assert a[-1]["content"][0]["text"] is b[-1]["content"][0]["text"]  # one copy of the words
+    a[-1]["content"][0]["text"] = "changed"
+    assert emu.store.get(ids[3]).output_steps == b and emu.store.get(ids[2]).output_steps == b
     emu.close()
