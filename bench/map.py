@@ -16,6 +16,7 @@ Prints, in one run:
 
     python bench/map.py            # full (~2 min on 2 cores)
     python bench/map.py --quick    # 200 rows, 4,000-row memory run (~20 s)
+    python bench/map.py --no-memory  # the ceiling and the two latency runs only
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ def main() -> None:
         "--memory-rows", type=int, help="rows of the large memory run (default 20000; quick 4000)"
     )
     parser.add_argument(
+        "--no-memory", action="store_true", help="skip the two memory runs (the latency runs only)"
+    )
+    parser.add_argument(
         "--distinct",
         type=int,
         default=2000,
@@ -180,6 +184,8 @@ def main() -> None:
             f"{meta['retries']} retries; {len(out) - errors}/{rows} rows completed"
         )
         control(slow_url, "faults", method="DELETE")
+        if args.no_memory:
+            return
 
         distinct_small = min(args.distinct, small)
         b1, a1, r1 = peak_rss(fast_url, small, distinct_small)

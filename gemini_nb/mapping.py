@@ -111,6 +111,11 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, (ix.APIConnectionError, httpx.TransportError, asyncio.TimeoutError))
 
 
+def _plain_sender(aio: Any) -> Callable[[dict[str, Any]], Any]:
+    """The SDK's keyword call, unchanged (map_rows uses :class:`map_send.RowSender`)."""
+    return lambda request: aio.interactions.create(**request)
+
+
 class Mapper:
     """Runs one map: ``request_for(row) -> (request, error)`` per row, ``make_client()`` for the SDK
     client (built on the worker thread), results by input position."""
@@ -123,6 +128,7 @@ class Mapper:
         finish: Callable[[Any], Outcome],
         describe: Callable[[BaseException, dict], str],
         make_client: Callable[[], Any],
+        make_sender: Callable[[Any], Callable[[dict[str, Any]], Any]] | None = None,
         concurrency: int = 16,
         retries: int = 6,
         backoff: float = 0.5,
@@ -135,6 +141,7 @@ class Mapper:
         self.finish = finish
         self.describe = describe
         self.make_client = make_client
+        self.make_sender = make_sender or _plain_sender
         self.concurrency = concurrency
         self.retries = retries
         self.backoff = backoff
@@ -219,7 +226,8 @@ class Mapper:
         client = self.make_client()
         aio = client.aio
         try:
-            workers = [asyncio.ensure_future(self._worker(aio)) for _ in range(self.concurrency)]
+            send = self.make_sender(aio)  # one client and one sender for the whole map
+            workers = [asyncio.ensure_future(self._worker(send)) for _ in range(self.concurrency)]
             try:
                 await asyncio.gather(*workers)
             finally:
@@ -231,18 +239,18 @@ class Mapper:
             except Exception:
                 pass
 
-    async def _worker(self, aio: Any) -> None:
+    async def _worker(self, send: Callable[[dict[str, Any]], Any]) -> None:
         while not self._stopping:
             try:
                 pos, label, row = next(self.rows)  # one shared iterator: rows stream in
             except StopIteration:
                 return
-            outcome = await self._row(aio, row)
+            outcome = await self._row(send, row)
             if outcome.error:
                 self.errors += 1
             self.outcomes[pos] = (label, outcome)
 
-    async def _row(self, aio: Any, row: dict[str, Any]) -> Outcome:
+    async def _row(self, send: Callable[[dict[str, Any]], Any], row: dict[str, Any]) -> Outcome:
         try:
             request = self.request_for(row)
         except MapError as exc:
@@ -257,7 +265,7 @@ class Mapper:
         future = asyncio.get_running_loop().create_future()
         self.cache[key] = future
         try:
-            outcome = await self._send(aio, request)
+            outcome = await self._send(send, request)
         except BaseException:
             self.cache.pop(key, None)
             future.cancel()
@@ -266,12 +274,12 @@ class Mapper:
         future.set_result(outcome)
         return outcome
 
-    async def _send(self, aio: Any, request: dict[str, Any]) -> Outcome:
+    async def _send(self, send: Callable[[dict[str, Any]], Any], request: dict[str, Any]) -> Outcome:
         attempt = 0
         while True:
             self.sent += 1
             try:
-                interaction = await aio.interactions.create(**request)
+                interaction = await send(request)
             except Exception as exc:
                 if attempt >= self.retries or not is_retryable(exc):
                     return Outcome(error=self.describe(exc, request))
@@ -376,6 +384,11 @@ def map_rows(
     def make_client() -> Any:
         return backend.client(settings.timeout, 1)
 
+    def make_sender(aio: Any) -> Callable[[dict[str, Any]], Any]:
+        from .map_send import RowSender
+
+        return RowSender.for_request(aio, request_for(first[2]) if first is not None else base)
+
     total = len(rows) if hasattr(rows, "__len__") else None
     mapper = Mapper(
         _chain_first(first, found),
@@ -383,6 +396,7 @@ def map_rows(
         finish=_finisher(opts.schema),
         describe=describe,
         make_client=make_client,
+        make_sender=make_sender,
         concurrency=concurrency,
         retries=retries,
         total=total,
