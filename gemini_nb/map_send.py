@@ -4,7 +4,7 @@ Why its own module: google-genai 3.x (Speakeasy code) builds three throw-away py
 every create (``pydantic.create_model`` in ``unmarshal`` for the keyword arguments, in
 ``marshal_json`` for the body, in ``unmarshal`` again for the answer): about two thirds of the
 client's CPU per call, which caps one process near 30 creates/s on a 2-core machine and so sets
-the pace of a big ``map``. Two of the three are work a map does not need:
+the pace of a big ``map``. Two of the three (all but the body's) are work a map does not need:
 
 * the request goes in as a ``CreateInteractionRequest`` validated by the SDK's own (compiled)
   model class, so the SDK does not re-validate keyword arguments through a fresh model;
@@ -13,7 +13,7 @@ the pace of a big ``map``. Two of the three are work a map does not need:
   Error statuses still raise the SDK's usual exceptions (the raw accessor parses those eagerly),
   so retries, ``Retry-After`` and error messages are unchanged.
 
-The third cost is not CPU but waiting: the async SDK runs its (synchronous) auth hook through
+Another cost is waiting, not CPU: the async SDK runs its (synchronous) auth hook through
 ``asyncio.to_thread`` on every request, and under load each such hop costs 100-300 ms (a worker
 thread must win the GIL from the loop, twice). When the client authenticates with a plain API key
 the hook only sets headers, so this map's own client runs it inline on its event loop instead
@@ -23,9 +23,8 @@ What the parsed call did that the raw one does not, automatic continuation of an
 the decode limit (``status: requires_continuation``), is kept: the next hops go through the SDK's
 parsed create (which continues any further hops itself) and are merged as the SDK merges them.
 Nothing in the SDK is patched: only the map's own client instance is configured, so other code in
-the process uses the SDK unchanged. When this SDK
-lacks one of these pieces, or the request has a field its model does not know, rows use the plain
-``create(**request)``.
+the process uses the SDK unchanged. When this SDK lacks one of these pieces, or the request has a
+field its model does not know, rows use the plain ``create(**request)``.
 """
 
 from __future__ import annotations
