@@ -185,3 +185,17 @@ def test_an_answer_cut_at_the_decode_limit_is_continued_and_merged():
     assert merged["id"] == "hop2" and merged["status"] == "completed"
     assert [s["content"][0]["text"] for s in merged["steps"]] == ["Hel", "lo"]
     assert merged["usage"] == {"total_input_tokens": 12, "total_output_tokens": 5}
+
+
+def test_progress_is_reported_on_a_timer_not_per_row(session, emu):
+    import time
+
+    from gemini_nb import mapping
+
+    seen = []
+    df = pd.DataFrame({"q": [f"Count to {i}" for i in range(60)]})
+    start = time.monotonic()
+    out = map_rows(df, "{{q}}", session=session, progress=seen.append, concurrency=8)
+    elapsed = time.monotonic() - start
+    assert out["error"].isna().all() and seen[-1].finished and seen[-1].done == 60
+    assert len(seen) <= elapsed / mapping.REPORT_EVERY + 2  # one snapshot per tick, whatever the rows
