@@ -7,11 +7,12 @@ a map builds, and that only the map's own client is configured (the SDK is never
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pandas as pd
 import pytest
 
-from gemini_nb import map_send
+from gemini_nb import map_send, mapping
 from gemini_nb.map_send import RowSender, inline_auth_hook, request_model
 from gemini_nb.mapping import map_rows
 
@@ -188,10 +189,6 @@ def test_an_answer_cut_at_the_decode_limit_is_continued_and_merged():
 
 
 def test_progress_is_reported_on_a_timer_not_per_row(session, emu):
-    import time
-
-    from gemini_nb import mapping
-
     seen = []
     df = pd.DataFrame({"q": [f"Count to {i}" for i in range(60)]})
     start = time.monotonic()
