@@ -10,6 +10,8 @@ refers to the previous turn's topic).
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -521,9 +523,25 @@ class _Finder:
         return m
 
 
+READ_CHARS = 6_000
+"""A long prompt (a pasted document, a CSV) is read for its form from this many characters at
+its start and at its end: requests state their form there, and reading megabytes of pasted text
+with every pattern would cost seconds per turn."""
+
+
 def parse(prompt: str) -> Form:
-    """The form ``prompt`` asks for (counts within the request, layout, language, topic)."""
+    """The form ``prompt`` asks for (counts within the request, layout, language, topic).
+
+    The same prompt is read once per turn (the answer and its thought summary both ask): the
+    reading is cached, and each caller gets its own copy to change."""
     text = prompt.strip()
+    if len(text) > 2 * READ_CHARS:
+        text = text[:READ_CHARS] + "\n…\n" + text[-READ_CHARS:]
+    return copy.deepcopy(_parse(text))
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(text: str) -> Form:
     low = text.lower()
     form = Form(language=detect_language(text))
     find = _Finder(low)
