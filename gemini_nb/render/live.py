@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from . import nowait
 from . import trace as _trace
 from .bundle import result_bundle
 from .markdown import footer, live_markdown, live_plain
@@ -76,17 +77,14 @@ class _Trace:
 
 
 class IPythonSink:
-    """Publishes through IPython's display machinery (works in any Jupyter frontend)."""
+    """Publishes through IPython's display machinery (works in any Jupyter frontend), without
+    waiting on the kernel's stream flush where none is needed (:mod:`.nowait`)."""
 
     def display(self, data: dict[str, Any], display_id: str) -> None:
-        from IPython.display import display
-
-        display(data, raw=True, display_id=display_id)
+        nowait.display(data, display_id)
 
     def update(self, data: dict[str, Any], display_id: str) -> None:
-        from IPython.display import update_display
-
-        update_display(data, raw=True, display_id=display_id)
+        nowait.update(data, display_id)
 
 
 class LiveDisplay:
