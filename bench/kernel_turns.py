@@ -16,6 +16,10 @@ Rows: the 20,000-delta answer (kernel CPU added, display messages in the busiest
 bytes vs the answer's size), the 100-delta streamed turn and the non-streamed turn (wall added).
 
     python bench/kernel_turns.py [--quick] [--pairs N] [--long-pairs N] [--deltas 20000]
+                                 [--only long|short|stream]
+
+``--only`` runs one part: ``long`` (rows 1a-1c), ``short`` (2a and 2b) or ``stream`` (2a alone),
+to iterate on one figure faster; the rows print the same.
 """
 
 from __future__ import annotations
@@ -206,15 +210,19 @@ def _in_bundle(cell, deltas: int) -> bool:
     return False
 
 
-def short_turns(pairs: int) -> list[Row]:
+SHORT_TURNS = (
+    ("2a", "streamed 100-delta turn", "--stream", SHORT_PROMPT),
+    ("2b", "non-streamed turn", "--no-stream", PLAIN_PROMPT),
+)
+PARTS = ("all", "long", "short", "stream")
+
+
+def short_turns(pairs: int, keys: tuple[str, ...] = ("2a", "2b")) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="gemini-nb-bench-") as tmp, emulator_process() as (_, url):
         turns = Turns(url, os.path.join(tmp, "history.sqlite3"))
         try:
             rows = []
-            for key, name, flags, prompt in (
-                ("2a", "streamed 100-delta turn", "--stream", SHORT_PROMPT),
-                ("2b", "non-streamed turn", "--no-stream", PLAIN_PROMPT),
-            ):
+            for key, name, flags, prompt in (t for t in SHORT_TURNS if t[0] in keys):
                 for _ in range(2):
                     turns.learn(name, flags, prompt)
                 cpu: dict[str, list[float]] = {"magic": [], "raw": []}
@@ -252,11 +260,22 @@ def short_turns(pairs: int) -> list[Row]:
 
 
 def measure(
-    quick: bool = False, pairs: int | None = None, long_pairs: int | None = None, deltas: int = 20_000
+    quick: bool = False,
+    pairs: int | None = None,
+    long_pairs: int | None = None,
+    deltas: int = 20_000,
+    only: str = "all",
 ) -> list[Row]:
+    if only not in PARTS:
+        raise ValueError(f"--only must be one of {', '.join(PARTS)}, not {only!r}")
     pairs = pairs or (10 if quick else 40)
     long_pairs = long_pairs or (1 if quick else 3)
-    return long_stream(long_pairs, deltas) + short_turns(pairs)
+    rows = long_stream(long_pairs, deltas) if only in ("all", "long") else []
+    if only in ("all", "short"):
+        rows += short_turns(pairs)
+    elif only == "stream":
+        rows += short_turns(pairs, ("2a",))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,8 +284,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, help="pairs for the short turns (default 40, quick 10)")
     ap.add_argument("--long-pairs", type=int, help="pairs for the long stream (default 3, quick 1)")
     ap.add_argument("--deltas", type=int, default=20_000, help="deltas in the long stream (default 20000)")
+    ap.add_argument(
+        "--only", choices=PARTS, default="all", help="one part: long (1a-1c), short (2a, 2b), stream (2a)"
+    )
     args = ap.parse_args(argv)
-    print_table(measure(args.quick, args.pairs, args.long_pairs, args.deltas))
+    print_table(measure(args.quick, args.pairs, args.long_pairs, args.deltas, args.only))
     return 0
 
 

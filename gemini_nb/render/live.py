@@ -3,7 +3,9 @@
 Why this shape: a fast stream delivers thousands of deltas a second and every display update
 is a message that carries the *whole* preview, so two bounds apply:
 
-* **messages**: at most ``rate`` updates a second, whatever the delta rate;
+* **messages**: at most ``rate`` a second, whatever the delta rate; the opening display counts,
+  so the first update waits one interval after it (a short answer then costs one update less:
+  each message is work on the kernel's IO thread that competes with parsing the stream);
 * **bytes**: each update shows a bounded tail of the answer, and the sum of all updates (each
   charged its IOPub envelope too) stays within ``byte_ratio`` x the characters received plus
   ``byte_slack``. With the final display (markdown + plain: about 2x the answer) a turn's
@@ -26,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from . import nowait
 from . import trace as _trace
 from .bundle import result_bundle
 from .markdown import footer, live_markdown, live_plain
@@ -76,17 +79,14 @@ class _Trace:
 
 
 class IPythonSink:
-    """Publishes through IPython's display machinery (works in any Jupyter frontend)."""
+    """Publishes through IPython's display machinery (works in any Jupyter frontend), without
+    waiting on the kernel's stream flush where none is needed (:mod:`.nowait`)."""
 
     def display(self, data: dict[str, Any], display_id: str) -> None:
-        from IPython.display import display
-
-        display(data, raw=True, display_id=display_id)
+        nowait.display(data, display_id)
 
     def update(self, data: dict[str, Any], display_id: str) -> None:
-        from IPython.display import update_display
-
-        update_display(data, raw=True, display_id=display_id)
+        nowait.update(data, display_id)
 
 
 class LiveDisplay:
@@ -136,6 +136,7 @@ class LiveDisplay:
             return
         self.sink.display(dict(EMPTY), self.display_id)
         self._started = True
+        self._last = self.clock()  # the opening display is a message too: the throttle counts it
 
     def show_trace(self, steps: list, runs: Any = None) -> None:
         """The tool trace so far (earlier rounds, calls running now): shown at once."""

@@ -232,6 +232,31 @@ def test_live_updates_in_any_second_are_bounded_by_the_throttle():
     assert stamps and max(sum(1 for t in stamps if s <= t < s + 1.0) for s in stamps) <= 21
 
 
+def test_the_opening_display_counts_in_the_throttle():
+    """Every display message counts, the opening one too: the first update waits an interval."""
+    clock = [0.0]
+    stamps = []
+
+    class Timed(Sink):
+        def display(self, data, display_id):
+            stamps.append(("display", clock[0]))
+
+        def update(self, data, display_id):
+            stamps.append(("update", clock[0]))
+
+    live = LiveDisplay(Timed(), rate=20, clock=lambda: clock[0])
+    asm = StreamAssembler()
+    live.start()
+    for _ in range(200):  # text from the first millisecond on
+        asm.feed({"event_type": "step.delta", "index": 0, "delta": {"type": "text", "text": "x"}})
+        clock[0] += 0.001
+        live.tick(asm)
+    live.close()
+    times = [t for _, t in stamps]
+    assert stamps[0] == ("display", 0.0) and len(stamps) >= 4
+    assert all(later - earlier >= 0.05 for earlier, later in zip(times[:-2], times[1:-1]))
+
+
 def test_live_preview_shows_a_bounded_tail():
     clock = [0.0]
     sink = RecordingSink()
