@@ -237,7 +237,7 @@ def test_the_opening_display_counts_in_the_throttle():
     clock = [0.0]
     stamps = []
 
-    class Timed(Sink):
+    class Timed(RecordingSink):
         def display(self, data, display_id):
             stamps.append(("display", clock[0]))
 
