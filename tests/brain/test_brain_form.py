@@ -402,3 +402,25 @@ def test_any_prompt_gets_an_answer(prompt):
     assert isinstance(form.topic, str)
     text = answer(prompt) if prompt.strip() else answer("x")
     assert isinstance(text, str) and text.strip()
+
+
+def test_a_long_prompt_is_read_for_its_form_at_its_start_and_end():
+    """A pasted document between the request and its closing line: the form is still found (and
+    a multi-megabyte prompt is not scanned whole by every pattern)."""
+    filler = "The quarterly report lists revenue, costs and staff numbers. " * 2_000  # ~120 kB
+    asked = forms.parse("Summarize this report in 3 bullet points:\n" + filler)
+    assert (asked.kind, asked.items) == ("bullets", 3)
+    closing = forms.parse(filler + "\nAnswer in exactly 2 sentences.")
+    assert closing.sentences == 2
+    assert (
+        "bullet" not in forms.parse("x " * 2 * forms.READ_CHARS + " in 3 bullet points " + "y " * 9_000).kind
+    )
+
+
+def test_the_same_prompt_is_read_once_and_each_caller_gets_its_own_form():
+    forms._parse.cache_clear()
+    first = forms.parse("List 4 fruits")
+    first.items = 99
+    second = forms.parse("List 4 fruits")
+    assert second.items == 4 and second is not first
+    assert forms._parse.cache_info().hits == 1
