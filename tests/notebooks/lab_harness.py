@@ -141,6 +141,16 @@ def cell_outputs(page, index: int):
 
 
 @contextmanager
+def ran_notebook(root: Path, name: str, cells: list[str], timeout_s: float = 180) -> Iterator[object]:
+    """:func:`lab_notebook`, every cell run with Lab's own command and a full-page screenshot saved
+    as ``root/lab.png``; yields the page."""
+    with lab_notebook(root, name, cells) as (page, url):
+        run_notebook_in_lab(page, url, name, timeout_s=timeout_s)
+        page.screenshot(path=str(root / "lab.png"), full_page=True)
+        yield page
+
+
+@contextmanager
 def lab_notebook(root: Path, name: str, cells: list[str]) -> Iterator[tuple[object, str]]:
     """Write ``cells`` as ``root/name``, start Lab on ``root`` (embedded emulator, no key) and a
     Chromium page; yield ``(page, lab_url)``. Both stop on exit."""

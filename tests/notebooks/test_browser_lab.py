@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from lab_harness import cell_outputs as outputs
-from lab_harness import lab_notebook, run_notebook_in_lab
+from lab_harness import ran_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +25,7 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def lab_page(tmp_path_factory, browser_ready):
-    root = tmp_path_factory.mktemp("lab")
-    with lab_notebook(root, "magics.ipynb", CELLS) as (page, url):
-        run_notebook_in_lab(page, url, "magics.ipynb", timeout_s=180)
-        page.screenshot(path=str(root / "lab.png"), full_page=True)
+    with ran_notebook(tmp_path_factory.mktemp("lab"), "magics.ipynb", CELLS) as page:
         yield page
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from lab_harness import cell_outputs as outputs
-from lab_harness import lab_notebook, run_notebook_in_lab
+from lab_harness import ran_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +24,7 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def lab_page(tmp_path_factory, browser_ready):
-    root = tmp_path_factory.mktemp("lab_media")
-    with lab_notebook(root, "media.ipynb", CELLS) as (page, url):
-        run_notebook_in_lab(page, url, "media.ipynb", timeout_s=180)
-        page.screenshot(path=str(root / "lab.png"), full_page=True)
+    with ran_notebook(tmp_path_factory.mktemp("lab_media"), "media.ipynb", CELLS) as page:
         yield page
 
 

@@ -9,28 +9,10 @@ from __future__ import annotations
 
 import pytest
 from shell_helpers import run_cell
+from test_tool_loop import _fresh, get_weather  # noqa: F401 - the recording tool and its reset
 
 import gemini_nb
 from gemini_nb.widgets.approval import ApprovalPanel
-
-
-def get_weather(location: str, unit: str = "celsius") -> dict:
-    """Gets the current weather for a city.
-
-    Args:
-        location: City name.
-        unit: celsius or fahrenheit.
-    """
-    get_weather.calls.append(location)
-    return {"location": location, "sky": "sunny", "temp": 21}
-
-
-get_weather.calls = []
-
-
-@pytest.fixture(autouse=True)
-def _fresh():
-    get_weather.calls.clear()
 
 
 def results_sent(emu):
