@@ -5,6 +5,8 @@ small enough to read in one screen, and each has one failure story:
 
 * :func:`call_unary` returns the SDK's ``Interaction`` or raises the SDK's error;
 * :func:`consume_stream` feeds every event to a :class:`~gemini_nb.stream.StreamAssembler`.
+  Events are read off the wire as dicts (:mod:`gemini_nb.sse`), where the SDK allows it: its
+  parsed stream costs about 1 ms of CPU per event, reading the same bytes about 20 us.
   A *background* run lives on server-side when the connection drops, so a dropped stream
   (a connection error, or a clean EOF without ``interaction.completed``) is resumed with
   ``GET /interactions/{id}?stream=true&last_event_id=...`` and finishes normally. A foreground
@@ -18,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import sse
 from .ids import interaction_id
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -93,7 +96,9 @@ def consume_stream(
     """Stream ``request`` into ``assembler`` (``on_event`` after every event); returns how many
     times the stream was resumed. With ``resumable`` (a stored background run), a drop is
     followed by a resume from ``assembler.last_event_id``; otherwise it is the caller's to report."""
-    events = client.interactions.create(**request, stream=True)
+    events = sse.open_create(client, request)
+    if events is None:  # an SDK without raw access: its parsed stream
+        events = client.interactions.create(**request, stream=True)
     return _drain(client, events, assembler, on_event, resumable=resumable)
 
 
@@ -104,8 +109,13 @@ def follow_stream(
     ``assembler``, resuming from ``assembler.last_event_id`` after each drop (at most
     :data:`MAX_RESUMES`); returns the resumes. Used by background jobs and ``attach``; the
     caller falls back to polling when this raises or ends without completion."""
-    events = client.interactions.get(interaction_id(rid), stream=True)
-    return _drain(client, events, assembler, on_event, resumable=True)
+    return _drain(client, _get_stream(client, interaction_id(rid)), assembler, on_event, resumable=True)
+
+
+def _get_stream(client: Transport, rid: str, **params: Any) -> Any:
+    """``GET ?stream=true`` events: dicts off the wire where the SDK allows it, else its stream."""
+    events = sse.open_get(client, rid, **params)
+    return events if events is not None else client.interactions.get(rid, stream=True, **params)
 
 
 def _drain(
@@ -125,10 +135,11 @@ def _drain(
                 raise
         else:
             if assembler.completed or not (resumable and _can_resume(assembler, resumes)):
+                assembler.final_interaction = sse.sdk_interaction(assembler.final_interaction)
                 return resumes
         resumes += 1
         rid = interaction_id(str(assembler.id))  # _can_resume checked it is there; this, its shape
-        events = client.interactions.get(rid, stream=True, last_event_id=assembler.last_event_id)
+        events = _get_stream(client, rid, last_event_id=assembler.last_event_id)
 
 
 def _can_resume(assembler: StreamAssembler, resumes: int) -> bool:
