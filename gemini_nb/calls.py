@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import sse
+from . import sse, unary
 from .ids import interaction_id
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -33,8 +33,9 @@ MAX_RESUMES = 5
 
 
 def call_unary(client: Transport, request: dict[str, Any]) -> Any:
-    """One ``interactions.create`` without streaming."""
-    return client.interactions.create(**request)
+    """One ``interactions.create`` without streaming: the SDK's ``Interaction``, at less CPU
+    (:func:`gemini_nb.unary.create`)."""
+    return unary.create(client, request)
 
 
 def poll_background(
