@@ -63,6 +63,26 @@ def _bench_raw_turn(body):
                 _bench_prev = interaction.id
     else:
         _bench_prev = _bench_client.interactions.create(**kwargs).id
+
+import json as _bench_json
+_bench_wire_prev = None
+
+def _bench_wire_turn(body):
+    '''The same request with the SDK's raw response, read with json alone: no model per event or
+    per answer. The floor any client pays for these bytes; continues its own chain.'''
+    global _bench_wire_prev
+    kwargs = {{k: v for k, v in body.items() if k != "previous_interaction_id"}}
+    if _bench_wire_prev:
+        kwargs["previous_interaction_id"] = _bench_wire_prev
+    response = _bench_client.interactions.with_raw_response.create(**kwargs)
+    if not kwargs.get("stream"):
+        _bench_wire_prev = response.json()["id"]
+        return
+    for line in response.http_response.iter_lines():
+        if line.startswith("data: {{"):
+            rid = (_bench_json.loads(line[6:]).get("interaction") or {{}}).get("id")
+            _bench_wire_prev = rid or _bench_wire_prev
+    response.http_response.close()
 """
 
 
@@ -114,6 +134,9 @@ class Turns:
     def raw(self, name: str, timeout: float = 600):
         return self.kernel.execute(f"_bench_raw_turn({self.bodies[name]!r})", timeout=timeout)
 
+    def wire(self, name: str, timeout: float = 600):
+        return self.kernel.execute(f"_bench_wire_turn({self.bodies[name]!r})", timeout=timeout)
+
     def learn(self, name: str, flags: str, prompt: str, timeout: float = 600, as_prompt: str = "") -> None:
         """Warm both arms up once, keeping the body the magic sent for the raw arm.
 
@@ -123,6 +146,7 @@ class Turns:
         self.magic(flags, prompt, timeout)
         self.bodies[name] = last_body(self.url)
         self.raw(name, timeout)
+        self.wire(name, timeout)
         if as_prompt:
             text = json.dumps(self.bodies[name])
             if json.dumps(prompt)[1:-1] not in text:
@@ -154,10 +178,15 @@ def long_stream(pairs: int, deltas: int) -> list[Row]:
             def raw() -> float:
                 return turns.kernel.measure(f"_bench_raw_turn({turns.bodies['long']!r})")[1]
 
+            def wire() -> float:
+                return turns.kernel.measure(f"_bench_wire_turn({turns.bodies['long']!r})")[1]
+
             magic_cpu, raw_cpu = paired(pairs, magic, raw)
+            floor_magic, floor_cpu = paired(pairs, magic, wire)
         finally:
             turns.close()
     added = [m - r for m, r in zip(magic_cpu, raw_cpu)]
+    over_floor = [m - w for m, w in zip(floor_magic, floor_cpu)]
     ratios = [m / r for m, r in zip(magic_cpu, raw_cpu)]
     busiest = [c.busiest_second() for c in cells]
     iopub = [c.iopub_bytes for c in cells]
@@ -172,7 +201,9 @@ def long_stream(pairs: int, deltas: int) -> list[Row]:
             statistics.median(ratios),
             "<= 0.5 s added",
             median_spread(added)[0] <= 0.5,
-            note=f"{pairs} pair(s); CPU of the whole kernel process (getrusage in the kernel).",
+            note=f"{pairs} pair(s); CPU of the whole kernel process (getrusage in the kernel). Over the "
+            "floor (the same bytes read with json alone, no SDK models): "
+            f"{fmt(over_floor, 's', signed=True)} (floor {fmt(floor_cpu, 's')}).",
         ),
         Row(
             "1b",
@@ -225,7 +256,7 @@ def short_turns(pairs: int, keys: tuple[str, ...] = ("2a", "2b")) -> list[Row]:
             for key, name, flags, prompt in (t for t in SHORT_TURNS if t[0] in keys):
                 for _ in range(2):
                     turns.learn(name, flags, prompt)
-                cpu: dict[str, list[float]] = {"magic": [], "raw": []}
+                cpu: dict[str, list[float]] = {"magic": [], "raw": [], "wire": []}
 
                 def arm(which: str, code: str) -> float:
                     cell, used = turns.kernel.measure(code)
@@ -237,8 +268,15 @@ def short_turns(pairs: int, keys: tuple[str, ...] = ("2a", "2b")) -> list[Row]:
                     lambda: arm("magic", f"%%gemini {flags}\n{prompt}"),
                     lambda: arm("raw", f"_bench_raw_turn({turns.bodies[name]!r})"),
                 )
+                cpu["magic"], magic_cpu = [], cpu["magic"]
+                floor_magic, floor = paired(
+                    pairs,
+                    lambda: arm("magic", f"%%gemini {flags}\n{prompt}"),
+                    lambda: arm("wire", f"_bench_wire_turn({turns.bodies[name]!r})"),
+                )
+                over_floor = [m - w for m, w in zip(floor_magic, floor)]
                 added = [m - r for m, r in zip(magic, raw)]
-                cpu_added = [m - r for m, r in zip(cpu["magic"], cpu["raw"])]
+                cpu_added = [m - r for m, r in zip(magic_cpu, cpu["raw"])]
                 med = median_spread(added)[0]
                 rows.append(
                     Row(
@@ -251,7 +289,9 @@ def short_turns(pairs: int, keys: tuple[str, ...] = ("2a", "2b")) -> list[Row]:
                         med <= 0.005,
                         note=f"{pairs} pairs; cell wall time from execute_request to idle, both arms "
                         "continuing their own chain; kernel CPU added "
-                        f"{fmt(cpu_added, 'ms', 1e3, 1, True)}.",
+                        f"{fmt(cpu_added, 'ms', 1e3, 1, True)}. Over the floor (the same bytes read "
+                        f"with json alone, no SDK models; {pairs} more pairs): "
+                        f"{fmt(over_floor, 'ms', 1e3, 1, True)} wall (floor {fmt(floor, 'ms', 1e3, 1)}).",
                     )
                 )
         finally:

@@ -48,15 +48,17 @@ def _error_translator() -> Callable[[BaseException], BaseException] | None:
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
-    """What reading a body can raise: httpx's errors, and httpx2's when the SDK runs on it."""
-    import httpx
+    """What reading a body can raise: the HTTP errors of httpx and of httpx2 (google-genai 3.x runs
+    on one or both, depending on its version)."""
+    import importlib
 
-    errors: tuple[type[BaseException], ...] = (httpx.HTTPError,)
-    try:
-        import httpx2  # type: ignore[import-not-found]
-    except ImportError:
-        return errors
-    return (*errors, httpx2.HTTPError)
+    errors: list[type[BaseException]] = []
+    for name in ("httpx", "httpx2"):
+        try:
+            errors.append(importlib.import_module(name).HTTPError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
 
 
 def _raw(client: Any) -> Any:
