@@ -31,23 +31,23 @@ from typing import Any
 _lock = threading.RLock()
 
 
-def update(data: dict[str, Any], display_id: str) -> None:
-    """``IPython.display.update_display(data, raw=True, display_id=...)`` without the flush."""
+def update(data: dict[str, Any], display_id: str, metadata: dict[str, Any] | None = None) -> None:
+    """``IPython.display.update_display(data, raw=True, ...)`` without the flush."""
     from IPython.display import update_display
 
     with _no_flush():
-        update_display(data, raw=True, display_id=display_id)
+        update_display(data, raw=True, metadata=metadata, display_id=display_id)
 
 
-def display(data: dict[str, Any], display_id: str) -> None:
-    """``IPython.display.display(data, raw=True, display_id=...)``, flushing only printed text."""
+def display(data: dict[str, Any], display_id: str, metadata: dict[str, Any] | None = None) -> None:
+    """``IPython.display.display(data, raw=True, ...)``, flushing only printed text."""
     from IPython.display import display as show
 
     if _unflushed():
-        show(data, raw=True, display_id=display_id)
+        show(data, raw=True, metadata=metadata, display_id=display_id)
         return
     with _no_flush():
-        show(data, raw=True, display_id=display_id)
+        show(data, raw=True, metadata=metadata, display_id=display_id)
 
 
 def _unflushed() -> bool:

@@ -192,17 +192,19 @@ def job_bundle(job: Any) -> Any:
 
 
 class IPythonSink:
-    """Display messages through IPython (any Jupyter front end)."""
+    """Display messages through IPython (any Jupyter front end), without waiting on ipykernel's
+    stream flush for each update (:mod:`gemini_nb.render.nowait`): a running job updates about
+    11 times a second."""
 
     def display(self, data: dict[str, Any], metadata: dict[str, Any], display_id: str) -> None:
-        from IPython.display import display
+        from ..render import nowait
 
-        display(data, raw=True, metadata=metadata, display_id=display_id)
+        nowait.display(data, display_id, metadata)
 
     def update(self, data: dict[str, Any], metadata: dict[str, Any], display_id: str) -> None:
-        from IPython.display import update_display
+        from ..render import nowait
 
-        update_display(data, raw=True, metadata=metadata, display_id=display_id)
+        nowait.update(data, display_id, metadata)
 
 
 class _Ticking:

@@ -120,3 +120,17 @@ def test_a_streamed_cell_waits_on_no_stream_flush(ip, kernel_pub, monkeypatch):
     types = kernel_pub.socket.types
     assert types[0] == "display_data" and types[-1] == "update_display_data" and len(types) >= 2
     assert kernel_pub.flushes == []
+
+
+def test_the_job_display_passes_its_metadata_and_skips_the_flush(kernel_pub, monkeypatch):
+    from gemini_nb.widgets.job import IPythonSink
+
+    quiet_streams(monkeypatch)
+    sink = IPythonSink()
+    sink.display({"text/plain": "job"}, {"gemini_nb": {"job": "v1_x"}}, "job-region")
+    sink.update({"text/plain": "job, later"}, {"gemini_nb": {"job": "v1_x"}}, "job-region")
+    assert kernel_pub.flushes == []
+    assert kernel_pub.socket.types == ["display_data", "update_display_data"]
+    content = json.loads(kernel_pub.socket.sent[-1][kernel_pub.socket.sent[-1].index(b"<IDS|MSG>") + 5])
+    assert content["metadata"] == {"gemini_nb": {"job": "v1_x"}}
+    assert content["transient"] == {"display_id": "job-region"}
