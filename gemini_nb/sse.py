@@ -7,8 +7,9 @@ answer kept the kernel busy for 18 s, against 0.3 s to read the same bytes here.
 never needed the models: :class:`~gemini_nb.stream.StreamAssembler` reads dicts.
 
 So a stream is opened through the SDK's own client (``with_raw_response``: same request
-building, auth hook, retries on 408/429/5xx, and the same exceptions for an error status), and
-its body is read here. What the SDK's stream did that this keeps:
+building, auth hook, retries on 408/429/5xx, and the same exceptions for an error status; the
+request validated once by its compiled model, :mod:`gemini_nb.sdk_request`), and its body is
+read here. What the SDK's stream did that this keeps:
 
 * 3.x framing: a leading BOM, CRLF or CR line ends, ``:`` comments, multi-line ``data:``, blocks
   without data skipped, ``data: [DONE]`` ends the stream, and a fragment that is not JSON (a
@@ -74,8 +75,17 @@ def open_create(client: Any, request: dict[str, Any]) -> Iterator[Any] | None:
     raw, translate = _raw(client), _error_translator()
     if raw is None or translate is None:
         return None
-    first = raw.create(**request, stream=True)  # an error status raises here, the SDK's way
+    first = _send(raw, request)  # an error status raises here, the SDK's way
     return EventStream(_hops(raw, request, first, translate))
+
+
+def _send(raw: Any, request: dict[str, Any]) -> Any:
+    """One streamed create through the raw accessor, with the request validated by the SDK's
+    compiled model where possible (:mod:`gemini_nb.sdk_request`), else as keyword arguments."""
+    from . import sdk_request
+
+    typed = sdk_request.typed({**request, "stream": True})
+    return raw.create(request=typed) if typed is not None else raw.create(**request, stream=True)
 
 
 def open_get(client: Any, rid: str, **params: Any) -> Iterator[Any] | None:
@@ -120,7 +130,7 @@ def _hops(raw: Any, request: dict[str, Any], response: Any, translate: Any) -> I
         if not continues_client_side(request):
             return
         started_with = token
-        response = raw.create(**next_hop(request, token, last.get("id")), stream=True)
+        response = _send(raw, next_hop(request, token, last.get("id")))
 
 
 def continues_client_side(request: dict[str, Any]) -> bool:

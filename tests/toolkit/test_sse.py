@@ -100,7 +100,7 @@ def test_the_same_answer_as_the_sdks_parsed_stream(client, emu, schema):
     emu.configure(schema=schema)
     request = {
         "model": MODEL,
-        "input": "Think it over, then count from 1 to 40 and describe a red square.",
+        "input": [{"text": "Think it over, then count from 1 to 40 and describe a red square."}],
         "generation_config": {"thinking_summaries": "auto"},
         "store": False,
     }
@@ -108,6 +108,10 @@ def test_the_same_answer_as_the_sdks_parsed_stream(client, emu, schema):
     raw = sse.open_create(client, request)
     assert raw is not None, "the installed SDK offers raw access: the fast path must be taken"
     events = list(raw)
+    posts = [
+        r["body"] for r in emu.requests() if r["method"] == "POST" and r["path"].endswith("/interactions")
+    ]
+    assert posts[-1] == posts[-2]  # the same request on the wire
     assert all(isinstance(e, dict) for e in events)
     assert _steady([to_plain(e) for e in parsed]) == _steady(events)  # event for event, field for field
     a, b = _assembled(parsed), _assembled(events)
@@ -137,6 +141,8 @@ class _Hops:
         self.bodies, self.requests = bodies, []
 
     def create(self, **request):
+        if "request" in request:  # validated by the SDK's compiled model: compare its wire form
+            request = to_plain(request["request"].body)
         self.requests.append(request)
         events = self.bodies[len(self.requests) - 1]
         return type("Raw", (), {"http_response": _Body([b"".join(_frame(e) for e in events)])})()
