@@ -36,30 +36,16 @@ CONTINUE = "requires_continuation"
 
 def request_model(aio: Any, request: dict[str, Any]) -> Any:
     """The SDK's ``CreateInteractionRequest`` class when the fast path applies to ``request``
-    (a representative row's request), else None (use the plain keyword call)."""
-    try:
-        from google.genai._gaos.models import CreateInteractionRequest
-    except ImportError:
-        return None
+    (a representative row's request), else None (use the plain keyword call). Rows are validated
+    without the SDK's body normalizer, so only a plain-text ``input`` (which it leaves alone)
+    qualifies."""
+    from .sdk_request import typed
+
     interactions = getattr(aio, "interactions", None)
     if interactions is None or not hasattr(type(interactions), "with_raw_response"):
         return None
-    known: set[str] = set()
-    for model in getattr(_body_type(CreateInteractionRequest), "__args__", ()):
-        for name, field in getattr(model, "model_fields", {}).items():
-            known.update((name, field.alias or name))
-    if not known or not set(request) <= known or not isinstance(request.get("input"), str):
-        return None
-    try:
-        CreateInteractionRequest.model_validate({"body": request})
-    except Exception:  # the plain call reports it the SDK's way
-        return None
-    return CreateInteractionRequest
-
-
-def _body_type(request_class: Any) -> Any:
-    annotation = request_class.model_fields["body"].annotation
-    return getattr(annotation, "__value__", annotation)  # a TypeAliasType over the Union
+    validated = typed(request) if isinstance(request.get("input"), str) else None
+    return None if validated is None else type(validated)
 
 
 class _InlineHook:
