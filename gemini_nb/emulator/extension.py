@@ -46,6 +46,9 @@ class ApiRoute(NamedTuple):
     pattern: re.Pattern
     handler: Handler
     auth: bool = True
+    lean: bool = False
+    """The handler reads only what :class:`gemini_nb.emulator.lean.LeanRequest` offers, so the
+    app may serve it without Starlette's layers (see :mod:`gemini_nb.emulator.lean`)."""
 
     def allows(self, method: str) -> bool:
         if self.methods == ANY or method in self.methods:

@@ -12,7 +12,6 @@ import asyncio
 import re
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import dialects
@@ -53,7 +52,7 @@ class SSEResponse:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _flag(request: Request, name: str) -> bool | None:
+def _flag(request: Any, name: str) -> bool | None:
     value = request.query_params.get(name)
     if value is None:
         return None
@@ -64,8 +63,8 @@ def _flag(request: Request, name: str) -> bool | None:
     raise ApiError(400, f"Invalid value at '{name}': expected true or false, got {value!r}")
 
 
-async def read_json(request: Request, limit: int, required: bool) -> Any:
-    """The JSON body, read at most ``limit`` bytes (refused before reading when declared larger)."""
+async def read_body(request: Any, limit: int) -> bytes:
+    """The body's bytes, read at most ``limit`` (refused before reading when declared larger)."""
     too_big = ApiError(400, f"Request payload size exceeds the limit: {limit} bytes.")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -76,7 +75,11 @@ async def read_json(request: Request, limit: int, required: bool) -> Any:
         if size > limit:
             raise too_big
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes, required: bool) -> Any:
+    """The body as strict JSON; None (or a 400 when ``required``) for an empty one."""
     if not raw.strip():
         if required:
             raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
@@ -84,18 +87,23 @@ async def read_json(request: Request, limit: int, required: bool) -> Any:
     return loads_body(raw)
 
 
+async def read_json(request: Any, limit: int, required: bool) -> Any:
+    """The JSON body, read at most ``limit`` bytes (refused before reading when declared larger)."""
+    return parse_json(await read_body(request, limit), required)
+
+
 def _no_method(method: str, path: str) -> ApiError:
     return ApiError(404, f"Method not found: {method} {path}", "NOT_FOUND")
 
 
-async def interactions(emu: Emulator, request: Request, match: re.Match) -> Response:
+async def interactions(emu: Emulator, request: Any, match: re.Match) -> Response:
+    """The route's handler; it reads only what a LeanRequest offers (the route is ``lean``)."""
     path, method = request.url.path, request.method
-    body = (
-        await read_json(request, emu.config.max_body_bytes, required=False)
-        if method in ("POST", "DELETE")
-        else None
-    )
-    emu.log_request(method, path, request.url.query, request.headers.items(), body)
+    raw = await read_body(request, emu.config.max_body_bytes) if method in ("POST", "DELETE") else b""
+    body = parse_json(raw, required=False)
+    # Logged as received, redacted when read (:mod:`.requestlog`); a body that did not parse
+    # was refused above and is not logged.
+    emu.request_log.append_raw(method, path, request.url.query, list(request.scope["headers"]), raw)
     check_auth(emu.config, request)
     dialect = dialects.choose(request.headers, emu.config.schema)
     model = body.get("model") if isinstance(body, dict) else None
@@ -135,7 +143,8 @@ class InteractionsApi:
 
     def routes(self) -> list[ApiRoute]:
         # auth=False: the handler logs the request first, then checks the key itself.
-        return [ApiRoute(ANY, INTERACTIONS, interactions, auth=False)]
+        # lean=True: the handler reads only what gemini_nb.emulator.lean.LeanRequest offers.
+        return [ApiRoute(ANY, INTERACTIONS, interactions, auth=False, lean=True)]
 
     async def startup(self, emu: Emulator) -> None:
         await emu.resume_unfinished()

@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from . import dialects, memory, runs
+from . import dialects, memory, requestlog, runs
 from . import events as ev
 from .brain.base import Brain, Reply, TurnContext
 from .brain.history import EMPTY, History, fold, is_plain, step_size, summarize
@@ -24,7 +24,6 @@ from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
-from .redact import scrub, scrub_headers, scrub_query, scrub_text
 from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
 
@@ -53,7 +52,7 @@ class Emulator:
             brain = default_brain()
         self.brain = brain
         self.runs: dict[str, runs.Run] = {}
-        self.request_log: collections.deque = collections.deque(maxlen=2000)
+        self.request_log = requestlog.RequestLog()
         self.files: Any = files
         """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
         self.agents: Any = agents
@@ -94,25 +93,9 @@ class Emulator:
         known: Iterable[str] = (),
     ) -> None:
         """Log one API request with every credential redacted (headers, ``?key=``, body fields,
-        and the request's own key value wherever it appears); ``known`` adds more values."""
-        headers = list(headers)
-        lowered = {k.lower(): v for k, v in headers}
-        auth = lowered.get("authorization", "")
-        keys = [
-            *known,
-            lowered.get("x-goog-api-key"),
-            auth[7:].strip() if auth[:7].lower() == "bearer " else auth,
-            *_query_keys(query),
-        ]
-        self.request_log.append(
-            {
-                "method": method,
-                "path": scrub_text(path, keys),
-                "query": scrub_query(query, keys),
-                "headers": scrub_headers(headers, keys, mask="***"),
-                "body": scrub(body, keys),
-            }
-        )
+        and the request's own key value wherever it appears); ``known`` adds more values.
+        The hot routes log the raw request instead (:meth:`.RequestLog.append_raw`)."""
+        self.request_log.append(requestlog.entry(method, path, query, headers, body, known))
 
     def match_fault(self, method: str, path: str, model: str | None) -> FaultRule | None:
         return self.faults.match(method, path, model)
@@ -571,14 +554,6 @@ class Emulator:
             if run.task is not None:
                 run.task.cancel()
         self.store.close()
-
-
-def _query_keys(query: str) -> list[str]:
-    from urllib.parse import parse_qsl
-
-    if not query:
-        return []
-    return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
 
 
 DEADLINE = "Deadline expired before operation could complete."
