@@ -100,13 +100,19 @@ async def interactions(emu: Emulator, request: Any, match: re.Match) -> Response
     """The route's handler; it reads only what a LeanRequest offers (the route is ``lean``)."""
     path, method = request.url.path, request.method
     raw = await read_body(request, emu.config.max_body_bytes) if method in ("POST", "DELETE") else b""
-    body = parse_json(raw, required=False)
+    creating = method == "POST" and match.group("id") is None
+    # A create body read before (:mod:`.prepared`) parsed then; it is not parsed again.
+    prepared = emu.prepared.get(raw) if creating else None
+    body = parse_json(raw, required=False) if prepared is None else None
     # Logged as received, redacted when read (:mod:`.requestlog`); a body that did not parse
     # was refused above and is not logged.
     emu.request_log.append_raw(method, path, request.url.query, list(request.scope["headers"]), raw)
     check_auth(emu.config, request)
     dialect = dialects.choose(request.headers, emu.config.schema)
-    model = body.get("model") if isinstance(body, dict) else None
+    if prepared is not None:
+        model = prepared.model
+    else:
+        model = body.get("model") if isinstance(body, dict) else None
     fault = emu.match_fault(method, path, model)
     if fault is not None:
         if fault.latency_ms:
@@ -117,9 +123,9 @@ async def interactions(emu: Emulator, request: Any, match: re.Match) -> Response
     if rid is None:
         if method != "POST":
             raise _no_method(method, path)
-        if body is None:
+        if body is None and prepared is None:
             raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
-        result = await emu.create(body, dialect, fault)
+        result = await emu.create(body, dialect, fault, raw=raw, prepared=prepared)
         return JSONResponse(result) if isinstance(result, dict) else SSEResponse(result)
     if (method != "POST") if cancel else (method not in ("GET", "DELETE")):
         raise _no_method(method, path)

@@ -11,19 +11,20 @@ import asyncio
 import collections
 import hashlib
 import json
-import random
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from . import dialects, memory, requestlog, runs
 from . import events as ev
-from .brain.base import Brain, Reply, TurnContext
+from .brain.base import Brain, LazyRandom, Reply, TurnContext
 from .brain.history import EMPTY, History, fold, is_plain, step_size, summarize
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
+from .prepared import Prepared, PreparedBodies
+from .prepared import blob as prepared_blob
 from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
 
@@ -53,6 +54,8 @@ class Emulator:
         self.brain = brain
         self.runs: dict[str, runs.Run] = {}
         self.request_log = requestlog.RequestLog()
+        self.prepared = PreparedBodies()
+        """Create bodies already read (:mod:`.prepared`)."""
         self.files: Any = files
         """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
         self.agents: Any = agents
@@ -70,6 +73,7 @@ class Emulator:
         self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
+        self.prepared.clear()
         clear_memo = getattr(self.brain, "clear_memo", None)
         if callable(clear_memo):
             clear_memo()
@@ -107,12 +111,13 @@ class Emulator:
         input_steps: list[dict[str, Any]],
         history: list[dict[str, Any]],
         memo: bool = True,
+        prepared: Prepared | None = None,
     ) -> TurnContext:
-        digest = hashlib.sha256(
-            json.dumps(
-                [req.get("model"), req.get("agent"), input_steps, len(history)], sort_keys=True, default=str
-            ).encode()
-        ).digest()
+        """The brain's view of a turn. Its seed is the digest of the JSON text of
+        ``[model, agent, input_steps, len(history)]``; a prepared body (:mod:`.prepared`)
+        brings that text's head and the request fields' text, computed once."""
+        head = prepared.seed_head if prepared is not None else seed_head(req, input_steps)
+        digest = hashlib.sha256(f"{head}, {len(history)}]".encode()).digest()
         seed = int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
         return TurnContext(
             request=req,
@@ -126,25 +131,31 @@ class Emulator:
             response_format=req.get("response_format"),
             response_modalities=list(req.get("response_modalities") or []),
             agent_config=req.get("agent_config"),
-            rng=random.Random(seed),
+            rng=LazyRandom(seed),
             ids=self.ids,
             files=self.files,
-            memo_key=self._memo_key(req, input_steps, history) if memo else None,
+            memo_key=self._memo_key(req, input_steps, history, prepared) if memo else None,
         )
 
     def _memo_key(
-        self, req: dict[str, Any], input_steps: list[dict[str, Any]], history: list[dict[str, Any]]
+        self,
+        req: dict[str, Any],
+        input_steps: list[dict[str, Any]],
+        history: list[dict[str, Any]],
+        prepared: Prepared | None = None,
     ) -> bytes | None:
         """The identity of a plain-text turn for the brain's memo (:mod:`.brain.memo`): the
         request as validated (the chain named by its content's digest, not by its id) and the
-        seed. None when the answer may read anything else (files, tools, agents, media)."""
-        if self._heavy(req) or not all(is_plain(step) for step in input_steps):
+        seed. None when the answer may read anything else (files, tools, agents, media).
+        A prepared body was such a turn and brings its fields' text."""
+        if prepared is None and (self._heavy(req) or not all(is_plain(step) for step in input_steps)):
             return None
         summary = summarize(history)
         if not summary.plain:
             return None
-        fields = {k: v for k, v in req.items() if k != "previous_interaction_id"}
-        text = json.dumps([fields, summary.digest.hex(), self.config.seed], sort_keys=True, default=str)
+        fields = prepared.fields_text if prepared is not None else fields_text(req)
+        # the JSON text of [fields, digest, seed], the fields' text spliced in
+        text = f'[{fields}, "{summary.digest.hex()}", {json.dumps(self.config.seed)}]'
         return hashlib.sha256(text.encode()).digest()
 
     CHAIN_CACHE = 256
@@ -221,21 +232,40 @@ class Emulator:
 
     # -- create -------------------------------------------------------------------------
     async def create(
-        self, body: Any, dialect: str, fault: FaultRule | None = None
+        self,
+        body: Any,
+        dialect: str,
+        fault: FaultRule | None = None,
+        raw: bytes | None = None,
+        prepared: Prepared | None = None,
     ) -> dict[str, Any] | AsyncIterator[bytes]:
-        req = validate_create(body, agents=self.agents if self.agents is not None else ())
-        if req.get("continuation_token"):
-            raise ApiError(400, "Unknown continuation_token: this server never issued it.")
-        if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
-            raise ApiError(
-                400,
-                f"Agent {req['agent']} runs only in the background: set "
-                "background=true and poll or stream the interaction.",
-            )
-        input_steps = normalize_input(req.get("input"), self.ids)
+        """``body`` parsed from ``raw`` (when given, a plain-text turn's body is remembered:
+        :mod:`.prepared`), or ``prepared``: what an identical body gave before."""
+        keep: bytes | None = None
+        if prepared is not None:
+            req, input_steps = prepared.fresh()
+        else:
+            req = validate_create(body, agents=self.agents if self.agents is not None else ())
+            if req.get("continuation_token"):
+                raise ApiError(400, "Unknown continuation_token: this server never issued it.")
+            if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
+                raise ApiError(
+                    400,
+                    f"Agent {req['agent']} runs only in the background: set "
+                    "background=true and poll or stream the interaction.",
+                )
+            input_steps = normalize_input(req.get("input"), self.ids)
+            if raw is not None and not req.get("agent") and len(raw) <= self.prepared.max_body:
+                keep = prepared_blob(req, input_steps)  # before anything can touch them
         history = self._history(req.get("previous_interaction_id"))
         large = self._large(input_steps, history)
-        ctx = self._context(req, input_steps, history, memo=not large)  # a huge turn is not worth keeping
+        # a huge turn is not worth keeping
+        ctx = self._context(req, input_steps, history, memo=not large, prepared=prepared)
+        if keep is not None and ctx.memo_key is not None:
+            self.prepared.put(
+                raw,  # type: ignore[arg-type]
+                Prepared(body.get("model"), keep, seed_head(req, input_steps), fields_text(req)),
+            )
         if large or self._heavy(req):
             reply = await asyncio.to_thread(self._respond, ctx)
         else:
@@ -554,6 +584,18 @@ class Emulator:
             if run.task is not None:
                 run.task.cancel()
         self.store.close()
+
+
+def seed_head(req: dict[str, Any], input_steps: list[dict[str, Any]]) -> str:
+    """The JSON text of ``[model, agent, input_steps, len(history)]`` up to its last item."""
+    text = json.dumps([req.get("model"), req.get("agent"), input_steps], sort_keys=True, default=str)
+    return text[:-1]
+
+
+def fields_text(req: dict[str, Any]) -> str:
+    """The JSON text of the request's fields in a memo key (the chain is named by content)."""
+    fields = {k: v for k, v in req.items() if k != "previous_interaction_id"}
+    return json.dumps(fields, sort_keys=True, default=str)
 
 
 DEADLINE = "Deadline expired before operation could complete."
