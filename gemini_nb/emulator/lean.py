@@ -46,6 +46,28 @@ def eligible(scope: dict[str, Any]) -> bool:
     return not smuggled(raw)
 
 
+class LeanHeaders(Headers):
+    """Starlette's Headers with lookups from a dict of each name's first value (what its
+    linear scan finds), so the misses a request's dialect check makes raise nothing."""
+
+    def __init__(self, scope: dict[str, Any]):
+        super().__init__(scope=scope)
+        self._first = {k: v for k, v in reversed(self._list)}
+
+    def __getitem__(self, key: str) -> str:
+        value = self._first.get(key.lower().encode("latin-1"))
+        if value is None:
+            raise KeyError(key)
+        return value.decode("latin-1")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._first.get(key.lower().encode("latin-1"))
+        return default if value is None else value.decode("latin-1")
+
+    def __contains__(self, key: Any) -> bool:
+        return key.lower().encode("latin-1") in self._first
+
+
 class LeanURL:
     __slots__ = ("path", "query")
 
@@ -63,14 +85,14 @@ class LeanRequest:
         self.method: str = scope["method"]
         self.url = LeanURL(scope["path"], scope.get("query_string", b"").decode())
         self._receive = receive
-        self._headers: Headers | None = None
+        self._headers: LeanHeaders | None = None
         self._query: QueryParams | None = None
         self._consumed = False
 
     @property
-    def headers(self) -> Headers:
+    def headers(self) -> LeanHeaders:
         if self._headers is None:
-            self._headers = Headers(scope=self.scope)
+            self._headers = LeanHeaders(self.scope)
         return self._headers
 
     @property

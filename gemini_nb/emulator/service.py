@@ -155,7 +155,9 @@ class Emulator:
             return None
         fields = prepared.fields_text if prepared is not None else fields_text(req)
         # the JSON text of [fields, digest, seed], the fields' text spliced in
-        text = f'[{fields}, "{summary.digest.hex()}", {json.dumps(self.config.seed)}]'
+        seed = self.config.seed
+        seed_text = "null" if seed is None else str(seed) if type(seed) is int else json.dumps(seed)
+        text = f'[{fields}, "{summary.digest.hex()}", {seed_text}]'
         return hashlib.sha256(text.encode()).digest()
 
     CHAIN_CACHE = 256
@@ -292,7 +294,8 @@ class Emulator:
             record.usage, record.error = reply.usage, reply.error
             if store:
                 self.store.put(record)
-            return dialects.render(record, dialect)
+            # serialized at once by the route, never kept: the steps need no copy
+            return dialects.render(record, dialect, copy=False)
         if background and dialect == dialects.STEPS and self.config.queue_ms > 0:
             record.status = "queued"
         run = self._start_run(record, reply, status, persist=store)
