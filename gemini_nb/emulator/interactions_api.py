@@ -41,7 +41,10 @@ class Json(JSONResponse):
 
 
 class SSEResponse:
-    """Streams SSE bytes, flushing per event; can abort the connection mid-body on purpose."""
+    """Streams SSE frames, one write per event; can abort the connection mid-body on purpose.
+
+    ``chunks`` yields lists of frames (a burst of events, :meth:`.Emulator._sse`); each frame
+    goes out in its own body message, as a real server sends events as they are produced."""
 
     headers = [
         (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -55,8 +58,9 @@ class SSEResponse:
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": self.headers})
         try:
-            async for chunk in self.chunks:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            async for batch in self.chunks:
+                for chunk in batch:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except StreamAborted:
             return  # returning without the final body makes the server drop the connection
         except (OSError, asyncio.CancelledError):

@@ -240,7 +240,7 @@ class Emulator:
         fault: FaultRule | None = None,
         raw: bytes | None = None,
         prepared: Prepared | None = None,
-    ) -> dict[str, Any] | AsyncIterator[bytes]:
+    ) -> dict[str, Any] | AsyncIterator[list[bytes]]:
         """``body`` parsed from ``raw`` (when given, a plain-text turn's body is remembered:
         :mod:`.prepared`), or ``prepared``: what an identical body gave before."""
         keep: bytes | None = None
@@ -418,36 +418,51 @@ class Emulator:
             self._start_run(record, reply, reply.status, persist=True)
 
     # -- streaming ----------------------------------------------------------------------
-    async def _sse(self, run: runs.Run, start: int, fault: FaultRule | None) -> AsyncIterator[bytes]:
+    async def _sse(self, run: runs.Run, start: int, fault: FaultRule | None) -> AsyncIterator[list[bytes]]:
+        """The stream's SSE frames, in batches as the run reveals them; the route sends each
+        frame of a batch in its own write (:class:`.interactions_api.SSEResponse`), so a
+        client sees every event as it is produced, and the generator is resumed once per
+        burst instead of once per event. Fault rules cut the stream after a number of events."""
         sent = 0
         drop_at = fault.drop_after_events if fault else None
         error_at = fault.error_after_events if fault else None
         async for batch in runs.subscribe(run, start, self.config.keepalive_s):
             if batch is None:
-                yield ev.KEEPALIVE
+                yield [ev.KEEPALIVE]
                 continue
+            if drop_at is None and error_at is None:
+                # a frame is encoded once (Event.encoded), most were for an earlier stream
+                yield [e.raw if e.raw is not None else e.encoded() for e in batch]
+                continue
+            frames: list[bytes] = []
             for event in batch:
                 if error_at is not None and sent >= error_at:
-                    yield ev.frame(
-                        {
-                            "event_type": "error",
-                            "error": {
-                                "code": fault.error_code,
-                                "message": fault.message or DEADLINE,
-                            },
-                            "event_id": f"evt_{start + sent + 1}",
-                        }
+                    frames.append(
+                        ev.frame(
+                            {
+                                "event_type": "error",
+                                "error": {
+                                    "code": fault.error_code,  # type: ignore[union-attr]
+                                    "message": fault.message or DEADLINE,  # type: ignore[union-attr]
+                                },
+                                "event_id": f"evt_{start + sent + 1}",
+                            }
+                        )
                     )
+                    yield frames
                     return
                 if drop_at is not None and sent >= drop_at:
-                    if fault.drop_mode == "abort":
+                    if frames:
+                        yield frames
+                    if fault.drop_mode == "abort":  # type: ignore[union-attr]
                         raise StreamAborted()
                     return
-                yield event.encoded()
+                frames.append(event.encoded())
                 sent += 1
+            yield frames
         if run.status == "failed" and run.error is not None:
             return  # an error event ended the stream; the real service closes without [DONE]
-        yield ev.DONE
+        yield [ev.DONE]
 
     # -- get / cancel / delete ------------------------------------------------------------
     def _record(self, rid: str) -> Record:
@@ -474,7 +489,7 @@ class Emulator:
 
     async def stream_get(
         self, rid: str, dialect: str, last_event_id: str | None, fault: FaultRule | None = None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncIterator[list[bytes]]:
         record = self._record(rid)
         run = self.runs.get(rid)
         if run is not None and not run.finished and record.dialect != dialect:
@@ -492,13 +507,13 @@ class Emulator:
 
     async def _translated_sse(
         self, live: runs.Run, record: Record, dialect: str, last_event_id: str | None, fault: FaultRule | None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncIterator[list[bytes]]:
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         while not live.finished:
             left = quiet_since + self.config.keepalive_s - loop.time()
             if left <= 0:  # the live run keeps changing, but this client has seen nothing
-                yield ev.KEEPALIVE
+                yield [ev.KEEPALIVE]
                 quiet_since = loop.time()
                 continue
             waiter = live.changed
@@ -513,25 +528,27 @@ class Emulator:
             and live.events
             and live.events[-1].data.get("event_type") == "error"
         ):
-            yield ev.frame(live.events[-1].data)  # deleted or reset while we waited
+            yield [ev.frame(live.events[-1].data)]  # deleted or reset while we waited
             return
         run = self._replay_run(record, dialect)
         start = run.index_after(last_event_id)
         if start is None:
-            yield ev.frame(
-                {
-                    "event_type": "error",
-                    "event_id": f"evt_{len(run.events) + 1}",
-                    "error": {
-                        "code": "invalid_argument",
-                        "message": f"last_event_id {last_event_id!r} is not an event of "
-                        f"interaction {record.id}.",
-                    },
-                }
-            )
+            yield [
+                ev.frame(
+                    {
+                        "event_type": "error",
+                        "event_id": f"evt_{len(run.events) + 1}",
+                        "error": {
+                            "code": "invalid_argument",
+                            "message": f"last_event_id {last_event_id!r} is not an event of "
+                            f"interaction {record.id}.",
+                        },
+                    }
+                )
+            ]
             return
-        async for chunk in self._sse(run, start, fault):
-            yield chunk
+        async for batch in self._sse(run, start, fault):
+            yield batch
 
     def _replay_run(self, record: Record, dialect: str) -> runs.Run:
         events = ev.build(
