@@ -181,8 +181,22 @@ def create_app(
                     await ext.shutdown()
             emulator.close()
 
+    decided: dict[tuple, bool] = {}
+
     def lean(scope: dict[str, Any]) -> bool:
-        """Whether the route answering ``scope`` is lean (see :mod:`.lean`)."""
+        """Whether the route answering ``scope`` is lean (see :mod:`.lean`); decided once per
+        method, path, raw path and query (the table is fixed; a root path is never lean)."""
+        if scope.get("root_path"):
+            return False
+        key = (scope["method"], scope["path"], scope.get("raw_path"), scope.get("query_string"))
+        found = decided.get(key)
+        if found is None:
+            found = decided[key] = _is_lean(scope)
+            if len(decided) > ROUTE_CACHE:
+                decided.clear()
+        return found
+
+    def _is_lean(scope: dict[str, Any]) -> bool:
         if not is_eligible(scope):
             return False
         method = scope["method"]

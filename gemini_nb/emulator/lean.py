@@ -101,6 +101,28 @@ class LeanRequest:
             self._query = QueryParams(self.scope.get("query_string", b""))
         return self._query
 
+    async def read_within(self, limit: int) -> bytes | None:
+        """The whole body, or None as soon as it is longer than ``limit`` bytes: what
+        reading :meth:`stream` to its end gives, without an async generator."""
+        if self._consumed:
+            raise RuntimeError("Stream consumed")
+        chunks: list[bytes] = []
+        size = 0
+        while not self._consumed:
+            message = await self._receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._consumed = True
+                if body:
+                    size += len(body)
+                    if size > limit:
+                        return None
+                    chunks.append(body)
+            elif message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
     async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body's chunks, as ``Request.stream()`` yields them (ends with ``b""``)."""
         if self._consumed:

@@ -11,7 +11,9 @@ emulator keeps, per distinct body of such a turn, what reading it gave:
 * the validated request and input steps as one :mod:`marshal` blob (each request gets its own
   copy: nothing done to one turn's objects can reach another),
 * the head of the turn seed's JSON text and the memo key's JSON text of the request fields,
-  to which each request adds its own history length, chain digest and emulator seed.
+  to which each request adds its own history length, chain digest and emulator seed (the
+  digests of the last such combination are kept: a body sent again on a fresh chain with
+  the same seed has the same ones).
 
 Everything that depends on more than the body stays per request: the API key, faults, the
 chain (``previous_interaction_id`` is looked up every time), the scenario book, the memo, ids,
@@ -35,10 +37,15 @@ MAX_BODY = 16 * 1024
 class Prepared:
     """What reading one body gave (see the module docstring)."""
 
-    __slots__ = ("model", "blob", "seed_head", "fields_text")
+    __slots__ = ("model", "blob", "seed_head", "fields_text", "input_size", "derived")
 
-    def __init__(self, model: Any, blob: bytes, seed_head: str, fields_text: str):
+    def __init__(self, model: Any, blob: bytes, seed_head: str, fields_text: str, input_size: int):
         self.model, self.blob, self.seed_head, self.fields_text = model, blob, seed_head, fields_text
+        self.input_size = input_size
+        """The input steps' size as the large-turn check counts it."""
+        self.derived: tuple | None = None
+        """``(probe, turn seed, memo key)`` of the last request with this body: the digests
+        depend only on the body and the probe (history length and digest, emulator seed)."""
 
     def fresh(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """A new copy of the validated request and its input steps."""

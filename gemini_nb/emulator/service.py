@@ -116,9 +116,19 @@ class Emulator:
         """The brain's view of a turn. Its seed is the digest of the JSON text of
         ``[model, agent, input_steps, len(history)]``; a prepared body (:mod:`.prepared`)
         brings that text's head and the request fields' text, computed once."""
-        head = prepared.seed_head if prepared is not None else seed_head(req, input_steps)
-        digest = hashlib.sha256(f"{head}, {len(history)}]".encode()).digest()
-        seed = int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
+        if prepared is None:
+            seed = self._turn_seed(seed_head(req, input_steps), history)
+            memo_key = self._memo_key(req, input_steps, history) if memo else None
+        else:
+            summary = summarize(history)
+            probe = (len(history), summary.digest, self.config.seed, memo)
+            derived = prepared.derived
+            if derived is not None and derived[0] == probe:
+                seed, memo_key = derived[1], derived[2]
+            else:
+                seed = self._turn_seed(prepared.seed_head, history)
+                memo_key = self._memo_key(req, input_steps, history, prepared) if memo else None
+                prepared.derived = (probe, seed, memo_key)
         return TurnContext(
             request=req,
             model=req.get("model"),
@@ -134,8 +144,12 @@ class Emulator:
             rng=LazyRandom(seed),
             ids=self.ids,
             files=self.files,
-            memo_key=self._memo_key(req, input_steps, history, prepared) if memo else None,
+            memo_key=memo_key,
         )
+
+    def _turn_seed(self, head: str, history: list[dict[str, Any]]) -> int:
+        digest = hashlib.sha256(f"{head}, {len(history)}]".encode()).digest()
+        return int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
 
     def _memo_key(
         self,
@@ -260,13 +274,19 @@ class Emulator:
             if raw is not None and not req.get("agent") and len(raw) <= self.prepared.max_body:
                 keep = prepared_blob(req, input_steps)  # before anything can touch them
         history = self._history(req.get("previous_interaction_id"))
-        large = self._large(input_steps, history)
+        large = self._large(input_steps, history, prepared)
         # a huge turn is not worth keeping
         ctx = self._context(req, input_steps, history, memo=not large, prepared=prepared)
         if keep is not None and ctx.memo_key is not None:
             self.prepared.put(
                 raw,  # type: ignore[arg-type]
-                Prepared(body.get("model"), keep, seed_head(req, input_steps), fields_text(req)),
+                Prepared(
+                    body.get("model"),
+                    keep,
+                    seed_head(req, input_steps),
+                    fields_text(req),
+                    input_size(input_steps),
+                ),
             )
         if large or self._heavy(req):
             reply = await asyncio.to_thread(self._respond, ctx)
@@ -322,11 +342,17 @@ class Emulator:
         )
 
     @staticmethod
-    def _large(input_steps: list[dict[str, Any]], history: History, limit: int = 100_000) -> bool:
+    def _large(
+        input_steps: list[dict[str, Any]],
+        history: History,
+        prepared: Prepared | None = None,
+        limit: int = 100_000,
+    ) -> bool:
         """Long inputs take the brain seconds to read: keep that off the event loop too, so
         one huge request never stalls every other stream and poll. The history's size comes
-        folded (:func:`~.brain.history.summarize`)."""
-        return summarize(history).size + sum(step_size(step) for step in input_steps) > limit
+        folded (:func:`~.brain.history.summarize`), a prepared body's input size with it."""
+        size = prepared.input_size if prepared is not None else input_size(input_steps)
+        return summarize(history).size + size > limit
 
     async def _pace_unary(self, reply: Reply) -> None:
         delay = self.config.latency_ms / 1000.0
@@ -610,6 +636,10 @@ def seed_head(req: dict[str, Any], input_steps: list[dict[str, Any]]) -> str:
     """The JSON text of ``[model, agent, input_steps, len(history)]`` up to its last item."""
     text = json.dumps([req.get("model"), req.get("agent"), input_steps], sort_keys=True, default=str)
     return text[:-1]
+
+
+def input_size(input_steps: list[dict[str, Any]]) -> int:
+    return sum(step_size(step) for step in input_steps)
 
 
 def fields_text(req: dict[str, Any]) -> str:
