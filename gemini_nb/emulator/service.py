@@ -288,7 +288,7 @@ class Emulator:
                     input_size(input_steps),
                 ),
             )
-        if large or self._heavy(req):
+        if large or (prepared is None and self._heavy(req)):  # a prepared body is plain text
             reply = await asyncio.to_thread(self._respond, ctx)
         else:
             reply = self._respond(ctx)
@@ -309,7 +309,8 @@ class Emulator:
             background=background,
         )
         if not stream and not background:
-            await self._pace_unary(reply)
+            if self.config.latency_ms or self.config.tokens_per_second:
+                await self._pace_unary(reply)
             record.status, record.output_steps = status, reply.steps
             record.usage, record.error = reply.usage, reply.error
             if store:
