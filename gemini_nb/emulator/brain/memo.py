@@ -88,7 +88,10 @@ class ReplyMemo:
             size = len(kept)
         except ValueError:  # a value marshal does not know (a str subclass, an object)
             kept = _copy(fields)
-            size = len(pickle.dumps(kept, pickle.HIGHEST_PROTOCOL))
+            try:
+                size = len(pickle.dumps(kept, pickle.HIGHEST_PROTOCOL))
+            except Exception:  # noqa: BLE001 -- nor pickle (a local class): not remembered
+                return
         if size > self.max_bytes // 4:
             return  # one huge answer would push out everything else
         with self._lock:
