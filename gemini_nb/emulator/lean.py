@@ -55,17 +55,30 @@ class LeanHeaders(Headers):
         self._first = {k: v for k, v in reversed(self._list)}
 
     def __getitem__(self, key: str) -> str:
-        value = self._first.get(key.lower().encode("latin-1"))
+        value = self._first.get(_raw_name(key))
         if value is None:
             raise KeyError(key)
         return value.decode("latin-1")
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self._first.get(key.lower().encode("latin-1"))
+        value = self._first.get(_raw_name(key))
         return default if value is None else value.decode("latin-1")
 
     def __contains__(self, key: Any) -> bool:
-        return key.lower().encode("latin-1") in self._first
+        return _raw_name(key) in self._first
+
+
+_RAW_NAMES: dict[str, bytes] = {}
+
+
+def _raw_name(key: str) -> bytes:
+    """``key.lower().encode("latin-1")``, remembered for the few names the routes look up."""
+    raw = _RAW_NAMES.get(key)
+    if raw is None:
+        raw = key.lower().encode("latin-1")
+        if len(_RAW_NAMES) < 256:
+            _RAW_NAMES[key] = raw
+    return raw
 
 
 class LeanURL:
