@@ -30,7 +30,10 @@ list in :func:`standard_extensions`. What one extension needs from another is pa
 constructor there (File Search gets the Files API); what the core service needs from one
 (the saved agents, the uploaded files) is an attribute of :class:`Emulator` set in
 :func:`new_emulator`. Every request first passes
-:class:`gemini_nb.emulator.auth.PathGuard` (no encoded separators or dot segments). Anything
+:class:`gemini_nb.emulator.auth.PathGuard` (no encoded separators or dot segments). A route
+marked ``lean`` (the Interactions API's) is answered by the same dispatch without Starlette's
+layers around it when the request is plain enough to look the same either way
+(:mod:`gemini_nb.emulator.lean`). Anything
 raised is turned into Google's error envelope with the request's key scrubbed; only a bug in
 the emulator itself can produce a 500, and it is logged.
 """
@@ -56,6 +59,8 @@ from .extension import ApiRoute, as_route
 from .file_search_api import FileSearchExtension
 from .files_api import FilesExtension, FileStore
 from .interactions_api import InteractionsApi
+from .lean import eligible as is_eligible
+from .lean import serve as serve_lean
 from .redact import install_log_filters, scrub_text
 from .scenarios import ScenariosExtension, load_path
 from .service import Emulator
@@ -109,7 +114,7 @@ class _QuietAbort(logging.Filter):
 
 def create_app(
     emulator: Emulator, extensions: Sequence[Any] | None = None, on_ready: Callable[[], None] | None = None
-) -> Starlette:
+) -> EmulatorApp:
     """The app serving ``emulator`` through ``extensions`` (default: :func:`standard_extensions`)."""
     if not any(isinstance(f, _QuietAbort) for f in logging.getLogger("uvicorn.error").filters):
         logging.getLogger("uvicorn.error").addFilter(_QuietAbort())
@@ -142,7 +147,8 @@ def create_app(
             matching[path] = found
         return found
 
-    async def dispatch(request: Request) -> Response:
+    async def dispatch(request: Any) -> Response:
+        """The answer to ``request`` (a Starlette Request, or a LeanRequest for lean routes)."""
         path, method = request.url.path, request.method
         try:
             for route, match in candidates(path):
@@ -175,10 +181,48 @@ def create_app(
                     await ext.shutdown()
             emulator.close()
 
-    app = Starlette(
+    decided: dict[tuple, bool] = {}
+
+    def lean(scope: dict[str, Any]) -> bool:
+        """Whether the route answering ``scope`` is lean (see :mod:`.lean`); decided once per
+        method, path, raw path and query (the table is fixed; a root path is never lean)."""
+        if scope.get("root_path"):
+            return False
+        key = (scope["method"], scope["path"], scope.get("raw_path"), scope.get("query_string"))
+        found = decided.get(key)
+        if found is None:
+            found = decided[key] = _is_lean(scope)
+            if len(decided) > ROUTE_CACHE:
+                decided.clear()
+        return found
+
+    def _is_lean(scope: dict[str, Any]) -> bool:
+        if not is_eligible(scope):
+            return False
+        method = scope["method"]
+        for route, _match in candidates(scope["path"]):
+            if route.allows(method):
+                return route.lean
+        return False
+
+    app = EmulatorApp(
         routes=[Route("/{path:path}", dispatch, methods=METHODS)],
         middleware=[Middleware(PathGuard)],
         lifespan=lifespan,
     )
+    app.lean, app.dispatch = lean, dispatch
     app.state.emulator = emulator
     return app
+
+
+class EmulatorApp(Starlette):
+    """Starlette, with lean routes' requests answered by ``dispatch`` directly (:mod:`.lean`)."""
+
+    lean: Callable[[dict[str, Any]], bool] = staticmethod(lambda scope: False)
+    dispatch: Callable[[Any], Any]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and self.lean(scope):
+            await serve_lean(self.dispatch, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -36,6 +36,9 @@ def api_key(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
 
 
 def request_key(request: Request) -> str | None:
+    key = request.headers.get("x-goog-api-key")
+    if key:  # what api_key() answers first, without parsing the query
+        return key
     return api_key(request.headers, request.query_params)
 
 

@@ -138,11 +138,14 @@ def render(
     timeline: bool = False,
     include_input: bool = False,
     output_steps: list[dict[str, Any]] | None = None,
+    copy: bool = True,
 ) -> dict[str, Any]:
     """The Interaction resource as a client of ``dialect`` expects it.
 
     ``timeline`` (GET in the steps schema) puts this turn's input steps before the outputs.
     ``output_steps`` overrides the stored outputs (a background run shows its progress).
+    ``copy=False`` shares the record's steps instead of copying them: only for a body that
+    is serialized at once and never kept (a fresh create's answer).
     """
     outputs = record.output_steps if output_steps is None else output_steps
     body = shell(record, dialect)
@@ -152,7 +155,7 @@ def render(
             body["usage"] = legacy_usage(record.usage)
     else:
         steps = json_copy(record.input_steps) if timeline else []
-        steps.extend(json_copy(outputs))
+        steps.extend(json_copy(outputs) if copy else outputs)
         body["steps"] = steps
         if record.usage is not None:
             body["usage"] = dict(record.usage)

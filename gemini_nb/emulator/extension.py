@@ -7,7 +7,7 @@ registers itself at import time and no module global changes at run time.
 Required::
 
     def routes(self) -> Iterable[ApiRoute | tuple]:
-        # (methods, path regex, async handler[, auth]); handler(emu, request, match) -> Response
+        # (methods, path regex, async handler[, auth[, lean]]); handler(emu, request, match) -> Response
 
 Served with ``gemini_nb.emulator.start(extensions=[...])`` (after the standard ones), or
 added to :func:`gemini_nb.emulator.app.standard_extensions` to ship with every emulator.
@@ -25,7 +25,9 @@ runs; a handler that must log unauthenticated requests first, or that authentica
 another way (resumable upload chunks), says ``auth=False`` and does it itself. Paths are
 matched on the decoded path after :class:`gemini_nb.emulator.auth.PathGuard` refused any
 encoded separator or dot segment. Handlers raise :class:`~gemini_nb.emulator.errors.ApiError`
-for every refusal; the app renders the envelope.
+for every refusal; the app renders the envelope. ``lean=True`` (default False) promises the
+handler reads only what :class:`gemini_nb.emulator.lean.LeanRequest` offers, so a plain request
+may be answered without Starlette's layers (the Interactions API's route does this).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class ApiRoute(NamedTuple):
     pattern: re.Pattern
     handler: Handler
     auth: bool = True
+    lean: bool = False
+    """The handler reads only what :class:`gemini_nb.emulator.lean.LeanRequest` offers, so the
+    app may serve it without Starlette's layers (see :mod:`gemini_nb.emulator.lean`)."""
 
     def allows(self, method: str) -> bool:
         if self.methods == ANY or method in self.methods:

@@ -27,6 +27,23 @@ def is_interaction_id(value: str) -> bool:
     return bool(INTERACTION_ID.fullmatch(value or ""))
 
 
+_TABLES: dict[str, tuple[bytes, bytes]] = {}
+"""alphabet -> (translation of a 32-bit output's top byte to its character, bytes rejected)."""
+
+
+def _table(alphabet: str) -> tuple[bytes, bytes]:
+    """For each top byte ``b`` of an output, the character ``alphabet[b >> (8 - width)]``, or
+    a rejection when that index is past the alphabet (``Random.choice``'s rejection rule)."""
+    size = len(alphabet)
+    width = size.bit_length()
+    if width > 8 or not alphabet.isascii():
+        raise ValueError("an id alphabet is at most 255 ASCII characters")
+    index = [b >> (8 - width) for b in range(256)]
+    table = bytes(ord(alphabet[i]) if i < size else 0 for i in index)
+    rejected = bytes(b for b in range(256) if index[b] >= size)
+    return table, rejected
+
+
 class IdFactory:
     """Interaction ids (``v1_...``), call ids and signatures; thread-safe."""
 
@@ -40,19 +57,27 @@ class IdFactory:
             self._rng = random.Random(seed if seed is not None else os.urandom(16))
 
     def _chars(self, n: int, alphabet: str = _ALPHABET) -> str:
-        """``n`` characters drawn as ``n`` calls of ``Random.choice`` would draw them (the same
-        ``getrandbits`` calls, rejecting values past the alphabet), without its per-call
-        overhead: seeded ids stay exactly what they always were."""
-        size = len(alphabet)
-        width = size.bit_length()
-        out: list[str] = []
+        """``n`` characters drawn as ``n`` calls of ``Random.choice`` would draw them (one
+        ``getrandbits(width)`` per try, rejecting values past the alphabet), without its
+        per-call overhead: seeded ids stay exactly what they always were.
+
+        ``getrandbits(width)`` (width <= 32) is the top ``width`` bits of one 32-bit output of
+        the generator, and ``getrandbits(32 * m)`` is the next ``m`` outputs, the first in the
+        lowest bits; so one call per round draws every try of the round, and a translation
+        table turns each output's top byte into its character (or drops it, a rejection).
+        A round draws only the tries still needed, so the generator ends where ``n`` single
+        draws would leave it."""
+        table = _TABLES.get(alphabet)
+        if table is None:
+            table = _TABLES[alphabet] = _table(alphabet)
+        out = b""
         with self._lock:
             bits = self._rng.getrandbits
             while len(out) < n:
-                r = bits(width)
-                if r < size:
-                    out.append(alphabet[r])
-        return "".join(out)
+                m = n - len(out)
+                tops = bits(32 * m).to_bytes(4 * m, "little")[3::4]
+                out += tops.translate(table[0], table[1])
+        return out.decode("ascii")
 
     def interaction_id(self) -> str:
         return "v1_" + self._chars(30)

@@ -33,6 +33,8 @@ class Run:
     stopped: bool = False
     task: asyncio.Task | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    waiters: list[asyncio.Future] = field(default_factory=list)
+    """Subscribers waiting in :func:`wait_changed`, woken by :meth:`notify`."""
 
     @property
     def steps_done(self) -> int:
@@ -49,6 +51,10 @@ class Run:
     def notify(self) -> None:
         self.changed.set()
         self.changed = asyncio.Event()
+        waiters, self.waiters = self.waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(True)
 
     def partial_steps(self) -> list[dict[str, Any]]:
         return self.steps[: self.steps_done]
@@ -213,11 +219,31 @@ async def subscribe(run: Run, start: int, keepalive_s: float) -> AsyncIterator[l
             yield batch
         if run.finished:
             return
-        waiter = run.changed
-        try:
-            await asyncio.wait_for(waiter.wait(), timeout=keepalive_s)
-        except asyncio.TimeoutError:
+        if not await wait_changed(run, keepalive_s):
             yield None
+
+
+async def wait_changed(run: Run, timeout: float) -> bool:
+    """Until the run's next :meth:`Run.notify` (True) or ``timeout`` seconds (False): what
+    ``asyncio.wait_for(run.changed.wait(), timeout)`` does, without a task per wait."""
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+    run.waiters.append(waiter)
+    timer = loop.call_later(timeout, _expire, waiter)
+    try:
+        return await waiter
+    finally:
+        timer.cancel()
+        if waiter.cancelled() or not waiter.done() or waiter.result() is False:
+            try:  # cancelled or timed out: not woken by notify, still listed
+                run.waiters.remove(waiter)
+            except ValueError:
+                pass
+
+
+def _expire(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
 
 
 def deadline(seconds: float | None) -> float | None:

@@ -407,6 +407,8 @@ class ScenarioBook:
             return [s.describe() for s in self.items]
 
     def pick(self, ctx: TurnContext) -> Scenario | None:
+        if not self.items:  # an empty book (the common case) needs no lock
+            return None
         with self._lock:
             for scenario in self.items:
                 if scenario.matches(ctx):

@@ -11,20 +11,20 @@ import asyncio
 import collections
 import hashlib
 import json
-import random
 import re
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from . import dialects, memory, runs
+from . import dialects, memory, requestlog, runs
 from . import events as ev
-from .brain.base import Brain, Reply, TurnContext
+from .brain.base import Brain, LazyRandom, Reply, TurnContext
 from .brain.history import EMPTY, History, fold, is_plain, step_size, summarize
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
-from .redact import scrub, scrub_headers, scrub_query, scrub_text
+from .prepared import Prepared, PreparedBodies
+from .prepared import blob as prepared_blob
 from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
 
@@ -53,7 +53,9 @@ class Emulator:
             brain = default_brain()
         self.brain = brain
         self.runs: dict[str, runs.Run] = {}
-        self.request_log: collections.deque = collections.deque(maxlen=2000)
+        self.request_log = requestlog.RequestLog()
+        self.prepared = PreparedBodies()
+        """Create bodies already read (:mod:`.prepared`)."""
         self.files: Any = files
         """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
         self.agents: Any = agents
@@ -71,6 +73,7 @@ class Emulator:
         self._chains = collections.OrderedDict()
         self.faults.clear()
         self.request_log.clear()
+        self.prepared.clear()
         clear_memo = getattr(self.brain, "clear_memo", None)
         if callable(clear_memo):
             clear_memo()
@@ -94,25 +97,9 @@ class Emulator:
         known: Iterable[str] = (),
     ) -> None:
         """Log one API request with every credential redacted (headers, ``?key=``, body fields,
-        and the request's own key value wherever it appears); ``known`` adds more values."""
-        headers = list(headers)
-        lowered = {k.lower(): v for k, v in headers}
-        auth = lowered.get("authorization", "")
-        keys = [
-            *known,
-            lowered.get("x-goog-api-key"),
-            auth[7:].strip() if auth[:7].lower() == "bearer " else auth,
-            *_query_keys(query),
-        ]
-        self.request_log.append(
-            {
-                "method": method,
-                "path": scrub_text(path, keys),
-                "query": scrub_query(query, keys),
-                "headers": scrub_headers(headers, keys, mask="***"),
-                "body": scrub(body, keys),
-            }
-        )
+        and the request's own key value wherever it appears); ``known`` adds more values.
+        The hot routes log the raw request instead (:meth:`.RequestLog.append_raw`)."""
+        self.request_log.append(requestlog.entry(method, path, query, headers, body, known))
 
     def match_fault(self, method: str, path: str, model: str | None) -> FaultRule | None:
         return self.faults.match(method, path, model)
@@ -124,13 +111,24 @@ class Emulator:
         input_steps: list[dict[str, Any]],
         history: list[dict[str, Any]],
         memo: bool = True,
+        prepared: Prepared | None = None,
     ) -> TurnContext:
-        digest = hashlib.sha256(
-            json.dumps(
-                [req.get("model"), req.get("agent"), input_steps, len(history)], sort_keys=True, default=str
-            ).encode()
-        ).digest()
-        seed = int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
+        """The brain's view of a turn. Its seed is the digest of the JSON text of
+        ``[model, agent, input_steps, len(history)]``; a prepared body (:mod:`.prepared`)
+        brings that text's head and the request fields' text, computed once."""
+        if prepared is None:
+            seed = self._turn_seed(seed_head(req, input_steps), history)
+            memo_key = self._memo_key(req, input_steps, history) if memo else None
+        else:
+            summary = summarize(history)
+            probe = (len(history), summary.digest, self.config.seed, memo)
+            derived = prepared.derived
+            if derived is not None and derived[0] == probe:
+                seed, memo_key = derived[1], derived[2]
+            else:
+                seed = self._turn_seed(prepared.seed_head, history)
+                memo_key = self._memo_key(req, input_steps, history, prepared) if memo else None
+                prepared.derived = (probe, seed, memo_key)
         return TurnContext(
             request=req,
             model=req.get("model"),
@@ -143,25 +141,37 @@ class Emulator:
             response_format=req.get("response_format"),
             response_modalities=list(req.get("response_modalities") or []),
             agent_config=req.get("agent_config"),
-            rng=random.Random(seed),
+            rng=LazyRandom(seed),
             ids=self.ids,
             files=self.files,
-            memo_key=self._memo_key(req, input_steps, history) if memo else None,
+            memo_key=memo_key,
         )
 
+    def _turn_seed(self, head: str, history: list[dict[str, Any]]) -> int:
+        digest = hashlib.sha256(f"{head}, {len(history)}]".encode()).digest()
+        return int.from_bytes(digest[:8], "big") ^ (self.config.seed or 0)
+
     def _memo_key(
-        self, req: dict[str, Any], input_steps: list[dict[str, Any]], history: list[dict[str, Any]]
+        self,
+        req: dict[str, Any],
+        input_steps: list[dict[str, Any]],
+        history: list[dict[str, Any]],
+        prepared: Prepared | None = None,
     ) -> bytes | None:
         """The identity of a plain-text turn for the brain's memo (:mod:`.brain.memo`): the
         request as validated (the chain named by its content's digest, not by its id) and the
-        seed. None when the answer may read anything else (files, tools, agents, media)."""
-        if self._heavy(req) or not all(is_plain(step) for step in input_steps):
+        seed. None when the answer may read anything else (files, tools, agents, media).
+        A prepared body was such a turn and brings its fields' text."""
+        if prepared is None and (self._heavy(req) or not all(is_plain(step) for step in input_steps)):
             return None
         summary = summarize(history)
         if not summary.plain:
             return None
-        fields = {k: v for k, v in req.items() if k != "previous_interaction_id"}
-        text = json.dumps([fields, summary.digest.hex(), self.config.seed], sort_keys=True, default=str)
+        fields = prepared.fields_text if prepared is not None else fields_text(req)
+        # the JSON text of [fields, digest, seed], the fields' text spliced in
+        seed = self.config.seed
+        seed_text = "null" if seed is None else str(seed) if type(seed) is int else json.dumps(seed)
+        text = f'[{fields}, "{summary.digest.hex()}", {seed_text}]'
         return hashlib.sha256(text.encode()).digest()
 
     CHAIN_CACHE = 256
@@ -238,22 +248,47 @@ class Emulator:
 
     # -- create -------------------------------------------------------------------------
     async def create(
-        self, body: Any, dialect: str, fault: FaultRule | None = None
-    ) -> dict[str, Any] | AsyncIterator[bytes]:
-        req = validate_create(body, agents=self.agents if self.agents is not None else ())
-        if req.get("continuation_token"):
-            raise ApiError(400, "Unknown continuation_token: this server never issued it.")
-        if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
-            raise ApiError(
-                400,
-                f"Agent {req['agent']} runs only in the background: set "
-                "background=true and poll or stream the interaction.",
-            )
-        input_steps = normalize_input(req.get("input"), self.ids)
+        self,
+        body: Any,
+        dialect: str,
+        fault: FaultRule | None = None,
+        raw: bytes | None = None,
+        prepared: Prepared | None = None,
+    ) -> dict[str, Any] | AsyncIterator[list[bytes]]:
+        """``body`` parsed from ``raw`` (when given, a plain-text turn's body is remembered:
+        :mod:`.prepared`), or ``prepared``: what an identical body gave before."""
+        keep: bytes | None = None
+        if prepared is not None:
+            req, input_steps = prepared.fresh()
+        else:
+            req = validate_create(body, agents=self.agents if self.agents is not None else ())
+            if req.get("continuation_token"):
+                raise ApiError(400, "Unknown continuation_token: this server never issued it.")
+            if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
+                raise ApiError(
+                    400,
+                    f"Agent {req['agent']} runs only in the background: set "
+                    "background=true and poll or stream the interaction.",
+                )
+            input_steps = normalize_input(req.get("input"), self.ids)
+            if raw is not None and not req.get("agent") and len(raw) <= self.prepared.max_body:
+                keep = prepared_blob(req, input_steps)  # before anything can touch them
         history = self._history(req.get("previous_interaction_id"))
-        large = self._large(input_steps, history)
-        ctx = self._context(req, input_steps, history, memo=not large)  # a huge turn is not worth keeping
-        if large or self._heavy(req):
+        large = self._large(input_steps, history, prepared)
+        # a huge turn is not worth keeping
+        ctx = self._context(req, input_steps, history, memo=not large, prepared=prepared)
+        if keep is not None and ctx.memo_key is not None:
+            self.prepared.put(
+                raw,  # type: ignore[arg-type]
+                Prepared(
+                    body.get("model"),
+                    keep,
+                    seed_head(req, input_steps),
+                    fields_text(req),
+                    input_size(input_steps),
+                ),
+            )
+        if large or (prepared is None and self._heavy(req)):  # a prepared body is plain text
             reply = await asyncio.to_thread(self._respond, ctx)
         else:
             reply = self._respond(ctx)
@@ -274,12 +309,14 @@ class Emulator:
             background=background,
         )
         if not stream and not background:
-            await self._pace_unary(reply)
+            if self.config.latency_ms or self.config.tokens_per_second:
+                await self._pace_unary(reply)
             record.status, record.output_steps = status, reply.steps
             record.usage, record.error = reply.usage, reply.error
             if store:
                 self.store.put(record)
-            return dialects.render(record, dialect)
+            # serialized at once by the route, never kept: the steps need no copy
+            return dialects.render(record, dialect, copy=False)
         if background and dialect == dialects.STEPS and self.config.queue_ms > 0:
             record.status = "queued"
         run = self._start_run(record, reply, status, persist=store)
@@ -306,11 +343,17 @@ class Emulator:
         )
 
     @staticmethod
-    def _large(input_steps: list[dict[str, Any]], history: History, limit: int = 100_000) -> bool:
+    def _large(
+        input_steps: list[dict[str, Any]],
+        history: History,
+        prepared: Prepared | None = None,
+        limit: int = 100_000,
+    ) -> bool:
         """Long inputs take the brain seconds to read: keep that off the event loop too, so
         one huge request never stalls every other stream and poll. The history's size comes
-        folded (:func:`~.brain.history.summarize`)."""
-        return summarize(history).size + sum(step_size(step) for step in input_steps) > limit
+        folded (:func:`~.brain.history.summarize`), a prepared body's input size with it."""
+        size = prepared.input_size if prepared is not None else input_size(input_steps)
+        return summarize(history).size + size > limit
 
     async def _pace_unary(self, reply: Reply) -> None:
         delay = self.config.latency_ms / 1000.0
@@ -402,36 +445,51 @@ class Emulator:
             self._start_run(record, reply, reply.status, persist=True)
 
     # -- streaming ----------------------------------------------------------------------
-    async def _sse(self, run: runs.Run, start: int, fault: FaultRule | None) -> AsyncIterator[bytes]:
+    async def _sse(self, run: runs.Run, start: int, fault: FaultRule | None) -> AsyncIterator[list[bytes]]:
+        """The stream's SSE frames, in batches as the run reveals them; the route sends each
+        frame of a batch in its own write (:class:`.interactions_api.SSEResponse`), so a
+        client sees every event as it is produced, and the generator is resumed once per
+        burst instead of once per event. Fault rules cut the stream after a number of events."""
         sent = 0
         drop_at = fault.drop_after_events if fault else None
         error_at = fault.error_after_events if fault else None
         async for batch in runs.subscribe(run, start, self.config.keepalive_s):
             if batch is None:
-                yield ev.KEEPALIVE
+                yield [ev.KEEPALIVE]
                 continue
+            if drop_at is None and error_at is None:
+                # a frame is encoded once (Event.encoded), most were for an earlier stream
+                yield [e.raw if e.raw is not None else e.encoded() for e in batch]
+                continue
+            frames: list[bytes] = []
             for event in batch:
                 if error_at is not None and sent >= error_at:
-                    yield ev.frame(
-                        {
-                            "event_type": "error",
-                            "error": {
-                                "code": fault.error_code,
-                                "message": fault.message or DEADLINE,
-                            },
-                            "event_id": f"evt_{start + sent + 1}",
-                        }
+                    frames.append(
+                        ev.frame(
+                            {
+                                "event_type": "error",
+                                "error": {
+                                    "code": fault.error_code,  # type: ignore[union-attr]
+                                    "message": fault.message or DEADLINE,  # type: ignore[union-attr]
+                                },
+                                "event_id": f"evt_{start + sent + 1}",
+                            }
+                        )
                     )
+                    yield frames
                     return
                 if drop_at is not None and sent >= drop_at:
-                    if fault.drop_mode == "abort":
+                    if frames:
+                        yield frames
+                    if fault.drop_mode == "abort":  # type: ignore[union-attr]
                         raise StreamAborted()
                     return
-                yield event.encoded()
+                frames.append(event.encoded())
                 sent += 1
+            yield frames
         if run.status == "failed" and run.error is not None:
             return  # an error event ended the stream; the real service closes without [DONE]
-        yield ev.DONE
+        yield [ev.DONE]
 
     # -- get / cancel / delete ------------------------------------------------------------
     def _record(self, rid: str) -> Record:
@@ -458,7 +516,7 @@ class Emulator:
 
     async def stream_get(
         self, rid: str, dialect: str, last_event_id: str | None, fault: FaultRule | None = None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncIterator[list[bytes]]:
         record = self._record(rid)
         run = self.runs.get(rid)
         if run is not None and not run.finished and record.dialect != dialect:
@@ -476,13 +534,13 @@ class Emulator:
 
     async def _translated_sse(
         self, live: runs.Run, record: Record, dialect: str, last_event_id: str | None, fault: FaultRule | None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncIterator[list[bytes]]:
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         while not live.finished:
             left = quiet_since + self.config.keepalive_s - loop.time()
             if left <= 0:  # the live run keeps changing, but this client has seen nothing
-                yield ev.KEEPALIVE
+                yield [ev.KEEPALIVE]
                 quiet_since = loop.time()
                 continue
             waiter = live.changed
@@ -497,25 +555,27 @@ class Emulator:
             and live.events
             and live.events[-1].data.get("event_type") == "error"
         ):
-            yield ev.frame(live.events[-1].data)  # deleted or reset while we waited
+            yield [ev.frame(live.events[-1].data)]  # deleted or reset while we waited
             return
         run = self._replay_run(record, dialect)
         start = run.index_after(last_event_id)
         if start is None:
-            yield ev.frame(
-                {
-                    "event_type": "error",
-                    "event_id": f"evt_{len(run.events) + 1}",
-                    "error": {
-                        "code": "invalid_argument",
-                        "message": f"last_event_id {last_event_id!r} is not an event of "
-                        f"interaction {record.id}.",
-                    },
-                }
-            )
+            yield [
+                ev.frame(
+                    {
+                        "event_type": "error",
+                        "event_id": f"evt_{len(run.events) + 1}",
+                        "error": {
+                            "code": "invalid_argument",
+                            "message": f"last_event_id {last_event_id!r} is not an event of "
+                            f"interaction {record.id}.",
+                        },
+                    }
+                )
+            ]
             return
-        async for chunk in self._sse(run, start, fault):
-            yield chunk
+        async for batch in self._sse(run, start, fault):
+            yield batch
 
     def _replay_run(self, record: Record, dialect: str) -> runs.Run:
         events = ev.build(
@@ -573,12 +633,20 @@ class Emulator:
         self.store.close()
 
 
-def _query_keys(query: str) -> list[str]:
-    from urllib.parse import parse_qsl
+def seed_head(req: dict[str, Any], input_steps: list[dict[str, Any]]) -> str:
+    """The JSON text of ``[model, agent, input_steps, len(history)]`` up to its last item."""
+    text = json.dumps([req.get("model"), req.get("agent"), input_steps], sort_keys=True, default=str)
+    return text[:-1]
 
-    if not query:
-        return []
-    return [v for k, v in parse_qsl(query or "", keep_blank_values=True) if k.lower() == "key"]
+
+def input_size(input_steps: list[dict[str, Any]]) -> int:
+    return sum(step_size(step) for step in input_steps)
+
+
+def fields_text(req: dict[str, Any]) -> str:
+    """The JSON text of the request's fields in a memo key (the chain is named by content)."""
+    fields = {k: v for k, v in req.items() if k != "previous_interaction_id"}
+    return json.dumps(fields, sort_keys=True, default=str)
 
 
 DEADLINE = "Deadline expired before operation could complete."

@@ -36,6 +36,7 @@ from __future__ import annotations
 import collections
 import json
 import marshal
+import operator
 import sqlite3
 import threading
 import time
@@ -52,7 +53,16 @@ FLUSH_S = 0.05
 
 
 def now_iso() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """The current second, UTC (formatted once per second: a create asks twice)."""
+    global _NOW
+    second = int(time.time())
+    now = _NOW
+    if now[0] != second:
+        now = _NOW = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return now[1]
+
+
+_NOW: tuple[int, str] = (-1, "")
 
 
 @dataclass
@@ -90,7 +100,7 @@ class Record:
 
     def pack(self) -> bytes:
         """This record as one compact blob, for this process's memory only."""
-        values = tuple(getattr(self, name) for name in FIELDS)
+        values = _FIELD_VALUES(self)
         try:
             return marshal.dumps(values)
         except ValueError:  # a value marshal does not know (a str subclass, say): as the wire sees it
@@ -102,6 +112,8 @@ class Record:
 
 
 FIELDS = tuple(Record.__dataclass_fields__)
+_FIELD_VALUES = operator.attrgetter(*FIELDS)
+"""record -> the tuple of its field values, in :data:`FIELDS` order."""
 
 
 class MemoryStore:

@@ -166,6 +166,8 @@ def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         ) from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, f"Invalid JSON payload received: {exc}") from None
+    if isinstance(raw, (bytes, bytearray)) and _plainly_fine(text, max_depth):
+        return value
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -189,6 +191,14 @@ def loads_body(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
             else:
                 stack.extend((v, depth + 1) for v in item)
     return value
+
+
+def _plainly_fine(text: str, max_depth: int) -> bool:
+    """True when the text itself rules out what the walk below looks for: a lone surrogate
+    can only come from a ``\\u`` escape (the text was decoded from strict UTF-8), and
+    nesting deeper than ``max_depth`` needs more than ``max_depth`` opening brackets. Two
+    C-speed scans instead of a Python walk over every value of every request."""
+    return "\\u" not in text and text.count("[") + text.count("{") <= max_depth
 
 
 def snake_keys(obj: Any) -> Any:

@@ -18,6 +18,23 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+class LazyRandom:
+    """``random.Random(seed)``, made when first used: most turns never draw from it (a memo hit,
+    plain text), and seeding one costs more than the rest of their context."""
+
+    __slots__ = ("_seed", "_rng")
+
+    def __init__(self, seed: int):
+        self._seed = seed
+        self._rng: random.Random | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        rng = self._rng
+        if rng is None:
+            rng = self._rng = random.Random(self._seed)
+        return getattr(rng, name)
+
+
 @dataclass
 class TurnContext:
     """Everything a brain may look at to answer one create request.
@@ -42,7 +59,7 @@ class TurnContext:
     response_format: Any = None
     response_modalities: list[str] = field(default_factory=list)
     agent_config: dict[str, Any] | None = None
-    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    rng: random.Random | LazyRandom = field(default_factory=lambda: random.Random(0))
     """Seeded from the emulator seed and the request content: same request, same answer."""
     ids: IdSource = None  # type: ignore[assignment]
     files: Any = None

@@ -10,10 +10,11 @@ whose request and history hold plain text and no tools, agents, media or schemas
 answers an identical turn from here. Everything around the answer stays fresh: interaction
 ids, timestamps, storage, the request log.
 
-A stored reply is a private copy, and each hit gets its own copy of its dicts and lists (the
-emulator stores and streams them; nothing can change a remembered answer), sharing only the
-immutable strings: a thousand stored interactions of one remembered answer hold its text once.
-Least recently used entries go first.
+A stored reply is a private :mod:`marshal` blob, and each hit gets its own copy of its dicts,
+lists and strings, unmarshalled in C (the emulator stores and streams them; nothing can change
+a remembered answer): several times cheaper than copying the structure in Python, which cost
+a create more than the rest of a memo hit. A reply holding a value marshal does not know is
+kept as objects and copied in Python. Least recently used entries go first.
 A reply is stored only when its key comes a second time (the first time only the key is
 noted): a stream of distinct turns, the common case, costs a few bytes per turn, not a copy
 of every answer.
@@ -22,6 +23,7 @@ of every answer.
 from __future__ import annotations
 
 import collections
+import marshal
 import pickle
 import threading
 from typing import Any
@@ -31,7 +33,7 @@ from .base import Reply
 MEMO_SIZE = 256
 """Entries kept at most."""
 MEMO_BYTES = 256 * 1024
-"""Pickled size kept at most (a 100-delta answer with thoughts and usage is about 2 KiB), so the
+"""Serialized size kept at most (a 100-delta answer with thoughts and usage is about 2 KiB), so the
 memo is a small constant next to the stored interactions, whatever the answers' size."""
 
 
@@ -47,14 +49,15 @@ def _copy(value: Any) -> Any:
 
 
 class ReplyMemo:
-    """``key -> Reply`` within ``size`` keys and ``max_bytes`` pickled bytes, least recently used
-    evicted first; thread-safe."""
+    """``key -> Reply`` within ``size`` keys and ``max_bytes`` serialized bytes, least recently
+    used evicted first; thread-safe."""
 
     def __init__(self, size: int = MEMO_SIZE, max_bytes: int = MEMO_BYTES):
         self.size, self.max_bytes = size, max_bytes
         self.bytes = 0
-        self._items: collections.OrderedDict[bytes, tuple[tuple, int]] = collections.OrderedDict()
-        """key -> (reply fields, their pickled size)"""
+        self._items: collections.OrderedDict[bytes, tuple[Any, int]] = collections.OrderedDict()
+        """key -> (the reply fields' marshal blob, or the fields themselves; the blob's or the
+        fields' pickled size)"""
         self._seen: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         """Keys met once and not stored (admission on the second sighting)."""
         self._lock = threading.Lock()
@@ -68,7 +71,8 @@ class ReplyMemo:
             if item is None:
                 return None
             self._items.move_to_end(key)
-        return Reply(*_copy(item[0]))
+        kept = item[0]
+        return Reply(*(marshal.loads(kept) if type(kept) is bytes else _copy(kept)))
 
     def put(self, key: bytes, reply: Reply) -> None:
         with self._lock:
@@ -77,14 +81,23 @@ class ReplyMemo:
                 if len(self._seen) > self.size:
                     self._seen.popitem(last=False)
                 return
-        fields = _copy((reply.steps, reply.status, reply.usage, reply.error, reply.duration_s))
-        size = len(pickle.dumps(fields, pickle.HIGHEST_PROTOCOL))
+        fields = (reply.steps, reply.status, reply.usage, reply.error, reply.duration_s)
+        kept: Any
+        try:
+            kept = marshal.dumps(fields)
+            size = len(kept)
+        except ValueError:  # a value marshal does not know (a str subclass, an object)
+            kept = _copy(fields)
+            try:
+                size = len(pickle.dumps(kept, pickle.HIGHEST_PROTOCOL))
+            except Exception:  # noqa: BLE001 -- nor pickle (a local class): not remembered
+                return
         if size > self.max_bytes // 4:
             return  # one huge answer would push out everything else
         with self._lock:
             old = self._items.pop(key, None)
             self.bytes += size - (old[1] if old is not None else 0)
-            self._items[key] = (fields, size)
+            self._items[key] = (kept, size)
             while len(self._items) > self.size or self.bytes > self.max_bytes:
                 self.bytes -= self._items.popitem(last=False)[1][1]
 

@@ -53,6 +53,9 @@ class PipelineBrain:
     def __init__(self, skills: list[Skill] | None = None, extra: list[Any] | None = None):
         self.skills = list(extra or []) + (skills if skills is not None else default_skills())
         self._defaults = list(self.skills) if skills is None and not extra else None
+        self._scenario_skills = self._readers_of_the_book(self._defaults or [])
+        """The default skills that read the scenario book (the memo's path runs only while the
+        skills are the defaults)."""
         self.memo = ReplyMemo()
 
     def respond(self, ctx: TurnContext) -> Reply:
@@ -79,15 +82,18 @@ class PipelineBrain:
             self.memo.put(key, reply)
         return reply
 
-    def _scripted(self, ctx: TurnContext) -> Reply | None:
-        """A scenario's answer from the skills that read the (editable) scenario book."""
+    @staticmethod
+    def _readers_of_the_book(skills: list[Any]) -> list[Any]:
         from ..scenarios import ScenarioSkill
 
-        for skill in self.skills:
-            if isinstance(skill, ScenarioSkill):
-                reply = skill.respond(ctx)
-                if reply is not None:
-                    return reply
+        return [skill for skill in skills if isinstance(skill, ScenarioSkill)]
+
+    def _scripted(self, ctx: TurnContext) -> Reply | None:
+        """A scenario's answer from the skills that read the (editable) scenario book."""
+        for skill in self._scenario_skills:
+            reply = skill.respond(ctx)
+            if reply is not None:
+                return reply
         return None
 
     @staticmethod
