@@ -3,8 +3,9 @@
 ``bench/http_bench.py`` records the emulator's exact response (status, headers, body; for a
 stream, each SSE event as sent) for every request the bench makes, and starts this server with
 that recording. It reads and parses the JSON body (so request handling is not free either),
-then replays the bytes: non-streamed in one body, streamed one event per ASGI body message as
-the emulator flushes them. It has no validation, storage or generation, so emulator/baseline
+then replays the bytes: non-streamed in one final body message (as the emulator's JSON
+responses send it), streamed one event per ASGI body message as the emulator flushes them,
+then the closing empty one. It has no validation, storage or generation, so emulator/baseline
 is what the emulator's own logic costs.
 
 Connection settings are not copied by hand: the uvicorn ``Config`` values are taken from the
@@ -68,9 +69,14 @@ def make_app(recording: dict[str, dict]):
         async def __call__(self, scope, receive, send) -> None:
             rec = self.rec
             headers = list(rec["headers"])
-            if len(rec["chunks"]) == 1 and not any(k.lower() == b"content-length" for k, _ in headers):
+            sized = any(k.lower() == b"content-length" for k, _ in headers)
+            if len(rec["chunks"]) == 1 and not sized:
                 headers.append((b"content-length", str(len(rec["chunks"][0])).encode()))
+                sized = True
             await send({"type": "http.response.start", "status": rec["status"], "headers": headers})
+            if sized and len(rec["chunks"]) == 1:  # a JSON answer: one body message, as Starlette sends it
+                await send({"type": "http.response.body", "body": rec["chunks"][0], "more_body": False})
+                return
             for chunk in rec["chunks"]:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
