@@ -122,8 +122,10 @@ def test_a_failed_commit_keeps_its_changes_for_the_next_one(tmp_path):
         def __getattr__(self, name):
             return getattr(real, name)
 
-        def executemany(self, sql, rows):
-            raise sqlite3.OperationalError("database or disk is full")
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return real.execute(sql, *args)
 
     store.put(_record("a"))
     store._conn = FullDisk()
@@ -144,11 +146,11 @@ def test_the_writer_retries_a_failed_commit_on_its_own(tmp_path):
         def __getattr__(self, name):
             return getattr(real, name)
 
-        def executemany(self, sql, rows):
-            if not failures:
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT") and not failures:
                 failures.append(sql)
                 raise sqlite3.OperationalError("database is locked")
-            return real.executemany(sql, rows)
+            return real.execute(sql, *args)
 
     store._conn = BusyOnce()
     store.put(_record("a"))  # the only change: nothing else wakes the writer again
@@ -256,3 +258,25 @@ def test_reset_gives_the_memory_back_to_the_os():
     grown, kept = after - before, reset - before
     assert grown > 0
     assert kept <= 0.25 * grown, f"kept {kept / 2**20:.1f} of {grown / 2**20:.1f} MiB after reset"
+
+
+def test_a_flush_writes_many_changes_per_statement(tmp_path):
+    """The writer hands the GIL over once per statement: a flush of N changes runs about
+    N / ROWS_PER_STATEMENT write statements, not N (and keeps every change, updates in place)."""
+    from gemini_nb.emulator.store import ROWS_PER_STATEMENT
+
+    path = str(tmp_path / "i.db")
+    store = SqliteStore(path, max_items=150, flush_s=NEVER)
+    for i in range(200):  # 50 evictions: deletes in the same flush
+        store.put(_record(f"r{i:03d}"))
+    store.put(_record("r199", status="failed"))  # changed before the flush: written once, as changed
+    assert store.flush() == 200
+    n = ROWS_PER_STATEMENT
+    assert store.statements == -(-150 // n) + -(-50 // n)  # upserts + deletes, in chunks
+    rows = _rows(path)
+    assert list(rows) == [f"r{i:03d}" for i in range(50, 200)]  # creation order kept, evicted gone
+    assert rows["r199"] == "failed" and rows["r198"] == "completed"
+    store.close()
+    reopened = SqliteStore(path, flush_s=NEVER)
+    assert reopened.get("r199").status == "failed" and reopened.get("r000") is None
+    reopened.close()
