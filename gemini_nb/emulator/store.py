@@ -199,6 +199,10 @@ class MemoryStore:
         pass
 
 
+_DOC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+"""A stored document's encoder, built once (``json.dumps`` with options builds one per call).
+``default=str``: one odd value (bytes, say) must not block every later write."""
+
 ROWS_PER_STATEMENT = 64
 """Changes written by one statement. The writer runs beside the event loop, and :mod:`sqlite3`
 releases the GIL around each statement it steps: one statement per row (``executemany``) made
@@ -308,9 +312,7 @@ class SqliteStore(MemoryStore):
                     deletes.append((rid,))
                 else:
                     data = dict(zip(FIELDS, marshal.loads(blob)))
-                    # default=str: one odd value (bytes, say) must not block every later write
-                    doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-                    upserts.append((rid, data["status"], doc))
+                    upserts.append((rid, data["status"], _DOC.encode(data)))
             conn = self._conn
             try:
                 conn.execute("BEGIN")
