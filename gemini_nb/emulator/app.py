@@ -181,22 +181,22 @@ def create_app(
                     await ext.shutdown()
             emulator.close()
 
+    app = EmulatorApp(
+        routes=[Route("/{path:path}", dispatch, methods=METHODS)],
+        middleware=[Middleware(PathGuard)],
+        lifespan=lifespan,
+    )
+    app.lean, app.dispatch = _lean_decider(candidates), dispatch
+    app.state.emulator = emulator
+    return app
+
+
+def _lean_decider(candidates: Callable[[str], tuple[tuple[ApiRoute, Any], ...]]) -> Callable[[dict], bool]:
+    """``lean(scope)``: whether the route answering ``scope`` is lean (see :mod:`.lean`); decided
+    once per method, path, raw path and query (the table is fixed; a root path is never lean)."""
     decided: dict[tuple, bool] = {}
 
-    def lean(scope: dict[str, Any]) -> bool:
-        """Whether the route answering ``scope`` is lean (see :mod:`.lean`); decided once per
-        method, path, raw path and query (the table is fixed; a root path is never lean)."""
-        if scope.get("root_path"):
-            return False
-        key = (scope["method"], scope["path"], scope.get("raw_path"), scope.get("query_string"))
-        found = decided.get(key)
-        if found is None:
-            found = decided[key] = _is_lean(scope)
-            if len(decided) > ROUTE_CACHE:
-                decided.clear()
-        return found
-
-    def _is_lean(scope: dict[str, Any]) -> bool:
+    def is_lean(scope: dict[str, Any]) -> bool:
         if not is_eligible(scope):
             return False
         method = scope["method"]
@@ -205,14 +205,18 @@ def create_app(
                 return route.lean
         return False
 
-    app = EmulatorApp(
-        routes=[Route("/{path:path}", dispatch, methods=METHODS)],
-        middleware=[Middleware(PathGuard)],
-        lifespan=lifespan,
-    )
-    app.lean, app.dispatch = lean, dispatch
-    app.state.emulator = emulator
-    return app
+    def lean(scope: dict[str, Any]) -> bool:
+        if scope.get("root_path"):
+            return False
+        key = (scope["method"], scope["path"], scope.get("raw_path"), scope.get("query_string"))
+        found = decided.get(key)
+        if found is None:
+            found = decided[key] = is_lean(scope)
+            if len(decided) > ROUTE_CACHE:
+                decided.clear()
+        return found
+
+    return lean
 
 
 class EmulatorApp(Starlette):
