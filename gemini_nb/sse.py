@@ -34,6 +34,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from . import sdk_request
+
 CONTINUE = "requires_continuation"
 _DONE = object()
 _COMPLETED = ("interaction.completed", "interaction.complete")
@@ -82,8 +84,6 @@ def open_create(client: Any, request: dict[str, Any]) -> Iterator[Any] | None:
 def _send(raw: Any, request: dict[str, Any]) -> Any:
     """One streamed create through the raw accessor, with the request validated by the SDK's
     compiled model where possible (:mod:`gemini_nb.sdk_request`), else as keyword arguments."""
-    from . import sdk_request
-
     typed = sdk_request.typed({**request, "stream": True})
     return raw.create(request=typed) if typed is not None else raw.create(**request, stream=True)
 

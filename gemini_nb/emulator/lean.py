@@ -122,18 +122,12 @@ class LeanRequest:
         chunks: list[bytes] = []
         size = 0
         while not self._consumed:
-            message = await self._receive()
-            if message["type"] == "http.request":
-                body = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._consumed = True
-                if body:
-                    size += len(body)
-                    if size > limit:
-                        return None
-                    chunks.append(body)
-            elif message["type"] == "http.disconnect":
-                raise ClientDisconnect()
+            body = await self._next_body()
+            if body:
+                size += len(body)
+                if size > limit:
+                    return None
+                chunks.append(body)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
@@ -141,16 +135,22 @@ class LeanRequest:
         if self._consumed:
             raise RuntimeError("Stream consumed")
         while not self._consumed:
+            body = await self._next_body()
+            if body:
+                yield body
+        yield b""
+
+    async def _next_body(self) -> bytes:
+        """The next ``http.request`` message's bytes (marking the body consumed at its last one);
+        a disconnect raises ``ClientDisconnect``, as Starlette's ``Request`` does."""
+        while True:
             message = await self._receive()
             if message["type"] == "http.request":
-                body = message.get("body", b"")
                 if not message.get("more_body", False):
                     self._consumed = True
-                if body:
-                    yield body
-            elif message["type"] == "http.disconnect":
+                return message.get("body", b"")
+            if message["type"] == "http.disconnect":
                 raise ClientDisconnect()
-        yield b""
 
 
 async def serve(respond: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
