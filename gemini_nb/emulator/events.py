@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dialects import LEGACY, STEPS_ONLY, legacy_usage, shell, steps_to_outputs
+from .jsonwire import dumps, dumps_sorted
 
 _WORDS = re.compile(r"\S+\s*|\s+")
 
@@ -300,8 +301,8 @@ class ContentCache:
 
     def _key(self, steps: list[dict[str, Any]], dialect: str, words: int, offset: int) -> tuple | None:
         try:
-            text = json.dumps(steps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        except (TypeError, ValueError):
+            text = dumps_sorted(steps)
+        except ValueError:
             return None
         return (text, dialect, words, offset) if len(text) <= self.max_chars else None
 
@@ -334,10 +335,7 @@ CONTENT_CACHE = ContentCache()
 
 def frame(data: dict[str, Any]) -> bytes:
     """One SSE event: ``event:`` line, one-line JSON ``data:``, blank line."""
-    return (
-        f"event: {data['event_type']}\n"
-        f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
-    ).encode()
+    return b"".join((b"event: ", data["event_type"].encode(), b"\ndata: ", dumps(data), b"\n\n"))
 
 
 DONE = b"event: done\ndata: [DONE]\n\n"

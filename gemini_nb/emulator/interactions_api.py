@@ -9,7 +9,6 @@ anything is looked up, so no id ever names another resource.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from .auth import check_auth
 from .errors import ApiError, not_found
 from .extension import ANY, ApiRoute
 from .ids import is_interaction_id
+from .jsonwire import dumps
 from .service import Emulator, StreamAborted
 from .validate import loads_body
 
@@ -30,20 +30,18 @@ INTERACTIONS = re.compile(
 
 
 _JSON_TYPE = (b"content-type", b"application/json")
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
 class Json(Response):
     """A 200 ``JSONResponse``, the same bytes and headers, made without its generic header
-    handling and with one encoder built once (``json.dumps`` with these options builds one
-    per call)."""
+    handling and encoded by :mod:`.jsonwire`."""
 
     media_type = "application/json"
 
     def __init__(self, content: Any):
         self.status_code = 200
         self.background = None
-        self.body = _ENCODER.encode(content).encode("utf-8")
+        self.body = dumps(content)
         self.raw_headers = [(b"content-length", str(len(self.body)).encode("latin-1")), _JSON_TYPE]
 
 

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .jsonwire import dumps_lenient
 from .writebehind import WriteBehind
 
 RUNNING = ("in_progress", "queued")
@@ -199,10 +200,6 @@ class MemoryStore:
         pass
 
 
-_DOC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
-"""A stored document's encoder, built once (``json.dumps`` with options builds one per call).
-``default=str``: one odd value (bytes, say) must not block every later write."""
-
 ROWS_PER_STATEMENT = 64
 """Changes written by one statement. The writer runs beside the event loop, and :mod:`sqlite3`
 releases the GIL around each statement it steps: one statement per row (``executemany``) made
@@ -312,7 +309,7 @@ class SqliteStore(MemoryStore):
                     deletes.append((rid,))
                 else:
                     data = dict(zip(FIELDS, marshal.loads(blob)))
-                    upserts.append((rid, data["status"], _DOC.encode(data)))
+                    upserts.append((rid, data["status"], dumps_lenient(data).decode("utf-8")))
             conn = self._conn
             try:
                 conn.execute("BEGIN")

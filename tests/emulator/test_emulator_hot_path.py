@@ -158,8 +158,27 @@ def test_json_answers_are_starlettes_bytes():
     ours, theirs = Json(content), JSONResponse(content)
     assert ours.body == theirs.body and ours.raw_headers == theirs.raw_headers
     assert ours.status_code == theirs.status_code == 200
-    with pytest.raises(ValueError):
-        Json({"x": float("nan")})
+    # orjson writes a NaN as null (Starlette refused it with a 500): the answer stays valid JSON
+    assert Json({"x": float("nan")}).body == b'{"x":null}'
+
+
+def test_jsonwire_falls_back_to_the_standard_library_for_what_orjson_refuses():
+    from gemini_nb.emulator import jsonwire
+
+    assert jsonwire.orjson is not None  # a dependency: the fast encoder is the one in use
+    big = {"n": 2**70, 3: "int key", "t": (1, "a")}  # beyond 64 bits; a key that is not a str
+    assert jsonwire.dumps(big) == json.dumps(big, ensure_ascii=False, separators=(",", ":")).encode()
+    odd = {"b": b"x", "when": object}
+    assert json.loads(jsonwire.dumps_lenient(odd)) == {"b": "b'x'", "when": str(object)}
+    with pytest.raises(TypeError):
+        jsonwire.dumps(odd)  # the wire encoder never guesses
+    assert (
+        jsonwire.dumps_sorted({"b": 1, "a": {"d": [2**70], "c": 2}})
+        == b'{"a":{"c":2,"d":[1180591620717411303424]},"b":1}'
+    )
+    text = {"t": 'caf\u00e9 \u2028 \x1f "q" /', "f": [0.1, 1e16, 2.0, -0.0]}
+    assert json.loads(jsonwire.dumps(text)) == text
+    assert jsonwire.dumps(text) == json.dumps(text, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @pytest.mark.parametrize(
