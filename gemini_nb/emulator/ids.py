@@ -51,10 +51,15 @@ class IdFactory:
         self._lock = threading.Lock()
         self.reseed(seed)
 
+    POOL = 4096
+    """Characters drawn at once for unseeded ids (see :meth:`_chars`)."""
+
     def reseed(self, seed: int | None) -> None:
         with self._lock:
             self.seed = seed
             self._rng = random.Random(seed if seed is not None else os.urandom(16))
+            self._pools: dict[str, tuple[str, int]] = {}
+            """alphabet -> (characters drawn ahead, how many of them are used); unseeded only."""
 
     def _chars(self, n: int, alphabet: str = _ALPHABET) -> str:
         """``n`` characters drawn as ``n`` calls of ``Random.choice`` would draw them (one
@@ -67,17 +72,33 @@ class IdFactory:
         table turns each output's top byte into its character (or drops it, a rejection).
         A round draws only the tries still needed, so the generator ends where ``n`` single
         draws would leave it."""
+        with self._lock:
+            if self.seed is None:
+                return self._pooled(n, alphabet)
+            return self._draw(n, alphabet)
+
+    def _draw(self, n: int, alphabet: str) -> str:
+        """``n`` characters from the generator (the caller holds the lock)."""
         table = _TABLES.get(alphabet)
         if table is None:
             table = _TABLES[alphabet] = _table(alphabet)
         out = b""
-        with self._lock:
-            bits = self._rng.getrandbits
-            while len(out) < n:
-                m = n - len(out)
-                tops = bits(32 * m).to_bytes(4 * m, "little")[3::4]
-                out += tops.translate(table[0], table[1])
+        bits = self._rng.getrandbits
+        while len(out) < n:
+            m = n - len(out)
+            tops = bits(32 * m).to_bytes(4 * m, "little")[3::4]
+            out += tops.translate(table[0], table[1])
         return out.decode("ascii")
+
+    def _pooled(self, n: int, alphabet: str) -> str:
+        """Unseeded ids need no reproducible order, so characters are drawn :data:`POOL` at a
+        time (the same draws and rejections) and handed out in turn: an id costs a slice, not
+        a draw (the caller holds the lock)."""
+        pool, at = self._pools.get(alphabet, ("", 0))
+        if len(pool) - at < n:
+            pool, at = pool[at:] + self._draw(max(n, self.POOL), alphabet), 0
+        self._pools[alphabet] = (pool, at + n)
+        return pool[at : at + n]
 
     def interaction_id(self) -> str:
         return "v1_" + self._chars(30)

@@ -52,7 +52,7 @@ class LeanHeaders(Headers):
 
     def __init__(self, scope: dict[str, Any]):
         super().__init__(scope=scope)
-        self._first = {k: v for k, v in reversed(self._list)}
+        self._first = dict(reversed(self._list))  # the first value of a repeated name wins
 
     def __getitem__(self, key: str) -> str:
         value = self._first.get(_raw_name(key))

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 
 import pytest
 
@@ -218,6 +219,27 @@ def test_seeded_ids_are_the_ones_random_choice_draws():
             rng.choice(string.ascii_letters + string.digits) for _ in range(30)
         )
         assert ids.call_id() == "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+
+
+def test_unseeded_ids_come_from_a_pool_and_seeding_still_pins_them():
+    import random
+    import string
+
+    from gemini_nb.emulator.ids import IdFactory
+
+    ids = IdFactory()
+    drawn = [ids.interaction_id() for _ in range(3 * IdFactory.POOL // 30)]  # refills several times
+    calls = [ids.call_id() for _ in range(1000)]
+    assert len(set(drawn)) == len(drawn) and len(set(calls)) == len(calls)
+    assert all(len(i) == 33 and i[3:].isalnum() and i[3:].isascii() for i in drawn)
+    assert all(set(c) <= set(string.ascii_lowercase + string.digits) and len(c) == 8 for c in calls)
+    letters = collections.Counter("".join(i[3:] for i in drawn))
+    assert set(letters) == set(string.ascii_letters + string.digits)  # every character turns up
+    ids.reseed(7)  # a pool drawn before the seed is never handed out after it
+    rng = random.Random(7)
+    assert ids.interaction_id() == "v1_" + "".join(
+        rng.choice(string.ascii_letters + string.digits) for _ in range(30)
+    )
 
 
 def _record(rid: str):
