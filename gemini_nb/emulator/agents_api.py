@@ -28,6 +28,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .brain.base import remembered
 from .errors import ApiError, invalid, not_found
 from .extension import ApiRoute
 from .interactions_api import read_json
@@ -142,8 +143,16 @@ class AgentsGuard:
     request's tools, and the request's ``agent_config`` keys win over the saved ones.
     """
 
+    returns_inner_reply = True
+    """Its answer is the inner brain's reply object as that returned it (or a scripted one):
+    the store may keep a remembered reply's blob (``Emulator._passes_replies_on``)."""
+
     def __init__(self, inner: Any, registry: AgentRegistry):
         self.inner, self.registry = inner, registry
+
+    def remembered(self, key: bytes) -> bytes | None:
+        """A turn with a memo key names no agent."""
+        return remembered(self.inner, key)
 
     def respond(self, ctx: Any) -> Any:
         if ctx.agent and ctx.agent in self.registry:

@@ -37,6 +37,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .brain.base import remembered
 from .brain.lib.file_search import extract_text
 from .errors import ApiError, invalid, not_found
 from .extension import ApiRoute
@@ -261,8 +262,16 @@ def _object(body: Any) -> dict[str, Any]:
 class FileSearchGuard:
     """Wraps the brain so ``ctx.stores`` is this emulator's File Search state."""
 
+    returns_inner_reply = True
+    """Its answer is the inner brain's reply object as that returned it (or a scripted one):
+    the store may keep a remembered reply's blob (``Emulator._passes_replies_on``)."""
+
     def __init__(self, inner: Any, state: FileSearchState):
         self.inner, self.state = inner, state
+
+    def remembered(self, key: bytes) -> bytes | None:
+        """A plain-text turn uses no File Search store."""
+        return remembered(self.inner, key)
 
     def respond(self, ctx: Any) -> Any:
         ctx.stores = self.state

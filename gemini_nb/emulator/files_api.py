@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .auth import check_auth
+from .brain.base import remembered
 from .errors import ApiError
 from .extension import ApiRoute
 from .validate import loads_body
@@ -442,8 +443,16 @@ class FilesGuard:
     access falls through to the wrapped brain (``emu.brain.skills`` keeps working).
     """
 
+    returns_inner_reply = True
+    """Its answer is the inner brain's reply object as that returned it (or a scripted one):
+    the store may keep a remembered reply's blob (``Emulator._passes_replies_on``)."""
+
     def __init__(self, inner: Any, store: FileStore):
         self.inner, self.store = inner, store
+
+    def remembered(self, key: bytes) -> bytes | None:
+        """A plain-text turn (the only kind with a memo key) names no file: nothing to check."""
+        return remembered(self.inner, key)
 
     def respond(self, ctx: Any) -> Any:
         check_input_files(self.store, ctx.request)

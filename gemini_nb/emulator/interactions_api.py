@@ -155,7 +155,7 @@ async def interactions(emu: Emulator, request: Any, match: re.Match) -> Response
             raise _no_method(method, path)
         if body is None and prepared is None:
             raise ApiError(400, "Invalid JSON payload received: the request body is empty.")
-        result = await emu.create(body, dialect, fault, raw=raw, prepared=prepared)
+        result = await emu.create(body, dialect, fault, raw=raw, prepared=prepared, wire=True)
         return Json(result) if isinstance(result, dict) else SSEResponse(result)
     if (method != "POST") if cancel else (method not in ("GET", "DELETE")):
         raise _no_method(method, path)

@@ -52,7 +52,17 @@ if orjson is not None:
         except TypeError:
             return _SORTED.encode(value).encode("utf-8")
 
+    _Fragment = getattr(orjson, "Fragment", None)
+
+    def preencoded(value: Any) -> Any:
+        """``value`` encoded once, to be placed as is in what :func:`dumps` encodes later
+        (or ``value`` itself, for an orjson without fragments)."""
+        return value if _Fragment is None else _Fragment(dumps(value))
+
 else:  # pragma: no cover
+
+    def preencoded(value: Any) -> Any:
+        return value
 
     def dumps(value: Any) -> bytes:
         return _STRICT.encode(value).encode("utf-8")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import collections
 import marshal
 import threading
-from typing import Any
+from typing import Any, NamedTuple
 
 SIZE = 256
 """Distinct bodies remembered at most (least recently used first out)."""
@@ -34,15 +34,46 @@ MAX_BODY = 16 * 1024
 """Larger bodies are not remembered (they are rarely sent twice, and cost memory)."""
 
 
+class Unary(NamedTuple):
+    """The fields of a plain unary request that its answer and stored record read."""
+
+    model: Any
+    previous_interaction_id: Any
+    service_tier: Any
+    store: bool
+
+    @classmethod
+    def of(cls, req: dict[str, Any]) -> Unary | None:
+        if "stream" in req or req.get("background") or req.get("agent"):
+            return None
+        return cls(
+            req.get("model"),
+            req.get("previous_interaction_id"),
+            req.get("service_tier"),
+            req.get("store", True) is not False,
+        )
+
+
 class Prepared:
     """What reading one body gave (see the module docstring)."""
 
-    __slots__ = ("model", "blob", "seed_head", "fields_text", "input_size", "derived")
+    __slots__ = ("model", "blob", "seed_head", "fields_text", "input_size", "derived", "unary")
 
-    def __init__(self, model: Any, blob: bytes, seed_head: str, fields_text: str, input_size: int):
+    def __init__(
+        self,
+        model: Any,
+        blob: bytes,
+        seed_head: str,
+        fields_text: str,
+        input_size: int,
+        unary: Unary | None = None,
+    ):
         self.model, self.blob, self.seed_head, self.fields_text = model, blob, seed_head, fields_text
         self.input_size = input_size
         """The input steps' size as the large-turn check counts it."""
+        self.unary = unary
+        """For a plain unary turn (no ``stream`` field, not background), the request fields
+        its answer and record read besides the blob (``Emulator._remembered_answer``)."""
         self.derived: tuple | None = None
         """``(probe, turn seed, memo key)`` of the last request with this body: the digests
         depend only on the body and the probe (history length and digest, emulator seed)."""

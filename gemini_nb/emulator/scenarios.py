@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .brain import usage
-from .brain.base import Reply, TurnContext
+from .brain.base import Reply, TurnContext, remembered
 from .errors import ApiError
 
 SCENARIO_KEYS = {
@@ -433,8 +433,16 @@ class ScenarioSkill:
 class ScenarioBrain:
     """Puts a book in front of a custom brain that has no scenario skill of its own."""
 
+    returns_inner_reply = True
+    """Its answer is the inner brain's reply object as that returned it (or a scripted one):
+    the store may keep a remembered reply's blob (``Emulator._passes_replies_on``)."""
+
     def __init__(self, book: ScenarioBook, inner: Any):
         self.book, self.inner = book, inner
+
+    def remembered(self, key: bytes) -> bytes | None:
+        """Only an empty book has no say in a turn."""
+        return None if self.book.items else remembered(self.inner, key)
 
     def respond(self, ctx: TurnContext) -> Reply:
         scenario = self.book.pick(ctx)

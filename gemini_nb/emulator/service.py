@@ -17,16 +17,21 @@ from typing import Any
 
 from . import dialects, memory, requestlog, runs
 from . import events as ev
-from .brain.base import Brain, LazyRandom, Reply, TurnContext
+from .brain.base import Brain, LazyRandom, Reply, TurnContext, remembered
 from .brain.history import EMPTY, History, fold, is_plain, step_size, summarize
 from .config import EmulatorConfig
 from .errors import ApiError, not_found
 from .faults import FaultRule, Faults
 from .ids import IdFactory
-from .prepared import Prepared, PreparedBodies
+from .prepared import Prepared, PreparedBodies, Unary
 from .prepared import blob as prepared_blob
+from .remembered import Tails
 from .store import RUNNING, Record, open_store
 from .validate import normalize_input, validate_create
+
+LARGE_TURN = 100_000
+"""A turn whose history and input are larger than this (as :func:`.brain.history.summarize`
+counts) is read off the event loop, and never remembered."""
 
 
 class Emulator:
@@ -52,9 +57,13 @@ class Emulator:
 
             brain = default_brain()
         self.brain = brain
+        self._pass_on: tuple[Any, bool] | None = None
+        """(brain, whether its layers pass replies on): :meth:`_passes_replies_on`'s answer."""
         self.runs: dict[str, runs.Run] = {}
         self.request_log = requestlog.RequestLog()
         self.prepared = PreparedBodies()
+        self.tails = Tails()
+        """Encoded answers of remembered replies (:mod:`.remembered`)."""
         """Create bodies already read (:mod:`.prepared`)."""
         self.files: Any = files
         """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
@@ -74,6 +83,7 @@ class Emulator:
         self.faults.clear()
         self.request_log.clear()
         self.prepared.clear()
+        self.tails.clear()
         clear_memo = getattr(self.brain, "clear_memo", None)
         if callable(clear_memo):
             clear_memo()
@@ -254,11 +264,17 @@ class Emulator:
         fault: FaultRule | None = None,
         raw: bytes | None = None,
         prepared: Prepared | None = None,
+        wire: bool = False,
     ) -> dict[str, Any] | AsyncIterator[list[bytes]]:
         """``body`` parsed from ``raw`` (when given, a plain-text turn's body is remembered:
-        :mod:`.prepared`), or ``prepared``: what an identical body gave before."""
+        :mod:`.prepared`), or ``prepared``: what an identical body gave before. ``wire``: the
+        answer is only encoded (:mod:`.jsonwire`), so parts of it may be pre-encoded
+        (:mod:`.remembered`)."""
         keep: bytes | None = None
         if prepared is not None:
+            answer = self._remembered_answer(prepared, dialect) if wire else None
+            if answer is not None:
+                return answer
             req, input_steps = prepared.fresh()
         else:
             req = validate_create(body, agents=self.agents if self.agents is not None else ())
@@ -286,6 +302,7 @@ class Emulator:
                     seed_head(req, input_steps),
                     fields_text(req),
                     input_size(input_steps),
+                    Unary.of(req),
                 ),
             )
         if large or (prepared is None and self._heavy(req)):  # a prepared body is plain text
@@ -314,7 +331,7 @@ class Emulator:
             record.status, record.output_steps = status, reply.steps
             record.usage, record.error = reply.usage, reply.error
             if store:
-                self.store.put(record)
+                self.store.put(record, self._shared_parts(req, prepared, reply))
             # serialized at once by the route, never kept: the steps need no copy
             return dialects.render(record, dialect, copy=False)
         if background and dialect == dialects.STEPS and self.config.queue_ms > 0:
@@ -323,6 +340,74 @@ class Emulator:
         if background and not stream:
             return dialects.render(record, dialect, output_steps=[])
         return self._sse(run, 0, fault)
+
+    def _remembered_answer(self, prepared: Prepared, dialect: str) -> dict[str, Any] | None:
+        """The answer to a plain unary turn the brain would answer from its memo, made from
+        the blobs (:mod:`.remembered`); None when the full path must run. It does what the full
+        path does for such a turn, in the same order: the chain (its errors), the large-turn
+        check, the memo key, the id, the record (sharing the blobs), the answer."""
+        unary = prepared.unary
+        if unary is None or self.config.latency_ms or self.config.tokens_per_second:
+            return None
+        derived = prepared.derived
+        if derived is None or derived[2] is None:
+            return None
+        history = self._history(unary.previous_interaction_id)
+        summary = summarize(history)
+        if summary.size + prepared.input_size > LARGE_TURN:
+            return None
+        if derived[0] != (len(history), summary.digest, self.config.seed, True):
+            return None
+        blob = remembered(self.brain, derived[2])
+        if blob is None:
+            return None
+        status, tail = self.tails.get(blob, dialect)
+        record = Record(
+            id=self.ids.interaction_id(),
+            model=unary.model,
+            agent=None,
+            status=status,
+            dialect=dialect,
+            request={} if unary.service_tier is None else {"service_tier": unary.service_tier},
+            input_steps=[],
+            previous_interaction_id=unary.previous_interaction_id,
+        )
+        if unary.store:
+            self.store.put(record, (prepared.blob, blob))  # the head packed; request and steps shared
+        answer = dialects.shell(record, dialect)
+        answer.update(tail)
+        return answer
+
+    def _shared_parts(
+        self, req: dict[str, Any], prepared: Prepared | None, reply: Reply
+    ) -> tuple[bytes, bytes] | None:
+        """The blobs a unary record may share (:mod:`.store`): the prepared body's and the
+        remembered reply's, when the record holds exactly them, that is when the request had
+        no ``stream`` field (the stored request drops it) and every layer of the brain hands
+        the memo's reply on untouched."""
+        if prepared is None or reply.packed is None or "stream" in req or not self._passes_replies_on():
+            return None
+        return prepared.blob, reply.packed
+
+    def _passes_replies_on(self) -> bool:
+        """Whether each layer of ``self.brain`` (extensions wrap it) returns its inner brain's
+        reply as it got it, down to the default pipeline; decided once per brain object."""
+        brain = self.brain
+        known = self._pass_on
+        if known is not None and known[0] is brain:
+            return known[1]
+        from .brain.pipeline import PipelineBrain
+
+        layer, verdict = brain, False
+        for _ in range(64):
+            if type(layer) is PipelineBrain:
+                verdict = True
+                break
+            if not getattr(type(layer), "returns_inner_reply", False):  # the class, not __getattr__
+                break
+            layer = layer.inner
+        self._pass_on = (brain, verdict)
+        return verdict
 
     def _background_only(self, agent: str) -> bool:
         """Whether ``agent`` (or the built-in agent a saved custom agent extends) needs background."""
@@ -347,7 +432,7 @@ class Emulator:
         input_steps: list[dict[str, Any]],
         history: History,
         prepared: Prepared | None = None,
-        limit: int = 100_000,
+        limit: int = LARGE_TURN,
     ) -> bool:
         """Long inputs take the brain seconds to read: keep that off the event loop too, so
         one huge request never stalls every other stream and poll. The history's size comes

@@ -10,6 +10,13 @@ memory after a reset; large blocks come from ``malloc`` and go back with ``mallo
 and ``put`` it back. Blobs live only in this process (marshal's format may change between
 Python versions), never on disk.
 
+**Shared parts.** A turn answered from a remembered body and a remembered reply (the memo paths
+of :mod:`gemini_nb.emulator.prepared` and :mod:`gemini_nb.emulator.brain.memo`) is made of two
+blobs those already hold unchanged: the request with its input steps, and the output steps with
+their usage and error. ``put(record, shared=(inputs, outputs))`` keeps a small blob of the
+other fields beside references to those two, instead of packing them all again: a load test's
+repeated turn costs less to store, and holds only its own few fields in memory.
+
 **Write-behind to SQLite.** With ``--db``, the store is the same memory store, loaded from the
 file at start-up (so reads never touch the file), and writes reach the file in batches: a
 background writer commits every change of the last ``flush_s`` (50 ms) in one transaction (an
@@ -108,21 +115,46 @@ class Record:
         except ValueError:  # a value marshal does not know (a str subclass, say): as the wire sees it
             return marshal.dumps(tuple(json.loads(json.dumps(values, default=str))))
 
+    def pack_shared(self, inputs: bytes, outputs: bytes) -> tuple[bytes, bytes, bytes]:
+        """This record as its :data:`HEAD_FIELDS` blob beside ``inputs`` (the marshal blob of
+        ``(request, input_steps)``) and ``outputs`` (of ``(output_steps, status, usage, error,
+        duration)``, a :class:`~.brain.base.Reply`'s fields), which must hold this record's
+        values: see the module docstring."""
+        return (marshal.dumps(_HEAD_VALUES(self)), inputs, outputs)
+
     @classmethod
-    def unpack(cls, blob: bytes) -> Record:
-        return cls(*marshal.loads(blob))
+    def unpack(cls, item: Packed) -> Record:
+        """The record :meth:`pack` or :meth:`pack_shared` kept."""
+        if type(item) is bytes:
+            return cls(*marshal.loads(item))
+        head, inputs, outputs = item
+        values = dict(zip(HEAD_FIELDS, marshal.loads(head)))
+        values["request"], values["input_steps"] = marshal.loads(inputs)
+        values["output_steps"], _, values["usage"], values["error"], _ = marshal.loads(outputs)
+        return cls(**values)
+
+    @staticmethod
+    def size(item: Packed) -> int:
+        """Bytes a stored item holds of its own (shared parts are counted where they live)."""
+        return len(item) if type(item) is bytes else len(item[0])
 
 
 FIELDS = tuple(Record.__dataclass_fields__)
 _FIELD_VALUES = operator.attrgetter(*FIELDS)
 """record -> the tuple of its field values, in :data:`FIELDS` order."""
+SHARED_FIELDS = ("request", "input_steps", "output_steps", "usage", "error")
+HEAD_FIELDS = tuple(name for name in FIELDS if name not in SHARED_FIELDS)
+"""The fields a shared record packs itself, in :data:`FIELDS` order."""
+_HEAD_VALUES = operator.attrgetter(*HEAD_FIELDS)
+Packed = bytes | tuple[bytes, bytes, bytes]
+"""A stored record: :meth:`Record.pack`'s blob or :meth:`Record.pack_shared`'s parts."""
 
 
 class MemoryStore:
     """Packed records in creation order; the default for the embedded emulator and tests."""
 
     def __init__(self, max_items: int = DEFAULT_MAX) -> None:
-        self._items: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._items: collections.OrderedDict[str, Packed] = collections.OrderedDict()
         self._running: set[str] = set()
         """Ids stored with a running status: never evicted."""
         self._lock = threading.Lock()
@@ -138,8 +170,10 @@ class MemoryStore:
         blob = self._items.get(rid)
         return Record.unpack(blob) if blob is not None else None
 
-    def put(self, record: Record) -> None:
-        blob = record.pack()
+    def put(self, record: Record, shared: tuple[bytes, bytes] | None = None) -> None:
+        """Store ``record``; ``shared``: the blobs of its inputs and outputs, when it holds
+        exactly what they do (see the module docstring)."""
+        blob = record.pack() if shared is None else record.pack_shared(*shared)
         with self._lock:
             new = record.id not in self._items
             self._items[record.id] = blob  # an update keeps its place
@@ -164,6 +198,8 @@ class MemoryStore:
         excess = len(self._items) - self.max_items
         if excess <= 0:
             return []
+        if excess == 1 and not self._running:  # the steady state at the cap: drop the oldest
+            return [self._items.popitem(last=False)[0]]
         victims = []
         for rid in self._items:  # oldest first; running ones stay
             if rid not in self._running:
@@ -185,7 +221,7 @@ class MemoryStore:
     def clear(self) -> int:
         """Forget everything; returns the bytes of packed records dropped."""
         with self._lock:
-            dropped = sum(map(len, self._items.values()))
+            dropped = sum(map(Record.size, self._items.values()))
             self._items = collections.OrderedDict()  # a fresh table: the old one's memory goes
             self._running = set()
         return dropped
@@ -308,7 +344,7 @@ class SqliteStore(MemoryStore):
                 if blob is None:
                     deletes.append((rid,))
                 else:
-                    data = dict(zip(FIELDS, marshal.loads(blob)))
+                    data = Record.unpack(blob).to_dict()
                     upserts.append((rid, data["status"], dumps_lenient(data).decode("utf-8")))
             conn = self._conn
             try:

@@ -293,3 +293,191 @@ def test_a_remembered_body_gives_the_turn_seed_and_memo_key_of_a_fresh_read():
                 assert fresh.memo_key == kept.memo_key is not None
     finally:
         emu.close()
+
+
+def _turns(emu: Emulator, dialect: str = STEPS) -> list[str]:
+    """Repeated plain-text turns (memo hits from the second sighting on), a chain, a body with
+    ``stream: false``, a legacy-dialect turn: the ids created."""
+
+    async def run() -> list[str]:
+        ids = []
+        for raw in [_body("Tell me a joke")] * 4 + [_body("Tell me a joke", stream=False)] * 3:
+            prepared = emu.prepared.get(raw)
+            body = None if prepared is not None else loads_body(raw)
+            ids.append((await emu.create(body, dialect, raw=raw, prepared=prepared))["id"])
+        for _ in range(3):
+            ids.append((await _create(emu, _body("And another?", previous_interaction_id=ids[3])))["id"])
+        return ids
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("dialect", ["steps", "legacy"])
+def test_a_record_sharing_remembered_blobs_reads_back_as_a_packed_one(dialect):
+    shared, packed = Emulator(EmulatorConfig(seed=5)), Emulator(EmulatorConfig(seed=5))
+    packed._shared_parts = lambda *args: None  # every record packed whole, as before
+    try:
+        ids, same = _turns(shared, dialect), _turns(packed, dialect)
+        assert ids == same
+        kinds = [type(shared.store._items[i]) for i in ids]
+        assert tuple in kinds and bytes in kinds  # first sightings packed, memo hits shared
+        assert all(type(packed.store._items[i]) is bytes for i in ids)
+        for rid in ids:  # the same record, field by field, and the same answer on a GET
+            assert shared.store.get(rid) == packed.store.get(rid)
+            assert shared.get(rid, dialect) == packed.get(rid, dialect)
+        stream_false = shared.store.get(ids[5])
+        assert "stream" not in stream_false.request and type(shared.store._items[ids[5]]) is bytes
+        one = shared.store.get(ids[3])
+        one.output_steps[0]["changed"] = one.request["changed"] = True  # a read is a copy
+        again = shared.store.get(ids[3])
+        assert "changed" not in again.output_steps[0] and "changed" not in again.request
+    finally:
+        shared.close()
+        packed.close()
+
+
+def test_a_brain_layer_that_may_change_replies_turns_sharing_off():
+    from gemini_nb.emulator.brain.pipeline import default_brain
+
+    class Stamp:
+        """An outer layer that edits the reply it is handed (a memo hit included)."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def respond(self, ctx):
+            reply = self.inner.respond(ctx)
+            reply.steps[-1]["content"][0]["text"] += " [stamped]"
+            return reply
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    emu = Emulator(EmulatorConfig(), brain=Stamp(default_brain()))
+    try:
+        assert not emu._passes_replies_on()
+        ids = _turns(emu)
+        assert all(type(emu.store._items[i]) is bytes for i in ids)
+        for rid in ids:  # stored as answered, stamp and all
+            assert emu.store.get(rid).output_steps[-1]["content"][0]["text"].endswith(" [stamped]")
+    finally:
+        emu.close()
+    plain = Emulator(EmulatorConfig())
+    try:
+        assert plain._passes_replies_on()  # the shipped layers (files, agents, scenarios...) pass on
+    finally:
+        plain.close()
+
+
+def test_the_db_writes_the_same_document_for_a_shared_record(tmp_path):
+    path = str(tmp_path / "emulator.sqlite3")
+    emu = Emulator(EmulatorConfig(seed=2, db=path))
+    try:
+        ids = _turns(emu)
+        assert tuple in {type(emu.store._items[i]) for i in ids}
+        emu.store.flush()
+        docs = dict(emu.store._conn.execute("SELECT id, doc FROM interactions"))
+        for rid in ids:
+            assert json.loads(docs[rid]) == json.loads(emu.store.get(rid).to_json())
+    finally:
+        emu.close()
+    reopened = Emulator(EmulatorConfig(seed=2, db=path))
+    try:  # read back from the file: the same records
+        assert [reopened.store.get(i).to_dict() for i in ids] == [json.loads(docs[i]) for i in ids]
+    finally:
+        reopened.close()
+
+
+def _lane_turns(emu: Emulator, dialect: str) -> list:
+    """A run that takes the remembered-answer lane where it can and leaves it where it must:
+    repeats (memo hits from the third sighting), a service tier, store=false, a chain, a
+    scenario loaded halfway (the book has a say: full path), a chain whose parent is gone."""
+    from gemini_nb.emulator.scenarios import parse
+
+    async def one(raw: bytes):
+        prepared = emu.prepared.get(raw)
+        body = None if prepared is not None else loads_body(raw)
+        try:  # as the route calls it, the answer read back from its bytes
+            return json.loads(
+                Json(await emu.create(body, dialect, raw=raw, prepared=prepared, wire=True)).body
+            )
+        except ApiError as exc:
+            return ("error", exc.status, str(exc))
+
+    async def run() -> list:
+        out = []
+        for raw in [_body("Tell me a joke")] * 5 + [_body("Tell me a joke", service_tier="flex")] * 4:
+            out.append(await one(raw))
+        for _ in range(4):
+            out.append(await one(_body("What is a river?", store=False)))
+        parent = out[4]["id"]
+        for _ in range(4):
+            out.append(await one(_body("And another?", previous_interaction_id=parent)))
+        emu.brain.skills[0].book.add(parse("- {match: {input: joke}, respond: A scripted joke.}", "t"))
+        for _ in range(2):
+            out.append(await one(_body("Tell me a joke")))
+        emu.brain.skills[0].book.clear()
+        out.append(await one(_body("Tell me a joke")))
+        emu.store.delete(parent)
+        out.append(await one(_body("And another?", previous_interaction_id=parent)))
+        return out
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("dialect", ["steps", "legacy"])
+def test_the_remembered_answer_lane_answers_and_stores_what_the_full_path_does(dialect):
+    lane, full = Emulator(EmulatorConfig(seed=9)), Emulator(EmulatorConfig(seed=9))
+    full._remembered_answer = lambda *args: None
+    taken = []
+    original = lane._remembered_answer
+    lane._remembered_answer = lambda *args: taken.append(original(*args)) or taken[-1]
+    try:
+        fast, slow = _lane_turns(lane, dialect), _lane_turns(full, dialect)
+        assert sum(answer is not None for answer in taken) >= 8  # the lane ran, and not always
+        assert None in taken
+        strip = lambda a: a if isinstance(a, tuple) else {k: v for k, v in a.items() if k not in FRESH[1:]}  # noqa: E731
+        assert [strip(a) for a in fast] == [strip(a) for a in slow]  # ids included: same draws
+        assert fast[-1][:2] == ("error", "NOT_FOUND")
+        assert "scripted joke" in json.dumps(fast[-4]) and "scripted joke" not in json.dumps(fast[-2])
+        for answer in fast:
+            if isinstance(answer, dict) and lane.store.get(answer["id"]) is not None:
+                rid = answer["id"]
+                assert lane.store.get(rid) == full.store.get(rid)
+                assert lane.get(rid, dialect) == full.get(rid, dialect)
+        assert (
+            Json(fast[7]).body
+            == Json({**slow[7], "created": fast[7]["created"], "updated": fast[7]["updated"]}).body
+        )
+        assert all(lane.store.get(a["id"]) is None for a in fast[9:13])  # store=false kept nothing
+    finally:
+        lane.close()
+        full.close()
+
+
+def test_the_lane_stands_aside_for_a_brain_that_cannot_say():
+    from gemini_nb.emulator.brain.base import remembered
+    from gemini_nb.emulator.brain.pipeline import default_brain
+
+    class Forwarding:
+        """Forwards unknown attributes, so ``.remembered`` seems to exist on it."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def respond(self, ctx):
+            return self.inner.respond(ctx)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+    emu = Emulator(EmulatorConfig(), brain=Forwarding(default_brain()))
+    try:
+        for _ in range(4):
+            asyncio.run(_create(emu, _body("Tell me a joke")))
+        key = emu.prepared.get(_body("Tell me a joke")).derived[2]
+        assert remembered(emu.brain.inner, key) is not None  # the pipeline would answer from memory
+        assert remembered(emu.brain, key) is None  # but the unknown layer in front cannot say
+        assert emu._remembered_answer(emu.prepared.get(_body("Tell me a joke")), STEPS) is None
+    finally:
+        emu.close()

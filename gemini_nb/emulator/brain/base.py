@@ -124,6 +124,29 @@ class Reply:
     usage: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     duration_s: float | None = None
+    packed: bytes | None = field(default=None, repr=False, compare=False)
+    """The :mod:`marshal` blob of the five fields above when this reply was just unpacked from
+    it (a memo hit, :mod:`.memo`) and nothing has changed it since: the store may keep the blob
+    itself (:meth:`~gemini_nb.emulator.store.MemoryStore.put`). Whoever changes a reply's fields
+    sets it to None (:meth:`changed`)."""
+
+    def changed(self) -> Reply:
+        """Say this reply's fields may no longer be what :attr:`packed` holds."""
+        self.packed = None
+        return self
+
+
+def remembered(brain: Any, key: bytes) -> bytes | None:
+    """The memo blob (:mod:`.memo`) ``brain`` would answer a plain-text turn whose memo key is
+    ``key`` with, knowing it without reading the turn; None when it cannot say.
+
+    A brain says so through a ``remembered(key)`` method of its class (looked up on the class:
+    a wrapper that forwards unknown attributes to its inner brain must not seem to have it).
+    The default pipeline has one; each shipped layer in front of it (files, File Search,
+    agents, scenarios) has one that asks its inner brain, when it would have no say in such
+    a turn. Any other brain: None, and the turn takes the full path."""
+    method = getattr(type(brain), "remembered", None)
+    return method(brain, key) if method is not None else None
 
 
 class IdSource(Protocol):

@@ -72,7 +72,19 @@ class ReplyMemo:
                 return None
             self._items.move_to_end(key)
         kept = item[0]
-        return Reply(*(marshal.loads(kept) if type(kept) is bytes else _copy(kept)))
+        if type(kept) is bytes:
+            return Reply(*marshal.loads(kept), packed=kept)
+        return Reply(*_copy(kept))
+
+    def peek(self, key: bytes) -> bytes | None:
+        """The blob :meth:`get` would unpack for ``key`` (a hit counts as one), or None: not
+        remembered, or kept as objects."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or type(item[0]) is not bytes:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def put(self, key: bytes, reply: Reply) -> None:
         with self._lock:

@@ -82,6 +82,15 @@ class PipelineBrain:
             self.memo.put(key, reply)
         return reply
 
+    def remembered(self, key: bytes) -> bytes | None:
+        """The memo's blob for ``key`` when :meth:`respond` would answer from it: the skills
+        are the defaults and no scenario is in their book (see :func:`.base.remembered`)."""
+        if self._defaults is None or self.skills != self._defaults:
+            return None
+        if any(skill.book.items for skill in self._scenario_skills):
+            return None
+        return self.memo.peek(key)
+
     @staticmethod
     def _readers_of_the_book(skills: list[Any]) -> list[Any]:
         from ..scenarios import ScenarioSkill
