@@ -54,14 +54,17 @@ if orjson is not None:
 
     _Fragment = getattr(orjson, "Fragment", None)
 
-    def preencoded(value: Any) -> Any:
-        """``value`` encoded once, to be placed as is in what :func:`dumps` encodes later
-        (or ``value`` itself, for an orjson without fragments)."""
-        return value if _Fragment is None else _Fragment(dumps(value))
+    def preencoded(value: Any, lenient: bool = False) -> Any:
+        """``value`` encoded once (by :func:`dumps_lenient` if ``lenient``), to be placed as is
+        in what the same function encodes later (``value`` itself, for an orjson without
+        fragments)."""
+        if _Fragment is None:
+            return value
+        return _Fragment(dumps_lenient(value) if lenient else dumps(value))
 
 else:  # pragma: no cover
 
-    def preencoded(value: Any) -> Any:
+    def preencoded(value: Any, lenient: bool = False) -> Any:
         return value
 
     def dumps(value: Any) -> bytes:

@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jsonwire import dumps_lenient
+from .jsonwire import dumps_lenient, preencoded
 from .writebehind import WriteBehind
 
 RUNNING = ("in_progress", "queued")
@@ -270,6 +270,38 @@ def _write(conn: sqlite3.Connection, statement: Callable[[int], str], rows: list
     return runs
 
 
+class SharedDocs:
+    """A stored item's fields for its JSON document, where the parts a shared item
+    (:meth:`Record.pack_shared`) shares are encoded once per blob, not once per interaction:
+    the writer's cost for a repeated turn is its head's."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._parts: collections.OrderedDict[bytes, tuple[Any, ...]] = collections.OrderedDict()
+
+    def fields(self, item: Packed) -> dict[str, Any]:
+        """The document's fields, in :data:`FIELDS` order (values or pre-encoded parts)."""
+        if type(item) is bytes:
+            return Record.unpack(item).to_dict()
+        head, inputs, outputs = item
+        values = dict(zip(HEAD_FIELDS, marshal.loads(head)))
+        values["request"], values["input_steps"] = self._encoded(inputs, (0, 1))
+        values["output_steps"], values["usage"], values["error"] = self._encoded(outputs, (0, 2, 3))
+        return {name: values[name] for name in FIELDS}
+
+    def _encoded(self, blob: bytes, picks: tuple[int, ...]) -> tuple[Any, ...]:
+        parts = self._parts.get(blob)  # called under the store's write lock only
+        if parts is None:
+            values = marshal.loads(blob)
+            parts = self._parts[blob] = tuple(preencoded(values[i], lenient=True) for i in picks)
+            if len(self._parts) > self.SIZE:
+                self._parts.popitem(last=False)
+        else:
+            self._parts.move_to_end(blob)
+        return parts
+
+
 class SqliteStore(MemoryStore):
     """A :class:`MemoryStore` whose changes a background writer commits to one SQLite table
     of JSON documents in creation order (rowid), WAL journal. See the module docstring for
@@ -286,6 +318,7 @@ class SqliteStore(MemoryStore):
         self.flush_s = flush_s
         self.commits = 0
         self.statements = 0
+        self._docs = SharedDocs()
         """Write statements run (each writes up to :data:`ROWS_PER_STATEMENT` changes)."""
         self._dirty: dict[str, None] = {}
         """Ids changed since the last flush, in order (a dict as an ordered set)."""
@@ -344,7 +377,7 @@ class SqliteStore(MemoryStore):
                 if blob is None:
                     deletes.append((rid,))
                 else:
-                    data = Record.unpack(blob).to_dict()
+                    data = self._docs.fields(blob)
                     upserts.append((rid, data["status"], dumps_lenient(data).decode("utf-8")))
             conn = self._conn
             try:
