@@ -5,8 +5,9 @@
   Server time is the emulator process's own CPU (``/proc/PID/stat``) over each batch, divided
   by the batch size, so a loaded machine's waiting does not count.
 * **Memory**: the emulator's RSS (``/proc/PID/status``) before and after N stored creates, and
-  after ``POST /_emulator/reset``. If this build has ``--max-interactions``, a second emulator
-  capped at N/5 shows whether the cap bounds the growth.
+  after ``POST /_emulator/reset``; and per stored create when every prompt is new. If this build
+  has ``--max-interactions``, a second emulator capped at N/5 shows whether the cap bounds the
+  growth.
 
 All over raw HTTP with keep-alive connections, the emulator in its own process.
 
@@ -115,12 +116,19 @@ def chain_cost(batch: int, batches: int) -> list[Row]:
     return rows
 
 
-async def _fill(url: str, n: int, clients: int = 4) -> None:
+_PROMPTS = iter(range(10**9))
+
+
+async def _fill(url: str, n: int, clients: int = 4, distinct: bool = False) -> None:
+    """``n`` creates: the same prompt each time, or (``distinct``) a prompt never sent before."""
     conns = [await Connection(url).open() for _ in range(clients)]
 
     async def work(conn: Connection, count: int) -> None:
         for _ in range(count):
-            await conn.create()
+            if distinct:
+                await conn.create(prompt=f"Tell me a joke about the number {next(_PROMPTS)}")
+            else:
+                await conn.create()
 
     await asyncio.gather(*(work(c, n // clients + (i < n % clients)) for i, c in enumerate(conns)))
     for c in conns:
@@ -132,10 +140,10 @@ WARM_CREATES = 2200
 keeps the last 2000 requests), so the growth measured is what each *stored* interaction costs."""
 
 
-def _growth(url: str, pid: int, creates: int) -> tuple[int, int]:
-    asyncio.run(_fill(url, WARM_CREATES))
+def _growth(url: str, pid: int, creates: int, distinct: bool = False) -> tuple[int, int]:
+    asyncio.run(_fill(url, WARM_CREATES, distinct=distinct))
     before = proc_rss(pid)
-    asyncio.run(_fill(url, creates))
+    asyncio.run(_fill(url, creates, distinct=distinct))
     return before, proc_rss(pid)
 
 
@@ -157,8 +165,9 @@ def memory(creates: int) -> list[Row]:
             None,
             "bounded by a cap",
             None,
-            note=f"RSS growth / creates, after {WARM_CREATES:,} warm-up creates; the issue measured about "
-            "4.5 KiB.",
+            note=f"RSS growth / creates (the same prompt each time), after {WARM_CREATES:,} warm-up "
+            "creates; the issue measured about 4.5 KiB. A repeated turn's record shares the body's "
+            "and the answer's blobs with the emulator's memo; 6d has a new prompt each time.",
         ),
         Row(
             "6b",
@@ -201,6 +210,20 @@ def memory(creates: int) -> list[Row]:
                 note="this build's emulator has no --max-interactions flag.",
             )
         )
+    with emulator_process() as (proc, url):
+        d_before, d_after = _growth(url, proc.pid, creates, distinct=True)
+    rows.append(
+        Row(
+            "6d",
+            f"emulator memory per stored interaction, a new prompt each time ({creates:,} creates)",
+            f"{(d_after - d_before) / creates / 1024:.2f} KiB",
+            f"RSS {d_before / 2**20:.0f} -> {d_after / 2**20:.0f} MiB",
+            None,
+            "bounded by a cap",
+            None,
+            note=f"RSS growth / creates, after {WARM_CREATES:,} warm-up creates, every prompt new.",
+        )
+    )
     return rows
 
 

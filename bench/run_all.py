@@ -55,6 +55,7 @@ ROWS = {
         ("6a", "memory per stored interaction"),
         ("6b", "memory kept after reset"),
         ("6c", "memory growth with --max-interactions"),
+        ("6d", "memory per stored interaction, new prompts"),
     ],
     "load_ext": [
         ("7a", "%load_ext gemini_nb added"),

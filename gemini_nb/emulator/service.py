@@ -277,16 +277,7 @@ class Emulator:
                 return answer
             req, input_steps = prepared.fresh()
         else:
-            req = validate_create(body, agents=self.agents if self.agents is not None else ())
-            if req.get("continuation_token"):
-                raise ApiError(400, "Unknown continuation_token: this server never issued it.")
-            if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
-                raise ApiError(
-                    400,
-                    f"Agent {req['agent']} runs only in the background: set "
-                    "background=true and poll or stream the interaction.",
-                )
-            input_steps = normalize_input(req.get("input"), self.ids)
+            req, input_steps = self._read_new(body)
             if raw is not None and not req.get("agent") and len(raw) <= self.prepared.max_body:
                 keep = prepared_blob(req, input_steps)  # before anything can touch them
         history = self._history(req.get("previous_interaction_id"))
@@ -340,6 +331,19 @@ class Emulator:
         if background and not stream:
             return dialects.render(record, dialect, output_steps=[])
         return self._sse(run, 0, fault)
+
+    def _read_new(self, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A create body not read before: validated (the 400s), and its input as steps."""
+        req = validate_create(body, agents=self.agents if self.agents is not None else ())
+        if req.get("continuation_token"):
+            raise ApiError(400, "Unknown continuation_token: this server never issued it.")
+        if req.get("agent") and not req.get("background") and self._background_only(req["agent"]):
+            raise ApiError(
+                400,
+                f"Agent {req['agent']} runs only in the background: set "
+                "background=true and poll or stream the interaction.",
+            )
+        return req, normalize_input(req.get("input"), self.ids)
 
     def _remembered_answer(self, prepared: Prepared, dialect: str) -> dict[str, Any] | None:
         """The answer to a plain unary turn the brain would answer from its memo, made from

@@ -46,6 +46,7 @@ import json
 import marshal
 import operator
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -135,8 +136,15 @@ class Record:
 
     @staticmethod
     def size(item: Packed) -> int:
-        """Bytes a stored item holds of its own (shared parts are counted where they live)."""
-        return len(item) if type(item) is bytes else len(item[0])
+        """Bytes a stored item holds of its own: a blob's length; for shared parts, the head's
+        length plus the head's and the tuple's object headers (the parts are counted where they
+        live). A reset gives memory back when these add up to enough (:mod:`.memory`)."""
+        if type(item) is bytes:
+            return len(item)
+        return len(item[0]) + _SHARED_OVERHEAD
+
+
+_SHARED_OVERHEAD = sys.getsizeof(b"") + sys.getsizeof((b"", b"", b""))
 
 
 FIELDS = tuple(Record.__dataclass_fields__)

@@ -125,15 +125,9 @@ class Reply:
     error: dict[str, Any] | None = None
     duration_s: float | None = None
     packed: bytes | None = field(default=None, repr=False, compare=False)
-    """The :mod:`marshal` blob of the five fields above when this reply was just unpacked from
-    it (a memo hit, :mod:`.memo`) and nothing has changed it since: the store may keep the blob
-    itself (:meth:`~gemini_nb.emulator.store.MemoryStore.put`). Whoever changes a reply's fields
-    sets it to None (:meth:`changed`)."""
-
-    def changed(self) -> Reply:
-        """Say this reply's fields may no longer be what :attr:`packed` holds."""
-        self.packed = None
-        return self
+    """The :mod:`marshal` blob of the five fields above when this reply was unpacked from it (a
+    memo hit, :mod:`.memo`). The store keeps the blob itself instead of packing the fields again
+    only when no layer of the brain can have changed them since (``Emulator._shared_parts``)."""
 
 
 def remembered(brain: Any, key: bytes) -> bytes | None:
