@@ -302,7 +302,7 @@ class ContentCache:
     def _key(self, steps: list[dict[str, Any]], dialect: str, words: int, offset: int) -> tuple | None:
         try:
             text = dumps_sorted(steps)
-        except ValueError:
+        except (TypeError, ValueError):  # a value JSON cannot hold: not cached
             return None
         return (text, dialect, words, offset) if len(text) <= self.max_chars else None
 

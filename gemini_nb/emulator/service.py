@@ -62,9 +62,9 @@ class Emulator:
         self.runs: dict[str, runs.Run] = {}
         self.request_log = requestlog.RequestLog()
         self.prepared = PreparedBodies()
+        """Create bodies already read (:mod:`.prepared`)."""
         self.tails = Tails()
         """Encoded answers of remembered replies (:mod:`.remembered`)."""
-        """Create bodies already read (:mod:`.prepared`)."""
         self.files: Any = files
         """The Files store brains read uploads from (``ctx.files``); None without the Files API."""
         self.agents: Any = agents

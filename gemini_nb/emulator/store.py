@@ -326,8 +326,8 @@ class SqliteStore(MemoryStore):
         self.flush_s = flush_s
         self.commits = 0
         self.statements = 0
-        self._docs = SharedDocs()
         """Write statements run (each writes up to :data:`ROWS_PER_STATEMENT` changes)."""
+        self._docs = SharedDocs()
         self._dirty: dict[str, None] = {}
         """Ids changed since the last flush, in order (a dict as an ordered set)."""
         self._write_lock = threading.Lock()
